@@ -1,0 +1,1 @@
+"""Rewrites code, launch scripts, configs and metadata from Megatron's old tokenizer API."""

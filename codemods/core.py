@@ -1,0 +1,65 @@
+"""The contract between the CLI and the per-kind rewriters.
+
+Data flows one way: discovery → prefilter → rewriter (per kind) → validate → report → write.
+A rewriter is a pure function of the text: it returns the new text and its findings. Only
+``migrate.py`` writes files and only ``report.py`` prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Literal
+
+Target = Literal["megatron", "compat"]
+
+
+@dataclass(frozen=True)
+class Options:
+    target: Target = "megatron"
+    # rule codes; an empty ``select`` means every rule
+    select: frozenset[str] = frozenset()
+    ignore: frozenset[str] = frozenset()
+    add_todo: bool = False
+
+    def enabled(self, code: str) -> bool:
+        if code in self.ignore:
+            return False
+        return not self.select or code in self.select
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A site the tool rewrote (``fixed``) or could not rewrite (``fixed=False``: manual)."""
+
+    line: int  # 1-based
+    col: int  # 1-based
+    code: str
+    message: str
+    suggestion: str = ""
+    fixed: bool = False
+
+
+@dataclass
+class RewriteResult:
+    new_text: str
+    findings: list[Finding] = field(default_factory=list)
+
+
+class UnparsableError(Exception):
+    """The input (or, for a bug, the output) of a rewriter does not parse."""
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of file the tool understands (python, shell, yaml, ...)."""
+
+    name: str
+    # decides from the path and the first line (for shebangs) whether a file is of this kind
+    matches: Callable[[str, str], bool]
+    rewrite: Callable[[str, str, Options], RewriteResult]
+    # raises UnparsableError when the text does not parse; used on output before writing
+    validate: Callable[[str], None]
+
+
+SUPPRESSION_MARKER = "megatron-compat: ignore"
+TODO_MARKER = "TODO[megatron-tokenizer]"
