@@ -7,6 +7,7 @@ A rewriter is a pure function of the text: it returns the new text and its findi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Callable, Literal
 
@@ -63,3 +64,14 @@ class FileKind:
 
 SUPPRESSION_MARKER = "megatron-compat: ignore"
 TODO_MARKER = "TODO[megatron-tokenizer]"
+
+_SUPPRESSION = re.compile(re.escape(SUPPRESSION_MARKER) + r"(?:\[(?P<codes>[A-Z0-9, ]+)\])?")
+
+
+def is_suppressed(line: str, code: str) -> bool:
+    """Whether ``line`` carries ``megatron-compat: ignore`` (all rules) or ``ignore[CODE,...]``."""
+    match = _SUPPRESSION.search(line)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    return codes is None or code in {c.strip() for c in codes.split(",")}
