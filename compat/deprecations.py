@@ -91,6 +91,9 @@ class LegacyName:
 _TEXT = f"{MEGATRON_ROOT}.text"
 _VISION = f"{MEGATRON_ROOT}.vision"
 _CONVERSATION = f"{MEGATRON_ROOT}.conversation"
+# G1's home of build_tokenizer(args), whose semantics differ from G2+'s (no **kwargs, no
+# padded_vocab_size side effect): compat.legacy serves it with G1 behaviour.
+G1_BUILD_TOKENIZER_MODULE = f"{_TEXT}.utils.build_tokenizer"
 
 # The G1/G2 model wrappers: (class, sub-module of text.models).
 TEXT_MODEL_WRAPPERS: dict[str, str] = {
@@ -169,7 +172,7 @@ def _legacy_names() -> list[LegacyName]:
         )
     )
     names.append(
-        LegacyName(f"{_TEXT}.utils.build_tokenizer", "build_tokenizer",
+        LegacyName(G1_BUILD_TOKENIZER_MODULE, "build_tokenizer",
                    f"{MEGATRON_ROOT}.utils.build_tokenizer", "build_tokenizer", MOVED_MODULE)
     )
     names.append(
@@ -198,7 +201,7 @@ LEGACY_MODULES: frozenset[str] = frozenset(
         f"{_TEXT}.libraries.sft_tokenizer",
         f"{_TEXT}.libraries.chat_template",
         f"{_TEXT}.utils",
-        f"{_TEXT}.utils.build_tokenizer",
+        G1_BUILD_TOKENIZER_MODULE,
     }
 )
 
@@ -257,6 +260,11 @@ class TokenizerType:
     model_is_type: bool = False
     # the library string ``from_pretrained`` resolves to (null splits by mode)
     resolved_library: str = ""
+
+    @property
+    def reads_g1_hf_switches(self) -> bool:
+        """G1's build_tokenizer passed ``use_fast``/``include_special_tokens`` to these types."""
+        return self.mode == "text" and self.library in ("huggingface", "megatron")
 
     @property
     def new_flags(self) -> tuple[str, ...]:
@@ -349,6 +357,8 @@ PREFILTER_NEEDLES: tuple[str, ...] = (
     "tiktoken-special-tokens",
     "tokenizer-hf-",
     "legacy-tokenizer",
+    # upstream's hand-written YAML `--tokenizer-library: null` (a YAML null): quoted by the codemod
+    "tokenizer-library: null",
     "megatron.core.tokenizers",
     "megatron/core/tokenizers",
     "write_metadata",
@@ -378,4 +388,40 @@ def compat_path(module: str) -> str:
     return module
 
 
+def megatron_path(module: str) -> str:
+    """``compat.tokenizers.x`` → ``megatron.core.tokenizers.x``: the upstream name of one of our
+    modules (what metadata files and dataset cache keys record)."""
+    if module == COMPAT_ROOT or module.startswith(COMPAT_ROOT + "."):
+        return MEGATRON_ROOT + module[len(COMPAT_ROOT):]
+    return module
+
+
 LEGACY_BY_QUALNAME: dict[str, LegacyName] = {n.legacy_qualname: n for n in LEGACY_NAMES}
+
+
+# --- saved training args (checkpoints) ------------------------------------------------------
+
+# G1 saved the positive HF switches (default False); G2 replaced them with negative ones.
+G1_HF_SWITCHES: dict[str, str] = {
+    "tokenizer_hf_use_fast": "tokenizer_hf_no_use_fast",
+    "tokenizer_hf_include_special_tokens": "tokenizer_hf_no_include_special_tokens",
+}
+
+
+def _flag(attribute: str) -> str:
+    return "--" + attribute.replace("_", "-")
+
+
+# The same switches as command-line flags, old positive flag → G2's negative flag.
+G1_HF_SWITCH_FLAGS: dict[str, str] = {
+    _flag(positive): _flag(negative) for positive, negative in G1_HF_SWITCHES.items()
+}
+
+# Upstream main (Aug 2026) renamed these args attributes (its TokenizerConfig field names).
+MAIN_ARG_ATTRIBUTES: dict[str, str] = {
+    "metadata_path": "tokenizer_metadata",
+    "special_tokens": "tokenizer_special_tokens",
+}
+
+# The argparse destination of ``--tokenizer-type``; code reading it is reported (MTC301).
+TOKENIZER_TYPE_ATTRIBUTE_NAME = "tokenizer_type"

@@ -1,0 +1,46 @@
+"""The abstract base every Megatron tokenizer facade derives from."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Mapping, Optional
+
+
+class MegatronTokenizerBase(ABC):
+    """Abstract facade: keeps the tokenizer path and exposes every metadata key as an attribute.
+
+    ``tok.library``, ``tok.chat_template``, ``tok.metadata_path`` ... come from the metadata. The
+    caller's ``config`` mapping is read, never modified.
+    """
+
+    def __init__(self, path: Optional[str], config: Mapping[str, Any], **kwargs: Any) -> None:
+        self.path = path
+        for key, value in config.items():
+            if isinstance(getattr(type(self), key, None), property):
+                raise ValueError(
+                    f"tokenizer metadata key {key!r} clashes with the tokenizer property of the "
+                    f"same name; remove {key!r} from tokenizer_metadata.json"
+                )
+            setattr(self, key, value)
+
+    @abstractmethod
+    def tokenize(self, text: Any) -> Any:
+        """Encode."""
+
+    @abstractmethod
+    def detokenize(self, ids: Any) -> Any:
+        """Decode."""
+
+    @property
+    @abstractmethod
+    def vocab(self) -> Any:
+        """The vocabulary."""
+
+    @property
+    @abstractmethod
+    def vocab_size(self) -> int:
+        """Number of ids."""
+
+    @abstractmethod
+    def apply_chat_template(self, *args: Any, **kwargs: Any) -> Any:
+        """Format a conversation with the tokenizer's chat template."""

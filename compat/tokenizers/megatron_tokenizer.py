@@ -1,0 +1,363 @@
+"""``MegatronTokenizer``: restore a tokenizer from ``tokenizer_metadata.json`` (G3 semantics).
+
+Every metadata form older generations wrote is read too (G1 ``library: "null"``, G2 ``"sft"``,
+``model_type`` values, ``class_path`` values of deleted modules), with one deprecation warning
+naming the codemod rule that rewrites the file. A metadata ``class_path`` is never imported: only
+the facades of this package can be named.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, Union
+
+from compat import deprecations
+from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
+
+TEXT_LIBRARIES = ["sentencepiece", "huggingface", "megatron", "tiktoken", "byte-level", "null-text"]
+VISION_LIBRARIES = ["multimodal", "null-multimodal"]
+
+# Libraries that need no tokenizer file.
+PATHLESS_LIBRARIES = frozenset({"byte-level", "null-text", "null-multimodal"})
+# from_pretrained kwargs the multimodal library cannot work without.
+MULTIMODAL_REQUIRED_KWARGS = ("prompt_format", "special_tokens", "image_tag_type")
+METADATA_FILE_NAME = "tokenizer_metadata.json"
+# model_type values this API itself still writes (G3 ``write_metadata`` default); reading them
+# back is not a legacy form.
+_CURRENT_MODEL_TYPES = frozenset({"default-text", "default-vision"})
+
+logger = logging.getLogger(__name__)
+
+
+class MegatronTokenizer:
+    """Restores a tokenizer facade; use ``MegatronTokenizer.from_pretrained``."""
+
+    def __init__(self) -> None:
+        raise EnvironmentError(
+            "MegatronTokenizer cannot be instantiated; call "
+            "MegatronTokenizer.from_pretrained(tokenizer_path, metadata_path=...) instead."
+        )
+
+    # Stored as plain functions on the class (no self), exactly like upstream: both are called
+    # as ``MegatronTokenizer.from_pretrained(...)``.
+    def from_pretrained(
+        tokenizer_path: Optional[str] = None,
+        metadata_path: Optional[Union[str, os.PathLike, Mapping[str, Any]]] = None,
+        **kwargs: Any,
+    ) -> MegatronTokenizerBase:
+        """Build the tokenizer facade a metadata file (or dict) describes.
+
+        Args:
+            tokenizer_path: the tokenizer file or directory (for ``megatron``: a tokenizer name
+                such as ``GPT2BPETokenizer``). Not needed for ``byte-level``, ``null-text`` and
+                ``null-multimodal``.
+            metadata_path: path of ``tokenizer_metadata.json``, or the metadata as a dict (never
+                modified). Default: ``tokenizer_metadata.json`` next to / inside
+                ``tokenizer_path``.
+            **kwargs: passed to the facade and its library (``prompt_format`` switches on SFT).
+        """
+        metadata, resolved_metadata_path = _load_metadata(tokenizer_path, metadata_path)
+        # The warning for an old metadata form lands on our caller's line: 2 frames up.
+        metadata = _normalize_metadata(metadata, kwargs, stacklevel=2)
+        library = metadata["library"]
+
+        if library not in PATHLESS_LIBRARIES and not tokenizer_path:
+            raise ValueError(
+                f"library {library!r} needs a tokenizer: pass "
+                "MegatronTokenizer.from_pretrained(tokenizer_path=<file, directory or name>, ...) "
+                "(--tokenizer-model on the command line)."
+            )
+        if library == "multimodal":
+            missing = [name for name in MULTIMODAL_REQUIRED_KWARGS if name not in kwargs]
+            if missing:
+                raise ValueError(
+                    f"library 'multimodal' needs the keyword arguments {missing}: pass them to "
+                    "MegatronTokenizer.from_pretrained (None is allowed)."
+                )
+
+        tokenizer_class = _get_tokenizer_model_class(library, metadata)
+        metadata["metadata_path"] = resolved_metadata_path
+        return tokenizer_class(path=tokenizer_path, config=metadata, **kwargs)
+
+    def write_metadata(
+        tokenizer_path: Union[str, os.PathLike],
+        tokenizer_library: str,
+        model_type: Optional[str] = None,
+        tokenizer_class: Optional[type] = None,
+        chat_template: Optional[str] = None,
+        overwrite: bool = False,
+        metadata_path: Optional[Union[str, os.PathLike]] = None,
+    ) -> None:
+        """Write ``tokenizer_metadata.json`` for a tokenizer (G3 format).
+
+        Args:
+            tokenizer_path: an existing tokenizer file or directory.
+            tokenizer_library: one of ``TEXT_LIBRARIES + VISION_LIBRARIES``.
+            model_type: kept for readers of older generations; unused for loading.
+                Default ``"default-text"`` / ``"default-vision"`` (none when ``tokenizer_class``
+                is given).
+            tokenizer_class: a facade class to record as ``class_name``/``class_path``.
+            chat_template: jinja chat template stored with the tokenizer.
+            overwrite: replace an existing metadata file.
+            metadata_path: where to write; default next to / inside ``tokenizer_path``.
+        """
+        tokenizer_path = os.fspath(tokenizer_path)
+        if not os.path.exists(tokenizer_path):
+            raise FileNotFoundError(
+                f"tokenizer path {tokenizer_path!r} does not exist; write_metadata needs the "
+                "tokenizer file or directory the metadata describes."
+            )
+        tokenizer_library = _current_library(tokenizer_library, stacklevel=2)
+        _require_known_library(tokenizer_library)
+        if model_type is None and tokenizer_class is None:
+            model_type = "default-text" if tokenizer_library in TEXT_LIBRARIES else "default-vision"
+        class_name, class_path = _class_keys(tokenizer_class)
+
+        target = os.fspath(metadata_path) if metadata_path else _get_metadata_path(tokenizer_path)
+        if os.path.exists(target) and not overwrite:
+            raise ValueError(
+                f"metadata file {target!r} already exists; pass overwrite=True to replace it."
+            )
+        metadata = {
+            "library": tokenizer_library,
+            "class_name": class_name,
+            "class_path": class_path,
+            "model_type": model_type,
+            "chat_template": chat_template,
+        }
+        with open(target, "w", encoding="utf-8") as handle:
+            json.dump(metadata, handle)
+        logger.info("Tokenizer metadata written to %s", target)
+
+
+def _get_metadata_path(tokenizer_path: Union[str, os.PathLike]) -> str:
+    """``tokenizer_metadata.json`` next to a tokenizer file, or inside a tokenizer directory."""
+    tokenizer_path = os.fspath(tokenizer_path)
+    is_file = os.path.isfile(tokenizer_path)
+    directory = os.path.dirname(tokenizer_path) if is_file else tokenizer_path
+    return f"{directory}/{METADATA_FILE_NAME}"
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _load_metadata(
+    tokenizer_path: Optional[str], metadata_path: Any
+) -> Tuple[Dict[str, Any], Optional[str]]:
+    """The metadata as a fresh dict, and the file it came from (None for a dict)."""
+    if not metadata_path:
+        if not tokenizer_path:
+            raise ValueError(
+                "MegatronTokenizer.from_pretrained needs tokenizer_path, metadata_path, or both: "
+                "pass the tokenizer file/directory, or metadata_path={'library': ...}."
+            )
+        metadata_path = _get_metadata_path(tokenizer_path)
+    if isinstance(metadata_path, Mapping):
+        return dict(metadata_path), None
+    if not isinstance(metadata_path, (str, os.PathLike)):
+        raise ValueError(
+            "metadata_path must be a path to tokenizer_metadata.json or a dict, "
+            f"got {type(metadata_path).__name__}."
+        )
+    metadata_path = os.fspath(metadata_path)
+    if not os.path.isfile(metadata_path):
+        raise FileNotFoundError(
+            f"tokenizer metadata file {metadata_path!r} does not exist. Create it with "
+            "MegatronTokenizer.write_metadata(tokenizer_path, tokenizer_library), or pass "
+            "metadata_path={'library': ...}."
+        )
+    try:
+        with open(metadata_path, encoding="utf-8") as handle:
+            metadata = json.load(handle)
+    except json.JSONDecodeError as error:
+        raise ValueError(
+            f"tokenizer metadata file {metadata_path!r} is not valid JSON (line {error.lineno}, "
+            f"column {error.colno}: {error.msg}); fix it or rewrite it with "
+            "MegatronTokenizer.write_metadata(..., overwrite=True)."
+        ) from None
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"tokenizer metadata file {metadata_path!r} is not UTF-8 text; rewrite it with "
+            "MegatronTokenizer.write_metadata(..., overwrite=True)."
+        ) from None
+    if not isinstance(metadata, dict):
+        raise ValueError(
+            f"tokenizer metadata file {metadata_path!r} must hold a JSON object such as "
+            f'{{"library": "huggingface"}}, not a {type(metadata).__name__}.'
+        )
+    return metadata, metadata_path
+
+
+@dataclass
+class _LegacyForm:
+    """The old-generation parts found in one metadata dict (reported in one warning)."""
+
+    rule: Optional[deprecations.Rule] = None
+    legacy: List[str] = field(default_factory=list)
+    replacement: List[str] = field(default_factory=list)
+
+    def add(self, rule: deprecations.Rule, legacy: str, replacement: str) -> None:
+        self.rule = self.rule or rule
+        self.legacy.append(legacy)
+        self.replacement.append(replacement)
+
+    def warn(self, stacklevel: int) -> None:
+        if self.rule is None:
+            return
+        # Imported here: compat.warn is light, but only legacy metadata needs it.
+        from compat.warn import warn_deprecated
+
+        warn_deprecated(
+            self.rule,
+            "tokenizer metadata " + ", ".join(self.legacy),
+            "; ".join(self.replacement),
+            stacklevel=stacklevel + 1,
+        )
+
+
+def _normalize_metadata(
+    metadata: Dict[str, Any], kwargs: Dict[str, Any], stacklevel: int
+) -> Dict[str, Any]:
+    """Translate older metadata forms to G3 (warning once) and validate the library.
+
+    ``stacklevel``: how many frames above this function the warning is attributed to.
+    """
+    legacy_form = _LegacyForm()
+    library = metadata.get("library")
+    if library is None:
+        raise ValueError(
+            "tokenizer metadata has no 'library' key; add one, e.g. "
+            f'{{"library": "huggingface"}}. Known libraries: {_known_libraries()}.'
+        )
+    if not isinstance(library, str):
+        raise ValueError(
+            f"tokenizer metadata 'library' must be a string, got {library!r}. "
+            f"Known libraries: {_known_libraries()}."
+        )
+    rename = deprecations.LEGACY_LIBRARIES.get(library)
+    if rename is not None:
+        legacy_form.add(rename.rule, f"library {library!r}", f"library {rename.new!r}")
+        metadata["library"] = rename.new
+        if library == "sft" and not kwargs.get("prompt_format"):
+            raise ValueError(
+                "tokenizer metadata with library 'sft' needs a prompt format: pass "
+                "prompt_format=... to MegatronTokenizer.from_pretrained "
+                "(--tokenizer-prompt-format on the command line)."
+            )
+    _require_known_library(metadata["library"])
+
+    class_path = metadata.get("class_path")
+    if class_path in deprecations.LEGACY_CLASS_PATHS:
+        class_name, new_path = deprecations.LEGACY_CLASS_PATHS[class_path]
+        legacy_form.add(
+            deprecations.DELETED_CLASS_PATH,
+            f"class_path {class_path!r}",
+            f"class_path {new_path!r} (class_name {class_name!r})",
+        )
+        metadata["class_name"], metadata["class_path"] = class_name, new_path
+
+    model_type = metadata.get("model_type")
+    if model_type in deprecations.LEGACY_MODEL_TYPES and model_type not in _CURRENT_MODEL_TYPES:
+        legacy_form.add(
+            deprecations.MODEL_TYPE, f"model_type {model_type!r}", "no model_type (it is ignored)"
+        )
+
+    legacy_form.warn(stacklevel + 1)
+    return metadata
+
+
+def _current_library(library: str, stacklevel: int) -> str:
+    """The G3 spelling of a library string, warning when an old one was given."""
+    rename = deprecations.LEGACY_LIBRARIES.get(library) if isinstance(library, str) else None
+    if rename is None:
+        return library
+    from compat.warn import warn_deprecated
+
+    warn_deprecated(rename.rule, f"library {library!r}", f"library {rename.new!r}", stacklevel + 1)
+    return rename.new
+
+
+def _known_libraries() -> List[str]:
+    return TEXT_LIBRARIES + VISION_LIBRARIES
+
+
+def _require_known_library(library: Any) -> None:
+    if library not in TEXT_LIBRARIES and library not in VISION_LIBRARIES:
+        raise ValueError(
+            f"unknown tokenizer library {library!r}; known libraries: {_known_libraries()}."
+        )
+
+
+def _facade_paths() -> Dict[Tuple[str, str], str]:
+    """(class_name, class_path) a metadata file may name → which facade it means."""
+    paths = {}
+    for kind, (class_name, module) in (
+        ("text", deprecations.TEXT_FACADE),
+        ("vision", deprecations.VISION_FACADE),
+    ):
+        paths[(class_name, module)] = kind
+        paths[(class_name, deprecations.compat_path(module))] = kind
+    return paths
+
+
+def _get_tokenizer_model_class(library: str, metadata: Mapping[str, Any]) -> Type:
+    """The facade class for a (normalized) metadata dict.
+
+    A ``class_name``/``class_path`` pair is honoured only when it names one of this package's
+    facades: importing a module named in a JSON file would run arbitrary code.
+    """
+    class_name, class_path = metadata.get("class_name"), metadata.get("class_path")
+    if class_name and class_path:
+        kind = _facade_paths().get((class_name, class_path))
+        if kind is None:
+            raise ValueError(
+                f"tokenizer metadata names class {class_path}.{class_name}, which is not a "
+                "Megatron tokenizer facade; metadata may only name "
+                "megatron.core.tokenizers.text.text_tokenizer.MegatronTokenizerText or "
+                "megatron.core.tokenizers.vision.vision_tokenizer.MegatronTokenizerVision "
+                "(modules named in a JSON file are never imported). Set class_name and "
+                "class_path to null to choose the facade from the library."
+            )
+    else:
+        kind = "text" if library in TEXT_LIBRARIES else "vision"
+    if kind == "text":
+        from compat.tokenizers.text.text_tokenizer import MegatronTokenizerText
+
+        return MegatronTokenizerText
+    from compat.tokenizers.vision import MegatronTokenizerVision
+
+    return MegatronTokenizerVision
+
+
+def _class_keys(tokenizer_class: Optional[type]) -> Tuple[Optional[str], Optional[str]]:
+    """``class_name``/``class_path`` to write for a facade class, under its upstream path so the
+    file loads in upstream G3/main too. A legacy model wrapper (``GPTTokenizer`` ...) is recorded
+    as the facade it is now, as upstream G3 (where the wrappers were aliases) did."""
+    if tokenizer_class is None:
+        return None, None
+    if not isinstance(tokenizer_class, type):
+        raise TypeError(
+            f"tokenizer_class must be a class, got {type(tokenizer_class).__name__}"
+        )
+    keys = (tokenizer_class.__name__, deprecations.megatron_path(tokenizer_class.__module__))
+    keys = deprecations.LEGACY_CLASS_PATHS.get(keys[1], keys)
+    if keys not in _facade_paths():
+        raise ValueError(
+            f"tokenizer_class {tokenizer_class.__module__}.{tokenizer_class.__qualname__} cannot "
+            "be recorded: from_pretrained only restores MegatronTokenizerText or "
+            "MegatronTokenizerVision (a class named in a metadata file is never imported). "
+            "Pass one of those, or leave tokenizer_class=None."
+        )
+    return keys
+
+
+def __getattr__(name: str) -> Any:
+    # Names upstream removed from this module (TOKENIZER_LIBRARIES, TOKENIZER_MAPPING_NAMES) are
+    # served, with a deprecation warning, by compat.legacy; it raises AttributeError otherwise.
+    from compat.legacy import legacy_attribute
+
+    return legacy_attribute(__name__, name)
+

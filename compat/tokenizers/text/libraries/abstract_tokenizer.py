@@ -1,0 +1,93 @@
+"""The contract every text library of the G3 facade implements."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Union
+
+
+class MegatronTokenizerTextAbstract(ABC):
+    """Abstract base of the text libraries (``huggingface``, ``sentencepiece``, ``tiktoken``, ...).
+
+    Unlike upstream G1/G2 there are no self-referencing property aliases (``cls_id`` returning
+    ``self.cls_id``): a library that has no CLS/SEP/MASK token simply lacks the attribute, and the
+    facade turns that into a clear ``AttributeError`` instead of a ``RecursionError``.
+    """
+
+    # The template used by ``apply_chat_template`` when none is passed; libraries that read one
+    # from their files or constructor kwargs overwrite it on the instance.
+    chat_template: Optional[str] = None
+
+    @abstractmethod
+    def text_to_tokens(self, text: str) -> List[str]:
+        """Split ``text`` into token strings."""
+
+    @abstractmethod
+    def tokens_to_text(self, tokens: List[str]) -> str:
+        """Join token strings back into text."""
+
+    @abstractmethod
+    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+        """Map token strings to ids."""
+
+    @abstractmethod
+    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+        """Map ids to token strings."""
+
+    @abstractmethod
+    def text_to_ids(self, text: str) -> List[int]:
+        """Encode ``text`` to ids."""
+
+    @abstractmethod
+    def ids_to_text(self, ids: List[int]) -> str:
+        """Decode ids to text."""
+
+    @abstractmethod
+    def add_special_tokens(self, special_tokens: Any) -> None:
+        """Register extra special tokens with the library."""
+
+    def token_to_id(self, token: str) -> int:
+        """Id of a single token string."""
+        return self.tokens_to_ids([token])[0]
+
+    def apply_chat_template(
+        self,
+        conversation: List[Dict[str, Any]],
+        chat_template: Optional[str] = None,
+        tokenize: bool = True,
+        truncation: bool = False,
+        max_length: Optional[int] = None,
+        add_generation_prompt: bool = False,
+        **template_variables: Any,
+    ) -> Union[str, List[int]]:
+        """Render ``conversation`` with a jinja chat template in a sandbox, optionally tokenized.
+
+        ``chat_template`` falls back to ``self.chat_template``. The template sees ``messages``,
+        ``add_generation_prompt`` and every extra keyword argument (e.g. ``tools=...``,
+        ``bos_token="<s>"``). Like the old mixin, no ``bos_token``/``eos_token`` is offered
+        unasked: a SentencePiece model would encode the text ``<s>`` as three ordinary pieces,
+        and tiktoken ids would differ from megatron-core's.
+        """
+        # Imported here so that importing a library module stays free of jinja2.
+        from compat.tokenizers.text.libraries.chat_rendering import render_chat_template
+
+        template = chat_template or self.chat_template
+        if not template:
+            raise ValueError(
+                f"{type(self).__name__} has no chat template. Pass chat_template=... to "
+                "apply_chat_template, or store one in tokenizer_metadata.json with "
+                "MegatronTokenizer.write_metadata(..., chat_template=...)."
+            )
+        if truncation and not max_length:
+            raise ValueError("apply_chat_template(truncation=True) needs max_length=<int>.")
+
+        text = render_chat_template(
+            template,
+            conversation,
+            add_generation_prompt=add_generation_prompt,
+            **template_variables,
+        )
+        if not tokenize:
+            return text
+        ids = self.text_to_ids(text)
+        return ids[:max_length] if truncation else ids

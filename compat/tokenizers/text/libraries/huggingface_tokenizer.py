@@ -1,0 +1,326 @@
+"""``huggingface``: a Megatron wrapper around a transformers tokenizer (G2/G3 defaults)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Sequence, Union
+
+from compat.tokenizers.text.libraries.abstract_tokenizer import MegatronTokenizerTextAbstract
+
+logger = logging.getLogger(__name__)
+
+# Named special-token attributes mirrored from the HF tokenizer onto the wrapper.
+NAMED_SPECIAL_TOKENS = (
+    "bos_token",
+    "eos_token",
+    "unk_token",
+    "sep_token",
+    "pad_token",
+    "cls_token",
+    "mask_token",
+)
+
+
+def _import_transformers() -> Any:
+    try:
+        import transformers
+    except ModuleNotFoundError:
+        raise ModuleNotFoundError(
+            "the 'huggingface' and 'megatron' tokenizer libraries need transformers: "
+            "pip install 'megatron-tokenizer-compat[huggingface]'"
+        ) from None
+    return transformers
+
+
+def extra_special_tokens(hf_tokenizer: Any) -> List[str]:
+    """The HF tokenizer's unnamed special tokens (``additional_special_tokens`` in transformers 4,
+    ``extra_special_tokens`` in 5)."""
+    if "additional_special_tokens" in getattr(hf_tokenizer, "SPECIAL_TOKENS_ATTRIBUTES", ()):
+        tokens = hf_tokenizer.additional_special_tokens
+    else:
+        tokens = hf_tokenizer.extra_special_tokens
+    return [str(token) for token in tokens or ()]
+
+
+def chat_template_ids(result: Any) -> List[int]:
+    """Token ids from whatever ``apply_chat_template(tokenize=True)`` returned (transformers 5
+    returns a ``BatchEncoding``; 4 a list; tensors and arrays when asked)."""
+    if hasattr(result, "keys") and "input_ids" in result:
+        result = result["input_ids"]
+    if hasattr(result, "tolist"):
+        result = result.tolist()
+    if result and isinstance(result[0], list):
+        if len(result) != 1:
+            raise ValueError(
+                "apply_chat_template got a batch of conversations; pass one conversation at a time"
+            )
+        result = result[0]
+    return list(result)
+
+
+class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
+    """Wrapper of ``transformers.AutoTokenizer``.
+
+    Defaults are the G2/G3 ones: fast tokenizer, special tokens included when encoding and kept
+    when decoding (G1 used ``use_fast=False``, ``include_special_tokens=False``).
+    """
+
+    def __init__(
+        self,
+        tokenizer_path: str,
+        vocab_file: Optional[str] = None,
+        merges_file: Optional[str] = None,
+        mask_token: Optional[str] = None,
+        bos_token: Optional[str] = None,
+        eos_token: Optional[str] = None,
+        pad_token: Optional[str] = None,
+        sep_token: Optional[str] = None,
+        cls_token: Optional[str] = None,
+        unk_token: Optional[str] = None,
+        additional_special_tokens: Optional[Sequence[str]] = None,
+        use_fast: bool = True,
+        trust_remote_code: bool = False,
+        include_special_tokens: bool = True,
+        chat_template: Optional[str] = None,
+    ) -> None:
+        """
+        Args:
+            tokenizer_path: a tokenizer directory (or a Hub id when the Hub is reachable).
+            vocab_file, merges_file: override the vocabulary / BPE merges files.
+            mask_token ... unk_token: override or add special tokens.
+            additional_special_tokens: replace the tokenizer's extra special tokens.
+            use_fast: load the Rust ("fast") tokenizer.
+            trust_remote_code: allow tokenizer code shipped with the model (off by default).
+            include_special_tokens: encode with the tokenizer's BOS/EOS post-processing, and keep
+                special tokens when decoding.
+            chat_template: overrides the tokenizer's own chat template.
+        """
+        self.vocab_file = vocab_file
+        self.merges_file = merges_file
+        self.tokenizer = self._load(
+            tokenizer_path,
+            vocab_file=vocab_file,
+            merges_file=merges_file,
+            use_fast=use_fast,
+            trust_remote_code=trust_remote_code,
+        )
+        if chat_template is None:
+            chat_template = getattr(self.tokenizer, "chat_template", None)
+        else:
+            self.tokenizer.chat_template = chat_template
+        self.chat_template = chat_template
+        self.include_special_tokens = include_special_tokens
+        self.original_vocab_size = len(self.tokenizer)
+        self._inv_vocab: Dict[int, str] = {}
+
+        explicit = {
+            "unk_token": unk_token,
+            "mask_token": mask_token,
+            "pad_token": pad_token,
+            "sep_token": sep_token,
+            "eos_token": eos_token,
+            "bos_token": bos_token,
+            "cls_token": cls_token,
+        }
+        special_tokens = {name: token for name, token in explicit.items() if token is not None}
+        # Models usually define only one of each pair; the other takes its value. An explicit
+        # sep_token is kept (upstream replaced it with the EOS token here).
+        hf = self.tokenizer
+        if eos_token is None and sep_token is None and hf.sep_token is None and hf.eos_token:
+            special_tokens["sep_token"] = hf.eos_token
+        elif eos_token is None and hf.eos_token is None and hf.sep_token:
+            special_tokens["eos_token"] = hf.sep_token
+        if bos_token is None and hf.bos_token is None and hf.cls_token:
+            special_tokens["bos_token"] = hf.cls_token
+        if cls_token is None and hf.cls_token is None and hf.bos_token:
+            special_tokens["cls_token"] = hf.bos_token
+        if additional_special_tokens:
+            special_tokens["additional_special_tokens"] = list(additional_special_tokens)
+
+        vocabulary = hf.get_vocab()
+        new_tokens = [
+            token
+            for token in [*explicit.values(), *(additional_special_tokens or ())]
+            if token is not None and token not in vocabulary
+        ]
+        if new_tokens:
+            logger.warning(
+                "%s will be added to the vocabulary; resize the model's embeddings accordingly.",
+                new_tokens,
+            )
+        self.add_special_tokens(special_tokens)
+        self.space_sensitive = self.text_to_tokens("x y") != (
+            self.text_to_tokens("x") + self.text_to_tokens("y")
+        )
+
+    def _load(
+        self,
+        tokenizer_path: str,
+        vocab_file: Optional[str],
+        merges_file: Optional[str],
+        use_fast: bool,
+        trust_remote_code: bool,
+    ) -> Any:
+        """Load the transformers tokenizer (``MegatronHFTokenizer`` builds it from local files)."""
+        transformers = _import_transformers()
+        file_overrides = {}
+        if vocab_file is not None:
+            file_overrides["vocab_file"] = vocab_file
+            # Upstream G1–G3 passed this as ``merge_files=`` (ignored by transformers).
+            if merges_file is not None:
+                file_overrides["merges_file"] = merges_file
+        try:
+            return transformers.AutoTokenizer.from_pretrained(
+                tokenizer_path,
+                use_fast=use_fast,
+                trust_remote_code=trust_remote_code,
+                **file_overrides,
+            )
+        except Exception as error:  # transformers raises many types; all mean "cannot load"
+            raise ValueError(
+                f"cannot load a Hugging Face tokenizer from {tokenizer_path!r}: {error}. Pass the "
+                "directory that holds tokenizer.json / tokenizer_config.json (--tokenizer-model)."
+            ) from None
+
+    def add_special_tokens(self, special_tokens_dict: Dict[str, Any]) -> int:
+        """Set/add special tokens (HF keys: ``bos_token`` ... ``additional_special_tokens``);
+        returns how many tokens were new to the vocabulary."""
+        added = self.tokenizer.add_special_tokens(special_tokens_dict)
+        if added > 0:
+            logger.info(
+                "%d special tokens added; resize the model's embeddings accordingly.", added
+            )
+        for name in NAMED_SPECIAL_TOKENS:
+            value = getattr(self.tokenizer, name, None)
+            setattr(self, name, None if value is None else str(value))
+        self.additional_special_tokens = extra_special_tokens(self.tokenizer)
+        self._inv_vocab = {}
+        return added
+
+    @property
+    def additional_special_tokens_ids(self) -> List[int]:
+        """Ids of the extra special tokens (e.g. T5 sentinels)."""
+        return [self.token_to_id(token) for token in self.additional_special_tokens]
+
+    def text_to_tokens(self, text: str) -> List[str]:
+        return self.tokenizer.tokenize(text)
+
+    def tokens_to_text(self, tokens: List[str]) -> str:
+        return self.tokenizer.convert_tokens_to_string(tokens)
+
+    def token_to_id(self, token: str) -> int:
+        return self.tokenizer.convert_tokens_to_ids(token)
+
+    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+        return self.tokenizer.convert_tokens_to_ids(tokens)
+
+    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+        return self.tokenizer.convert_ids_to_tokens(ids)
+
+    def text_to_ids(self, text: str) -> List[int]:
+        if self.include_special_tokens:
+            return self.tokenizer(text).input_ids
+        return self.tokens_to_ids(self.text_to_tokens(text))
+
+    def ids_to_text(self, ids: List[int], remove_special_tokens: Optional[bool] = None) -> str:
+        """Decode; special tokens are removed unless ``include_special_tokens`` (override with
+        ``remove_special_tokens``)."""
+        if remove_special_tokens is None:
+            remove_special_tokens = not self.include_special_tokens
+        if hasattr(ids, "tolist"):
+            ids = ids.tolist()
+        tokens = [token for token in self.ids_to_tokens(ids) if token is not None]
+        if remove_special_tokens:
+            special = set(self.tokenizer.all_special_tokens)
+            tokens = [token for token in tokens if token not in special]
+        return self.tokens_to_text(tokens)
+
+    def apply_chat_template(
+        self,
+        conversation: List[Dict[str, Any]],
+        chat_template: Optional[str] = None,
+        tokenize: bool = True,
+        truncation: bool = False,
+        max_length: Optional[int] = None,
+        add_generation_prompt: bool = False,
+        **kwargs: Any,
+    ) -> Union[str, List[int]]:
+        """Render with transformers (it supplies ``bos_token``, ``eos_token``, ``tools`` ...);
+        token ids come back as a plain list whatever the transformers version."""
+        template = chat_template or self.chat_template
+        if not template:
+            raise ValueError(
+                "this tokenizer has no chat template: pass chat_template=... or store one with "
+                "MegatronTokenizer.write_metadata(..., chat_template=...)."
+            )
+        if truncation and not max_length:
+            raise ValueError("apply_chat_template(truncation=True) needs max_length=<int>.")
+        result = self.tokenizer.apply_chat_template(
+            conversation,
+            chat_template=template,
+            tokenize=tokenize,
+            truncation=truncation,
+            max_length=max_length,
+            add_generation_prompt=add_generation_prompt,
+            **kwargs,
+        )
+        return chat_template_ids(result) if tokenize else result
+
+    @property
+    def vocab(self) -> List[str]:
+        """Tokens ordered by id."""
+        inverse = self.inv_vocab
+        return [inverse[index] for index in range(len(inverse))]
+
+    @property
+    def inv_vocab(self) -> Dict[int, str]:
+        if not self._inv_vocab:
+            self._inv_vocab = {id_: token for token, id_ in self.tokenizer.get_vocab().items()}
+        return self._inv_vocab
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.tokenizer)
+
+    def _id_of(self, token: Optional[str]) -> Optional[int]:
+        return None if token is None else self.token_to_id(token)
+
+    @property
+    def pad_id(self) -> Optional[int]:
+        return self._id_of(self.pad_token)
+
+    @property
+    def bos_id(self) -> Optional[int]:
+        return self._id_of(self.bos_token)
+
+    @property
+    def eos_id(self) -> Optional[int]:
+        return self._id_of(self.eos_token)
+
+    @property
+    def eod(self) -> Optional[int]:
+        return self._id_of(self.eos_token)
+
+    @property
+    def sep_id(self) -> Optional[int]:
+        return self._id_of(self.sep_token)
+
+    @property
+    def cls_id(self) -> Optional[int]:
+        return self._id_of(self.cls_token)
+
+    @property
+    def unk_id(self) -> Optional[int]:
+        return self._id_of(self.unk_token)
+
+    @property
+    def mask_id(self) -> Optional[int]:
+        return self._id_of(self.mask_token)
+
+    def save_vocabulary(self, save_directory: str, filename_prefix: Optional[str] = None) -> Any:
+        return self.tokenizer.save_vocabulary(
+            save_directory=save_directory, filename_prefix=filename_prefix
+        )
+
+    def save_pretrained(self, save_directory: str) -> Any:
+        return self.tokenizer.save_pretrained(save_directory)

@@ -1,0 +1,82 @@
+"""``null-text``: a synthetic tokenizer for benchmarks; text is space-separated integer ids."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import List
+
+
+class NullTokenizer:
+    """Ids are the integers written in the text. ``vocab_size`` is N + 1 and the end-of-document
+    id is N (G1–G3 semantics; upstream main later changed both)."""
+
+    def __init__(self, vocab_size: int) -> None:
+        try:
+            self._vocab_size_without_eod = int(vocab_size)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"the null tokenizer needs an integer vocab_size, got {vocab_size!r} "
+                "(pass vocab_size=... / --vocab-size)"
+            ) from None
+        self._eod_id = self._vocab_size_without_eod
+
+    def text_to_ids(self, text: str) -> List[int]:
+        try:
+            return [int(piece) for piece in text.split(" ")]
+        except ValueError:
+            raise ValueError(
+                f"the null tokenizer reads integers separated by single spaces, got {text!r}"
+            ) from None
+
+    def ids_to_text(self, ids: List[int]) -> str:
+        return " ".join(str(id_) for id_ in ids)
+
+    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+        return [int(token) for token in tokens]
+
+    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+        return [str(id_) for id_ in ids]
+
+    def offsets(self, ids: List[int], text: str) -> List[int]:
+        """Start of each id in ``text``, assuming single-space separation."""
+        offsets, start = [], 0
+        for id_ in ids:
+            offsets.append(start)
+            start += 1 + len(str(id_))
+        return offsets
+
+    @property
+    def unique_identifiers(self) -> OrderedDict:
+        return OrderedDict({"class": f"{type(self).__module__}.{type(self).__qualname__}"})
+
+    @property
+    def vocab_size(self) -> int:
+        return self._vocab_size_without_eod + 1
+
+    @property
+    def vocab(self):
+        raise NotImplementedError("the null tokenizer has no vocabulary")
+
+    @property
+    def inv_vocab(self):
+        raise NotImplementedError("the null tokenizer has no vocabulary")
+
+    @property
+    def cls(self) -> int:
+        return -1
+
+    @property
+    def sep(self) -> int:
+        return -1
+
+    @property
+    def mask(self) -> int:
+        return -1
+
+    @property
+    def eod(self) -> int:
+        return self._eod_id
+
+    @property
+    def additional_special_tokens_ids(self) -> None:
+        return None

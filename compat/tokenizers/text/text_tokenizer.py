@@ -1,0 +1,369 @@
+"""``MegatronTokenizerText``: the one text facade over every text library (G3).
+
+SFT is a capability of the facade: ``prompt_format=...`` builds a prompt config from the
+``conversation`` module and enables ``tokenize_conversation``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+from collections import OrderedDict
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+from compat import deprecations
+from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
+from compat.tokenizers.megatron_tokenizer import _current_library
+
+TOKENIZER_MAPPING_LIBRARIES = OrderedDict(
+    [
+        ("sentencepiece", "SentencePieceTokenizer"),
+        ("huggingface", "HuggingFaceTokenizer"),
+        ("megatron", "MegatronHFTokenizer"),
+        ("tiktoken", "TikTokenTokenizer"),
+        ("byte-level", "ByteLevelTokenizer"),
+        ("null-text", "NullTokenizer"),
+    ]
+)
+# Libraries built without a tokenizer path.
+_PATHLESS_LIBRARIES = frozenset({"byte-level", "null-text"})
+# Libraries whose save_pretrained writes Hugging Face files.
+_HF_LIBRARIES = frozenset({"huggingface", "megatron"})
+
+
+def _accepts_keyword(callable_: Any, name: str) -> bool:
+    parameters = inspect.signature(callable_).parameters.values()
+    return any(
+        parameter.name == name or parameter.kind is inspect.Parameter.VAR_KEYWORD
+        for parameter in parameters
+    )
+
+
+def _check_arguments(
+    library: str, library_class: type, arguments: tuple, kwargs: Dict[str, Any]
+) -> None:
+    """Reject keyword arguments the library does not take with a message listing the ones it
+    does (instead of Python's bare ``unexpected keyword argument`` from deep inside)."""
+    signature = inspect.signature(library_class)
+    try:
+        signature.bind(*arguments, **kwargs)
+    except TypeError as error:
+        accepted = [
+            parameter.name
+            for parameter in list(signature.parameters.values())[len(arguments):]
+            if parameter.kind is not inspect.Parameter.VAR_KEYWORD
+        ]
+        raise TypeError(
+            f"the {library!r} tokenizer library cannot be built with "
+            f"{sorted(kwargs)}: {error}. It accepts the keyword arguments {accepted}; "
+            "pass only those to MegatronTokenizer.from_pretrained."
+        ) from None
+
+
+class MegatronTokenizerText(MegatronTokenizerBase):
+    """Text tokenizer facade; ``self._tokenizer`` is the library object."""
+
+    def __init__(self, path: Optional[str], config: Mapping[str, Any], **kwargs: Any) -> None:
+        """
+        Args:
+            path: tokenizer file, directory or (``megatron``) name; unused by ``byte-level`` and
+                ``null-text``.
+            config: the metadata (``library``, ``chat_template``, ...); copied, never modified.
+            **kwargs: library arguments, plus ``prompt_format`` (SFT) and ``chat_template``.
+        """
+        config = dict(config)
+        if isinstance(config.get("library"), str):
+            # A G1/G2 config built by hand ({"library": "null"}) still works, with a warning.
+            config["library"] = _current_library(config["library"], stacklevel=2)
+        text_name, text_path = deprecations.TEXT_FACADE
+        config.setdefault("class_name", text_name)
+        config.setdefault("class_path", text_path)
+        super().__init__(path, config, **kwargs)
+
+        library_kwargs = dict(kwargs)
+        # Upstream G3 forwarded prompt_format to the library, which rejects it (reference §5.5).
+        prompt_format = library_kwargs.pop("prompt_format", None)
+        self._tokenizer = self._restore_model(**library_kwargs)
+        self.additional_args = kwargs
+
+        config_template = config.get("chat_template")
+        library_template = getattr(self._tokenizer, "chat_template", None)
+        if config_template is not None:
+            self.chat_template = config_template
+        elif library_template is not None:
+            self.chat_template = library_template
+        else:
+            self.chat_template = kwargs.get("chat_template")
+
+        self._prompt_config = None
+        if prompt_format is not None:
+            self._prompt_config = self._build_sft_prompt_config(prompt_format)
+
+    def _build_sft_prompt_config(self, prompt_format: str) -> Any:
+        """The prompt config of ``prompt_format`` for the library (SFT mode)."""
+        from compat.tokenizers.conversation import build_prompt_config
+
+        prompt_config = build_prompt_config(prompt_format, self._tokenizer)
+        if prompt_config.custom_chat_template is None and self.chat_template:
+            # Formats rendering with "the tokenizer's own template" also find one stored in the
+            # metadata; upstream looked only at the library, which sentencepiece/tiktoken
+            # libraries never give one.
+            prompt_config = dataclasses.replace(
+                prompt_config, custom_chat_template=self.chat_template
+            )
+        return prompt_config
+
+    def _restore_model(self, **kwargs: Any) -> Any:
+        """Build the library object named by ``self.library``."""
+        library = getattr(self, "library", None)
+        class_name = TOKENIZER_MAPPING_LIBRARIES.get(library)
+        if class_name is None:
+            raise ValueError(
+                f"{library!r} is not a text tokenizer library; known text libraries: "
+                f"{list(TOKENIZER_MAPPING_LIBRARIES)}."
+            )
+        libraries = importlib.import_module("compat.tokenizers.text.libraries")
+        library_class = getattr(libraries, class_name)
+        # The facade consumes chat_template itself; only libraries that take it receive it.
+        if "chat_template" in kwargs and not _accepts_keyword(library_class, "chat_template"):
+            kwargs.pop("chat_template")
+        arguments = () if library in _PATHLESS_LIBRARIES else (self.path,)
+        _check_arguments(library, library_class, arguments, kwargs)
+        return library_class(*arguments, **kwargs)
+
+    # --- encoding ----------------------------------------------------------------------------
+
+    def tokenize(self, text: Union[str, List[Dict[str, Any]]]) -> List[int]:
+        """Text → ids. In SFT mode a conversation (list of messages) → ids with the generation
+        prompt."""
+        if isinstance(text, list):
+            return self.tokenize_conversation(
+                text, return_target=False, add_generation_prompt=True
+            ).tolist()
+        return self._tokenizer.text_to_ids(text)
+
+    def detokenize(self, ids: List[int]) -> str:
+        """Ids → text."""
+        return self._tokenizer.ids_to_text(ids)
+
+    def text_to_ids(self, text: str) -> List[int]:
+        return self._tokenizer.text_to_ids(text)
+
+    def ids_to_text(self, ids: List[int]) -> str:
+        return self._tokenizer.ids_to_text(ids)
+
+    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+        return self._tokenizer.tokens_to_ids(tokens)
+
+    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+        return self._tokenizer.ids_to_tokens(ids)
+
+    def token_to_id(self, token: str) -> int:
+        return self._library_member("token_to_id")(token)
+
+    def offsets(self, ids: List[int], text: str) -> List[int]:
+        """Character offset where each id's text starts in ``text``."""
+        return self._library_member("offsets")(ids=ids, text=text)
+
+    def tokenize_conversation(
+        self,
+        conversation: List[Dict[str, Any]],
+        return_target: bool = True,
+        add_generation_prompt: bool = False,
+    ) -> Any:
+        """Tokenize a conversation with the prompt format given as ``prompt_format``."""
+        if self._prompt_config is None:
+            raise RuntimeError(
+                "tokenize_conversation needs a prompt format: pass prompt_format=... to "
+                "MegatronTokenizer.from_pretrained (--tokenizer-prompt-format on the command "
+                "line, with --tokenizer-mode sft)."
+            )
+        from compat.tokenizers.conversation import tokenize_conversation
+
+        return tokenize_conversation(
+            self._tokenizer,
+            conversation,
+            self._prompt_config,
+            return_target,
+            add_generation_prompt,
+        )
+
+    def apply_chat_template(
+        self,
+        conversation: List[Dict[str, Any]],
+        chat_template: Optional[str] = None,
+        tokenize: bool = True,
+        add_generation_prompt: bool = False,
+        **kwargs: Any,
+    ) -> Union[str, List[int]]:
+        """Format ``conversation`` with ``chat_template`` (default: the tokenizer's own).
+
+        Hugging Face libraries render with transformers; every other library renders in the
+        jinja2 sandbox of ``chat_rendering``.
+        """
+        template = chat_template or self.chat_template
+        if not template:
+            raise ValueError(
+                "this tokenizer has no chat template: pass chat_template=... or store one with "
+                "MegatronTokenizer.write_metadata(..., chat_template=...)."
+            )
+        if not hasattr(self._tokenizer, "apply_chat_template"):
+            raise AttributeError(
+                f"library {self.library!r} cannot apply chat templates; use a text library "
+                f"other than {self.library!r}."
+            )
+        return self._tokenizer.apply_chat_template(
+            conversation=conversation,
+            chat_template=template,
+            tokenize=tokenize,
+            add_generation_prompt=add_generation_prompt,
+            **kwargs,
+        )
+
+    def save_pretrained(self, path: str) -> None:
+        """Write Hugging Face tokenizer files (``huggingface``/``megatron`` libraries only)."""
+        if self.library not in _HF_LIBRARIES:
+            raise ValueError(
+                f"save_pretrained is not supported with the {self.library!r} library (only "
+                f"{sorted(_HF_LIBRARIES)}); copy the tokenizer file instead."
+            )
+        self._tokenizer.save_pretrained(path)
+
+    def add_special_tokens(self, special_tokens: Union[list, dict]) -> Any:
+        """Register special tokens with the library (libraries that support it)."""
+        return self._tokenizer.add_special_tokens(special_tokens)
+
+    # --- vocabulary --------------------------------------------------------------------------
+
+    @property
+    def vocab_size(self) -> int:
+        return self._tokenizer.vocab_size
+
+    @property
+    def vocab(self) -> Any:
+        return self._library_member("vocab")
+
+    @property
+    def inv_vocab(self) -> Any:
+        return self._library_member("inv_vocab")
+
+    @property
+    def additional_special_tokens_ids(self) -> Any:
+        return self._library_member("additional_special_tokens_ids")
+
+    @property
+    def space_sensitive(self) -> bool:
+        value = getattr(self._tokenizer, "space_sensitive", None)
+        if value is None:
+            raise NotImplementedError(
+                f"space_sensitive is not known for the {self.library!r} library "
+                "(only sentencepiece and huggingface-based libraries report it)."
+            )
+        return value
+
+    @property
+    def unique_identifiers(self) -> OrderedDict:
+        """Identifies the tokenizer in dataset cache keys (same format as upstream)."""
+        identifiers = OrderedDict()
+        # The upstream module path, so a dataset cache built by upstream G3/main is reused.
+        module = deprecations.megatron_path(type(self).__module__)
+        identifiers["class"] = f"{module}.{type(self).__qualname__}"
+        identifiers["tokenizer_path"] = self.path
+        for name, value in self.additional_args.items():
+            identifiers[name] = str(value)
+        return identifiers
+
+    @property
+    def vocab_file(self) -> Optional[str]:
+        return self.additional_args.get("vocab_file")
+
+    @property
+    def merges_file(self) -> Optional[str]:
+        return self.additional_args.get("merges_file")
+
+    # --- special ids -------------------------------------------------------------------------
+
+    def _library_member(self, name: str) -> Any:
+        try:
+            return getattr(self._tokenizer, name)
+        except AttributeError:
+            raise AttributeError(
+                f"the {self.library!r} tokenizer library has no {name!r}"
+            ) from None
+
+    def _special_id(self, name: str) -> Any:
+        """``<name>_id`` of the library, or its bare ``<name>`` (the null library's form)."""
+        for attribute in (f"{name}_id", name):
+            try:
+                return getattr(self._tokenizer, attribute)
+            except AttributeError:
+                continue
+        raise AttributeError(
+            f"the {self.library!r} tokenizer library has no {name} token ({name} / {name}_id)"
+        )
+
+    @property
+    def pad(self) -> Optional[int]:
+        if self._prompt_config is not None:
+            return self._prompt_config.pad_token_id
+        return self._library_member("pad_id")
+
+    @property
+    def pad_id(self) -> Optional[int]:
+        return self.pad
+
+    @property
+    def eod(self) -> Optional[int]:
+        try:
+            return self._tokenizer.eod
+        except AttributeError:
+            return self._library_member("eos_id")
+
+    @property
+    def bos(self) -> Optional[int]:
+        return self._library_member("bos_id")
+
+    @property
+    def bos_id(self) -> Optional[int]:
+        return self.bos
+
+    @property
+    def eos(self) -> Optional[int]:
+        return self._library_member("eos_id")
+
+    @property
+    def eos_id(self) -> Optional[int]:
+        return self.eos
+
+    @property
+    def unk(self) -> Optional[int]:
+        return self._library_member("unk_id")
+
+    @property
+    def unk_id(self) -> Optional[int]:
+        return self.unk
+
+    @property
+    def cls(self) -> Optional[int]:
+        return self._special_id("cls")
+
+    @property
+    def cls_id(self) -> Optional[int]:
+        return self.cls
+
+    @property
+    def sep(self) -> Optional[int]:
+        return self._special_id("sep")
+
+    @property
+    def sep_id(self) -> Optional[int]:
+        return self.sep
+
+    @property
+    def mask(self) -> Optional[int]:
+        return self._special_id("mask")
+
+    @property
+    def mask_id(self) -> Optional[int]:
+        return self.mask
