@@ -1,0 +1,5 @@
+"""The vision (multimodal) tokenizer facade."""
+
+from compat.tokenizers.vision.vision_tokenizer import MegatronTokenizerVision
+
+__all__ = ["MegatronTokenizerVision"]
