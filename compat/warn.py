@@ -1,6 +1,15 @@
 """Deprecation warnings: once per call site, rank 0 only, escalated to errors in CI.
 
-``MEGATRON_COMPAT_STRICT=1`` raises instead of warning; ``-W error::...`` works as usual.
+* The category is :class:`MegatronTokenizerDeprecationWarning`, a ``FutureWarning`` so end users
+  see it without ``-W`` flags (a ``DeprecationWarning`` raised inside an installed package is
+  hidden by Python's default filters).
+* Each warning is attributed to the user's line: ``stacklevel`` counts like ``warnings.warn``'s,
+  and frames of the import machinery and of this package are skipped on top of it, so a warning
+  raised while ``import x`` / ``from x import y`` runs lands on that statement.
+* A (legacy name, file, line) site warns once per process; only rank 0 (``RANK`` and
+  ``LOCAL_RANK`` unset or 0) warns, so a 1,000-GPU job prints one line, not a thousand.
+* ``MEGATRON_COMPAT_STRICT=1`` raises :class:`MegatronTokenizerDeprecationError` instead, on every
+  rank (the CI switch); ``-W error::compat.MegatronTokenizerDeprecationWarning`` works as usual.
 """
 
 from __future__ import annotations
@@ -8,8 +17,13 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from collections.abc import Iterable
+from types import FrameType
 
 from compat.deprecations import Rule, message_for
+
+STRICT_VARIABLE = "MEGATRON_COMPAT_STRICT"
+_TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
 
 
 class MegatronTokenizerDeprecationWarning(FutureWarning):
@@ -20,7 +34,17 @@ class MegatronTokenizerDeprecationError(RuntimeError):
     """Raised instead of the warning when MEGATRON_COMPAT_STRICT=1."""
 
 
+# (legacy name, file, line) of every warning already shown
 _seen: set[tuple[str, str, int]] = set()
+
+# Frames skipped when looking for the user's line: the import system (frozen, and the
+# ``importlib`` package whose ``import_module`` our import hook calls) and this package.
+_COMPAT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_IMPORTLIB_DIR = os.path.dirname(os.path.abspath(warnings.__file__)) + os.sep + "importlib" + os.sep
+
+
+def _is_internal(filename: str) -> bool:
+    return filename.startswith(("<frozen importlib", _COMPAT_DIR, _IMPORTLIB_DIR))
 
 
 def _is_rank_zero() -> bool:
@@ -32,33 +56,82 @@ def _is_rank_zero() -> bool:
 
 
 def strict_mode() -> bool:
-    return os.environ.get("MEGATRON_COMPAT_STRICT", "").strip().lower() in {"1", "true", "yes"}
+    return os.environ.get(STRICT_VARIABLE, "").strip().lower() in _TRUE_VALUES
 
 
-def warn_deprecated(rule: Rule, legacy: str, replacement: str, stacklevel: int = 2) -> None:
+def user_frame(stacklevel: int = 2) -> FrameType | None:
+    """The frame ``stacklevel`` above the caller's caller, moved further up past the import
+    machinery and this package's own modules. ``None`` when the stack runs out (a warning at
+    interpreter shutdown)."""
+    frame: FrameType | None = sys._getframe(1)
+    for _ in range(stacklevel):
+        if frame is None:
+            return None
+        frame = frame.f_back
+    while frame is not None and _is_internal(frame.f_code.co_filename):
+        frame = frame.f_back
+    return frame
+
+
+def requested_module(start: FrameType | None = None) -> str | None:
+    """While an ``import`` statement runs: the module it asked for (``a.b.c`` while its parent
+    ``a.b`` executes), read from the import system's frames between ``start`` (default: the
+    caller) and the user's line. ``None`` outside an import."""
+    requested = None
+    frame: FrameType | None = start or sys._getframe(1)
+    while frame is not None and _is_internal(frame.f_code.co_filename):
+        if frame.f_code.co_name == "_find_and_load":
+            requested = frame.f_locals.get("name", requested)
+        frame = frame.f_back
+    return requested
+
+
+def _site(frame: FrameType | None) -> tuple[str, int]:
+    if frame is None:
+        return "sys", 1
+    return frame.f_code.co_filename, frame.f_lineno
+
+
+def warn_deprecated(
+    rule: Rule,
+    legacy: str,
+    replacement: str,
+    stacklevel: int = 2,
+    *,
+    covered_by: Iterable[str] = (),
+) -> None:
     """Warn that ``legacy`` is deprecated, attributed to the frame ``stacklevel`` up.
 
     ``stacklevel`` counts like ``warnings.warn``'s: 2 is the caller of the function that calls
-    this one.
+    this one. Frames of the import system and of ``compat`` are skipped on top of it. With
+    ``covered_by``, nothing is shown when a warning about one of those (broader) legacy names
+    was already shown at the same site: ``from old.module import Name`` warns once, not twice.
     """
     message = message_for(rule, legacy, replacement)
     if strict_mode():
         raise MegatronTokenizerDeprecationError(
-            message + " [MEGATRON_COMPAT_STRICT=1 turns this warning into an error]"
+            f"{message} [{STRICT_VARIABLE}=1 turns this warning into an error]"
         )
     if not _is_rank_zero():
         return
-    frame = sys._getframe(stacklevel)
-    site = (legacy, frame.f_code.co_filename, frame.f_lineno)
-    if site in _seen:
+    frame = user_frame(stacklevel)
+    filename, lineno = _site(frame)
+    site = (legacy, filename, lineno)
+    if site in _seen or any((broader, filename, lineno) in _seen for broader in covered_by):
         return
+    if frame is None:
+        warnings.warn(message, MegatronTokenizerDeprecationWarning, stacklevel=2)
+    else:
+        warnings.warn_explicit(
+            message,
+            MegatronTokenizerDeprecationWarning,
+            filename=filename,
+            lineno=lineno,
+            module=frame.f_globals.get("__name__", "<unknown>"),
+            registry=frame.f_globals.setdefault("__warningregistry__", {}),
+            # No ``module_globals``: its loader would be asked for the source, and ``python -c``'s
+            # ``__main__`` loader raises ImportError instead of answering (warnings.warn passes
+            # none either; the line is read from the file).
+        )
+    # Recorded only once shown: under ``-W error`` the site keeps raising.
     _seen.add(site)
-    warnings.warn_explicit(
-        message,
-        MegatronTokenizerDeprecationWarning,
-        filename=frame.f_code.co_filename,
-        lineno=frame.f_lineno,
-        module=frame.f_globals.get("__name__", "<unknown>"),
-        registry=frame.f_globals.setdefault("__warningregistry__", {}),
-        module_globals=frame.f_globals,
-    )

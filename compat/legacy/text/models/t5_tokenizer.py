@@ -1,0 +1,5 @@
+"""``megatron.core.tokenizers.text.models.t5_tokenizer``, deleted upstream: deprecated aliases only (see ``compat.legacy``)."""
+
+from compat.legacy import legacy_module
+
+__getattr__, __dir__, __all__ = legacy_module(__name__)
