@@ -375,8 +375,13 @@ PREFILTER_NEEDLES: tuple[str, ...] = (
 
 def message_for(rule: Rule, legacy: str, replacement: str) -> str:
     """The one wording of a deprecation, shared by warnings, errors and reports."""
+    return advice_for(rule, legacy, f"use {replacement}")
+
+
+def advice_for(rule: Rule, legacy: str, advice: str) -> str:
+    """:func:`message_for` for a name with no replacement: ``advice`` says what to do instead."""
     return (
-        f"{legacy} is deprecated; use {replacement} "
+        f"{legacy} is deprecated; {advice} "
         f"(run `python -m codemods.migrate --select {rule.code}` to rewrite it)"
     )
 

@@ -23,6 +23,7 @@ from compat.deprecations import (
     TOKENIZER_TYPES,
     LegacyFlag,
     TokenizerType,
+    advice_for,
     message_for,
 )
 
@@ -241,8 +242,9 @@ class _Translator:
         if not self.check_type_against_new_flags(first_valid, resolved):
             return None
         words = self.replacement_words(first_valid, resolved)
+        prompt_format = self.new_value(PROMPT_FORMAT_FLAG) or self.new_value(SFT_PROMPT_FORMAT_FLAG)
         message = message_for(TOKENIZER_TYPE_FLAG, _shown(first_valid.flag, first_valid.values),
-                              " ".join(type_flags(resolved)) or "the library/mode flags")
+                              " ".join(type_flags(resolved, prompt_format)))
         g1_note = self.g1_hf_defaults_note(resolved)
         if g1_note:
             self.warnings.append(g1_note)
@@ -389,7 +391,7 @@ class _Translator:
                 return
             self.add_edit(
                 ArgvEdit(site.start, site.stop, (), legacy.rule.code,
-                         message_for(legacy.rule, legacy.flag, legacy.message))
+                         advice_for(legacy.rule, legacy.flag, legacy.message))
             )
             return
         if site.missing_value:

@@ -439,3 +439,15 @@ def test_g1_note_names_only_the_switches_the_argv_leaves_open():
 ])
 def test_no_g1_note_when_switches_are_explicit_or_unused(argv):
     assert not any("megatron-core <= 0.16" in w for w in translate_argv(argv).warnings)
+
+
+def test_sft_message_names_the_prompt_format_the_argv_gives():
+    result = translate_argv(["--tokenizer-type", "SFTTokenizer",
+                             "--sft-tokenizer-prompt-format", "identity"])
+    assert "--tokenizer-prompt-format identity" in result.edits[0].message
+    assert "nemotron-h-aligned" not in result.edits[0].message
+
+
+def test_removed_flag_message_reads_as_advice():
+    (edit,) = translate_argv(["--tokenizer-hf-use-fast"]).edits
+    assert edit.message.startswith("--tokenizer-hf-use-fast is deprecated; delete it:")
