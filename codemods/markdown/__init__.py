@@ -1,0 +1,19 @@
+"""Markdown documents (``.md``): fenced sh/bash/shell/console blocks."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+
+from codemods.core import FileKind
+from codemods.markdown.rewriter import rewrite, validate
+
+EXTENSIONS = (".md", ".markdown")
+
+
+def matches(path: str, first_line: str) -> bool:
+    return PurePath(path).suffix.lower() in EXTENSIONS
+
+
+KIND = FileKind(name="markdown", matches=matches, rewrite=rewrite, validate=validate)
+
+__all__ = ["KIND", "matches", "rewrite", "validate"]

@@ -1,0 +1,23 @@
+"""Launch scripts: bash (by extension ``.sh``/``.bash``/``.sbatch``/``.slurm`` or by shebang)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePath
+
+from codemods.core import FileKind
+from codemods.shell.rewriter import rewrite, validate
+
+EXTENSIONS = (".sh", ".bash", ".sbatch", ".slurm")
+_SHEBANG = re.compile(r"^#!\s*\S*/(?:env\s+(?:-\S+\s+)*)?(?:ba|da|k|z)?sh\b")
+
+
+def matches(path: str, first_line: str) -> bool:
+    if PurePath(path).suffix.lower() in EXTENSIONS:
+        return True
+    return bool(_SHEBANG.match(first_line))
+
+
+KIND = FileKind(name="shell", matches=matches, rewrite=rewrite, validate=validate)
+
+__all__ = ["KIND", "matches", "rewrite", "validate"]

@@ -1,0 +1,214 @@
+"""tokenizer_metadata.json: library, model_type and class_path of deleted modules, format kept."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from codemods.core import Options, UnparsableError
+from codemods.metadata import KIND, matches, validate
+from compat.deprecations import (
+    DELETED_CLASS_PATH,
+    LEGACY_CLASS_PATHS,
+    LEGACY_LIBRARIES,
+    LEGACY_LIBRARY,
+    LEGACY_MODEL_TYPES,
+    MODEL_TYPE,
+)
+
+TEXT_MODELS = "megatron.core.tokenizers.text.models"
+VISION_MODELS = "megatron.core.tokenizers.vision.models"
+
+
+def run(text: str, **options):
+    return KIND.rewrite(text, "tok/tokenizer_metadata.json", Options(**options))
+
+
+def check(before: str, after: str, **options) -> list:
+    result = run(before, **options)
+    assert result.new_text == after
+    validate(result.new_text)
+    assert run(result.new_text, **options).new_text == after, "not idempotent"
+    return result.findings
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        pytest.param(  # exactly what G1's write_metadata writes (json.dump, one line)
+            '{"library": "null", "class_name": null, "class_path": null, "model_type": '
+            '"default", "chat_template": null}',
+            '{"library": "null-text", "class_name": null, "class_path": null, "model_type": '
+            '"default-text", "chat_template": null}', id="G1-null-default"),
+        pytest.param(
+            '{"library": "sft", "model_type": "default-text"}',
+            '{"library": "huggingface", "model_type": "default-text"}', id="G2-sft"),
+        pytest.param(
+            '{\n    "library": "sentencepiece",\n    "model_type": "gpt"\n}\n',
+            '{\n    "library": "sentencepiece",\n    "model_type": "default-text"\n}\n',
+            id="indented-gpt-model-type"),
+        pytest.param(
+            '{"library": "multimodal", "model_type": "default"}',
+            '{"library": "multimodal", "model_type": "default-vision"}', id="vision-library"),
+        pytest.param(
+            f'{{"library": "huggingface", "class_name": "GPTTokenizer",\n'
+            f'  "class_path": "{TEXT_MODELS}.gpt_tokenizer", "model_type": null}}',
+            '{"library": "huggingface", "class_name": "MegatronTokenizerText",\n'
+            '  "class_path": "megatron.core.tokenizers.text.text_tokenizer", "model_type": null}',
+            id="written-with-tokenizer_class"),
+        pytest.param(
+            f'{{"library": "multimodal", "class_path": "{VISION_MODELS}.default_tokenizer"}}',
+            '{"library": "multimodal", "class_path": '
+            '"megatron.core.tokenizers.vision.vision_tokenizer", "class_name": '
+            '"MegatronTokenizerVision"}', id="class_name-added-beside-class_path"),
+        pytest.param(
+            f'{{\n  "class_path": "{TEXT_MODELS}.bert_tokenizer",\n  "library": "megatron"\n}}',
+            '{\n  "class_path": "megatron.core.tokenizers.text.text_tokenizer",\n'
+            '  "class_name": "MegatronTokenizerText",\n  "library": "megatron"\n}',
+            id="added-member-laid-out-like-its-neighbours"),
+    ],
+)
+def test_rewrites(before, after):
+    findings = check(before, after)
+    assert findings and all(f.fixed for f in findings if "SFT" not in f.message)
+
+
+@pytest.mark.parametrize("text", [
+    ('{"library": "huggingface", "class_name": null, "class_path": null, '
+     '"model_type": "default-text", "chat_template": null}'),  # G2/G3 default
+    ('{"library": "sentencepiece", "class_name": "MegatronTokenizerText", "class_path": '
+     '"megatron.core.tokenizers.text.text_tokenizer", "chat_template": null}'),  # MAIN
+    '{"library": "tiktoken", "model_type": "my-own-type", "class_path": "mypkg.tok"}',
+    '{}',
+])
+def test_current_or_foreign_metadata_is_left_alone(text):
+    result = run(text)
+    assert result.new_text == text and not result.findings
+
+
+def test_unicode_key_order_and_other_keys_kept():
+    before = ('{"chat_template": "{{ \'héllo\' }}\\u00e9", "library": "null",\n'
+              ' "extra": [1, 2, {"model_type": "default"}]}')
+    after = run(before).new_text
+    assert after == before.replace('"null"', '"null-text"')
+    assert list(json.loads(after)) == ["chat_template", "library", "extra"]
+
+
+def test_findings_name_the_rule_line_and_fix():
+    findings = run('{\n "library": "sft",\n "model_type": "default",\n '
+                   f'"class_path": "{TEXT_MODELS}.default_tokenizer"\n}}').findings
+    assert [(f.line, f.code, f.fixed) for f in findings] == [
+        (2, LEGACY_LIBRARY.code, True), (2, LEGACY_LIBRARY.code, False),
+        (3, MODEL_TYPE.code, True), (4, DELETED_CLASS_PATH.code, True)]
+    # SFT moved out of the metadata: the person must pass the prompt format when loading
+    assert "prompt_format=" in findings[1].suggestion
+
+
+def test_select_and_ignore():
+    text = '{"library": "null", "model_type": "default"}'
+    only_library = run(text, select=frozenset({LEGACY_LIBRARY.code})).new_text
+    assert only_library == '{"library": "null-text", "model_type": "default"}'
+    no_library = run(text, ignore=frozenset({LEGACY_LIBRARY.code})).new_text
+    assert no_library == '{"library": "null", "model_type": "default-text"}'
+
+
+@pytest.mark.parametrize("text", [
+    '{"library": "null",}',  # trailing comma
+    '{"library": "null"',  # truncated
+    '["library", "null"]',  # not an object
+    '',
+    'library: null',
+])
+def test_malformed_json_is_reported_and_left_untouched(text):
+    with pytest.raises(UnparsableError, match="not a valid tokenizer metadata file"):
+        run(text)
+
+
+def test_validate_rejects_broken_json():
+    with pytest.raises(UnparsableError):
+        validate("{")
+    validate('{"library": "null-text"}')
+
+
+@pytest.mark.parametrize("path, expected", [
+    ("a/b/tokenizer_metadata.json", True), ("tokenizer_metadata.json", True),
+    ("a/metadata.json", False), ("a/tokenizer_metadata.json.bak", False)])
+def test_matches_by_file_name(path, expected):
+    assert matches(path, "") is expected
+
+
+# --- differential: files the real old code wrote load on the new API, without warnings --------
+
+
+@pytest.mark.parametrize("library, model_type", [
+    ("sentencepiece", None), ("sentencepiece", "gpt"), ("null", None)])
+def test_files_written_by_megatron_core_load_silently_after_migration(
+        megatron_core, sentencepiece_v1, tmp_path, library, model_type):
+    from megatron.core.tokenizers import MegatronTokenizer as OldTokenizer
+
+    from compat.tokenizers import MegatronTokenizer
+
+    metadata_path = tmp_path / "tokenizer_metadata.json"
+    OldTokenizer.write_metadata(str(sentencepiece_v1), library, model_type,
+                                metadata_path=str(metadata_path))
+    old_text = metadata_path.read_text()
+    new_text = run(old_text).new_text
+    assert new_text != old_text
+    metadata_path.write_text(new_text)
+    path = None if library == "null" else str(sentencepiece_v1)
+    kwargs = {"vocab_size": 100} if library == "null" else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        migrated = MegatronTokenizer.from_pretrained(path, metadata_path=str(metadata_path),
+                                                     **kwargs)
+    old = OldTokenizer.from_pretrained(path, metadata_path=json.loads(old_text), **kwargs)
+    assert migrated.vocab_size == old.vocab_size
+    if library != "null":
+        assert migrated.tokenize("Hello world") == old.tokenize("Hello world")
+
+
+# --- properties: any layout json.dump produces is kept; only the legacy values change ---------
+
+_OTHER_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
+                          st.lists(st.integers(), max_size=3))
+_METADATA = st.fixed_dictionaries(
+    {"library": st.sampled_from(["null", "sft", "huggingface", "multimodal", "tiktoken"])},
+    optional={
+        "model_type": st.sampled_from(["default", "gpt", "t5", "default-text", None, "mine"]),
+        "class_path": st.sampled_from([f"{TEXT_MODELS}.gpt_tokenizer", f"{TEXT_MODELS}",
+                                       f"{VISION_MODELS}.default_tokenizer", "my.module", None]),
+        "class_name": st.sampled_from(["GPTTokenizer", None]),
+        "chat_template": st.one_of(st.none(), st.text(max_size=12)),
+        "extra": _OTHER_VALUES,
+    },
+)
+
+
+def _intended(metadata: dict) -> dict:
+    expected = dict(metadata)
+    if expected["library"] in LEGACY_LIBRARIES:
+        expected["library"] = LEGACY_LIBRARIES[expected["library"]].new
+    vision = expected["library"] in ("multimodal", "null-multimodal")
+    current = "default-vision" if vision else "default-text"
+    if expected.get("model_type") in LEGACY_MODEL_TYPES:
+        expected["model_type"] = current
+    if expected.get("class_path") in LEGACY_CLASS_PATHS:
+        expected["class_name"], expected["class_path"] = LEGACY_CLASS_PATHS[expected["class_path"]]
+    return expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(_METADATA, st.sampled_from([None, 2, 4, "\t"]), st.booleans())
+def test_any_json_dump_layout_is_kept_and_only_legacy_values_change(metadata, indent, ascii_only):
+    text = json.dumps(metadata, indent=indent, ensure_ascii=ascii_only)
+    result = run(text)
+    expected = _intended(metadata)
+    assert json.loads(result.new_text) == expected
+    assert run(result.new_text).new_text == result.new_text
+    if "class_name" in metadata or "class_path" not in expected or expected == metadata:
+        # no member added: the result is what json.dumps writes for the intended dict
+        assert result.new_text == json.dumps(expected, indent=indent, ensure_ascii=ascii_only)
