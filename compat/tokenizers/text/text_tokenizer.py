@@ -7,7 +7,6 @@ SFT is a capability of the facade: ``prompt_format=...`` builds a prompt config 
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import inspect
 from collections import OrderedDict
 from typing import Any, Dict, List, Mapping, Optional, Union
@@ -15,6 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 from compat import deprecations
 from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
 from compat.tokenizers.megatron_tokenizer import _current_library
+from compat.tokenizers.text.libraries.abstract_tokenizer import resolve_chat_template
 
 TOKENIZER_MAPPING_LIBRARIES = OrderedDict(
     [
@@ -104,6 +104,12 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         """The prompt config of ``prompt_format`` for the library (SFT mode)."""
         from compat.tokenizers.conversation import build_prompt_config
 
+        if not hasattr(self._tokenizer, "apply_chat_template"):
+            able = [name for name in TOKENIZER_MAPPING_LIBRARIES if name != self.library]
+            raise ValueError(
+                f"the {self.library!r} library cannot tokenize conversations, so "
+                f"prompt_format={prompt_format!r} cannot be used with it; use one of {able}"
+            )
         prompt_config = build_prompt_config(prompt_format, self._tokenizer)
         if prompt_config.custom_chat_template is None and self.chat_template:
             # Formats rendering with "the tokenizer's own template" also find one stored in the
@@ -116,20 +122,12 @@ class MegatronTokenizerText(MegatronTokenizerBase):
 
     def _restore_model(self, **kwargs: Any) -> Any:
         """Build the library object named by ``self.library``."""
-        library = getattr(self, "library", None)
-        class_name = TOKENIZER_MAPPING_LIBRARIES.get(library)
-        if class_name is None:
-            raise ValueError(
-                f"{library!r} is not a text tokenizer library; known text libraries: "
-                f"{list(TOKENIZER_MAPPING_LIBRARIES)}."
-            )
-        libraries = importlib.import_module("compat.tokenizers.text.libraries")
-        library_class = getattr(libraries, class_name)
+        library_class = self._library_class(TOKENIZER_MAPPING_LIBRARIES, "text")
         # The facade consumes chat_template itself; only libraries that take it receive it.
         if "chat_template" in kwargs and not _accepts_keyword(library_class, "chat_template"):
             kwargs.pop("chat_template")
-        arguments = () if library in _PATHLESS_LIBRARIES else (self.path,)
-        _check_arguments(library, library_class, arguments, kwargs)
+        arguments = () if self.library in _PATHLESS_LIBRARIES else (self.path,)
+        _check_arguments(self.library, library_class, arguments, kwargs)
         return library_class(*arguments, **kwargs)
 
     # --- encoding ----------------------------------------------------------------------------
@@ -202,12 +200,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         Hugging Face libraries render with transformers; every other library renders in the
         jinja2 sandbox of ``chat_rendering``.
         """
-        template = chat_template or self.chat_template
-        if not template:
-            raise ValueError(
-                "this tokenizer has no chat template: pass chat_template=... or store one with "
-                "MegatronTokenizer.write_metadata(..., chat_template=...)."
-            )
+        template = resolve_chat_template(chat_template, self.chat_template)
         if not hasattr(self._tokenizer, "apply_chat_template"):
             raise AttributeError(
                 f"library {self.library!r} cannot apply chat templates; use a text library "
@@ -283,14 +276,6 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         return self.additional_args.get("merges_file")
 
     # --- special ids -------------------------------------------------------------------------
-
-    def _library_member(self, name: str) -> Any:
-        try:
-            return getattr(self._tokenizer, name)
-        except AttributeError:
-            raise AttributeError(
-                f"the {self.library!r} tokenizer library has no {name!r}"
-            ) from None
 
     def _special_id(self, name: str) -> Any:
         """``<name>_id`` of the library, or its bare ``<name>`` (the null library's form)."""

@@ -1,0 +1,188 @@
+"""``tokenize_conversation`` throughput: ours against upstream's per-turn algorithm.
+
+A few thousand generated multi-turn conversations (system, user, assistant and tool turns,
+unicode) are tokenized with targets by two callables, measured side by side in interleaved
+rounds (so machine load hits both alike), median per callable:
+
+* **ours**: ``MegatronTokenizer.from_pretrained(path, metadata_path={"library": L},
+  prompt_format=F).tokenize_conversation(conversation)``;
+* **upstream**: the G2 ``SFTTokenizer`` / G3 ``conversation`` algorithm written out plainly below:
+  render and tokenize the conversation, then every turn again on its own, one
+  ``apply_chat_template`` call each, masking per role.
+
+Budget: ours ≥ 2× upstream with identical tokens and targets (checked on every conversation
+before timing). Runs offline on the shared test tokenizer files::
+
+    python benchmarks/conversation.py [--conversations 3000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPOSITORY / "tests"))
+
+BUDGET = 2.0
+IGNORE_INDEX = -100
+PROMPT_FORMATS = ("nemotron-h-aligned", "nemotron-nano-v2")
+
+Conversation = list[dict[str, str]]
+Tokenize = Callable[[Conversation], tuple[np.ndarray, np.ndarray]]
+
+_WORDS = ["the", "model", "was", "trained", "on", "a", "large", "corpus", "of", "text", "with", "tensor", "and", "pipeline", "parallel", "layers", "attention", "embedding", "vocabulary", "tokenizer", "hello", "world", "café", "naïve", "Straße", "東京", "日本語", "Привет", "🙂", "12:00", "3.14", '{"a":', "1}", "?!", "."]
+
+
+def generated_conversations(count: int, seed: int = 7) -> list[Conversation]:
+    rng = random.Random(seed)
+
+    def sentence(low: int, high: int) -> str:
+        return " ".join(rng.choice(_WORDS) for _ in range(rng.randint(low, high)))
+
+    conversations = []
+    for _ in range(count):
+        turns = [{"role": "system", "content": sentence(5, 20)}] if rng.random() < 0.7 else []
+        for round_ in range(rng.randint(1, 5)):
+            asker = "tool" if round_ and rng.random() < 0.2 else "user"
+            turns.append({"role": asker, "content": sentence(3, 40)})
+            turns.append({"role": "assistant", "content": sentence(3, 80)})
+        conversations.append(turns)
+    return conversations
+
+
+def as_ids(result: Any) -> np.ndarray:
+    """MAIN's normaliser of ``apply_chat_template`` results (transformers 5 returns a
+    ``BatchEncoding``; G2 indexed the result directly, which only worked with transformers 4)."""
+    if hasattr(result, "keys") and "input_ids" in result:
+        result = result["input_ids"]
+    array = np.asarray(result, dtype=np.int64)
+    return array[0] if array.ndim == 2 else array
+
+
+def upstream_tokenize_conversation(library: Any, prompt_config: Any, conversation: Conversation,
+                                   **tensor_options: Any) -> tuple[np.ndarray, np.ndarray]:
+    """G2 ``SFTTokenizer.tokenize_conversation(conversation, True, False)`` as upstream wrote
+    it (calls, comparisons; ``return_tensors="np"`` for transformers), with MAIN's result
+    normaliser. G3's ``conversation`` module runs the same steps on the library object."""
+    template = prompt_config.custom_chat_template
+    tokens = as_ids(library.apply_chat_template(conversation, tokenize=True,
+                                                add_generation_prompt=False,
+                                                chat_template=template, **tensor_options))
+    target = tokens.copy()
+    idx = 0
+    for turn_idx, turn in enumerate(conversation):
+        if turn["role"].lower() == "assistant" and len(turn["content"]) == 0:
+            raise ValueError(f"empty assistant turn in conversation: {conversation}.")
+        if turn["role"].lower() == "assistant":
+            assert conversation[turn_idx - 1]["role"].lower() in ("user", "tool")
+        turn_tokens = as_ids(library.apply_chat_template([turn], tokenize=True,
+                                                         chat_template=template))
+        if prompt_config.has_bos and turn_idx > 0:
+            turn_tokens = turn_tokens[1:]
+        turn_len = len(turn_tokens)
+        role = turn["role"].lower()
+        if role in ("system", "user", "tool"):
+            target[idx:idx + turn_len] = IGNORE_INDEX
+        elif role == "assistant":
+            if prompt_config.assistant_prefix_len > 0:
+                target[idx:idx + prompt_config.assistant_prefix_len] = IGNORE_INDEX
+        else:
+            raise ValueError("Wrong role value.")
+        assert np.allclose(tokens[idx:idx + turn_len], turn_tokens)
+        idx += turn_len
+    assert idx == len(tokens)
+    return tokens, target
+
+
+def build_tokenizers(library: str, prompt_format: str, files: Path) -> tuple[Tokenize, Tokenize]:
+    import tokenizer_files
+
+    from compat.tokenizers import MegatronTokenizer
+
+    if library == "huggingface":
+        path = str(tokenizer_files.hf_tokenizer_dir(files / "hf"))
+    else:
+        path = str(tokenizer_files.tekken_vocab_json(files))
+    tokenizer = MegatronTokenizer.from_pretrained(path, metadata_path={"library": library},
+                                                  prompt_format=prompt_format)
+    prompt_config = tokenizer._prompt_config
+    # G2 drove the raw transformers tokenizer; G3 the library object (tiktoken here)
+    if library == "huggingface":
+        backend, tensor_options = tokenizer._tokenizer.tokenizer, {"return_tensors": "np"}
+    else:
+        backend, tensor_options = tokenizer._tokenizer, {}
+
+    def ours(conversation: Conversation) -> tuple[np.ndarray, np.ndarray]:
+        return tokenizer.tokenize_conversation(conversation, True, False)
+
+    def upstream(conversation: Conversation) -> tuple[np.ndarray, np.ndarray]:
+        return upstream_tokenize_conversation(backend, prompt_config, conversation,
+                                              **tensor_options)
+
+    return ours, upstream
+
+
+def check_identical(ours: Tokenize, upstream: Tokenize, conversations: list[Conversation]) -> None:
+    for index, conversation in enumerate(conversations):
+        (tokens, target), (expected_tokens, expected_target) = ours(conversation), upstream(
+            conversation)
+        if not (np.array_equal(tokens, expected_tokens) and np.array_equal(target,
+                                                                           expected_target)):
+            raise SystemExit(f"conversation {index}: ours differs from upstream's algorithm")
+
+
+def seconds(tokenize: Tokenize, conversations: list[Conversation]) -> float:
+    start = time.perf_counter()
+    for conversation in conversations:
+        tokenize(conversation)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--conversations", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--libraries", nargs="+", default=["huggingface", "tiktoken"])
+    options = parser.parse_args()
+    warnings.simplefilter("ignore")
+
+    conversations = generated_conversations(options.conversations)
+    turns = sum(len(conversation) for conversation in conversations)
+    print(f"{len(conversations)} conversations, {turns} turns, {options.rounds} rounds "
+          "(median), identical tokens and targets checked on every conversation", flush=True)
+    print(f"{'library':<13}{'format':<20}{'ours conv/s':>13}{'upstream conv/s':>17}{'ratio':>8}")
+    failures = []
+    with tempfile.TemporaryDirectory() as directory:
+        for library in options.libraries:
+            for prompt_format in PROMPT_FORMATS:
+                ours, upstream = build_tokenizers(library, prompt_format, Path(directory))
+                check_identical(ours, upstream, conversations)
+                timings: dict[str, list[float]] = {"ours": [], "upstream": []}
+                for _ in range(options.rounds):
+                    timings["ours"].append(seconds(ours, conversations))
+                    timings["upstream"].append(seconds(upstream, conversations))
+                ours_rate = len(conversations) / statistics.median(timings["ours"])
+                upstream_rate = len(conversations) / statistics.median(timings["upstream"])
+                ratio = ours_rate / upstream_rate
+                print(f"{library:<13}{prompt_format:<20}{ours_rate:>13.0f}{upstream_rate:>17.0f}"
+                      f"{ratio:>7.2f}x", flush=True)
+                if library == "huggingface" and ratio < BUDGET:
+                    failures.append(f"{library}/{prompt_format}: {ratio:.2f}x < {BUDGET}x")
+    print("budget (huggingface, the G2 SFTTokenizer backend): "
+          f"≥{BUDGET}x " + ("met" if not failures else "MISSED: " + "; ".join(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
