@@ -13,6 +13,7 @@ from typing import Any
 
 from compat.deprecations import CHAT_TEMPLATE_MIXIN, LEGACY_NAMES
 from compat.legacy._facade_alias import present_as
+from compat.tokenizers.text.libraries.abstract_tokenizer import render_chat
 
 _ENTRY = next(n for n in LEGACY_NAMES if n.rule is CHAT_TEMPLATE_MIXIN)
 
@@ -30,23 +31,21 @@ class _ChatTemplateMixin:
         max_length: int | None = None,
         add_generation_prompt: bool = False,
     ) -> str | list[int]:
-        from compat.tokenizers.text.libraries.chat_rendering import render_chat_template
-
         if not chat_template:
             raise ValueError(
                 f"{type(self).__name__}.apply_chat_template needs a chat template (second "
                 "argument); inherit MegatronTokenizerTextAbstract instead of "
                 f"{_ENTRY.legacy_name} to fall back to the tokenizer's own template"
             )
-        if truncation and not max_length:
-            raise ValueError("apply_chat_template(truncation=True) needs max_length=<int>")
-        text = render_chat_template(
-            chat_template, conversation, add_generation_prompt=add_generation_prompt
+        return render_chat(
+            self.text_to_ids,
+            chat_template,
+            conversation,
+            tokenize=tokenize,
+            truncation=truncation,
+            max_length=max_length,
+            add_generation_prompt=add_generation_prompt,
         )
-        if not tokenize:
-            return text
-        ids = self.text_to_ids(text)
-        return ids[:max_length] if truncation else ids
 
 
 globals()[_ENTRY.legacy_name] = present_as(_ChatTemplateMixin, _ENTRY)

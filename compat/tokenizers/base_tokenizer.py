@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from abc import ABC, abstractmethod
 from typing import Any, Mapping, Optional
 
@@ -10,7 +11,8 @@ class MegatronTokenizerBase(ABC):
     """Abstract facade: keeps the tokenizer path and exposes every metadata key as an attribute.
 
     ``tok.library``, ``tok.chat_template``, ``tok.metadata_path`` ... come from the metadata. The
-    caller's ``config`` mapping is read, never modified.
+    caller's ``config`` mapping is read, never modified. Subclasses keep the library object they
+    build in ``self._tokenizer``.
     """
 
     def __init__(self, path: Optional[str], config: Mapping[str, Any], **kwargs: Any) -> None:
@@ -22,6 +24,27 @@ class MegatronTokenizerBase(ABC):
                     f"same name; remove {key!r} from tokenizer_metadata.json"
                 )
             setattr(self, key, value)
+
+    def _library_class(self, libraries: Mapping[str, str], kind: str) -> type:
+        """The class of ``self.library``; ``libraries`` maps library names to class names in
+        ``compat.tokenizers.<kind>.libraries``."""
+        library = getattr(self, "library", None)
+        class_name = libraries.get(library)
+        if class_name is None:
+            raise ValueError(
+                f"{library!r} is not a {kind} tokenizer library; known {kind} libraries: "
+                f"{list(libraries)}."
+            )
+        return getattr(importlib.import_module(f"compat.tokenizers.{kind}.libraries"), class_name)
+
+    def _library_member(self, name: str) -> Any:
+        """An attribute of the library object, or an ``AttributeError`` naming the library."""
+        try:
+            return getattr(self._tokenizer, name)
+        except AttributeError:
+            raise AttributeError(
+                f"the {self.library!r} tokenizer library has no {name!r}"
+            ) from None
 
     @abstractmethod
     def tokenize(self, text: Any) -> Any:

@@ -30,6 +30,14 @@ def call_twice_on_one_line() -> None:
     legacy_api(); legacy_api()
 
 
+def warnings_of_one_legacy_call() -> list:
+    """The warnings one call of ``legacy_api`` emits, with Python's own once-filter off."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        legacy_api()
+    return caught
+
+
 def test_category_is_a_future_warning_exported_by_compat():
     assert issubclass(MegatronTokenizerDeprecationWarning, FutureWarning)
     assert compat.MegatronTokenizerDeprecationWarning is MegatronTokenizerDeprecationWarning
@@ -83,19 +91,13 @@ def test_covered_by_suppresses_the_narrower_name_at_the_same_site():
 @pytest.mark.parametrize("variable,value", [("RANK", "3"), ("LOCAL_RANK", "1")])
 def test_only_rank_zero_warns(monkeypatch, variable, value):
     monkeypatch.setenv(variable, value)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        legacy_api()
-    assert caught == []
+    assert warnings_of_one_legacy_call() == []
 
 
 @pytest.mark.parametrize("value", ["0", "", " 0 "])
 def test_rank_zero_spellings_warn(monkeypatch, value):
     monkeypatch.setenv("RANK", value)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        legacy_api()
-    assert len(caught) == 1
+    assert len(warnings_of_one_legacy_call()) == 1
 
 
 @pytest.mark.parametrize("value", ["1", "true", "YES", "on"])
@@ -111,10 +113,7 @@ def test_strict_mode_raises_on_every_rank_and_every_time(monkeypatch, value):
 @pytest.mark.parametrize("value", ["0", "false", "no", ""])
 def test_strict_mode_off_values_warn(monkeypatch, value):
     monkeypatch.setenv("MEGATRON_COMPAT_STRICT", value)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        legacy_api()
-    assert len(caught) == 1
+    assert len(warnings_of_one_legacy_call()) == 1
 
 
 def test_error_filter_raises_and_keeps_raising_at_the_same_site():

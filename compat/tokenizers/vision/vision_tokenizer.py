@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -50,26 +49,10 @@ class MegatronTokenizerVision(MegatronTokenizerBase):
 
     def _restore_model(self, **kwargs: Any) -> Any:
         """Build the library object named by ``self.library``."""
-        library = getattr(self, "library", None)
-        class_name = TOKENIZER_MAPPING_LIBRARIES.get(library)
-        if class_name is None:
-            raise ValueError(
-                f"{library!r} is not a vision tokenizer library; known vision libraries: "
-                f"{list(TOKENIZER_MAPPING_LIBRARIES)}."
-            )
-        libraries = importlib.import_module("compat.tokenizers.vision.libraries")
-        library_class = getattr(libraries, class_name)
-        if library == "null-multimodal":
+        library_class = self._library_class(TOKENIZER_MAPPING_LIBRARIES, "vision")
+        if self.library == "null-multimodal":
             return library_class(**_without_mode_kwargs(kwargs))
         return library_class(self.path, **kwargs)
-
-    def _library_member(self, name: str) -> Any:
-        try:
-            return getattr(self._tokenizer, name)
-        except AttributeError:
-            raise AttributeError(
-                f"the {self.library!r} tokenizer library has no {name!r}"
-            ) from None
 
     # --- encoding ----------------------------------------------------------------------------
 

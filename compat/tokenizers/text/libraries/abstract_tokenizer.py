@@ -3,7 +3,60 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Callable, Dict, List, Optional, Union
+
+
+def resolve_chat_template(chat_template: Optional[str], own_template: Optional[str]) -> str:
+    """``chat_template`` when given, else the tokenizer's own; an error naming both ways to
+    supply one when there is neither."""
+    template = chat_template or own_template
+    if not template:
+        raise ValueError(
+            "this tokenizer has no chat template: pass chat_template=... or store one with "
+            "MegatronTokenizer.write_metadata(..., chat_template=...)."
+        )
+    return template
+
+
+def check_truncation(truncation: bool, max_length: Optional[int]) -> None:
+    """``apply_chat_template(truncation=True)`` cuts the ids at ``max_length``: it needs one."""
+    if truncation and not max_length:
+        raise ValueError("apply_chat_template(truncation=True) needs max_length=<int>.")
+
+
+def render_chat(
+    text_to_ids: Callable[[str], List[int]],
+    template: str,
+    conversation: List[Dict[str, Any]],
+    /,
+    *,
+    tokenize: bool,
+    truncation: bool,
+    max_length: Optional[int],
+    add_generation_prompt: bool,
+    **template_variables: Any,
+) -> Union[str, List[int]]:
+    """``conversation`` rendered with ``template`` in the jinja2 sandbox; with ``tokenize`` its
+    ids (``text_to_ids``), cut at ``max_length`` under ``truncation``."""
+    # Imported here so that importing a library module stays free of jinja2.
+    from compat.tokenizers.text.libraries.chat_rendering import render_chat_template
+
+    check_truncation(truncation, max_length)
+    text = render_chat_template(
+        template, conversation, add_generation_prompt=add_generation_prompt, **template_variables
+    )
+    if not tokenize:
+        return text
+    ids = text_to_ids(text)
+    return ids[:max_length] if truncation else ids
+
+
+def as_list(ids: Any) -> list:
+    """numpy arrays and torch tensors become lists (without importing either library)."""
+    if isinstance(ids, list):
+        return ids
+    tolist = getattr(ids, "tolist", None)
+    return tolist() if tolist is not None else list(ids)
 
 
 class MegatronTokenizerTextAbstract(ABC):
@@ -50,6 +103,11 @@ class MegatronTokenizerTextAbstract(ABC):
         """Id of a single token string."""
         return self.tokens_to_ids([token])[0]
 
+    @property
+    def eod(self) -> Any:
+        """End-of-document id: Megatron ends a document with the end-of-sentence token."""
+        return self.eos_id
+
     def apply_chat_template(
         self,
         conversation: List[Dict[str, Any]],
@@ -68,26 +126,13 @@ class MegatronTokenizerTextAbstract(ABC):
         unasked: a SentencePiece model would encode the text ``<s>`` as three ordinary pieces,
         and tiktoken ids would differ from megatron-core's.
         """
-        # Imported here so that importing a library module stays free of jinja2.
-        from compat.tokenizers.text.libraries.chat_rendering import render_chat_template
-
-        template = chat_template or self.chat_template
-        if not template:
-            raise ValueError(
-                f"{type(self).__name__} has no chat template. Pass chat_template=... to "
-                "apply_chat_template, or store one in tokenizer_metadata.json with "
-                "MegatronTokenizer.write_metadata(..., chat_template=...)."
-            )
-        if truncation and not max_length:
-            raise ValueError("apply_chat_template(truncation=True) needs max_length=<int>.")
-
-        text = render_chat_template(
-            template,
+        return render_chat(
+            self.text_to_ids,
+            resolve_chat_template(chat_template, self.chat_template),
             conversation,
+            tokenize=tokenize,
+            truncation=truncation,
+            max_length=max_length,
             add_generation_prompt=add_generation_prompt,
             **template_variables,
         )
-        if not tokenize:
-            return text
-        ids = self.text_to_ids(text)
-        return ids[:max_length] if truncation else ids

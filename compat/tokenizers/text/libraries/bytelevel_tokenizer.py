@@ -92,9 +92,5 @@ class ByteLevelTokenizer(MegatronTokenizerTextAbstract):
         return self._eos_id
 
     @property
-    def eod(self) -> int:
-        return self._eos_id
-
-    @property
     def unk_id(self) -> int:
         return _UNK_ID

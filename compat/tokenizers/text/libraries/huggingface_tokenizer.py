@@ -5,7 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any, Dict, List, Optional, Sequence, Union
 
-from compat.tokenizers.text.libraries.abstract_tokenizer import MegatronTokenizerTextAbstract
+from compat.tokenizers.text.libraries.abstract_tokenizer import (
+    MegatronTokenizerTextAbstract,
+    check_truncation,
+    resolve_chat_template,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -247,14 +251,8 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
     ) -> Union[str, List[int]]:
         """Render with transformers (it supplies ``bos_token``, ``eos_token``, ``tools`` ...);
         token ids come back as a plain list whatever the transformers version."""
-        template = chat_template or self.chat_template
-        if not template:
-            raise ValueError(
-                "this tokenizer has no chat template: pass chat_template=... or store one with "
-                "MegatronTokenizer.write_metadata(..., chat_template=...)."
-            )
-        if truncation and not max_length:
-            raise ValueError("apply_chat_template(truncation=True) needs max_length=<int>.")
+        template = resolve_chat_template(chat_template, self.chat_template)
+        check_truncation(truncation, max_length)
         result = self.tokenizer.apply_chat_template(
             conversation,
             chat_template=template,
@@ -295,10 +293,6 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
 
     @property
     def eos_id(self) -> Optional[int]:
-        return self._id_of(self.eos_token)
-
-    @property
-    def eod(self) -> Optional[int]:
         return self._id_of(self.eos_token)
 
     @property

@@ -6,36 +6,17 @@ from collections import OrderedDict
 from typing import List
 
 
-class NullTokenizer:
-    """Ids are the integers written in the text. ``vocab_size`` is N + 1 and the end-of-document
-    id is N (G1–G3 semantics; upstream main later changed both)."""
+class SpaceSeparatedIdsTokenizer:
+    """What the null libraries (``null-text``, ``null-multimodal``) share: text is integer ids
+    separated by single spaces, N ids plus an end-of-document id.
 
-    def __init__(self, vocab_size: int) -> None:
-        try:
-            self._vocab_size_without_eod = int(vocab_size)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"the null tokenizer needs an integer vocab_size, got {vocab_size!r} "
-                "(pass vocab_size=... / --vocab-size)"
-            ) from None
-        self._eod_id = self._vocab_size_without_eod
+    ``vocab_size`` is N + 1 and the end-of-document id is N (G1–G3 semantics; upstream main
+    later changed both). There is no CLS, SEP or MASK token (-1) and no extra special token.
+    """
 
-    def text_to_ids(self, text: str) -> List[int]:
-        try:
-            return [int(piece) for piece in text.split(" ")]
-        except ValueError:
-            raise ValueError(
-                f"the null tokenizer reads integers separated by single spaces, got {text!r}"
-            ) from None
-
-    def ids_to_text(self, ids: List[int]) -> str:
-        return " ".join(str(id_) for id_ in ids)
-
-    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
-        return [int(token) for token in tokens]
-
-    def ids_to_tokens(self, ids: List[int]) -> List[str]:
-        return [str(id_) for id_ in ids]
+    def __init__(self, vocab_size_without_eod: int) -> None:
+        self._vocab_size_without_eod = vocab_size_without_eod
+        self._eod_id = vocab_size_without_eod
 
     def offsets(self, ids: List[int], text: str) -> List[int]:
         """Start of each id in ``text``, assuming single-space separation."""
@@ -46,20 +27,8 @@ class NullTokenizer:
         return offsets
 
     @property
-    def unique_identifiers(self) -> OrderedDict:
-        return OrderedDict({"class": f"{type(self).__module__}.{type(self).__qualname__}"})
-
-    @property
     def vocab_size(self) -> int:
         return self._vocab_size_without_eod + 1
-
-    @property
-    def vocab(self):
-        raise NotImplementedError("the null tokenizer has no vocabulary")
-
-    @property
-    def inv_vocab(self):
-        raise NotImplementedError("the null tokenizer has no vocabulary")
 
     @property
     def cls(self) -> int:
@@ -80,3 +49,46 @@ class NullTokenizer:
     @property
     def additional_special_tokens_ids(self) -> None:
         return None
+
+
+class NullTokenizer(SpaceSeparatedIdsTokenizer):
+    """Ids are the integers written in the text (``library: "null-text"``)."""
+
+    def __init__(self, vocab_size: int) -> None:
+        try:
+            vocab_size_without_eod = int(vocab_size)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"the null tokenizer needs an integer vocab_size, got {vocab_size!r} "
+                "(pass vocab_size=... / --vocab-size)"
+            ) from None
+        super().__init__(vocab_size_without_eod)
+
+    def text_to_ids(self, text: str) -> List[int]:
+        try:
+            return [int(piece) for piece in text.split(" ")]
+        except ValueError:
+            raise ValueError(
+                f"the null tokenizer reads integers separated by single spaces, got {text!r}"
+            ) from None
+
+    def ids_to_text(self, ids: List[int]) -> str:
+        return " ".join(str(id_) for id_ in ids)
+
+    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+        return [int(token) for token in tokens]
+
+    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+        return [str(id_) for id_ in ids]
+
+    @property
+    def unique_identifiers(self) -> OrderedDict:
+        return OrderedDict({"class": f"{type(self).__module__}.{type(self).__qualname__}"})
+
+    @property
+    def vocab(self):
+        raise NotImplementedError("the null tokenizer has no vocabulary")
+
+    @property
+    def inv_vocab(self):
+        raise NotImplementedError("the null tokenizer has no vocabulary")

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
 
-from compat.tokenizers.text.libraries.abstract_tokenizer import MegatronTokenizerTextAbstract
+from compat.tokenizers.text.libraries.abstract_tokenizer import (
+    MegatronTokenizerTextAbstract,
+    as_list,
+)
 
 # Marks a run of spaces the model would collapse; a symbol no vocabulary is likely to contain.
 EXTRA_SPACE_TOKEN = "☯"
@@ -26,14 +29,6 @@ _EXTRA_SPACE_REPLACEMENT = f" {EXTRA_SPACE_TOKEN} "
 _NAMED_SPECIAL_TOKENS = (
     "bos_token", "eos_token", "pad_token", "mask_token", "cls_token", "sep_token",
 )
-
-
-def _as_list(ids: Any) -> list:
-    """numpy arrays and torch tensors become lists (without importing either library)."""
-    if isinstance(ids, list):
-        return ids
-    tolist = getattr(ids, "tolist", None)
-    return tolist() if tolist is not None else list(ids)
 
 
 class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
@@ -138,7 +133,12 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             text = _EXTRA_SPACE_PATTERN.sub(_EXTRA_SPACE_REPLACEMENT, text).rstrip()
         if self.legacy:
             # 0.16.1 ignores sample_alpha in legacy mode; ids stay deterministic here too.
-            ids, rest = self._encode_around_special_tokens(text)
+            ids, rest = self._split_around_special_tokens(
+                text,
+                self.tokenizer.encode_as_ids,
+                self.spm_separator_id,
+                self.special_token_to_id.__getitem__,
+            )
             if self._keeps_extra_spaces:
                 ids.extend(self._encode_keeping_extra_spaces(rest, None))
             else:
@@ -159,30 +159,37 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
                 found, found_at = token, position
         return found, found_at
 
-    def _encode_around_special_tokens(self, text: str) -> tuple[List[int], str]:
-        """Legacy mode: ids of ``text`` up to its last special token, and the text after it.
+    def _split_around_special_tokens(
+        self,
+        text: str,
+        encode: Callable[[str], list],
+        separator: Any,
+        special_item: Callable[[str], Any],
+    ) -> tuple[list, str]:
+        """Legacy mode: ``text`` up to its last special token, and the text after it.
 
-        Each special token maps to its id; the text between is encoded by the model.
+        The text between special tokens is ``encode``d by the model (pieces or ids, whose
+        word-boundary item is ``separator``); each special token becomes ``special_item(token)``.
         """
-        ids: List[int] = []
+        items: list = []
         start = 0
         while True:
             token, position = self._next_special_token(text, start)
             if token is None:
-                return ids, text[start:]
-            chunk = self.tokenizer.encode_as_ids(text[start:position])
+                return items, text[start:]
+            chunk = encode(text[start:position])
             # "[INST] who" would otherwise encode as <[INST]> <▁> <who>: the chat template's
-            # space after a special token is not part of the next word.
+            # space after a special token is not part of the next word. Every chunk but the
+            # first follows a special token.
             if (
                 self.trim_spm_separator_after_special_token
-                and ids
-                and ids[-1] in self.id_to_special_token
+                and items
                 and chunk
-                and chunk[0] == self.spm_separator_id
+                and chunk[0] == separator
             ):
                 chunk.pop(0)
-            ids.extend(chunk)
-            ids.append(self.special_token_to_id[token])
+            items.extend(chunk)
+            items.append(special_item(token))
             start = position + len(token)
 
     def _encode_keeping_extra_spaces(self, text: str, sample_alpha: Optional[float]) -> List[int]:
@@ -208,25 +215,10 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
         if self._keeps_extra_spaces:
             text = _EXTRA_SPACE_PATTERN.sub(_EXTRA_SPACE_REPLACEMENT, text)
         if self.legacy:
-            tokens: List[str] = []
-            start = 0
-            while True:
-                token, position = self._next_special_token(text, start)
-                if token is None:
-                    break
-                chunk = self.tokenizer.encode_as_pieces(text[start:position])
-                if (
-                    self.trim_spm_separator_after_special_token
-                    and tokens
-                    and tokens[-1] in self.special_token_to_id
-                    and chunk
-                    and chunk[0] == self.spm_separator
-                ):
-                    chunk.pop(0)
-                tokens.extend(chunk)
-                tokens.append(token)
-                start = position + len(token)
-            tokens.extend(self.tokenizer.encode_as_pieces(text[start:]))
+            tokens, rest = self._split_around_special_tokens(
+                text, self.tokenizer.encode_as_pieces, self.spm_separator, str
+            )
+            tokens.extend(self.tokenizer.encode_as_pieces(rest))
         else:
             tokens = self.tokenizer.encode_as_pieces(text)
         if self._keeps_extra_spaces:
@@ -250,7 +242,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
 
     def ids_to_text(self, ids: Sequence[int]) -> str:
         """Decode ids (list, numpy array or torch tensor); legacy special tokens stand alone."""
-        ids = _as_list(ids)
+        ids = as_list(ids)
         if self.legacy:
             return self._decode_with_special_tokens(ids)[0]
         return self._decode_model_ids(ids)
@@ -303,14 +295,14 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
 
         ``text`` is accepted for API compatibility; the offsets always index the decoded ids.
         """
-        ids = _as_list(ids)
+        ids = as_list(ids)
         if self.legacy:
             return self._decode_with_special_tokens(ids)[1]
         return self._decode_with_starts(ids)[1]
 
     def tokens_to_text(self, tokens: Sequence[str]) -> str:
         """Join pieces back into text."""
-        return self.tokenizer.decode_pieces(_as_list(tokens))
+        return self.tokenizer.decode_pieces(as_list(tokens))
 
     # ------------------------------------------------------------------ token <-> id
 
@@ -334,7 +326,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
     def ids_to_tokens(self, ids: Sequence[int]) -> List[str]:
         """Pieces (or legacy special tokens) of ``ids``."""
         tokens = []
-        for token_id in _as_list(ids):
+        for token_id in as_list(ids):
             if 0 <= token_id < self.original_vocab_size:
                 tokens.append(self.tokenizer.id_to_piece(token_id))
             elif token_id in self.id_to_special_token:
@@ -390,6 +382,11 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
 
     # ------------------------------------------------------------------ special ids
 
+    def _legacy_or_model_id(self, name: str) -> int:
+        """Id of the legacy ``<name>_token`` if one is set, else the model's ``<name>`` id."""
+        named = self._legacy_token_id(f"{name}_token")
+        return getattr(self.tokenizer, f"{name}_id")() if named is None else named
+
     def _legacy_token_id(self, name: str) -> Optional[int]:
         """Id of a legacy named special token (``bos_token``...), ``None`` when unnamed."""
         token = getattr(self, name, None) if self.legacy else None
@@ -398,25 +395,17 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
     @property
     def pad_id(self) -> int:
         """Padding id (-1 when the model has none)."""
-        named = self._legacy_token_id("pad_token")
-        return self.tokenizer.pad_id() if named is None else named
+        return self._legacy_or_model_id("pad")
 
     @property
     def bos_id(self) -> int:
         """Beginning-of-sentence id (-1 when the model has none)."""
-        named = self._legacy_token_id("bos_token")
-        return self.tokenizer.bos_id() if named is None else named
+        return self._legacy_or_model_id("bos")
 
     @property
     def eos_id(self) -> int:
         """End-of-sentence id (-1 when the model has none)."""
-        named = self._legacy_token_id("eos_token")
-        return self.tokenizer.eos_id() if named is None else named
-
-    @property
-    def eod(self) -> int:
-        """End-of-document id: the end-of-sentence id."""
-        return self.eos_id
+        return self._legacy_or_model_id("eos")
 
     @property
     def unk_id(self) -> int:

@@ -19,7 +19,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
-from compat.tokenizers.text.libraries.abstract_tokenizer import MegatronTokenizerTextAbstract
+from compat.tokenizers.text.libraries.abstract_tokenizer import (
+    MegatronTokenizerTextAbstract,
+    as_list,
+)
 
 __all__ = ["TikTokenTokenizer", "reload_mergeable_ranks"]
 
@@ -298,7 +301,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
 
         ``remove_special_tokens`` drops every special-token id first.
         """
-        ids = _as_list(tokens)
+        ids = as_list(tokens)
         if remove_special_tokens:
             ids = [i for i in ids if i >= self.num_special_tokens]
         try:
@@ -316,7 +319,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         starts = []
         length = 0
-        for token in self._token_bytes(_as_list(ids)):
+        for token in self._token_bytes(as_list(ids)):
             starts.append(length)
             length += len(decoder.decode(token))
         return starts
@@ -359,7 +362,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
 
     def ids_to_tokens(self, token_ids: Sequence[int]) -> List[str]:
         """``id_to_token`` of each id."""
-        return [self.id_to_token(token_id) for token_id in _as_list(token_ids)]
+        return [self.id_to_token(token_id) for token_id in as_list(token_ids)]
 
     def add_special_tokens(self, special_tokens_dict: Any) -> None:
         """Not supported: special tokens are fixed at construction."""
@@ -383,11 +386,6 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
 
     @property
     def eos_id(self) -> int:
-        return self._eos_id
-
-    @property
-    def eod(self) -> int:
-        """End-of-document id: the end-of-sentence id."""
         return self._eos_id
 
     @property
@@ -443,11 +441,3 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
     def decoder(self) -> Dict[int, Union[str, bytes]]:
         """Alias of ``inv_vocab``."""
         return self.inv_vocab
-
-
-def _as_list(ids: Any) -> list:
-    """numpy arrays and torch tensors become lists (without importing either library)."""
-    if isinstance(ids, list):
-        return ids
-    tolist = getattr(ids, "tolist", None)
-    return tolist() if tolist is not None else list(ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from compat.tokenizers.text.libraries.null_tokenizer import SpaceSeparatedIdsTokenizer
 from compat.tokenizers.vision.special_tokens import (
     DEFAULT_IMAGE_TOKEN_INDEX,
     IMAGE_TOKEN,
@@ -13,7 +14,7 @@ from compat.tokenizers.vision.special_tokens import (
 __all__ = ["MegatronNullMultimodalTokenizer"]
 
 
-class MegatronNullMultimodalTokenizer:
+class MegatronNullMultimodalTokenizer(SpaceSeparatedIdsTokenizer):
     """Reads space-separated ids (mock data, converters); ``vocab_size`` ids plus an EOD.
 
     ``vocab_size`` = N + 1 and ``eod`` = N, as upstream. The image token maps to
@@ -30,14 +31,14 @@ class MegatronNullMultimodalTokenizer:
         if vocab_size is None or isinstance(vocab_size, bool):
             raise ValueError("the null-multimodal tokenizer needs vocab_size (--vocab-size N)")
         try:
-            self._vocab_size_without_eod = int(vocab_size)
+            vocab_size_without_eod = int(vocab_size)
         except (TypeError, ValueError) as error:
             raise ValueError(
                 f"vocab_size must be an integer (--vocab-size N), not {vocab_size!r}"
             ) from error
-        if self._vocab_size_without_eod <= 0:
+        if vocab_size_without_eod <= 0:
             raise ValueError(f"vocab_size must be positive (--vocab-size N), not {vocab_size!r}")
-        self._eod_id = self._vocab_size_without_eod
+        super().__init__(vocab_size_without_eod)
         self._image_token = IMAGE_TOKEN if image_token is None else image_token
         self._image_token_id = (
             DEFAULT_IMAGE_TOKEN_INDEX if image_token_id is None else int(image_token_id)
@@ -50,13 +51,6 @@ class MegatronNullMultimodalTokenizer:
         if hasattr(ids, "tolist"):
             ids = ids.tolist()
         return " ".join(str(token_id) for token_id in ids)
-
-    def offsets(self, ids: list[int], text: str) -> list[int]:
-        starts, position = [], 0
-        for token_id in ids:
-            starts.append(position)
-            position += 1 + len(str(token_id))
-        return starts
 
     def convert_tokens_to_ids(self, tokens: str | list[str]) -> int | list[int]:
         """Upstream's form: a string of tokens separated by two spaces; one token → a scalar.
@@ -97,29 +91,5 @@ class MegatronNullMultimodalTokenizer:
         check_embedding_fits(self.required_embedding_rows, padded_vocab_size, eod)
 
     @property
-    def vocab_size(self) -> int:
-        return self._vocab_size_without_eod + 1
-
-    @property
     def vocab(self) -> Any:
         raise NotImplementedError("the null-multimodal tokenizer has no vocabulary: text is ids")
-
-    @property
-    def cls(self) -> int:
-        return -1
-
-    @property
-    def sep(self) -> int:
-        return -1
-
-    @property
-    def mask(self) -> int:
-        return -1
-
-    @property
-    def eod(self) -> int:
-        return self._eod_id
-
-    @property
-    def additional_special_tokens_ids(self) -> None:
-        return None
