@@ -21,6 +21,8 @@ class Options:
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
     add_todo: bool = False
+    # keep ``<name>.bak`` (the original bytes) beside a rewritten tokenizer_metadata.json
+    backup: bool = True
 
     def enabled(self, code: str) -> bool:
         if code in self.ignore:

@@ -1,0 +1,241 @@
+"""What a run found, printed as text, JSON, GitHub annotations or SARIF (the only module that prints).
+
+A :class:`FileOutcome` per file that passed the prefilter (or was skipped) and a :class:`Run`
+summary come from ``migrate.py``; every format shows the same facts: the sites rewritten, the sites
+left for a human (file:line:col, rule code, why, the code to write instead) and the files skipped
+with the reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Literal, TextIO
+
+from codemods.core import Finding
+
+Status = Literal["unchanged", "changed", "written", "skipped", "failed"]
+FORMATS = ("text", "json", "github", "sarif")
+TOOL_NAME = "megatron-compat-migrate"
+_SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+@dataclass
+class FileOutcome:
+    path: str  # as shown to the user (relative to the working directory when inside it)
+    kind: str
+    status: Status
+    findings: list[Finding] = field(default_factory=list)
+    diff: str = ""
+    reason: str = ""  # why a file was skipped or failed
+
+    @property
+    def manual(self) -> list[Finding]:
+        return [finding for finding in self.findings if not finding.fixed]
+
+    @property
+    def fixed(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.fixed]
+
+
+@dataclass
+class Run:
+    mode: Literal["diff", "check", "write"]
+    scanned: int
+    outcomes: list[FileOutcome]
+
+    def with_status(self, *statuses: Status) -> list[FileOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.status in statuses]
+
+    @property
+    def manual_count(self) -> int:
+        return sum(len(outcome.manual) for outcome in self.outcomes)
+
+    @property
+    def fixed_count(self) -> int:
+        return sum(len(outcome.fixed) for outcome in self.outcomes)
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+def _finding_line(path: str, finding: Finding) -> str:
+    state = "fixed" if finding.fixed else "manual"
+    return f"{path}:{finding.line}:{finding.col}: {finding.code} [{state}] {finding.message}"
+
+
+def _indented(label: str, text: str) -> str:
+    lines = text.splitlines() or [""]
+    pad = " " * (len(label) + 4)
+    return f"    {label}{lines[0]}" + "".join(f"\n{pad}{line}" for line in lines[1:])
+
+
+def summary_line(run: Run) -> str:
+    changed = len(run.with_status("changed", "written"))
+    verb = {"write": "rewritten", "check": "would be rewritten", "diff": "would be rewritten"}
+    parts = [
+        f"{run.scanned} file{'s' if run.scanned != 1 else ''} scanned",
+        f"{changed} {verb[run.mode]}",
+        (f"{run.fixed_count} site{'s' if run.fixed_count != 1 else ''} "
+         f"{'rewritten' if run.mode == 'write' else 'to rewrite'}"),
+        f"{run.manual_count} need{'s' if run.manual_count == 1 else ''} manual changes",
+    ]
+    skipped = len(run.with_status("skipped", "failed"))
+    if skipped:
+        parts.append(f"{skipped} skipped")
+    return ", ".join(parts)
+
+
+def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool) -> None:
+    for outcome in run.outcomes:
+        if outcome.status in ("skipped", "failed"):
+            out.write(f"{outcome.path}: skipped: {outcome.reason}\n")
+        for finding in outcome.findings:
+            if finding.fixed and not show_fixed:
+                continue
+            out.write(_finding_line(outcome.path, finding) + "\n")
+            if not finding.fixed and finding.suggestion:
+                out.write(_indented("suggestion: ", finding.suggestion) + "\n")
+    if show_diff:
+        for outcome in run.outcomes:
+            if outcome.diff:
+                out.write(outcome.diff if outcome.diff.endswith("\n") else outcome.diff + "\n")
+    out.write(summary_line(run) + "\n")
+    if run.mode == "diff" and run.with_status("changed"):
+        out.write("nothing was written; run again with --write to apply\n")
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+def _finding_dict(finding: Finding) -> dict:
+    return {
+        "line": finding.line, "col": finding.col, "code": finding.code,
+        "fixed": finding.fixed, "message": finding.message, "suggestion": finding.suggestion,
+    }
+
+
+def as_json(run: Run) -> dict:
+    return {
+        "mode": run.mode,
+        "summary": {
+            "scanned": run.scanned,
+            "changed": len(run.with_status("changed", "written")),
+            "fixed_sites": run.fixed_count,
+            "manual_sites": run.manual_count,
+            "skipped": len(run.with_status("skipped", "failed")),
+        },
+        "files": [
+            {
+                "path": outcome.path, "kind": outcome.kind, "status": outcome.status,
+                "reason": outcome.reason, "diff": outcome.diff,
+                "findings": [_finding_dict(finding) for finding in outcome.findings],
+            }
+            for outcome in run.outcomes
+        ],
+    }
+
+
+def write_json(run: Run, out: TextIO) -> None:
+    json.dump(as_json(run), out, indent=2)
+    out.write("\n")
+
+
+# --- GitHub workflow commands ---------------------------------------------------------------------
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def write_github(run: Run, out: TextIO) -> None:
+    for outcome in run.outcomes:
+        path = _escape_property(outcome.path)
+        if outcome.status in ("skipped", "failed"):
+            out.write(f"::error file={path},title=skipped::{_escape_data(outcome.reason)}\n")
+        for finding in outcome.findings:
+            level = "notice" if finding.fixed else "warning"
+            message = finding.message
+            if finding.suggestion and not finding.fixed:
+                message += f"\nsuggestion: {finding.suggestion}"
+            out.write(
+                f"::{level} file={path},line={finding.line},col={finding.col},"
+                f"title={_escape_property(finding.code)}::{_escape_data(message)}\n"
+            )
+    out.write(summary_line(run) + "\n")
+
+
+# --- SARIF 2.1.0 ----------------------------------------------------------------------------------
+
+def as_sarif(run: Run) -> dict:
+    from compat.deprecations import RULES
+
+    rules = [
+        {"id": rule.code, "name": rule.name, "shortDescription": {"text": rule.title}}
+        for rule in sorted(RULES.values(), key=lambda rule: rule.code)
+    ]
+    results = []
+    for outcome in run.outcomes:
+        location = {"physicalLocation": {"artifactLocation": {"uri": outcome.path}}}
+        for finding in outcome.findings:
+            text = finding.message
+            if finding.suggestion and not finding.fixed:
+                text += f"\nsuggestion: {finding.suggestion}"
+            region = {"startLine": finding.line, "startColumn": finding.col}
+            results.append({
+                "ruleId": finding.code,
+                "level": "note" if finding.fixed else "warning",
+                "message": {"text": text},
+                "locations": [{"physicalLocation": {
+                    **location["physicalLocation"], "region": region,
+                }}],
+                "properties": {"fixed": finding.fixed},
+            })
+    notifications = [
+        {"level": "error", "message": {"text": f"skipped: {outcome.reason}"}, "locations": [
+            {"physicalLocation": {"artifactLocation": {"uri": outcome.path}}}
+        ]}
+        for outcome in run.with_status("skipped", "failed")
+    ]
+    return {
+        "$schema": _SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": TOOL_NAME, "rules": rules}},
+            "results": results,
+            "invocations": [{
+                "executionSuccessful": not run.with_status("failed"),
+                "toolExecutionNotifications": notifications,
+            }],
+        }],
+    }
+
+
+def write_sarif(run: Run, out: TextIO) -> None:
+    json.dump(as_sarif(run), out, indent=2)
+    out.write("\n")
+
+
+def write_report(run: Run, out: TextIO, output_format: str, show_diff: bool,
+                 show_fixed: bool = False) -> None:
+    if output_format == "json":
+        write_json(run, out)
+    elif output_format == "github":
+        write_github(run, out)
+    elif output_format == "sarif":
+        write_sarif(run, out)
+    else:
+        write_text(run, out, show_diff, show_fixed)
+
+
+def write_rule_list(out: TextIO) -> None:
+    from codemods.rules import families
+
+    for family in families():
+        out.write(f"{family.name}: {family.summary}\n")
+        out.writelines(f"  {rule.code}  {rule.name:<26} {rule.title}\n" for rule in family.rules)
+
+
+def write_usage_error(out: TextIO, message: str) -> None:
+    out.write(f"error: {message}\n")

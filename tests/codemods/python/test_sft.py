@@ -1,0 +1,101 @@
+"""MTC003: SFTTokenizer(path, prompt_format) → MegatronTokenizer.from_pretrained(...)."""
+
+from __future__ import annotations
+
+SFT = "megatron.core.tokenizers.text.libraries.sft_tokenizer"
+NEW = 'metadata_path={"library": "huggingface"}'
+
+
+def test_positional_call_and_import(check_transformed):
+    findings = check_transformed(
+        f"""\
+        from {SFT} import SFTTokenizer
+        tok = SFTTokenizer("my_hf_dir", "nemotron-nano-v2")
+        """,
+        f"""\
+        from megatron.core.tokenizers import MegatronTokenizer
+        tok = MegatronTokenizer.from_pretrained("my_hf_dir", {NEW}, prompt_format="nemotron-nano-v2")
+        """,
+    )
+    assert {(f.code, f.fixed) for f in findings} == {("MTC003", True)}
+
+
+def test_keywords_in_any_order_keep_their_values(check_transformed):
+    check_transformed(
+        """\
+        from megatron.core.tokenizers.text.libraries import SFTTokenizer
+        tok = SFTTokenizer(prompt_format=fmt, tokenizer_path=paths[0])
+        """,
+        f"""\
+        from megatron.core.tokenizers import MegatronTokenizer
+        tok = MegatronTokenizer.from_pretrained(tokenizer_path=paths[0], {NEW}, prompt_format=fmt)
+        """,
+    )
+
+
+def test_multiline_call_keeps_layout(check_transformed):
+    check_transformed(
+        f"""\
+        from {SFT} import SFTTokenizer
+        tok = SFTTokenizer(
+            "my_hf_dir",
+            "identity",
+        )
+        """,
+        f"""\
+        from megatron.core.tokenizers import MegatronTokenizer
+        tok = MegatronTokenizer.from_pretrained(
+            "my_hf_dir",
+            {NEW},
+            prompt_format="identity",
+        )
+        """,
+    )
+
+
+def test_existing_facade_import_is_not_duplicated(check_transformed):
+    check_transformed(
+        f"""\
+        from megatron.core.tokenizers import MegatronTokenizer
+        from {SFT} import SFTTokenizer
+        tok = SFTTokenizer(p, f)
+        """,
+        f"""\
+        from megatron.core.tokenizers import MegatronTokenizer
+        tok = MegatronTokenizer.from_pretrained(p, {NEW}, prompt_format=f)
+        """,
+    )
+
+
+def test_module_attribute_call(check_transformed):
+    check_transformed(
+        f"""\
+        import {SFT} as sft
+        tok = sft.SFTTokenizer(p, f)
+        """,
+        f"""\
+        from megatron.core.tokenizers import MegatronTokenizer
+
+        tok = MegatronTokenizer.from_pretrained(p, {NEW}, prompt_format=f)
+        """,
+    )
+
+
+def test_other_uses_are_reported_and_the_import_kept(check_noop):
+    findings = check_noop(
+        f"""\
+        from {SFT} import SFTTokenizer
+        class Mine(SFTTokenizer):
+            pass
+        tok = SFTTokenizer(p, f, extra=1)
+        """
+    )
+    assert [(f.code, f.line, f.fixed) for f in findings] == [
+        ("MTC003", 2, False), ("MTC003", 4, False),
+    ]
+    assert all("from_pretrained" in f.suggestion for f in findings)
+
+
+def test_star_arguments_are_reported(check_noop):
+    findings = check_noop(f"from {SFT} import SFTTokenizer\ntok = SFTTokenizer(*args)\n")
+    assert [(f.code, f.fixed) for f in findings] == [("MTC003", False)]
