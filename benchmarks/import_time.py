@@ -14,7 +14,6 @@ import argparse
 import statistics
 import subprocess
 import sys
-from typing import List, Optional
 
 BUDGET = 0.15
 STATEMENTS = {
@@ -40,7 +39,7 @@ def import_seconds(statement: str) -> float:
     return float(result.stdout.strip().splitlines()[-1])
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args(argv)

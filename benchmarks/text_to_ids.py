@@ -26,9 +26,9 @@ import sys
 import tempfile
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY / "tests"))
@@ -37,7 +37,7 @@ RAW_BUDGET = 0.95
 ROUND_SECONDS = 0.1
 OLD_BUDGET = 1.0
 
-Encoder = Callable[[str], List[int]]
+Encoder = Callable[[str], list[int]]
 
 
 @dataclass
@@ -45,10 +45,10 @@ class Case:
     library: str
     ours: Encoder
     raw: Encoder
-    old: Optional[Encoder]
+    old: Encoder | None
 
 
-def documents(count: int) -> List[str]:
+def documents(count: int) -> list[str]:
     """Document-sized texts (~2 KB): plain corpus lines, and varied texts with unicode,
     whitespace runs and special-token strings."""
     import tokenizer_files
@@ -85,8 +85,9 @@ def old_loader():
     return OldMegatronTokenizer.from_pretrained
 
 
-def build_cases(work: Path) -> List[Case]:
+def build_cases(work: Path) -> list[Case]:
     import tokenizer_files
+
     from compat.tokenizers import MegatronTokenizer
 
     gpt2_dir = offline_environment(work)
@@ -96,7 +97,7 @@ def build_cases(work: Path) -> List[Case]:
     transformers.logging.set_verbosity_error()
     old_from_pretrained = old_loader()
 
-    def both(path: Optional[str], library: str, **kwargs):
+    def both(path: str | None, library: str, **kwargs):
         ours = MegatronTokenizer.from_pretrained(path, metadata_path={"library": library},
                                                  **kwargs)
         old = None
@@ -147,14 +148,14 @@ def build_cases(work: Path) -> List[Case]:
     return cases
 
 
-def check_same_ids(case: Case, docs: List[str]) -> None:
+def check_same_ids(case: Case, docs: list[str]) -> None:
     for doc in docs:
         expected = case.raw(doc)
         if case.ours(doc) != expected or (case.old is not None and case.old(doc) != expected):
             raise SystemExit(f"{case.library}: the three encoders disagree on {doc[:60]!r}")
 
 
-def seconds(encode: Encoder, docs: List[str], passes: int) -> float:
+def seconds(encode: Encoder, docs: list[str], passes: int) -> float:
     """CPU seconds of this process: time the OS gives to other processes on a shared machine
     is not counted (every encoder here runs on one thread)."""
     start = time.process_time()
@@ -164,7 +165,7 @@ def seconds(encode: Encoder, docs: List[str], passes: int) -> float:
     return time.process_time() - start
 
 
-def passes_per_round(encode: Encoder, docs: List[str]) -> int:
+def passes_per_round(encode: Encoder, docs: list[str]) -> int:
     """Enough passes over the documents that one timing lasts about ``ROUND_SECONDS``."""
     once = max(seconds(encode, docs, 1), 1e-6)
     return max(1, round(ROUND_SECONDS / once))
@@ -172,8 +173,8 @@ def passes_per_round(encode: Encoder, docs: List[str]) -> int:
 
 @dataclass
 class Result:
-    seconds_per_pass: Dict[str, float]  # median, per encoder
-    ratios: Dict[str, List[float]]  # per round: other encoder's time / ours ("× raw", ...)
+    seconds_per_pass: dict[str, float]  # median, per encoder
+    ratios: dict[str, list[float]]  # per round: other encoder's time / ours ("× raw", ...)
 
     def ratio(self, name: str) -> float:
         return statistics.median(self.ratios[name])
@@ -184,13 +185,13 @@ class Result:
         return (high - low) / 2
 
 
-def measure(case: Case, docs: List[str], rounds: int) -> Result:
+def measure(case: Case, docs: list[str], rounds: int) -> Result:
     """Interleaved rounds; in each round every encoder makes the same passes over ``docs``, so
     a round's ratios compare encoders under the same machine load."""
     encoders = {name: encoder for name, encoder in
                 (("ours", case.ours), ("raw", case.raw), ("old", case.old)) if encoder}
     passes = passes_per_round(case.raw, docs)
-    timings: Dict[str, List[float]] = {name: [] for name in encoders}
+    timings: dict[str, list[float]] = {name: [] for name in encoders}
     gc.disable()  # a collection landing in one encoder's timing is noise, not its cost
     try:
         for round_index in range(rounds):
@@ -224,7 +225,7 @@ def column(result: Result, name: str) -> str:
     return f"{result.ratio(name):>8.2f}×±{result.spread(name):.2f}"
 
 
-def main(argv: Optional[List[str]] = None) -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--documents", type=int, default=100)

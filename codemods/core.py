@@ -8,8 +8,9 @@ A rewriter is a pure function of the text: it returns the new text and its findi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import Literal
 
 Target = Literal["megatron", "compat"]
 

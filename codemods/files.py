@@ -9,6 +9,7 @@ mode bits. Symlinks are never followed out of the given roots, and nothing is wr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -262,7 +263,9 @@ def write_atomic(path: Path, data: bytes, roots: Iterable[Path]) -> None:
     if not os.access(path, os.W_OK):
         raise WriteError("file is read-only; make it writable (chmod u+w) to migrate it")
     try:
-        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".migrate", dir=path.parent)
+        fd, temp_name = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".migrate", dir=path.parent
+        )
     except OSError as error:
         raise WriteError(f"cannot create a temporary file next to it: {error.strerror}") from None
     try:
@@ -271,10 +274,8 @@ def write_atomic(path: Path, data: bytes, roots: Iterable[Path]) -> None:
         os.chmod(temp_name, mode)
         os.replace(temp_name, path)
     except OSError as error:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp_name)
-        except OSError:
-            pass
         raise WriteError(f"cannot replace the file: {error.strerror}") from None
 
 

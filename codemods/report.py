@@ -1,4 +1,6 @@
-"""What a run found, printed as text, JSON, GitHub annotations or SARIF (the only module that prints).
+"""What a run found, printed as text, JSON, GitHub annotations or SARIF.
+
+This is the only module that prints.
 
 A :class:`FileOutcome` per file that passed the prefilter (or was skipped) and a :class:`Run`
 summary come from ``migrate.py``; every format shows the same facts: the sites rewritten, the sites

@@ -122,27 +122,28 @@ MULTIMODAL_TEMPLATES = (
 
 
 def _legacy_names() -> list[LegacyName]:
-    names: list[LegacyName] = []
-    for cls, sub in TEXT_MODEL_WRAPPERS.items():
-        for module in (f"{_TEXT}.models", f"{_TEXT}.models.{sub}"):
-            names.append(LegacyName(module, cls, _TEXT, "MegatronTokenizerText", MODEL_WRAPPER))
-    for cls, sub in VISION_MODEL_WRAPPERS.items():
-        for module in (f"{_VISION}.models", f"{_VISION}.models.{sub}"):
-            names.append(
-                LegacyName(module, cls, _VISION, "MegatronTokenizerVision", VISION_WRAPPER)
-            )
-    for module in (f"{_TEXT}.libraries", f"{_TEXT}.libraries.sft_tokenizer"):
-        names.append(
-            LegacyName(
-                module,
-                "SFTTokenizer",
-                MEGATRON_ROOT,
-                "MegatronTokenizer",
-                SFT_TOKENIZER,
-                'MegatronTokenizer.from_pretrained(path, metadata_path={"library": '
-                '"huggingface"}, prompt_format=...)',
-            )
+    names = [
+        LegacyName(module, cls, _TEXT, "MegatronTokenizerText", MODEL_WRAPPER)
+        for cls, sub in TEXT_MODEL_WRAPPERS.items()
+        for module in (f"{_TEXT}.models", f"{_TEXT}.models.{sub}")
+    ]
+    names.extend(
+        LegacyName(module, cls, _VISION, "MegatronTokenizerVision", VISION_WRAPPER)
+        for cls, sub in VISION_MODEL_WRAPPERS.items()
+        for module in (f"{_VISION}.models", f"{_VISION}.models.{sub}")
+    )
+    names.extend(
+        LegacyName(
+            module,
+            "SFTTokenizer",
+            MEGATRON_ROOT,
+            "MegatronTokenizer",
+            SFT_TOKENIZER,
+            'MegatronTokenizer.from_pretrained(path, metadata_path={"library": '
+            '"huggingface"}, prompt_format=...)',
         )
+        for module in (f"{_TEXT}.libraries", f"{_TEXT}.libraries.sft_tokenizer")
+    )
     for module in (f"{_TEXT}.libraries.sft_tokenizer", f"{_VISION}.libraries.multimodal_tokenizer"):
         names.append(
             LegacyName(module, "PromptConfig", f"{_CONVERSATION}.prompt_config", "PromptConfig",
@@ -152,16 +153,16 @@ def _legacy_names() -> list[LegacyName]:
             LegacyName(module, "IGNORE_INDEX", f"{_CONVERSATION}.conversation_tokenizer",
                        "IGNORE_INDEX", MOVED_MODULE)
         )
-    for template in CONVERSATION_TEMPLATES:
-        names.append(
-            LegacyName(f"{_TEXT}.libraries.sft_tokenizer", template,
-                       f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE)
-        )
-    for template in MULTIMODAL_TEMPLATES:
-        names.append(
-            LegacyName(f"{_VISION}.libraries.multimodal_tokenizer", template,
-                       f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE)
-        )
+    names.extend(
+        LegacyName(f"{_TEXT}.libraries.sft_tokenizer", template,
+                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE)
+        for template in CONVERSATION_TEMPLATES
+    )
+    names.extend(
+        LegacyName(f"{_VISION}.libraries.multimodal_tokenizer", template,
+                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE)
+        for template in MULTIMODAL_TEMPLATES
+    )
     names.append(
         LegacyName(
             f"{_TEXT}.libraries.chat_template",

@@ -212,7 +212,8 @@ def find_spec(
             return None
         if name == root:
             _MirrorFinder.install()
-        return _spec(name, _AliasLoader(target_name), own_spec.submodule_search_locations is not None)
+        is_package = own_spec.submodule_search_locations is not None
+        return _spec(name, _AliasLoader(target_name), is_package)
     parent = sys.modules.get(name.rpartition(".")[0])
     if isinstance(getattr(parent, "__loader__", None), _MissingMegatronCoreModule):
         _forget_unused_minimal_packages()

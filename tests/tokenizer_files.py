@@ -31,15 +31,21 @@ HF_CHAT_TEMPLATE = (
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
 
-_WORDS = (
-    "the of and to in is was for on that with as by at from his her they this which tokenizer "
-    "model training data Megatron language large parallel pipeline tensor attention layer "
-    "embedding vocabulary merge piece sentence byte level unicode café naïve Straße 東京 日本語 "
-    "Привет мир 🙂 emoji 12345 3.14 -- == :: {} [] () ' \" \\ / tabs\tand  double  spaces"
-).split(" ")
+_WORDS = [
+    "the", "of", "and", "to", "in", "is", "was", "for", "on", "that", "with", "as", "by", "at",
+    "from", "his", "her", "they", "this", "which", "tokenizer", "model", "training", "data",
+    "Megatron", "language", "large", "parallel", "pipeline", "tensor", "attention", "layer",
+    "embedding", "vocabulary", "merge", "piece", "sentence", "byte", "level", "unicode", "café",
+    "naïve", "Straße", "東京", "日本語", "Привет", "мир", "🙂", "emoji", "12345", "3.14",
+    "--", "==", "::", "{}", "[]", "()", "'", '"', "\\", "/", "tabs\tand", "",
+    "double", "", "spaces",
+]
 
 
-_SYLLABLES = "ka lo mi ne ru sa te vo zu ba de fi go hu ja ki la mo nu pe qui ri so tu ve wa xi yo ze".split()
+_SYLLABLES = [
+    "ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zu", "ba", "de", "fi", "go", "hu", "ja", "ki",
+    "la", "mo", "nu", "pe", "qui", "ri", "so", "tu", "ve", "wa", "xi", "yo", "ze",
+]
 
 
 def _vocabulary(rng: random.Random) -> list[str]:

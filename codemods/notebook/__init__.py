@@ -1,4 +1,7 @@
-"""Jupyter notebooks (``.ipynb``): the Python rules inside code cells; the JSON is otherwise kept."""
+"""Jupyter notebooks (``.ipynb``): the Python rules inside code cells.
+
+The notebook JSON is otherwise kept as it is.
+"""
 
 from __future__ import annotations
 

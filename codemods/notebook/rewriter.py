@@ -135,8 +135,8 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
         as_list = isinstance(cell["source"], list)
         for finding in result.findings:
             line = key_line + (finding.line if as_list else 0)
-            findings.append(replace(finding, line=line,
-                                    message=f"cell {number}, line {finding.line}: {finding.message}"))
+            message = f"cell {number}, line {finding.line}: {finding.message}"
+            findings.append(replace(finding, line=line, message=message))
         new_source = _unmask_magics(result.new_text, magics)
         if new_source != source:
             changed = True

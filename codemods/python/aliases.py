@@ -232,7 +232,9 @@ def _rewrite_import_line(
             continue
         if is_renamed(entry):
             new_asname = asname if asname and asname != entry.new_name else None
-            moved.setdefault(state.target(entry.new_module), []).append((entry.new_name, new_asname))
+            moved.setdefault(state.target(entry.new_module), []).append(
+                (entry.new_name, new_asname)
+            )
         else:
             moved.setdefault(state.target(entry.new_module), []).append((entry.new_name, None))
         state.report(

@@ -203,7 +203,9 @@ def _report_command_fstring(state: Migration, original: cst.FormattedString, upd
     if state.facts.foreign:
         return updated
     text = "".join(
-        part.value if isinstance(part, cst.FormattedStringText) else f"${{{code_of(part.expression)}}}"
+        part.value
+        if isinstance(part, cst.FormattedStringText)
+        else f"${{{code_of(part.expression)}}}"
         for part in original.parts
     )
     words = [token.word for token in _tokens(text)]

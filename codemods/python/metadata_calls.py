@@ -72,7 +72,7 @@ def _rewrite_metadata_dict(state: Migration, original: cst.Dict, updated: cst.Di
         if legacy_path in LEGACY_CLASS_PATHS and state.active(DELETED_CLASS_PATH.code, element):
             replacement_class = LEGACY_CLASS_PATHS[legacy_path]
     elements: list[cst.BaseDictElement] = []
-    for index, (before, after) in enumerate(zip(original.elements, updated.elements)):
+    for before, after in zip(original.elements, updated.elements):
         if not isinstance(after, cst.DictElement):
             elements.append(after)
             continue
@@ -88,9 +88,10 @@ def _rewrite_metadata_dict(state: Migration, original: cst.Dict, updated: cst.Di
             continue
         elif key == "class_path" and replacement_class is not None:
             new_path = state.target(replacement_class[1])
+            legacy_class_path = f"class_path {string_value(before.value)!r}"
             state.report(before, DELETED_CLASS_PATH.code,
-                         message_for(DELETED_CLASS_PATH, f"class_path {string_value(before.value)!r}",
-                                     repr(new_path)), fixed=True)
+                         message_for(DELETED_CLASS_PATH, legacy_class_path, repr(new_path)),
+                         fixed=True)
             after = after.with_changes(value=string_like(before.value, new_path))
         elif key == "class_name" and replacement_class is not None \
                 and string_value(before.value) in _LEGACY_CLASS_NAMES:

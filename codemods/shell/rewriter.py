@@ -679,7 +679,9 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     try:
         new_text = apply_text_edits(text, edits)
     except ValueError as overlap:
-        raise UnparsableError(f"{path}: conflicting rewrites ({overlap}); please report this")
+        raise UnparsableError(
+            f"{path}: conflicting rewrites ({overlap}); please report this"
+        ) from overlap
     if new_text != text:
         error = first_error(parse(new_text))
         if error is not None:

@@ -357,9 +357,10 @@ def _mapping_edits(text: str, node, covered: list[_Entry],
             line_end = len(text) if line_end < 0 else line_end
             insertion = "".join("\n" + indent + _entry_text(k, v, last) for k, v in extra)
             edits.append(TextEdit(line_end, line_end, insertion))
-    for entry in covered[len(pairs):]:
-        edits.append(_delete_entry(text, node, entry.key.start_mark.index,
-                                   entry.value.end_mark.index))
+    edits.extend(
+        _delete_entry(text, node, entry.key.start_mark.index, entry.value.end_mark.index)
+        for entry in covered[len(pairs):]
+    )
     return edits
 
 
@@ -428,9 +429,10 @@ def _sequence(node, path: tuple, state: _State, anchor: int | None) -> bool:
                 line_end = len(state.text) if line_end < 0 else line_end
                 edits.append(TextEdit(line_end, line_end,
                                       "".join("\n" + prefix + word for word in extra)))
-        for item in covered[len(new):]:
-            edits.append(_delete_entry(state.text, node, item.start_mark.index,
-                                       item.end_mark.index))
+        edits.extend(
+            _delete_entry(state.text, node, item.start_mark.index, item.end_mark.index)
+            for item in covered[len(new):]
+        )
         state.edits.extend(edits)
         kept = [_Kept(edit.start + i) if i < len(covered) and word == covered[i].value else word
                 for i, word in enumerate(new)]

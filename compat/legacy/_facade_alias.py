@@ -49,7 +49,9 @@ def facade_alias(entry: LegacyName, facade: type, init: Callable[..., None]) -> 
     namespace = {
         "__module__": entry.legacy_module,
         "__qualname__": entry.legacy_name,
-        "__doc__": f"Deprecated: {entry.legacy_name} is {facade.__name__} now ({entry.replacement}).",
+        "__doc__": (
+            f"Deprecated: {entry.legacy_name} is {facade.__name__} now ({entry.replacement})."
+        ),
         "__init__": _renamed(init, f"{entry.legacy_name}.__init__"),
         "_legacy_facade": facade,
     }
@@ -67,7 +69,8 @@ def present_as(cls: type, entry: LegacyName) -> type:
     cls.__module__ = entry.legacy_module
     for member in vars(cls).values():
         function = getattr(member, "fget", member)
-        if callable(function) and getattr(function, "__qualname__", "").startswith(private_name + "."):
+        qualname = getattr(function, "__qualname__", "")
+        if callable(function) and qualname.startswith(private_name + "."):
             function.__qualname__ = entry.legacy_name + function.__qualname__[len(private_name):]
     return deprecated(message_for(entry.rule, entry.legacy_qualname, entry.replacement),
                       category=None)(cls)

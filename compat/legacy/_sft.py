@@ -35,7 +35,9 @@ from compat.tokenizers.text.text_tokenizer import MegatronTokenizerText
 
 # The G2 class lived in ``text.libraries.sft_tokenizer`` (the deepest of its legacy homes).
 _ENTRY = max((n for n in LEGACY_NAMES if n.rule is SFT_TOKENIZER), key=lambda n: n.legacy_module)
-_SFT_LIBRARY = next(name for name, rename in LEGACY_LIBRARIES.items() if rename.new == "huggingface")
+_SFT_LIBRARY = next(
+    name for name, rename in LEGACY_LIBRARIES.items() if rename.new == "huggingface"
+)
 _BACKEND_LIBRARY = LEGACY_LIBRARIES[_SFT_LIBRARY].new
 # G2's SFT facade was the default model wrapper; its class string is part of the cache key.
 _G2_FACADE_CLASS = next(

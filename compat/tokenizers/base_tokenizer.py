@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 from abc import ABC, abstractmethod
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 
 class MegatronTokenizerBase(ABC):
@@ -15,7 +16,7 @@ class MegatronTokenizerBase(ABC):
     build in ``self._tokenizer``.
     """
 
-    def __init__(self, path: Optional[str], config: Mapping[str, Any], **kwargs: Any) -> None:
+    def __init__(self, path: str | None, config: Mapping[str, Any], **kwargs: Any) -> None:
         self.path = path
         for key, value in config.items():
             if isinstance(getattr(type(self), key, None), property):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Type, Union
+from typing import Any
 
 from compat import deprecations
 from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
@@ -36,7 +37,7 @@ class MegatronTokenizer:
     """Restores a tokenizer facade; use ``MegatronTokenizer.from_pretrained``."""
 
     def __init__(self) -> None:
-        raise EnvironmentError(
+        raise OSError(
             "MegatronTokenizer cannot be instantiated; call "
             "MegatronTokenizer.from_pretrained(tokenizer_path, metadata_path=...) instead."
         )
@@ -44,8 +45,8 @@ class MegatronTokenizer:
     # Stored as plain functions on the class (no self), exactly like upstream: both are called
     # as ``MegatronTokenizer.from_pretrained(...)``.
     def from_pretrained(
-        tokenizer_path: Optional[str] = None,
-        metadata_path: Optional[Union[str, os.PathLike, Mapping[str, Any]]] = None,
+        tokenizer_path: str | None = None,
+        metadata_path: str | os.PathLike | Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> MegatronTokenizerBase:
         """Build the tokenizer facade a metadata file (or dict) describes.
@@ -83,13 +84,13 @@ class MegatronTokenizer:
         return tokenizer_class(path=tokenizer_path, config=metadata, **kwargs)
 
     def write_metadata(
-        tokenizer_path: Union[str, os.PathLike],
+        tokenizer_path: str | os.PathLike,
         tokenizer_library: str,
-        model_type: Optional[str] = None,
-        tokenizer_class: Optional[type] = None,
-        chat_template: Optional[str] = None,
+        model_type: str | None = None,
+        tokenizer_class: type | None = None,
+        chat_template: str | None = None,
         overwrite: bool = False,
-        metadata_path: Optional[Union[str, os.PathLike]] = None,
+        metadata_path: str | os.PathLike | None = None,
     ) -> None:
         """Write ``tokenizer_metadata.json`` for a tokenizer (G3 format).
 
@@ -133,7 +134,7 @@ class MegatronTokenizer:
         logger.info("Tokenizer metadata written to %s", target)
 
 
-def _get_metadata_path(tokenizer_path: Union[str, os.PathLike]) -> str:
+def _get_metadata_path(tokenizer_path: str | os.PathLike) -> str:
     """``tokenizer_metadata.json`` next to a tokenizer file, or inside a tokenizer directory."""
     tokenizer_path = os.fspath(tokenizer_path)
     is_file = os.path.isfile(tokenizer_path)
@@ -145,8 +146,8 @@ def _get_metadata_path(tokenizer_path: Union[str, os.PathLike]) -> str:
 
 
 def _load_metadata(
-    tokenizer_path: Optional[str], metadata_path: Any
-) -> Tuple[Dict[str, Any], Optional[str]]:
+    tokenizer_path: str | None, metadata_path: Any
+) -> tuple[dict[str, Any], str | None]:
     """The metadata as a fresh dict, and the file it came from (None for a dict)."""
     if not metadata_path:
         if not tokenizer_path:
@@ -195,9 +196,9 @@ def _load_metadata(
 class _LegacyForm:
     """The old-generation parts found in one metadata dict (reported in one warning)."""
 
-    rule: Optional[deprecations.Rule] = None
-    legacy: List[str] = field(default_factory=list)
-    replacement: List[str] = field(default_factory=list)
+    rule: deprecations.Rule | None = None
+    legacy: list[str] = field(default_factory=list)
+    replacement: list[str] = field(default_factory=list)
 
     def add(self, rule: deprecations.Rule, legacy: str, replacement: str) -> None:
         self.rule = self.rule or rule
@@ -219,8 +220,8 @@ class _LegacyForm:
 
 
 def _normalize_metadata(
-    metadata: Dict[str, Any], kwargs: Dict[str, Any], stacklevel: int
-) -> Dict[str, Any]:
+    metadata: dict[str, Any], kwargs: dict[str, Any], stacklevel: int
+) -> dict[str, Any]:
     """Translate older metadata forms to G3 (warning once) and validate the library.
 
     ``stacklevel``: how many frames above this function the warning is attributed to.
@@ -280,7 +281,7 @@ def _current_library(library: str, stacklevel: int) -> str:
     return rename.new
 
 
-def _known_libraries() -> List[str]:
+def _known_libraries() -> list[str]:
     return TEXT_LIBRARIES + VISION_LIBRARIES
 
 
@@ -291,7 +292,7 @@ def _require_known_library(library: Any) -> None:
         )
 
 
-def _facade_paths() -> Dict[Tuple[str, str], str]:
+def _facade_paths() -> dict[tuple[str, str], str]:
     """(class_name, class_path) a metadata file may name → which facade it means."""
     paths = {}
     for kind, (class_name, module) in (
@@ -303,7 +304,7 @@ def _facade_paths() -> Dict[Tuple[str, str], str]:
     return paths
 
 
-def _get_tokenizer_model_class(library: str, metadata: Mapping[str, Any]) -> Type:
+def _get_tokenizer_model_class(library: str, metadata: Mapping[str, Any]) -> type:
     """The facade class for a (normalized) metadata dict.
 
     A ``class_name``/``class_path`` pair is honoured only when it names one of this package's
@@ -332,7 +333,7 @@ def _get_tokenizer_model_class(library: str, metadata: Mapping[str, Any]) -> Typ
     return MegatronTokenizerVision
 
 
-def _class_keys(tokenizer_class: Optional[type]) -> Tuple[Optional[str], Optional[str]]:
+def _class_keys(tokenizer_class: type | None) -> tuple[str | None, str | None]:
     """``class_name``/``class_path`` to write for a facade class, under its upstream path so the
     file loads in upstream G3/main too. A legacy model wrapper (``GPTTokenizer`` ...) is recorded
     as the facade it is now, as upstream G3 (where the wrappers were aliases) did."""

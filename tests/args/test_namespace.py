@@ -164,7 +164,9 @@ def test_validate_warns_once_for_all_old_flags(monkeypatch):
         warnings.simplefilter("always")
         returned = validate_tokenizer_args(args)
     assert returned is args
-    deprecations = [w for w in caught if issubclass(w.category, MegatronTokenizerDeprecationWarning)]
+    deprecations = [
+        w for w in caught if issubclass(w.category, MegatronTokenizerDeprecationWarning)
+    ]
     assert len(deprecations) == 1
     message = str(deprecations[0].message)
     for part in ("--tokenizer-type SFTTokenizer", "--sft-tokenizer-prompt-format identity",

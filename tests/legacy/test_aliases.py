@@ -82,7 +82,9 @@ def test_model_wrappers_are_the_same_objects_at_package_and_submodule_paths():
 def test_tokenizer_libraries_is_a_fresh_list_of_every_library():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        first = legacy.legacy_attribute(f"{MEGATRON_ROOT}.megatron_tokenizer", "TOKENIZER_LIBRARIES")
+        first = legacy.legacy_attribute(
+            f"{MEGATRON_ROOT}.megatron_tokenizer", "TOKENIZER_LIBRARIES"
+        )
         first.append("mine")
         second = legacy.legacy_attribute(
             f"{MEGATRON_ROOT}.megatron_tokenizer", "TOKENIZER_LIBRARIES"
@@ -177,13 +179,15 @@ def test_vision_wrapper_is_a_vision_facade_recording_its_class(name):
     assert isinstance(tokenizer, MegatronTokenizerVision)
     assert tokenizer.class_name == name
     assert tokenizer.class_path == f"{MEGATRON_ROOT}.vision.models.{VISION_MODEL_WRAPPERS[name]}"
-    assert isinstance(MegatronTokenizerVision(None, {"library": "null-multimodal"}, vocab_size=9), cls)
+    built_directly = MegatronTokenizerVision(None, {"library": "null-multimodal"}, vocab_size=9)
+    assert isinstance(built_directly, cls)
     assert not isinstance(tokenizer, MegatronTokenizerText)
 
 
 @pytest.mark.parametrize(
     "obj",
-    [*(text_wrapper(n) for n in TEXT_MODEL_WRAPPERS), *(getattr(_vision_wrappers, n) for n in VISION_MODEL_WRAPPERS),
+    [*(text_wrapper(n) for n in TEXT_MODEL_WRAPPERS),
+     *(getattr(_vision_wrappers, n) for n in VISION_MODEL_WRAPPERS),
      SFTTokenizer, MegatronTokenizerChatTemplate, _build_tokenizer.build_tokenizer],
     ids=lambda o: o.__name__,
 )

@@ -103,7 +103,8 @@ def test_isinstance_between_wrappers_is_wider_than_0_16_1(old_models, sentencepi
     (wrapper, from_pretrained, build_tokenizer) built ``tok``."""
     old = old_models.GPTTokenizer(str(sentencepiece_v1), {"library": "sentencepiece"})
     ours = _text_wrappers.GPTTokenizer(str(sentencepiece_v1), {"library": "sentencepiece"})
-    assert isinstance(old, old_models.GPTTokenizer) and isinstance(ours, _text_wrappers.GPTTokenizer)
+    assert isinstance(old, old_models.GPTTokenizer)
+    assert isinstance(ours, _text_wrappers.GPTTokenizer)
     assert not isinstance(old, old_models.BertTokenizer)
     assert isinstance(ours, _text_wrappers.BertTokenizer)
 

@@ -53,7 +53,8 @@ EXPECTED_WARNINGS = [
     (13, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.PromptConfig", "MTC005"),
     (13, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.IGNORE_INDEX", "MTC005"),
     (14, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.identity_template", "MTC005"),
-    (15, f"{MEGATRON_ROOT}.vision.libraries.multimodal_tokenizer.mistral_custom_template", "MTC005"),
+    (15, f"{MEGATRON_ROOT}.vision.libraries.multimodal_tokenizer.mistral_custom_template",
+     "MTC005"),
     (16, f"{MEGATRON_ROOT}.text.libraries.chat_template", "MTC004"),
 ]
 
@@ -88,8 +89,12 @@ def _names_and_codes(run) -> list[tuple[int, str, str]]:
 # --- (a) megatron-core not installed ----------------------------------------------------------
 
 
-def test_a_every_legacy_import_works_and_warns_at_the_users_line(run_python, site_without_megatron):
-    script = LEGACY_IMPORTS + "print(GPTTokenizer.__module__, SFTTokenizer.__name__, IGNORE_INDEX)\n"
+def test_a_every_legacy_import_works_and_warns_at_the_users_line(
+    run_python, site_without_megatron
+):
+    script = (
+        LEGACY_IMPORTS + "print(GPTTokenizer.__module__, SFTTokenizer.__name__, IGNORE_INDEX)\n"
+    )
     run = run_python(script, site=site_without_megatron)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == [f"{MEGATRON_ROOT}.text.models.gpt_tokenizer", "SFTTokenizer",
@@ -176,7 +181,8 @@ def test_a_feature_detection_still_sees_no_megatron_core(run_python, site_withou
         "        return type(error).__name__\n"
         "    return 'ok'\n"
         "print(importlib.util.find_spec('megatron'))\n"
-        "for statement in ('import megatron', 'import megatron.core', 'import megatron.core.models',\n"
+        "for statement in ('import megatron', 'import megatron.core',\n"
+        "                  'import megatron.core.models',\n"
         "                  'from megatron import core', 'import megatron.core',\n"
         f"                  'import {MEGATRON_ROOT}', 'import megatron.core'):\n"
         "    print(importable(statement))\n",
@@ -370,7 +376,8 @@ def test_legacy_imports_stay_light(run_python, site_without_megatron):
         "from megatron.core.tokenizers.text.models import GPTTokenizer\n"
         "from megatron.core.tokenizers.text.libraries.sft_tokenizer import SFTTokenizer\n"
         "from megatron.core.tokenizers.text.utils.build_tokenizer import build_tokenizer\n"
-        "heavy = ('torch', 'transformers', 'sentencepiece', 'tiktoken', 'libcst', 'megatron.core.models')\n"
+        "heavy = ('torch', 'transformers', 'sentencepiece', 'tiktoken', 'libcst',\n"
+        "         'megatron.core.models')\n"
         "print(sorted(name for name in heavy if name in sys.modules))\n",
         site=site_without_megatron,
     )

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-
 import tokenizer_files
+
 from compat.tokenizers import MegatronTokenizer
 from compat.tokenizers.text.libraries.chat_rendering import (
     ChatTemplateError,

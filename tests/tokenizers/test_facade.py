@@ -42,7 +42,7 @@ def test_eod_without_eos_either_is_a_clear_error():
     tokenizer = MegatronTokenizer.from_pretrained(metadata_path={"library": "byte-level"})
     tokenizer._tokenizer = object()
     with pytest.raises(AttributeError, match="'byte-level' tokenizer library has no 'eos_id'"):
-        tokenizer.eod
+        _ = tokenizer.eod
 
 
 def test_prompt_format_is_not_passed_to_the_library(hf_tokenizer_dir):
@@ -90,7 +90,7 @@ def test_save_pretrained_only_for_hugging_face_libraries(byte_level, tmp_path):
 def test_space_sensitive(hf, byte_level):
     assert hf.space_sensitive is True
     with pytest.raises(NotImplementedError, match="not known for the 'byte-level' library"):
-        byte_level.space_sensitive
+        _ = byte_level.space_sensitive
 
 
 def test_chat_template_precedence(hf_tokenizer_dir):

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 import tokenizer_files
+
 from compat.tokenizers import MegatronTokenizer
 from compat.tokenizers.text.libraries.sentencepiece_tokenizer import SentencePieceTokenizer
 

@@ -9,8 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 import tokenizer_files
+
 from compat.tokenizers import MegatronTokenizer
 from compat.tokenizers.text.libraries.tiktoken_tokenizer import (
     PATTERNS,

@@ -71,7 +71,7 @@ def test_unmasked_targets_are_exactly_the_assistant_turns(request, prompt_format
     original = copy.deepcopy(CONVERSATION)
     tokens, target = tokenizer.tokenize_conversation(CONVERSATION, True, False)
 
-    assert CONVERSATION == original  # never mutated (upstream capitalises roles in place)
+    assert original == CONVERSATION  # never mutated (upstream capitalises roles in place)
     assert tokens.dtype == np.int64 and target.dtype == np.int64 and tokens.ndim == 1
     assert tokens.shape == target.shape
     decoded = [tokenizer.detokenize(span) for span in unmasked_spans(tokens, target)]
@@ -333,7 +333,8 @@ def internvl_chatml(vlm_tokenizer_dir):
     return build(vlm_tokenizer_dir, "chatml", image_tag_type="internvl")
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(exchanges=_EXCHANGES)
 def test_any_conversation_trains_on_exactly_its_answers(internvl_chatml, exchanges):
     conversation = []

@@ -15,7 +15,9 @@ from compat.tokenizers.vision import MegatronTokenizerVision
 from compat.tokenizers.vision.libraries import MegatronNullMultimodalTokenizer
 
 OLD_FLAGS = ["--tokenizer-type", "NullMultimodalTokenizer", "--vocab-size", "1000"]
-NEW_FLAGS = ["--tokenizer-library", "null", "--tokenizer-mode", "multimodal", "--vocab-size", "1000"]
+NEW_FLAGS = [
+    "--tokenizer-library", "null", "--tokenizer-mode", "multimodal", "--vocab-size", "1000"
+]
 
 
 def parse(argv: list[str]) -> argparse.Namespace:

@@ -89,7 +89,9 @@ def test_unknown_image_tag_type_lists_the_known_ones():
 def test_existing_tokens_keep_their_ids_and_missing_ones_are_added_in_order(hf):
     size = len(hf)
     image_id = hf.convert_tokens_to_ids("<image>")
-    declared = {"image": "<image>", "image_start": "<img>", "image_end": "</img>", "tile_1": "<tile_1>"}
+    declared = {
+        "image": "<image>", "image_start": "<img>", "image_end": "</img>", "tile_1": "<tile_1>"
+    }
     report = st.resolve_special_tokens(hf, declared, pad_id=hf.pad_token_id)
     assert report.ids == {"image": image_id, "image_start": size, "image_end": size + 1,
                           "tile_1": size + 2}

@@ -1,1 +1,4 @@
-"""Holds the deleted modules below ``megatron.core.tokenizers.vision`` (that package itself still exists)."""
+"""Holds the deleted modules below ``megatron.core.tokenizers.vision``.
+
+That package itself still exists upstream.
+"""

@@ -215,7 +215,9 @@ def declare_special_tokens(
 
 def _checked_token(token: Any, where: str) -> str:
     if not isinstance(token, str) or not token:
-        raise SpecialTokenError(f"{where}: a special token must be a non-empty string, not {token!r}")
+        raise SpecialTokenError(
+            f"{where}: a special token must be a non-empty string, not {token!r}"
+        )
     return token
 
 
@@ -268,10 +270,10 @@ def _id_after_adding(
     """The token's id once added: its old id if it had one, else an id no token had."""
     token_id = hf_tokenizer.convert_tokens_to_ids(token.token)
     expected_existing = vocabulary.get(token.token)
-    if expected_existing is None:
-        wrong = token_id in taken_ids
-    else:
-        wrong = token_id != expected_existing
+    # A new token must not reuse a taken id; a token already in the vocabulary keeps its id.
+    wrong = (
+        token_id in taken_ids if expected_existing is None else token_id != expected_existing
+    )
     if token_id is None or wrong:
         raise SpecialTokenError(
             f"could not add special token {token.token!r} (role {token.role!r}) to the "

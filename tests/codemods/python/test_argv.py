@@ -61,8 +61,10 @@ def test_unknown_type_is_reported(check_noop):
 
 def test_command_string(check_transformed):
     check_transformed(
-        'os.system("python pretrain_gpt.py --tokenizer-type Llama2Tokenizer --tokenizer-model m")\n',
-        'os.system("python pretrain_gpt.py --tokenizer-library sentencepiece --tokenizer-model m")\n',
+        'os.system("python pretrain_gpt.py --tokenizer-type Llama2Tokenizer '
+        '--tokenizer-model m")\n',
+        'os.system("python pretrain_gpt.py --tokenizer-library sentencepiece '
+        '--tokenizer-model m")\n',
     )
 
 
@@ -85,7 +87,8 @@ def test_flag_definitions_and_prose_are_left_alone(check_noop):
 def test_look_alike_flags_of_other_projects_are_left_alone(check_noop):
     assert check_noop('argv = ["--patch-tokenizer-type", "Qwen2Tokenizer"]\n') == []
     # NeMo's preprocessing: --tokenizer-library beside its own --tokenizer-type values
-    assert check_noop('argv = ["--tokenizer-library", "megatron", "--tokenizer-type", "gpt2"]\n') == []
+    nemo_argv = 'argv = ["--tokenizer-library", "megatron", "--tokenizer-type", "gpt2"]\n'
+    assert check_noop(nemo_argv) == []
     assert check_noop(
         "from nemo.collections import nlp\n"
         'argv = ["--tokenizer-type", "GPT2BPETokenizer"]\n'

@@ -10,10 +10,9 @@ def test_reference_example_null_library_and_model_type(check_transformed):
         MegatronTokenizer.write_metadata("tok_dir", "null", "default")
         tok = MegatronTokenizer.from_pretrained(metadata_path={"library": "null"}, vocab_size=32000)
         """,
-        """\
-        MegatronTokenizer.write_metadata("tok_dir", "null-text")
-        tok = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, vocab_size=32000)
-        """,
+        'MegatronTokenizer.write_metadata("tok_dir", "null-text")\n'
+        'tok = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, '
+        "vocab_size=32000)\n",
     )
 
 
@@ -42,7 +41,9 @@ def test_sft_library_with_prompt_format(check_transformed):
 
 
 def test_sft_library_without_prompt_format_is_reported(check_noop):
-    findings = check_noop('MegatronTokenizer.from_pretrained("d", metadata_path={"library": "sft"})\n')
+    findings = check_noop(
+        'MegatronTokenizer.from_pretrained("d", metadata_path={"library": "sft"})\n'
+    )
     assert [(f.code, f.fixed) for f in findings] == [("MTC101", False)]
     assert "prompt_format" in findings[0].suggestion
 

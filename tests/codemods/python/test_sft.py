@@ -12,10 +12,9 @@ def test_positional_call_and_import(check_transformed):
         from {SFT} import SFTTokenizer
         tok = SFTTokenizer("my_hf_dir", "nemotron-nano-v2")
         """,
-        f"""\
-        from megatron.core.tokenizers import MegatronTokenizer
-        tok = MegatronTokenizer.from_pretrained("my_hf_dir", {NEW}, prompt_format="nemotron-nano-v2")
-        """,
+        "from megatron.core.tokenizers import MegatronTokenizer\n"
+        f'tok = MegatronTokenizer.from_pretrained("my_hf_dir", {NEW}, '
+        'prompt_format="nemotron-nano-v2")\n',
     )
     assert {(f.code, f.fixed) for f in findings} == {("MTC003", True)}
 

@@ -123,10 +123,9 @@ CASES = [
         torchrun pretrain_gpt.py --tokenizer-type SFTTokenizer --tokenizer-model my_hf_dir \\
             --sft-tokenizer-prompt-format nemotron-nano-v2
         """,
-        """\
-        torchrun pretrain_gpt.py --tokenizer-library huggingface --tokenizer-mode sft --tokenizer-model my_hf_dir \\
-            --tokenizer-prompt-format nemotron-nano-v2
-        """,
+        "torchrun pretrain_gpt.py --tokenizer-library huggingface --tokenizer-mode sft "
+        "--tokenizer-model my_hf_dir \\\n"
+        "    --tokenizer-prompt-format nemotron-nano-v2\n",
         id="sft-with-prompt-format",
     ),
     pytest.param(
@@ -213,7 +212,9 @@ def test_leaves_alone(source):
 def test_select_and_ignore_limit_the_rules():
     source = "python t.py --tokenizer-type TikTokenizer --tokenizer-hf-use-fast\n"
     only_type = run(source, select=frozenset({"MTC201"}))
-    assert only_type.new_text == "python t.py --tokenizer-library tiktoken --tokenizer-hf-use-fast\n"
+    assert only_type.new_text == (
+        "python t.py --tokenizer-library tiktoken --tokenizer-hf-use-fast\n"
+    )
     ignored = run(source, ignore=frozenset({"MTC201"}))
     assert ignored.new_text == "python t.py --tokenizer-type TikTokenizer\n"
 

@@ -315,7 +315,8 @@ def test_old_flag_in_a_shape_not_understood_is_reported_but_comments_are_not():
                      "A:\n  --tokenizer-special-tokens:\n    - <s>\n    - </s>\n  --lr: 1\n",
                      id="block-list"),
         pytest.param("A:\n  --tiktoken-special-tokens: [a]\n  --tokenizer-special-tokens: [a]\n",
-                     "A:\n  --tokenizer-special-tokens: [a]\n", id="repeat-of-the-new-flag-removed"),
+                     "A:\n  --tokenizer-special-tokens: [a]\n",
+                     id="repeat-of-the-new-flag-removed"),
     ],
 )
 def test_flag_with_a_list_value_nargs_plus(before, after):

@@ -1,1 +1,4 @@
-"""Holds the deleted modules below ``megatron.core.tokenizers.text.libraries`` (that package itself still exists)."""
+"""Holds the deleted modules below ``megatron.core.tokenizers.text.libraries``.
+
+That package itself still exists upstream.
+"""

@@ -1,4 +1,7 @@
-"""``megatron.core.tokenizers.text.models.t5_tokenizer``, deleted upstream: deprecated aliases only (see ``compat.legacy``)."""
+"""``megatron.core.tokenizers.text.models.t5_tokenizer``, deleted upstream.
+
+Deprecated aliases only (see ``compat.legacy``).
+"""
 
 from compat.legacy import legacy_module
 

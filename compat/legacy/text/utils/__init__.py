@@ -1,4 +1,7 @@
-"""``megatron.core.tokenizers.text.utils``, deleted upstream: deprecated aliases only (see ``compat.legacy``)."""
+"""``megatron.core.tokenizers.text.utils``, deleted upstream.
+
+Deprecated aliases only (see ``compat.legacy``).
+"""
 
 from compat.legacy import legacy_module
 
