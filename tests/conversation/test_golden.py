@@ -111,7 +111,7 @@ def expected_tokens_and_target(tokenizer, prompt_format, conversation):
             start += len(piece)
     target = list(tokens)
     if prompt_format != "default":
-        for (text, role), (start, end) in zip(turns, spans):
+        for (_, role), (start, end) in zip(turns, spans):
             masked_end = end if role != "assistant" else start + PREFIX_LEN[prompt_format]
             target[start:masked_end] = [IGNORE_INDEX] * (masked_end - start)
     return tokens, target

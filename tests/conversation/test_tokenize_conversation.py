@@ -111,7 +111,9 @@ def test_every_result_shape_of_apply_chat_template_is_normalised(shape):
 
 def test_batch_encoding_from_transformers_is_normalised():
     transformers = pytest.importorskip("transformers")
-    shape = lambda ids: transformers.BatchEncoding({"input_ids": ids})
+    def shape(ids):
+        return transformers.BatchEncoding({"input_ids": ids})
+
     tokens, _ = tokenize_conversation(CharTokenizer(shape), CONVERSATION, config(), True, False)
     assert text(tokens) == "[s]S[u]hi[a]yo[t]T[a]ok"
 
@@ -307,7 +309,9 @@ def test_format_built_for_a_real_tokenizer_masks_the_same_as_by_hand(raw_hf_toke
     prompt = build_prompt_config("qwen2p0", raw_hf_tokenizer)
     conversation = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "world"}]
     tokens, target = tokenize_conversation(raw_hf_tokenizer, conversation, prompt, True, False)
-    encode = lambda s: raw_hf_tokenizer.encode(s, add_special_tokens=False)
+    def encode(text):
+        return raw_hf_tokenizer.encode(text, add_special_tokens=False)
+
     user = encode("<|im_start|>user\nhello<|im_end|>\n")
     header = encode("<|im_start|>assistant\n")
     answer = encode("world<|im_end|>\n")

@@ -7,10 +7,14 @@ targets. Where upstream's algorithm produces output, ours produces the same ids 
 
 What differs:
 
-* Speed. A Hugging Face tokenizer (raw, or inside our ``huggingface``/``megatron`` library)
-  renders the conversation and all its turns in one batched ``apply_chat_template`` call instead
-  of one call per turn, and a standard fast tokenizer's Rust backend encodes them without
-  computing character offsets; spans are compared as lists.
+* Speed. Most templates provably render a conversation as its turns' renderings joined
+  (``turn_local.renders_turn_by_turn``); the conversation is then not rendered on its own. A
+  Hugging Face tokenizer (raw, or inside our ``huggingface``/``megatron`` library) renders all
+  turns in one batched ``apply_chat_template`` call instead of one call per turn, and a standard
+  fast tokenizer's Rust backend encodes them without computing character offsets. Our other
+  libraries render every turn in one pass of the template (``turn_local.render_turns``) and
+  encode the conversation with its turns as one batch (``texts_to_ids``), which encodes the text
+  they share once. Spans are compared as lists.
 * Turns whose tokens depend on what precedes them (SentencePiece adds a word-start marker to the
   first piece of every text it encodes, so a turn encoded alone starts with a different token
   than the same turn inside the conversation) made upstream fail an assertion. Such a turn's span
@@ -250,7 +254,7 @@ def _end_in_context(
     role: str,
 ) -> int:
     """End of turn ``index`` measured by tokenizing the conversation up to and including it."""
-    prefix = encoder.encode(turns[:index + 1], False).tolist()
+    prefix = encoder.encode_prefix(turns, index + 1).tolist()
     if len(prefix) < start or token_list[:len(prefix)] != prefix:
         raise ValueError(
             f"turn {index} ({role}) does not tokenize the same way inside the conversation as on "
@@ -325,11 +329,61 @@ class _ChatTemplateEncoder:
         """The conversation's ids, and each turn's ids when rendered alone (lazily)."""
         return self.encode(turns, add_generation_prompt), self._single_turn_ids(turns)
 
+    def encode_prefix(self, turns: list[Mapping[str, Any]], count: int) -> np.ndarray:
+        """Ids of the conversation's first ``count`` turns (no generation prompt)."""
+        return self.encode(turns[:count], False)
+
     def _single_turn_ids(self, turns: list[Mapping[str, Any]]) -> Iterator[list[int]]:
         for turn in turns:
             yield _token_array(
-                self.tokenizer.apply_chat_template([turn], tokenize=True, chat_template=self.template)
+                self.tokenizer.apply_chat_template(
+                    [turn], tokenize=True, chat_template=self.template
+                )
             ).tolist()
+
+
+class _TextLibraryEncoder(_ChatTemplateEncoder):
+    """A Megatron text library whose ``apply_chat_template`` is the base class's: render in the
+    sandbox, then ``text_to_ids``. Taking those two steps here lets a template that renders turn
+    by turn (``renders_turn_by_turn``) render all turns in one pass: the conversation's text is
+    then the turns' texts joined, and so is the text of any prefix of it."""
+
+    def __init__(self, tokenizer: Any, template: str | None) -> None:
+        from compat.tokenizers.text.libraries.abstract_tokenizer import resolve_chat_template
+
+        super().__init__(tokenizer, resolve_chat_template(template, tokenizer.chat_template))
+        self._turn_texts: list[str] | None = None
+        self._prefix_ids: dict[int, list[int]] = {}
+
+    def encode_with_turns(
+        self, turns: list[Mapping[str, Any]], add_generation_prompt: bool
+    ) -> tuple[np.ndarray, Iterable[list[int]]]:
+        from compat.tokenizers.conversation.turn_local import render_turns, renders_turn_by_turn
+
+        if add_generation_prompt or not renders_turn_by_turn(self.template):
+            return super().encode_with_turns(turns, add_generation_prompt)
+        self._turn_texts = render_turns(self.template, turns)
+        # one batch: the turns' texts are encoded with what the conversation's text shares
+        conversation_ids, *turn_ids = self._encode_texts(
+            ["".join(self._turn_texts), *self._turn_texts]
+        )
+        return np.asarray(conversation_ids, dtype=np.int64), turn_ids
+
+    def encode_prefix(self, turns: list[Mapping[str, Any]], count: int) -> np.ndarray:
+        if self._turn_texts is None:
+            return super().encode_prefix(turns, count)
+        if count not in self._prefix_ids:
+            # every later turn is measured in context too: encode all those prefixes at once
+            counts = range(count, len(self._turn_texts) + 1)
+            prefixes = ["".join(self._turn_texts[:end]) for end in counts]
+            self._prefix_ids.update(zip(counts, self._encode_texts(prefixes)))
+        return np.asarray(self._prefix_ids[count], dtype=np.int64)
+
+    def _encode_texts(self, texts: list[str]) -> list[list[int]]:
+        texts_to_ids = getattr(self.tokenizer, "texts_to_ids", None)
+        if texts_to_ids is not None:
+            return texts_to_ids(texts)
+        return [self.tokenizer.text_to_ids(text) for text in texts]
 
 
 class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
@@ -341,20 +395,37 @@ class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
         singles = [[turn] for turn in turns]
         if add_generation_prompt:
             return self.encode(turns, True), self._encode_batch(singles)
-        rows = self._encode_batch([turns, *singles])
+        backend = _plain_rust_backend(self.tokenizer)
+        if backend is not None and self._renders_turn_by_turn():
+            # the conversation's text is its turns' texts joined: no need to render it
+            texts = self._render_batch(singles)
+            rows = self._encode_with_backend(backend, ["".join(texts), *texts])
+        else:
+            rows = self._encode_batch([turns, *singles])
         return np.asarray(rows[0], dtype=np.int64), rows[1:]
+
+    def _renders_turn_by_turn(self) -> bool:
+        from compat.tokenizers.conversation.turn_local import renders_turn_by_turn
+
+        template = self.template or getattr(self.tokenizer, "chat_template", None)
+        return isinstance(template, str) and renders_turn_by_turn(template)
+
+    def _render_batch(self, conversations: list[list[Mapping[str, Any]]]) -> list[str]:
+        return self.tokenizer.apply_chat_template(
+            conversations, tokenize=False, add_generation_prompt=False, chat_template=self.template
+        )
+
+    @staticmethod
+    def _encode_with_backend(backend: Any, texts: list[str]) -> list[list[int]]:
+        # what transformers would do after rendering, minus the character offsets it computes
+        # and we never read
+        return [encoding.ids for encoding in backend.encode_batch_fast(
+            texts, add_special_tokens=False)]
 
     def _encode_batch(self, conversations: list[list[Mapping[str, Any]]]) -> list[list[int]]:
         backend = _plain_rust_backend(self.tokenizer)
         if backend is not None:
-            # what transformers would do after rendering, minus the character offsets it
-            # computes and we never read
-            texts = self.tokenizer.apply_chat_template(
-                conversations, tokenize=False, add_generation_prompt=False,
-                chat_template=self.template,
-            )
-            return [encoding.ids for encoding in backend.encode_batch_fast(
-                texts, add_special_tokens=False)]
+            return self._encode_with_backend(backend, self._render_batch(conversations))
         result = self.tokenizer.apply_chat_template(
             conversations, tokenize=True, add_generation_prompt=False, chat_template=self.template
         )
@@ -437,4 +508,15 @@ def _encoder_for(tokenizer: Any, template: str | None) -> _ChatTemplateEncoder:
     if hugging_face is not None:
         # the wrapper's own template is its fallback, which may differ from the inner one's
         return _BatchedHuggingFaceEncoder(hugging_face, template or tokenizer.chat_template)
+    if _renders_with_base_apply_chat_template(tokenizer):
+        return _TextLibraryEncoder(tokenizer, template)
     return _ChatTemplateEncoder(tokenizer, template)
+
+
+def _renders_with_base_apply_chat_template(tokenizer: Any) -> bool:
+    from compat.tokenizers.text.libraries.abstract_tokenizer import MegatronTokenizerTextAbstract
+
+    return (
+        isinstance(tokenizer, MegatronTokenizerTextAbstract)
+        and type(tokenizer).apply_chat_template is MegatronTokenizerTextAbstract.apply_chat_template
+    )

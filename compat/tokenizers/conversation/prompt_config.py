@@ -38,7 +38,8 @@ nemotron_h_aligned_custom_template = (
 nemotron_nano_v2_custom_template = (
     "{%- for message in messages -%}"
     "{%- if message['role'] in ('system', 'user') -%}"
-    "{%- set cleaned = message['content'].replace('/think', '').replace('/no_think', '').strip() -%}"
+    "{%- set cleaned = message['content'].replace('/think', '').replace('/no_think', '')"
+    ".strip() -%}"
     "{%- set header = '<SPECIAL_10>System\n' if message['role'] == 'system'"
     " else '<SPECIAL_11>User\n' -%}"
     "{{ header + cleaned + '\n' }}"
@@ -103,7 +104,8 @@ llama3p1_chat_template = (
     "{{- bos_token -}}"
     "{%- if custom_tools is defined -%}{%- set tools = custom_tools -%}{%- endif -%}"
     "{%- if tools is not defined -%}{%- set tools = none -%}{%- endif -%}"
-    "{%- set tools_in_user = tools_in_user_message if tools_in_user_message is defined else true -%}"
+    "{%- set tools_in_user = tools_in_user_message if tools_in_user_message is defined "
+    "else true -%}"
     "{%- set ns = namespace(turns=messages) -%}"
     # the system turn, carrying the tool environment when tools are offered
     "{%- if messages[0]['role'] == 'system' -%}"
@@ -179,7 +181,8 @@ QWEN_SYSTEM_MESSAGE = {
 class PromptConfig:
     """How one prompt format renders a conversation and masks its targets."""
 
-    # Leading tokens of an assistant turn that are masked (its header, e.g. "<|im_start|>assistant\n").
+    # Leading tokens of an assistant turn that are masked (its header,
+    # e.g. "<|im_start|>assistant\n").
     assistant_prefix_len: int
     # Padding id of the format (``None`` when the tokenizer has none).
     pad_token_id: int | None
@@ -493,4 +496,5 @@ def build_prompt_config(prompt_format: str, tokenizer: Any, **options: Any) -> P
                 UserWarning,
                 stacklevel=2,
             )
-    return factory(tokenizer, **{name: value for name, value in options.items() if name in accepted})
+    kwargs = {name: value for name, value in options.items() if name in accepted}
+    return factory(tokenizer, **kwargs)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from collections import OrderedDict
-from typing import Any, Dict, List, Mapping, Optional, Union
+from collections.abc import Mapping
+from typing import Any
 
 from compat import deprecations
 from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
@@ -41,7 +42,7 @@ def _accepts_keyword(callable_: Any, name: str) -> bool:
 
 
 def _check_arguments(
-    library: str, library_class: type, arguments: tuple, kwargs: Dict[str, Any]
+    library: str, library_class: type, arguments: tuple, kwargs: dict[str, Any]
 ) -> None:
     """Reject keyword arguments the library does not take with a message listing the ones it
     does (instead of Python's bare ``unexpected keyword argument`` from deep inside)."""
@@ -64,7 +65,7 @@ def _check_arguments(
 class MegatronTokenizerText(MegatronTokenizerBase):
     """Text tokenizer facade; ``self._tokenizer`` is the library object."""
 
-    def __init__(self, path: Optional[str], config: Mapping[str, Any], **kwargs: Any) -> None:
+    def __init__(self, path: str | None, config: Mapping[str, Any], **kwargs: Any) -> None:
         """
         Args:
             path: tokenizer file, directory or (``megatron``) name; unused by ``byte-level`` and
@@ -132,7 +133,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
 
     # --- encoding ----------------------------------------------------------------------------
 
-    def tokenize(self, text: Union[str, List[Dict[str, Any]]]) -> List[int]:
+    def tokenize(self, text: str | list[dict[str, Any]]) -> list[int]:
         """Text → ids. In SFT mode a conversation (list of messages) → ids with the generation
         prompt."""
         if isinstance(text, list):
@@ -141,32 +142,32 @@ class MegatronTokenizerText(MegatronTokenizerBase):
             ).tolist()
         return self._tokenizer.text_to_ids(text)
 
-    def detokenize(self, ids: List[int]) -> str:
+    def detokenize(self, ids: list[int]) -> str:
         """Ids → text."""
         return self._tokenizer.ids_to_text(ids)
 
-    def text_to_ids(self, text: str) -> List[int]:
+    def text_to_ids(self, text: str) -> list[int]:
         return self._tokenizer.text_to_ids(text)
 
-    def ids_to_text(self, ids: List[int]) -> str:
+    def ids_to_text(self, ids: list[int]) -> str:
         return self._tokenizer.ids_to_text(ids)
 
-    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+    def tokens_to_ids(self, tokens: list[str]) -> list[int]:
         return self._tokenizer.tokens_to_ids(tokens)
 
-    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+    def ids_to_tokens(self, ids: list[int]) -> list[str]:
         return self._tokenizer.ids_to_tokens(ids)
 
     def token_to_id(self, token: str) -> int:
         return self._library_member("token_to_id")(token)
 
-    def offsets(self, ids: List[int], text: str) -> List[int]:
+    def offsets(self, ids: list[int], text: str) -> list[int]:
         """Character offset where each id's text starts in ``text``."""
         return self._library_member("offsets")(ids=ids, text=text)
 
     def tokenize_conversation(
         self,
-        conversation: List[Dict[str, Any]],
+        conversation: list[dict[str, Any]],
         return_target: bool = True,
         add_generation_prompt: bool = False,
     ) -> Any:
@@ -189,12 +190,12 @@ class MegatronTokenizerText(MegatronTokenizerBase):
 
     def apply_chat_template(
         self,
-        conversation: List[Dict[str, Any]],
-        chat_template: Optional[str] = None,
+        conversation: list[dict[str, Any]],
+        chat_template: str | None = None,
         tokenize: bool = True,
         add_generation_prompt: bool = False,
         **kwargs: Any,
-    ) -> Union[str, List[int]]:
+    ) -> str | list[int]:
         """Format ``conversation`` with ``chat_template`` (default: the tokenizer's own).
 
         Hugging Face libraries render with transformers; every other library renders in the
@@ -223,7 +224,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
             )
         self._tokenizer.save_pretrained(path)
 
-    def add_special_tokens(self, special_tokens: Union[list, dict]) -> Any:
+    def add_special_tokens(self, special_tokens: list | dict) -> Any:
         """Register special tokens with the library (libraries that support it)."""
         return self._tokenizer.add_special_tokens(special_tokens)
 
@@ -268,87 +269,87 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         return identifiers
 
     @property
-    def vocab_file(self) -> Optional[str]:
+    def vocab_file(self) -> str | None:
         return self.additional_args.get("vocab_file")
 
     @property
-    def merges_file(self) -> Optional[str]:
+    def merges_file(self) -> str | None:
         return self.additional_args.get("merges_file")
 
     # --- special ids -------------------------------------------------------------------------
 
     def _special_id(self, name: str) -> Any:
         """``<name>_id`` of the library, or its bare ``<name>`` (the null library's form)."""
+        missing = object()
         for attribute in (f"{name}_id", name):
-            try:
-                return getattr(self._tokenizer, attribute)
-            except AttributeError:
-                continue
+            value = getattr(self._tokenizer, attribute, missing)
+            if value is not missing:
+                return value
         raise AttributeError(
             f"the {self.library!r} tokenizer library has no {name} token ({name} / {name}_id)"
         )
 
     @property
-    def pad(self) -> Optional[int]:
+    def pad(self) -> int | None:
         if self._prompt_config is not None:
             return self._prompt_config.pad_token_id
         return self._library_member("pad_id")
 
     @property
-    def pad_id(self) -> Optional[int]:
+    def pad_id(self) -> int | None:
         return self.pad
 
     @property
-    def eod(self) -> Optional[int]:
+    def eod(self) -> int | None:
         try:
             return self._tokenizer.eod
         except AttributeError:
             return self._library_member("eos_id")
 
     @property
-    def bos(self) -> Optional[int]:
+    def bos(self) -> int | None:
         return self._library_member("bos_id")
 
     @property
-    def bos_id(self) -> Optional[int]:
+    def bos_id(self) -> int | None:
         return self.bos
 
     @property
-    def eos(self) -> Optional[int]:
+    def eos(self) -> int | None:
         return self._library_member("eos_id")
 
     @property
-    def eos_id(self) -> Optional[int]:
+    def eos_id(self) -> int | None:
         return self.eos
 
     @property
-    def unk(self) -> Optional[int]:
+    def unk(self) -> int | None:
         return self._library_member("unk_id")
 
     @property
-    def unk_id(self) -> Optional[int]:
+    def unk_id(self) -> int | None:
         return self.unk
 
     @property
-    def cls(self) -> Optional[int]:
+    def cls(self) -> int | None:
         return self._special_id("cls")
 
     @property
-    def cls_id(self) -> Optional[int]:
+    def cls_id(self) -> int | None:
         return self.cls
 
     @property
-    def sep(self) -> Optional[int]:
+    def sep(self) -> int | None:
         return self._special_id("sep")
 
     @property
-    def sep_id(self) -> Optional[int]:
+    def sep_id(self) -> int | None:
         return self.sep
 
     @property
-    def mask(self) -> Optional[int]:
+    def mask(self) -> int | None:
         return self._special_id("mask")
 
     @property
-    def mask_id(self) -> Optional[int]:
+    def mask_id(self) -> int | None:
         return self.mask

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Dict, List, Optional, Union
+from collections.abc import Callable
+from typing import Any
 
 
-def resolve_chat_template(chat_template: Optional[str], own_template: Optional[str]) -> str:
+def resolve_chat_template(chat_template: str | None, own_template: str | None) -> str:
     """``chat_template`` when given, else the tokenizer's own; an error naming both ways to
     supply one when there is neither."""
     template = chat_template or own_template
@@ -18,24 +19,24 @@ def resolve_chat_template(chat_template: Optional[str], own_template: Optional[s
     return template
 
 
-def check_truncation(truncation: bool, max_length: Optional[int]) -> None:
+def check_truncation(truncation: bool, max_length: int | None) -> None:
     """``apply_chat_template(truncation=True)`` cuts the ids at ``max_length``: it needs one."""
     if truncation and not max_length:
         raise ValueError("apply_chat_template(truncation=True) needs max_length=<int>.")
 
 
 def render_chat(
-    text_to_ids: Callable[[str], List[int]],
+    text_to_ids: Callable[[str], list[int]],
     template: str,
-    conversation: List[Dict[str, Any]],
+    conversation: list[dict[str, Any]],
     /,
     *,
     tokenize: bool,
     truncation: bool,
-    max_length: Optional[int],
+    max_length: int | None,
     add_generation_prompt: bool,
     **template_variables: Any,
-) -> Union[str, List[int]]:
+) -> str | list[int]:
     """``conversation`` rendered with ``template`` in the jinja2 sandbox; with ``tokenize`` its
     ids (``text_to_ids``), cut at ``max_length`` under ``truncation``."""
     # Imported here so that importing a library module stays free of jinja2.
@@ -69,30 +70,30 @@ class MegatronTokenizerTextAbstract(ABC):
 
     # The template used by ``apply_chat_template`` when none is passed; libraries that read one
     # from their files or constructor kwargs overwrite it on the instance.
-    chat_template: Optional[str] = None
+    chat_template: str | None = None
 
     @abstractmethod
-    def text_to_tokens(self, text: str) -> List[str]:
+    def text_to_tokens(self, text: str) -> list[str]:
         """Split ``text`` into token strings."""
 
     @abstractmethod
-    def tokens_to_text(self, tokens: List[str]) -> str:
+    def tokens_to_text(self, tokens: list[str]) -> str:
         """Join token strings back into text."""
 
     @abstractmethod
-    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+    def tokens_to_ids(self, tokens: list[str]) -> list[int]:
         """Map token strings to ids."""
 
     @abstractmethod
-    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+    def ids_to_tokens(self, ids: list[int]) -> list[str]:
         """Map ids to token strings."""
 
     @abstractmethod
-    def text_to_ids(self, text: str) -> List[int]:
+    def text_to_ids(self, text: str) -> list[int]:
         """Encode ``text`` to ids."""
 
     @abstractmethod
-    def ids_to_text(self, ids: List[int]) -> str:
+    def ids_to_text(self, ids: list[int]) -> str:
         """Decode ids to text."""
 
     @abstractmethod
@@ -110,14 +111,14 @@ class MegatronTokenizerTextAbstract(ABC):
 
     def apply_chat_template(
         self,
-        conversation: List[Dict[str, Any]],
-        chat_template: Optional[str] = None,
+        conversation: list[dict[str, Any]],
+        chat_template: str | None = None,
         tokenize: bool = True,
         truncation: bool = False,
-        max_length: Optional[int] = None,
+        max_length: int | None = None,
         add_generation_prompt: bool = False,
         **template_variables: Any,
-    ) -> Union[str, List[int]]:
+    ) -> str | list[int]:
         """Render ``conversation`` with a jinja chat template in a sandbox, optionally tokenized.
 
         ``chat_template`` falls back to ``self.chat_template``. The template sees ``messages``,

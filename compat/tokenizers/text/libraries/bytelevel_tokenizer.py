@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Union
+from typing import Any
 
 from compat.tokenizers.text.libraries.abstract_tokenizer import MegatronTokenizerTextAbstract
 
@@ -19,16 +19,16 @@ class ByteLevelTokenizer(MegatronTokenizerTextAbstract):
 
     def __init__(
         self,
-        special_tokens: Optional[Union[Dict[str, str], List[str]]] = None,
+        special_tokens: dict[str, str] | list[str] | None = None,
         vocab_size: int = 512,
         _eos_id: int = 0,
         _pad_id: int = 1,
-        _bos_id: Optional[int] = None,
+        _bos_id: int | None = None,
     ) -> None:
         self._eos_id = _eos_id
         self._pad_id = _pad_id
         self._bos_id = _bos_id
-        self.special_token_to_id: Dict[Any, Any] = {
+        self.special_token_to_id: dict[Any, Any] = {
             self._pad_id: self._pad_id,
             self._bos_id: self._bos_id,
             self._eos_id: self._eos_id,
@@ -41,25 +41,25 @@ class ByteLevelTokenizer(MegatronTokenizerTextAbstract):
             self.special_token_to_id[token] = self.special_start
         self.id_to_special_token = {id_: token for token, id_ in self.special_token_to_id.items()}
 
-    def text_to_tokens(self, text: str) -> List[int]:
+    def text_to_tokens(self, text: str) -> list[int]:
         return self.text_to_ids(text)
 
-    def tokens_to_text(self, tokens: List[int]) -> str:
+    def tokens_to_text(self, tokens: list[int]) -> str:
         return self.ids_to_text(tokens)
 
-    def text_to_ids(self, text: str) -> List[int]:
+    def text_to_ids(self, text: str) -> list[int]:
         return list(text.encode("utf-8"))
 
-    def ids_to_text(self, ids: List[int]) -> str:
+    def ids_to_text(self, ids: list[int]) -> str:
         kept = [id_ for id_ in ids if id_ < self.special_start]
         return bytes(kept).decode("utf-8", errors="ignore").rstrip()
 
-    def tokens_to_ids(self, tokens: Union[Any, List[Any]]) -> List[Any]:
+    def tokens_to_ids(self, tokens: Any | list[Any]) -> list[Any]:
         if isinstance(tokens, str):
             tokens = [tokens]
         return [self.token_to_id(token) for token in tokens]
 
-    def ids_to_tokens(self, ids: Union[int, List[int]]) -> List[Any]:
+    def ids_to_tokens(self, ids: int | list[int]) -> list[Any]:
         if isinstance(ids, int):
             ids = [ids]
         return [self.id_to_token(id_) for id_ in ids]
@@ -73,7 +73,7 @@ class ByteLevelTokenizer(MegatronTokenizerTextAbstract):
             return id_
         return self.id_to_special_token[id_]
 
-    def add_special_tokens(self, special_tokens: Union[list, dict]) -> None:
+    def add_special_tokens(self, special_tokens: list | dict) -> None:
         raise NotImplementedError(
             "the byte-level tokenizer cannot add special tokens after construction; pass "
             "special_tokens=... when building it"
@@ -84,7 +84,7 @@ class ByteLevelTokenizer(MegatronTokenizerTextAbstract):
         return self._pad_id
 
     @property
-    def bos_id(self) -> Optional[int]:
+    def bos_id(self) -> int | None:
         return self._bos_id
 
     @property

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Dict, List
+from typing import Any
 
 import jinja2
 import jinja2.ext
@@ -137,7 +137,7 @@ def compile_chat_template(chat_template: str) -> jinja2.Template:
 
 def render_chat_template(
     chat_template: str,
-    messages: List[Dict[str, Any]],
+    messages: list[dict[str, Any]],
     add_generation_prompt: bool = False,
     **variables: Any,
 ) -> str:

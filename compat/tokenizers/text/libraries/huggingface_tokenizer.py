@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 from compat.tokenizers.text.libraries.abstract_tokenizer import (
     MegatronTokenizerTextAbstract,
@@ -36,7 +37,7 @@ def _import_transformers() -> Any:
     return transformers
 
 
-def extra_special_tokens(hf_tokenizer: Any) -> List[str]:
+def extra_special_tokens(hf_tokenizer: Any) -> list[str]:
     """The HF tokenizer's unnamed special tokens (``additional_special_tokens`` in transformers 4,
     ``extra_special_tokens`` in 5)."""
     if "additional_special_tokens" in getattr(hf_tokenizer, "SPECIAL_TOKENS_ATTRIBUTES", ()):
@@ -46,7 +47,7 @@ def extra_special_tokens(hf_tokenizer: Any) -> List[str]:
     return [str(token) for token in tokens or ()]
 
 
-def chat_template_ids(result: Any) -> List[int]:
+def chat_template_ids(result: Any) -> list[int]:
     """Token ids from whatever ``apply_chat_template(tokenize=True)`` returned (transformers 5
     returns a ``BatchEncoding``; 4 a list; tensors and arrays when asked)."""
     if hasattr(result, "keys") and "input_ids" in result:
@@ -72,20 +73,20 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
     def __init__(
         self,
         tokenizer_path: str,
-        vocab_file: Optional[str] = None,
-        merges_file: Optional[str] = None,
-        mask_token: Optional[str] = None,
-        bos_token: Optional[str] = None,
-        eos_token: Optional[str] = None,
-        pad_token: Optional[str] = None,
-        sep_token: Optional[str] = None,
-        cls_token: Optional[str] = None,
-        unk_token: Optional[str] = None,
-        additional_special_tokens: Optional[Sequence[str]] = None,
+        vocab_file: str | None = None,
+        merges_file: str | None = None,
+        mask_token: str | None = None,
+        bos_token: str | None = None,
+        eos_token: str | None = None,
+        pad_token: str | None = None,
+        sep_token: str | None = None,
+        cls_token: str | None = None,
+        unk_token: str | None = None,
+        additional_special_tokens: Sequence[str] | None = None,
         use_fast: bool = True,
         trust_remote_code: bool = False,
         include_special_tokens: bool = True,
-        chat_template: Optional[str] = None,
+        chat_template: str | None = None,
     ) -> None:
         """
         Args:
@@ -115,7 +116,7 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
         self.chat_template = chat_template
         self.include_special_tokens = include_special_tokens
         self.original_vocab_size = len(self.tokenizer)
-        self._inv_vocab: Dict[int, str] = {}
+        self._inv_vocab: dict[int, str] = {}
 
         explicit = {
             "unk_token": unk_token,
@@ -160,8 +161,8 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
     def _load(
         self,
         tokenizer_path: str,
-        vocab_file: Optional[str],
-        merges_file: Optional[str],
+        vocab_file: str | None,
+        merges_file: str | None,
         use_fast: bool,
         trust_remote_code: bool,
     ) -> Any:
@@ -186,7 +187,7 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
                 "directory that holds tokenizer.json / tokenizer_config.json (--tokenizer-model)."
             ) from None
 
-    def add_special_tokens(self, special_tokens_dict: Dict[str, Any]) -> int:
+    def add_special_tokens(self, special_tokens_dict: dict[str, Any]) -> int:
         """Set/add special tokens (HF keys: ``bos_token`` ... ``additional_special_tokens``);
         returns how many tokens were new to the vocabulary."""
         added = self.tokenizer.add_special_tokens(special_tokens_dict)
@@ -202,31 +203,31 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
         return added
 
     @property
-    def additional_special_tokens_ids(self) -> List[int]:
+    def additional_special_tokens_ids(self) -> list[int]:
         """Ids of the extra special tokens (e.g. T5 sentinels)."""
         return [self.token_to_id(token) for token in self.additional_special_tokens]
 
-    def text_to_tokens(self, text: str) -> List[str]:
+    def text_to_tokens(self, text: str) -> list[str]:
         return self.tokenizer.tokenize(text)
 
-    def tokens_to_text(self, tokens: List[str]) -> str:
+    def tokens_to_text(self, tokens: list[str]) -> str:
         return self.tokenizer.convert_tokens_to_string(tokens)
 
     def token_to_id(self, token: str) -> int:
         return self.tokenizer.convert_tokens_to_ids(token)
 
-    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+    def tokens_to_ids(self, tokens: list[str]) -> list[int]:
         return self.tokenizer.convert_tokens_to_ids(tokens)
 
-    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+    def ids_to_tokens(self, ids: list[int]) -> list[str]:
         return self.tokenizer.convert_ids_to_tokens(ids)
 
-    def text_to_ids(self, text: str) -> List[int]:
+    def text_to_ids(self, text: str) -> list[int]:
         if self.include_special_tokens:
             return self.tokenizer(text).input_ids
         return self.tokens_to_ids(self.text_to_tokens(text))
 
-    def ids_to_text(self, ids: List[int], remove_special_tokens: Optional[bool] = None) -> str:
+    def ids_to_text(self, ids: list[int], remove_special_tokens: bool | None = None) -> str:
         """Decode; special tokens are removed unless ``include_special_tokens`` (override with
         ``remove_special_tokens``)."""
         if remove_special_tokens is None:
@@ -241,14 +242,14 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
 
     def apply_chat_template(
         self,
-        conversation: List[Dict[str, Any]],
-        chat_template: Optional[str] = None,
+        conversation: list[dict[str, Any]],
+        chat_template: str | None = None,
         tokenize: bool = True,
         truncation: bool = False,
-        max_length: Optional[int] = None,
+        max_length: int | None = None,
         add_generation_prompt: bool = False,
         **kwargs: Any,
-    ) -> Union[str, List[int]]:
+    ) -> str | list[int]:
         """Render with transformers (it supplies ``bos_token``, ``eos_token``, ``tools`` ...);
         token ids come back as a plain list whatever the transformers version."""
         template = resolve_chat_template(chat_template, self.chat_template)
@@ -265,13 +266,13 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
         return chat_template_ids(result) if tokenize else result
 
     @property
-    def vocab(self) -> List[str]:
+    def vocab(self) -> list[str]:
         """Tokens ordered by id."""
         inverse = self.inv_vocab
         return [inverse[index] for index in range(len(inverse))]
 
     @property
-    def inv_vocab(self) -> Dict[int, str]:
+    def inv_vocab(self) -> dict[int, str]:
         if not self._inv_vocab:
             self._inv_vocab = {id_: token for token, id_ in self.tokenizer.get_vocab().items()}
         return self._inv_vocab
@@ -280,38 +281,38 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
     def vocab_size(self) -> int:
         return len(self.tokenizer)
 
-    def _id_of(self, token: Optional[str]) -> Optional[int]:
+    def _id_of(self, token: str | None) -> int | None:
         return None if token is None else self.token_to_id(token)
 
     @property
-    def pad_id(self) -> Optional[int]:
+    def pad_id(self) -> int | None:
         return self._id_of(self.pad_token)
 
     @property
-    def bos_id(self) -> Optional[int]:
+    def bos_id(self) -> int | None:
         return self._id_of(self.bos_token)
 
     @property
-    def eos_id(self) -> Optional[int]:
+    def eos_id(self) -> int | None:
         return self._id_of(self.eos_token)
 
     @property
-    def sep_id(self) -> Optional[int]:
+    def sep_id(self) -> int | None:
         return self._id_of(self.sep_token)
 
     @property
-    def cls_id(self) -> Optional[int]:
+    def cls_id(self) -> int | None:
         return self._id_of(self.cls_token)
 
     @property
-    def unk_id(self) -> Optional[int]:
+    def unk_id(self) -> int | None:
         return self._id_of(self.unk_token)
 
     @property
-    def mask_id(self) -> Optional[int]:
+    def mask_id(self) -> int | None:
         return self._id_of(self.mask_token)
 
-    def save_vocabulary(self, save_directory: str, filename_prefix: Optional[str] = None) -> Any:
+    def save_vocabulary(self, save_directory: str, filename_prefix: str | None = None) -> Any:
         return self.tokenizer.save_vocabulary(
             save_directory=save_directory, filename_prefix=filename_prefix
         )

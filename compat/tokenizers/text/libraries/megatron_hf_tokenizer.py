@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import os
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any
 
 from compat.tokenizers.text.libraries.huggingface_tokenizer import (
     HuggingFaceTokenizer,
@@ -31,7 +31,7 @@ _GPT2 = MegatronTokenizerSpec("gpt2", "gpt2")
 _BERT_UNCASED = MegatronTokenizerSpec("bert-large-uncased", "bert", lower_case=True)
 _BERT_CASED = MegatronTokenizerSpec("bert-large-cased", "bert", lower_case=False)
 
-MEGATRON_CONFIG_MAP: Dict[str, MegatronTokenizerSpec] = {
+MEGATRON_CONFIG_MAP: dict[str, MegatronTokenizerSpec] = {
     "BertWordPieceLowerCase": _BERT_UNCASED,
     "BertWordPieceCase": _BERT_CASED,
     "GPT2BPETokenizer": _GPT2,
@@ -54,7 +54,7 @@ _GPT2_MAX_LENGTH = 1024
 _BERT_MAX_LENGTH = 512
 
 
-def _existing_file(path: Optional[str], name: str, flag: str, keyword: str, what: str) -> str:
+def _existing_file(path: str | None, name: str, flag: str, keyword: str, what: str) -> str:
     if not path:
         raise ValueError(
             f"the 'megatron' tokenizer {name!r} needs its {what}: pass {flag} "
@@ -68,7 +68,7 @@ def _existing_file(path: Optional[str], name: str, flag: str, keyword: str, what
     return path
 
 
-def _files_keywords(tokenizer_class: type, **files: str) -> Dict[str, str]:
+def _files_keywords(tokenizer_class: type, **files: str) -> dict[str, str]:
     """transformers 5 names the constructor arguments ``vocab``/``merges``; 4 ``vocab_file``/
     ``merges_file``."""
     parameters = inspect.signature(tokenizer_class.__init__).parameters
@@ -84,8 +84,8 @@ class MegatronHFTokenizer(HuggingFaceTokenizer):
     def __init__(
         self,
         tokenizer_path: str,
-        vocab_file: Optional[str] = None,
-        merges_file: Optional[str] = None,
+        vocab_file: str | None = None,
+        merges_file: str | None = None,
         **kwargs: Any,
     ) -> None:
         """
@@ -117,8 +117,8 @@ class MegatronHFTokenizer(HuggingFaceTokenizer):
     def _load(
         self,
         tokenizer_path: str,
-        vocab_file: Optional[str],
-        merges_file: Optional[str],
+        vocab_file: str | None,
+        merges_file: str | None,
         use_fast: bool,
         trust_remote_code: bool,
     ) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import List
 
 
 class SpaceSeparatedIdsTokenizer:
@@ -18,7 +17,7 @@ class SpaceSeparatedIdsTokenizer:
         self._vocab_size_without_eod = vocab_size_without_eod
         self._eod_id = vocab_size_without_eod
 
-    def offsets(self, ids: List[int], text: str) -> List[int]:
+    def offsets(self, ids: list[int], text: str) -> list[int]:
         """Start of each id in ``text``, assuming single-space separation."""
         offsets, start = [], 0
         for id_ in ids:
@@ -64,7 +63,7 @@ class NullTokenizer(SpaceSeparatedIdsTokenizer):
             ) from None
         super().__init__(vocab_size_without_eod)
 
-    def text_to_ids(self, text: str) -> List[int]:
+    def text_to_ids(self, text: str) -> list[int]:
         try:
             return [int(piece) for piece in text.split(" ")]
         except ValueError:
@@ -72,13 +71,13 @@ class NullTokenizer(SpaceSeparatedIdsTokenizer):
                 f"the null tokenizer reads integers separated by single spaces, got {text!r}"
             ) from None
 
-    def ids_to_text(self, ids: List[int]) -> str:
+    def ids_to_text(self, ids: list[int]) -> str:
         return " ".join(str(id_) for id_ in ids)
 
-    def tokens_to_ids(self, tokens: List[str]) -> List[int]:
+    def tokens_to_ids(self, tokens: list[str]) -> list[int]:
         return [int(token) for token in tokens]
 
-    def ids_to_tokens(self, ids: List[int]) -> List[str]:
+    def ids_to_tokens(self, ids: list[int]) -> list[str]:
         return [str(id_) for id_ in ids]
 
     @property

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Union
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 from compat.tokenizers.text.libraries.abstract_tokenizer import (
     MegatronTokenizerTextAbstract,
@@ -51,10 +52,10 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
     def __init__(
         self,
         tokenizer_path: str,
-        special_tokens: Optional[Union[Dict[str, str], List[str]]] = None,
+        special_tokens: dict[str, str] | list[str] | None = None,
         legacy: bool = False,
         ignore_extra_whitespaces: bool = True,
-        chat_template: Optional[str] = None,
+        chat_template: str | None = None,
         trim_spm_separator_after_special_token: bool = True,
         spm_separator: str = "▁",
     ) -> None:
@@ -92,8 +93,8 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
         self.legacy = legacy
         self.ignore_extra_whitespaces = ignore_extra_whitespaces
         self.extra_space_token = EXTRA_SPACE_TOKEN
-        self.special_token_to_id: Dict[str, int] = {}
-        self.id_to_special_token: Dict[int, str] = {}
+        self.special_token_to_id: dict[str, int] = {}
+        self.id_to_special_token: dict[int, str] = {}
         self.trim_spm_separator_after_special_token = trim_spm_separator_after_special_token
         self.spm_separator = spm_separator
         self.spm_separator_id = processor.piece_to_id(spm_separator)
@@ -117,7 +118,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
 
     # ------------------------------------------------------------------ encoding
 
-    def text_to_ids(self, text: str, sample_alpha: Optional[float] = None) -> List[int]:
+    def text_to_ids(self, text: str, sample_alpha: float | None = None) -> list[int]:
         """Encode ``text``; ``sample_alpha`` switches on subword sampling (not in legacy mode)."""
         if not isinstance(text, str):
             raise ValueError(
@@ -128,21 +129,50 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             return self._encode(text)
         return self._encode_general(text, sample_alpha)
 
-    def _encode_general(self, text: str, sample_alpha: Optional[float] = None) -> List[int]:
+    def texts_to_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """``text_to_ids`` of each text. A plain model encodes the batch in one backend call; in
+        legacy mode text between special tokens that recurs across the batch (a conversation
+        and its turns, as ``tokenize_conversation`` encodes them) is encoded once."""
+        texts = list(texts)
+        for text in texts:
+            if not isinstance(text, str):
+                raise ValueError(
+                    "SentencePieceTokenizer.texts_to_ids expects a list of str, got a "
+                    f"{type(text).__name__} in it"
+                )
+        if self._encode != self._encode_general:
+            return self.tokenizer.encode_as_ids(texts)
+        encoded: dict[str, list[int]] = {}
+
+        def encode_once(chunk: str) -> list[int]:
+            ids = encoded.get(chunk)
+            if ids is None:
+                ids = encoded[chunk] = self.tokenizer.encode_as_ids(chunk)
+            return list(ids)  # a copy: the separator may be popped off it
+
+        return [self._encode_general(text, encode_chunk=encode_once) for text in texts]
+
+    def _encode_general(
+        self,
+        text: str,
+        sample_alpha: float | None = None,
+        encode_chunk: Callable[[str], list[int]] | None = None,
+    ) -> list[int]:
         if self._keeps_extra_spaces:
             text = _EXTRA_SPACE_PATTERN.sub(_EXTRA_SPACE_REPLACEMENT, text).rstrip()
         if self.legacy:
             # 0.16.1 ignores sample_alpha in legacy mode; ids stay deterministic here too.
+            encode_chunk = encode_chunk or self.tokenizer.encode_as_ids
             ids, rest = self._split_around_special_tokens(
                 text,
-                self.tokenizer.encode_as_ids,
+                encode_chunk,
                 self.spm_separator_id,
                 self.special_token_to_id.__getitem__,
             )
             if self._keeps_extra_spaces:
                 ids.extend(self._encode_keeping_extra_spaces(rest, None))
             else:
-                ids.extend(self.tokenizer.encode_as_ids(rest))
+                ids.extend(encode_chunk(rest))
             return ids
         if self._keeps_extra_spaces:
             return self._encode_keeping_extra_spaces(text, sample_alpha)
@@ -150,7 +180,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             text, enable_sampling=True, alpha=sample_alpha, nbest_size=-1
         )
 
-    def _next_special_token(self, text: str, start: int) -> tuple[Optional[str], int]:
+    def _next_special_token(self, text: str, start: int) -> tuple[str | None, int]:
         """The special token occurring first at or after ``start`` (ties: first registered)."""
         found, found_at = None, -1
         for token in self.special_token_to_id:
@@ -192,13 +222,13 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             items.append(special_item(token))
             start = position + len(token)
 
-    def _encode_keeping_extra_spaces(self, text: str, sample_alpha: Optional[float]) -> List[int]:
+    def _encode_keeping_extra_spaces(self, text: str, sample_alpha: float | None) -> list[int]:
         """Encode text whose extra spaces were marked: each marked part alone, marker dropped."""
         sampling = (
             {} if sample_alpha is None
             else {"enable_sampling": True, "alpha": sample_alpha, "nbest_size": -1}
         )
-        ids: List[int] = []
+        ids: list[int] = []
         for part in text.split(EXTRA_SPACE_TOKEN):
             if part:
                 ids.extend(
@@ -206,7 +236,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
                 )
         return ids
 
-    def text_to_tokens(self, text: str) -> List[str]:
+    def text_to_tokens(self, text: str) -> list[str]:
         """Split ``text`` into SentencePiece pieces (special tokens whole in legacy mode)."""
         if not isinstance(text, str):
             raise ValueError(
@@ -227,7 +257,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
 
     # ------------------------------------------------------------------ decoding
 
-    def _decode_model_ids(self, ids: List[int]) -> str:
+    def _decode_model_ids(self, ids: list[int]) -> str:
         try:
             return self.tokenizer.decode_ids(ids)
         except IndexError:
@@ -247,15 +277,15 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             return self._decode_with_special_tokens(ids)[0]
         return self._decode_model_ids(ids)
 
-    def _decode_with_special_tokens(self, ids: List[int]) -> tuple[str, List[int]]:
+    def _decode_with_special_tokens(self, ids: list[int]) -> tuple[str, list[int]]:
         """Legacy decode (each special token surrounded by spaces, the whole text stripped) and
         the start of each id's text in it."""
-        parts: List[str] = []
-        starts: List[int] = []
+        parts: list[str] = []
+        starts: list[int] = []
         length = 0
         run_start = 0
 
-        def add_model_run(run: List[int]) -> None:
+        def add_model_run(run: list[int]) -> None:
             nonlocal length
             if run:
                 text, run_starts = self._decode_with_starts(run)
@@ -278,7 +308,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
         removed = len(text) - len(text.lstrip())
         return stripped, [min(max(start - removed, 0), len(stripped)) for start in starts]
 
-    def _decode_with_starts(self, ids: List[int]) -> tuple[str, List[int]]:
+    def _decode_with_starts(self, ids: list[int]) -> tuple[str, list[int]]:
         """Model-only ids: decoded text and the character offset where each id's text starts."""
         try:
             mapping = self.tokenizer.decode(ids, return_type="offset_mapping")
@@ -290,7 +320,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             raise ValueError(self._out_of_range_message(ids)) from None
         return mapping["text"], [begin for begin, _ in mapping["offsets"]]
 
-    def offsets(self, ids: Sequence[int], text: Optional[str] = None) -> List[int]:
+    def offsets(self, ids: Sequence[int], text: str | None = None) -> list[int]:
         """Character offset in ``ids_to_text(ids)`` where each id's text starts.
 
         ``text`` is accepted for API compatibility; the offsets always index the decoded ids.
@@ -315,15 +345,15 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
         return self.tokenizer.piece_to_id(token)
 
     def tokens_to_ids(
-        self, tokens: Union[str, Sequence[str]], tokens_to_skip: Iterable[str] = ()
-    ) -> List[int]:
+        self, tokens: str | Sequence[str], tokens_to_skip: Iterable[str] = ()
+    ) -> list[int]:
         """Ids of ``tokens`` (a single string is one token), leaving out ``tokens_to_skip``."""
         if isinstance(tokens, str):
             tokens = [tokens]
         skip = set(tokens_to_skip)
         return [self.token_to_id(token) for token in tokens if token not in skip]
 
-    def ids_to_tokens(self, ids: Sequence[int]) -> List[str]:
+    def ids_to_tokens(self, ids: Sequence[int]) -> list[str]:
         """Pieces (or legacy special tokens) of ``ids``."""
         tokens = []
         for token_id in as_list(ids):
@@ -335,7 +365,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
                 raise ValueError(self._out_of_range_message([token_id]))
         return tokens
 
-    def add_special_tokens(self, special_tokens: Union[List[str], Dict[str, str]]) -> None:
+    def add_special_tokens(self, special_tokens: list[str] | dict[str, str]) -> None:
         """Legacy mode: register special tokens (list, or dict of attribute name to token).
 
         A token the model already has keeps its id; any other gets the next id after the
@@ -387,7 +417,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
         named = self._legacy_token_id(f"{name}_token")
         return getattr(self.tokenizer, f"{name}_id")() if named is None else named
 
-    def _legacy_token_id(self, name: str) -> Optional[int]:
+    def _legacy_token_id(self, name: str) -> int | None:
         """Id of a legacy named special token (``bos_token``...), ``None`` when unnamed."""
         token = getattr(self, name, None) if self.legacy else None
         return None if token is None else self.token_to_id(token)
@@ -413,22 +443,22 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
         return self.tokenizer.unk_id()
 
     @property
-    def sep_id(self) -> Optional[int]:
+    def sep_id(self) -> int | None:
         """SEP id: legacy ``sep_token``; ``None`` otherwise (SentencePiece models have none)."""
         return self._legacy_token_id("sep_token")
 
     @property
-    def cls_id(self) -> Optional[int]:
+    def cls_id(self) -> int | None:
         """CLS id: legacy ``cls_token``; ``None`` otherwise."""
         return self._legacy_token_id("cls_token")
 
     @property
-    def mask_id(self) -> Optional[int]:
+    def mask_id(self) -> int | None:
         """MASK id: legacy ``mask_token``; ``None`` otherwise."""
         return self._legacy_token_id("mask_token")
 
     @property
-    def additional_special_tokens_ids(self) -> List[int]:
+    def additional_special_tokens_ids(self) -> list[int]:
         """Ids of legacy special tokens other than the named bos/eos/pad/mask/cls/sep ones
         (e.g. T5 sentinels); empty outside legacy mode."""
         named = {getattr(self, name, None) for name in _NAMED_SPECIAL_TOKENS}
@@ -439,7 +469,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
     # ------------------------------------------------------------------ vocabulary
 
     @property
-    def vocab(self) -> List[str]:
+    def vocab(self) -> list[str]:
         """Every token, ordered by id: the model's pieces, then added special tokens."""
         pieces = self.tokenizer.id_to_piece(list(range(self.original_vocab_size)))
         added = [
@@ -449,6 +479,6 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
         return pieces + added
 
     @property
-    def inv_vocab(self) -> Dict[int, str]:
+    def inv_vocab(self) -> dict[int, str]:
         """Id to token."""
         return dict(enumerate(self.vocab))

@@ -15,9 +15,10 @@ import codecs
 import json
 import os
 import re
+from collections.abc import Callable, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+from typing import Any
 
 from compat.tokenizers.text.libraries.abstract_tokenizer import (
     MegatronTokenizerTextAbstract,
@@ -58,8 +59,8 @@ def _format_error(path: str, problem: str) -> ValueError:
 
 
 def reload_mergeable_ranks(
-    path: str, max_vocab: Optional[int] = None, num_special_tokens: Optional[int] = None
-) -> Dict[bytes, int]:
+    path: str, max_vocab: int | None = None, num_special_tokens: int | None = None
+) -> dict[bytes, int]:
     """Read a Megatron tiktoken JSON vocabulary: token bytes -> rank + ``num_special_tokens``.
 
     Only the first ``max_vocab`` entries are kept. Every single byte must be a token (else some
@@ -83,7 +84,7 @@ def reload_mergeable_ranks(
     if max_vocab is not None:
         entries = entries[:max_vocab]
 
-    ranks: Dict[bytes, int] = {}
+    ranks: dict[bytes, int] = {}
     for rank, entry in enumerate(entries):
         if not isinstance(entry, dict) or entry.keys() != _ENTRY_KEYS:
             raise _format_error(path, f"entry {rank} is {str(entry)[:80]}")
@@ -113,8 +114,8 @@ def reload_mergeable_ranks(
 
 
 def _validated_special_tokens(
-    special_tokens: Optional[Sequence[str]], num_special_tokens: Any, vocab_size: Any
-) -> List[str]:
+    special_tokens: Sequence[str] | None, num_special_tokens: Any, vocab_size: Any
+) -> list[str]:
     tokens = list(SPECIAL_TOKENS if special_tokens is None else special_tokens)
     for name, value in (("num_special_tokens", num_special_tokens), ("vocab_size", vocab_size)):
         if not isinstance(value, int) or isinstance(value, bool):
@@ -140,21 +141,21 @@ def _validated_special_tokens(
     return tokens
 
 
-def _special_token_splitter(tokens: Sequence[str]) -> Callable[[str], List[str]]:
+def _special_token_splitter(tokens: Sequence[str]) -> Callable[[str], list[str]]:
     """``re.split`` on the special tokens, the regex built as a trie.
 
     A flat alternation of 1000 tokens is tried branch by branch at every candidate position; the
     trie tries one character at a time. Where one token is a prefix of another starting at the
     same place, the longer one wins.
     """
-    trie: Dict[str, dict] = {}
+    trie: dict[str, dict] = {}
     for token in tokens:
         node = trie
         for character in token:
             node = node.setdefault(character, {})
         node[""] = {}
 
-    def pattern(node: Dict[str, dict]) -> str:
+    def pattern(node: dict[str, dict]) -> str:
         branches = [re.escape(ch) + pattern(child) for ch, child in node.items() if ch]
         if "" in node:
             # an empty last branch: the token may end here when no longer one matches
@@ -182,9 +183,9 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
     def __init__(
         self,
         tokenizer_path: str,
-        special_tokens: Optional[List[str]] = None,
+        special_tokens: list[str] | None = None,
         num_special_tokens: int = 1000,
-        chat_template: Optional[str] = None,
+        chat_template: str | None = None,
         pattern: str = "v2",
         vocab_size: int = DEFAULT_TIKTOKEN_MAX_VOCAB,
     ) -> None:
@@ -252,7 +253,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
 
     # ------------------------------------------------------------------ encoding
 
-    def text_to_ids(self, text: str) -> List[int]:
+    def text_to_ids(self, text: str) -> list[int]:
         """Encode ``text``; special-token text (``<s>``, ``<SPECIAL_10>``...) becomes its id."""
         # Same ids as tiktoken's encode(text, allowed_special="all"), which converts the whole
         # special-token set for every call (~0.3 ms with 1000 tokens): split on special tokens
@@ -268,7 +269,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
             return self._encode_ordinary(text)
         encode_ordinary = self._encode_ordinary
         special_ids = self._special_ids
-        ids: List[int] = []
+        ids: list[int] = []
         # re.split alternates text, special token, text, ...
         for index, part in enumerate(parts):
             if index % 2:
@@ -277,7 +278,32 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
                 ids.extend(encode_ordinary(part))
         return ids
 
-    def text_to_tokens(self, text: str) -> List[bytes]:
+    def texts_to_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """``text_to_ids`` of each text; text between special tokens that recurs across the
+        batch is encoded once (a conversation and its turns, as ``tokenize_conversation``
+        encodes them, share nearly all of it)."""
+        encoded: dict[str, list[int]] = {}
+        special_ids = self._special_ids
+        batch = []
+        for text in texts:
+            if not isinstance(text, str):
+                raise ValueError(
+                    f"TikTokenTokenizer.texts_to_ids expects a list of str, got a "
+                    f"{type(text).__name__} in it"
+                )
+            ids: list[int] = []
+            for index, part in enumerate(self._split_special(text)):
+                if index % 2:
+                    ids.append(special_ids[part])
+                elif part:
+                    part_ids = encoded.get(part)
+                    if part_ids is None:
+                        part_ids = encoded[part] = self._encode_ordinary(part)
+                    ids.extend(part_ids)
+            batch.append(ids)
+        return batch
+
+    def text_to_tokens(self, text: str) -> list[bytes]:
         """The bytes of each token of ``text`` (special tokens included, as in ``text_to_ids``)."""
         return self.tokenizer.decode_tokens_bytes(self.text_to_ids(text))
 
@@ -290,7 +316,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
             "decode ids produced by this tokenizer (same file, num_special_tokens, vocab_size)."
         )
 
-    def _token_bytes(self, ids: Sequence[int]) -> List[bytes]:
+    def _token_bytes(self, ids: Sequence[int]) -> list[bytes]:
         try:
             return self.tokenizer.decode_tokens_bytes(ids)
         except (KeyError, TypeError, OverflowError):
@@ -309,7 +335,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
         except (KeyError, TypeError, OverflowError):
             raise self._out_of_range(ids) from None
 
-    def offsets(self, ids: Sequence[int], text: Optional[str] = None) -> List[int]:
+    def offsets(self, ids: Sequence[int], text: str | None = None) -> list[int]:
         """Character offset in ``ids_to_text(ids)`` where each id's text starts.
 
         A token that starts inside a character (a multi-byte character split across tokens)
@@ -324,13 +350,13 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
             length += len(decoder.decode(token))
         return starts
 
-    def tokens_to_text(self, tokens: Sequence[Union[bytes, str]]) -> str:
+    def tokens_to_text(self, tokens: Sequence[bytes | str]) -> str:
         """Join tokens (bytes from ``text_to_tokens``, or strings) back into text."""
         return self.tokenizer.decode([self._single_token_id(token) for token in tokens])
 
     # ------------------------------------------------------------------ token <-> id
 
-    def _single_token_id(self, token: Union[bytes, str]) -> int:
+    def _single_token_id(self, token: bytes | str) -> int:
         try:
             return self.tokenizer.encode_single_token(token)
         except (KeyError, TypeError):
@@ -338,7 +364,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
                 f"{token!r} is not a single token of this vocabulary; use text_to_ids for text"
             ) from None
 
-    def token_to_id(self, token: Union[bytes, str]) -> int:
+    def token_to_id(self, token: bytes | str) -> int:
         """Id of a special token, or 0.16.1's id for a vocabulary token.
 
         0.16.1 adds ``num_special_tokens`` to the already shifted rank of a vocabulary token, so
@@ -350,7 +376,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
             return special_id
         return self._single_token_id(token) + self.num_special_tokens
 
-    def tokens_to_ids(self, tokens: Sequence[Union[bytes, str]]) -> List[int]:
+    def tokens_to_ids(self, tokens: Sequence[bytes | str]) -> list[int]:
         """``token_to_id`` of each token."""
         return [self.token_to_id(token) for token in tokens]
 
@@ -360,7 +386,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
             return self.special_tokens[token_id]
         return self._token_bytes([token_id])[0].decode("utf-8", errors="replace")
 
-    def ids_to_tokens(self, token_ids: Sequence[int]) -> List[str]:
+    def ids_to_tokens(self, token_ids: Sequence[int]) -> list[str]:
         """``id_to_token`` of each id."""
         return [self.id_to_token(token_id) for token_id in as_list(token_ids)]
 
@@ -374,7 +400,7 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
     # ------------------------------------------------------------------ special ids
 
     @property
-    def additional_special_tokens_ids(self) -> List[int]:
+    def additional_special_tokens_ids(self) -> list[int]:
         """Ids of the special tokens other than ``<unk>``, ``<s>``, ``</s>`` and the fillers."""
         excluded = {self._unk_id, self._bos_id, self._eos_id}
         return [i for i in range(len(self.special_tokens) - len(self.special_filler))
@@ -416,28 +442,28 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
         return self._vocab_size
 
     @cached_property
-    def vocab(self) -> Dict[Union[str, bytes], int]:
+    def vocab(self) -> dict[str | bytes, int]:
         """Token to id: special tokens (str) and vocabulary tokens (bytes)."""
         return {**self._special_ids, **self.token2id}
 
     @property
-    def encoder(self) -> Dict[Union[str, bytes], int]:
+    def encoder(self) -> dict[str | bytes, int]:
         """Alias of ``vocab``."""
         return self.vocab
 
     @cached_property
-    def id2token(self) -> Dict[int, bytes]:
+    def id2token(self) -> dict[int, bytes]:
         """Id to token bytes, for vocabulary tokens only."""
         return {token_id: token for token, token_id in self.token2id.items()}
 
     @cached_property
-    def inv_vocab(self) -> Dict[int, Union[str, bytes]]:
+    def inv_vocab(self) -> dict[int, str | bytes]:
         """Id to token for every id: special tokens as str, vocabulary tokens as bytes."""
-        inverse: Dict[int, Union[str, bytes]] = dict(enumerate(self.special_tokens))
+        inverse: dict[int, str | bytes] = dict(enumerate(self.special_tokens))
         inverse.update(self.id2token)
         return inverse
 
     @property
-    def decoder(self) -> Dict[int, Union[str, bytes]]:
+    def decoder(self) -> dict[int, str | bytes]:
         """Alias of ``inv_vocab``."""
         return self.inv_vocab
