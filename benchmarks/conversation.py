@@ -6,8 +6,9 @@ rounds (so machine load hits both alike), median per callable:
 
 * **ours**: ``MegatronTokenizer.from_pretrained(path, metadata_path={"library": L},
   prompt_format=F).tokenize_conversation(conversation)``;
-* **upstream**: the G2 ``SFTTokenizer`` / G3 ``conversation`` algorithm written out plainly below:
-  render and tokenize the conversation, then every turn again on its own, one
+* **upstream**: the G2 ``SFTTokenizer`` / G3 ``conversation`` algorithm, the copy the tests
+  compare ours with (``tests/conversation/g2_reference.py``), with upstream's own ``np.allclose``
+  span check: render and tokenize the conversation, then every turn again on its own, one
   ``apply_chat_template`` call each, masking per role.
 
 Libraries: ``huggingface`` (the fixture's byte-level BPE folder), ``tiktoken`` (Tekken's vocabulary)
@@ -41,9 +42,11 @@ import numpy as np
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPOSITORY / "tests"))
+sys.path.insert(0, str(REPOSITORY / "tests" / "conversation"))
+
+from g2_reference import g2_tokenize_conversation  # noqa: E402
 
 BUDGET = 2.0
-IGNORE_INDEX = -100
 LIBRARIES = ("huggingface", "tiktoken", "sentencepiece")
 SFT_PROMPT_FORMATS = ("nemotron-h-aligned", "nemotron-nano-v2")
 # SentencePiece: turns delimited by special tokens only, so every turn encodes alone as it does
@@ -87,50 +90,6 @@ def generated_conversations(count: int, seed: int = 7) -> list[Conversation]:
     return conversations
 
 
-def as_ids(result: Any) -> np.ndarray:
-    """MAIN's normaliser of ``apply_chat_template`` results (transformers 5 returns a
-    ``BatchEncoding``; G2 indexed the result directly, which only worked with transformers 4)."""
-    if hasattr(result, "keys") and "input_ids" in result:
-        result = result["input_ids"]
-    array = np.asarray(result, dtype=np.int64)
-    return array[0] if array.ndim == 2 else array
-
-
-def upstream_tokenize_conversation(library: Any, prompt_config: Any, conversation: Conversation,
-                                   **tensor_options: Any) -> tuple[np.ndarray, np.ndarray]:
-    """G2 ``SFTTokenizer.tokenize_conversation(conversation, True, False)`` as upstream wrote
-    it (calls, comparisons; ``return_tensors="np"`` for transformers), with MAIN's result
-    normaliser. G3's ``conversation`` module runs the same steps on the library object."""
-    template = prompt_config.custom_chat_template
-    tokens = as_ids(library.apply_chat_template(conversation, tokenize=True,
-                                                add_generation_prompt=False,
-                                                chat_template=template, **tensor_options))
-    target = tokens.copy()
-    idx = 0
-    for turn_idx, turn in enumerate(conversation):
-        if turn["role"].lower() == "assistant" and len(turn["content"]) == 0:
-            raise ValueError(f"empty assistant turn in conversation: {conversation}.")
-        if turn["role"].lower() == "assistant":
-            assert conversation[turn_idx - 1]["role"].lower() in ("user", "tool")
-        turn_tokens = as_ids(library.apply_chat_template([turn], tokenize=True,
-                                                         chat_template=template))
-        if prompt_config.has_bos and turn_idx > 0:
-            turn_tokens = turn_tokens[1:]
-        turn_len = len(turn_tokens)
-        role = turn["role"].lower()
-        if role in ("system", "user", "tool"):
-            target[idx:idx + turn_len] = IGNORE_INDEX
-        elif role == "assistant":
-            if prompt_config.assistant_prefix_len > 0:
-                target[idx:idx + prompt_config.assistant_prefix_len] = IGNORE_INDEX
-        else:
-            raise ValueError("Wrong role value.")
-        assert np.allclose(tokens[idx:idx + turn_len], turn_tokens)
-        idx += turn_len
-    assert idx == len(tokens)
-    return tokens, target
-
-
 def prompt_formats(library: str) -> tuple[str, ...]:
     return ("chatml",) if library == "sentencepiece" else SFT_PROMPT_FORMATS
 
@@ -168,8 +127,11 @@ def build_tokenizers(library: str, prompt_format: str, files: Path) -> tuple[Tok
         return tokenizer.tokenize_conversation(conversation, True, False)
 
     def upstream(conversation: Conversation) -> tuple[np.ndarray, np.ndarray]:
-        return upstream_tokenize_conversation(backend, prompt_config, conversation,
-                                              **tensor_options)
+        return g2_tokenize_conversation(
+            backend, prompt_config.custom_chat_template, conversation,
+            assistant_prefix_len=prompt_config.assistant_prefix_len,
+            has_bos=prompt_config.has_bos, conversation_options=tensor_options,
+            spans_match=np.allclose)
 
     return ours, upstream
 

@@ -37,9 +37,14 @@ TYPES = ["TikTokenizer", "GPT2BPETokenizer", "HuggingFaceTokenizer", "NullTokeni
 BASH_REWRITE_OVER_PARSE_BUDGET = 5.0 / 2.2
 
 
+def tokenizer_flag(index: int, separator: str) -> str:
+    """Every other file carries an old ``--tokenizer-type``, the rest the new flag."""
+    if index % 2 == 0:
+        return f"--tokenizer-type{separator}{TYPES[index % len(TYPES)]}"
+    return f"--tokenizer-library{separator}tiktoken"
+
+
 def launch_script(index: int) -> str:
-    tokenizer = (f"--tokenizer-type {TYPES[index % len(TYPES)]}" if index % 2 == 0
-                 else "--tokenizer-library tiktoken")
     lines = [
         "#!/bin/bash",
         "# Runs a GPT model (generated benchmark input)",
@@ -63,7 +68,7 @@ def launch_script(index: int) -> str:
         '    --max-position-embeddings 2048"',
         'DATA_ARGS="',
         "    --data-path $DATA_PATH \\",
-        f"    {tokenizer} \\",
+        f"    {tokenizer_flag(index, ' ')} \\",
         "    --tokenizer-model ${TOKENIZER_MODEL} \\",
         '    --split 949,50,1"',
     ]
@@ -88,8 +93,6 @@ def launch_script(index: int) -> str:
 
 
 def model_config(index: int) -> str:
-    tokenizer = (f"--tokenizer-type: {TYPES[index % len(TYPES)]}" if index % 2 == 0
-                 else "--tokenizer-library: tiktoken")
     lines = [
         "ENV_VARS:",
         "  CUDA_DEVICE_MAX_CONNECTIONS: 1",
@@ -103,7 +106,7 @@ def model_config(index: int) -> str:
     lines += [f"  --option-{n}: {n * index}" for n in range(40)]
     lines += [
         "  --data-path: ${DATA_PATH}/text/the_pile/shard00/my-gpt3_00_text_document",
-        f"  {tokenizer}",
+        f"  {tokenizer_flag(index, ': ')}",
         "  --tokenizer-model: ${DATA_PATH}/tokenizer.model",
         "  --bf16: true",
         "  --deterministic-mode: true",
@@ -167,6 +170,7 @@ def main() -> None:
           f"{yaml_medians['rewrite'] / yaml_medians['PyYAML (pure) load only']:.2f}x")
     per_352 = yaml_medians["rewrite"] / len(configs) * 352
     print(f"  yaml: 352 files (upstream's functional tests) in {per_352:.2f} s")
+
 
 if __name__ == "__main__":
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -9,11 +10,14 @@ import shutil
 import stat
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from codemods import migrate
+from codemods.core import RewriteResult
+from codemods.kinds import kind_named
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "legacy-project"
 EXPECTED = EXAMPLE / "expected"
@@ -200,15 +204,15 @@ def test_symlink_out_of_the_tree_is_not_followed(tmp_path):
     assert code == migrate.EXIT_OK
 
 
-def test_invalid_rewriter_output_is_never_written(tmp_path, monkeypatch):
-    from codemods.core import RewriteResult
-    from codemods.kinds import kind_named
+def replace_python_rewriter(monkeypatch, rewrite: Callable[..., RewriteResult]) -> None:
+    """Treat every file as Python, rewritten by ``rewrite`` instead of the real rewriter."""
+    replaced = dataclasses.replace(kind_named("python"), rewrite=rewrite)
+    monkeypatch.setattr("codemods.kinds.kind_for", lambda path, first_line: replaced)
 
-    python = kind_named("python")
-    broken = type(python)(python.name, python.matches,
-                          lambda text, path, options: RewriteResult(text + "def (:\n"),
-                          python.validate)
-    monkeypatch.setattr("codemods.kinds.kind_for", lambda path, first_line: broken)
+
+def test_invalid_rewriter_output_is_never_written(tmp_path, monkeypatch):
+    replace_python_rewriter(
+        monkeypatch, lambda text, path, options: RewriteResult(text + "def (:\n"))
     (tmp_path / "a.py").write_text(LEGACY_PY)
     code, out, _ = run("--write", "-j", "1", str(tmp_path))
     assert code == migrate.EXIT_FAILED
@@ -285,17 +289,14 @@ def test_binary_files_holding_a_needle_are_not_reported(tmp_path):
 
 
 def test_a_rewriter_crash_fails_one_file_not_the_run(tmp_path, monkeypatch):
-    from codemods.kinds import kind_named
-
-    python = kind_named("python")
+    python_rewrite = kind_named("python").rewrite
 
     def crash(text, path, options):
         if path.endswith("crash.py"):
             raise IndexError("boom")
-        return python.rewrite(text, path, options)
+        return python_rewrite(text, path, options)
 
-    crashing = type(python)(python.name, python.matches, crash, python.validate)
-    monkeypatch.setattr("codemods.kinds.kind_for", lambda path, first_line: crashing)
+    replace_python_rewriter(monkeypatch, crash)
     (tmp_path / "crash.py").write_text(LEGACY_PY)
     (tmp_path / "fine.py").write_text(LEGACY_PY)
     code, out, _ = run("--write", "-j", "1", str(tmp_path))

@@ -1,9 +1,7 @@
 """Same tokens and targets as the old G2 ``SFTTokenizer`` algorithm on generated conversations.
 
-``g2_tokenize_conversation`` below is that algorithm as the reference describes it (§5.1): render
-and tokenize the whole conversation, re-tokenize each turn alone, mask per role, assert every
-span matches. G2 drove a raw ``AutoTokenizer``; G3 drives the library object through the same
-steps (§5.3, §5.6), so the same reference also checks the other libraries.
+The algorithm is ``g2_reference.g2_tokenize_conversation``; the per-format constants it is given
+come from the reference's §5.1 table below, not from our ``PromptConfig``.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conversation_cases import CHATML_TEMPLATE
+from g2_reference import g2_tokenize_conversation
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -25,9 +24,7 @@ from compat.tokenizers.conversation.prompt_config import (
     nemotron_nano_v2_custom_template,
 )
 
-IGNORE_INDEX = -100
-
-# §5.1 table: prompt_format -> (assistant_prefix_len, pad token, template, has_bos rule)
+# §5.1 table: prompt_format -> (assistant_prefix_len, pad token, template)
 G2_FORMATS = {
     "nemotron-nano-v2": (3, "<unk>", nemotron_nano_v2_custom_template),
     "nemotron-h-aligned": (0, "<SPECIAL_233>", nemotron_h_aligned_custom_template),
@@ -36,49 +33,20 @@ G2_FORMATS = {
 }
 
 
-def as_ids(result: Any) -> np.ndarray:
-    """MAIN's normaliser: dict/BatchEncoding, Encoding, list, 1-D or one-row 2-D arrays."""
-    if hasattr(result, "keys") and "input_ids" in result:
-        result = result["input_ids"]
-    if hasattr(result, "ids"):
-        result = result.ids
-    array = np.asarray(result, dtype=np.int64)
-    return array[0] if array.ndim == 2 else array
+def g2_reference(library: Any, chat_template: str | None, prompt_format: str, has_bos: bool,
+                 **conversation_options: Any) -> Callable:
+    """G2's ``tokenize_conversation(conversation, return_target, add_generation_prompt)`` for one
+    SFT format (every SFT format has a system role; ``default`` trains on every token)."""
 
+    def tokenize(conversation, return_target, add_generation_prompt):
+        return g2_tokenize_conversation(
+            library, chat_template, conversation,
+            assistant_prefix_len=G2_FORMATS[prompt_format][0], has_bos=has_bos,
+            skip_masking=prompt_format == "default", return_target=return_target,
+            add_generation_prompt=add_generation_prompt,
+            conversation_options=conversation_options)
 
-def g2_tokenize_conversation(apply: Callable, prompt_format: str, has_bos: bool,
-                             conversation: list[dict], return_target: bool,
-                             add_generation_prompt: bool):
-    """G2 ``SFTTokenizer.tokenize_conversation`` (every SFT format has a system role)."""
-    assistant_prefix_len = G2_FORMATS[prompt_format][0]
-    tokens = as_ids(apply(conversation, add_generation_prompt))
-    if not return_target:
-        return tokens
-    target = tokens.copy()
-    if prompt_format == "default":
-        return tokens, target
-    idx = 0
-    for i, turn in enumerate(conversation):
-        if turn["role"].lower() == "assistant" and len(turn["content"]) == 0:
-            raise ValueError(f"empty assistant turn in conversation: {conversation}.")
-        if turn["role"].lower() == "assistant":
-            assert conversation[i - 1]["role"].lower() in ("user", "tool")
-        turn_tokens = as_ids(apply([turn], False))
-        if has_bos and i > 0:
-            turn_tokens = turn_tokens[1:]
-        turn_len = len(turn_tokens)
-        role = turn["role"].lower()
-        if role in ("system", "user", "tool"):
-            target[idx:idx + turn_len] = IGNORE_INDEX
-        elif role == "assistant":
-            target[idx:idx + assistant_prefix_len] = IGNORE_INDEX
-        else:
-            raise ValueError("Wrong role value.")
-        # upstream: np.allclose, which raises on a length mismatch instead of failing the assert
-        assert np.array_equal(turn_tokens, tokens[idx:idx + turn_len])
-        idx += turn_len
-    assert idx == len(tokens)
-    return tokens, target
+    return tokenize
 
 
 WORDS = ["hello", "world", "Hello", "the", "model", "東京", "café", "naïve", "🙂", "Straße",
@@ -136,17 +104,11 @@ def test_huggingface_facade_matches_g2_sft_tokenizer(sft_tokenizer, raw_hf_token
                                                      prompt_format, conversation):
     hf = raw_hf_tokenizer
     template = G2_FORMATS[prompt_format][2] or hf.chat_template
-
-    def apply(turns, add_generation_prompt):
-        return hf.apply_chat_template(turns, tokenize=True, return_tensors="np",
-                                      add_generation_prompt=add_generation_prompt,
-                                      chat_template=template)
-
     has_bos = hf.bos_token_id is not None if prompt_format == "default" else False
     tokenizer = sft_tokenizer("huggingface", prompt_format)
     check_equivalent(
         tokenizer.tokenize_conversation,
-        lambda *args: g2_tokenize_conversation(apply, prompt_format, has_bos, *args),
+        g2_reference(hf, template, prompt_format, has_bos, return_tensors="np"),
         conversation,
     )
 
@@ -173,17 +135,11 @@ def test_other_libraries_match_the_same_algorithm(sft_tokenizer, library, prompt
                                                   conversation):
     tokenizer = sft_tokenizer(library, prompt_format,
                               None if library == "huggingface" else CHATML_TEMPLATE)
-    template = tokenizer._prompt_config.custom_chat_template
-    library_object = tokenizer._tokenizer
-
-    def apply(turns, add_generation_prompt):
-        return library_object.apply_chat_template(turns, chat_template=template, tokenize=True,
-                                                  add_generation_prompt=add_generation_prompt)
-
-    has_bos = tokenizer._prompt_config.has_bos
+    prompt = tokenizer._prompt_config
     check_equivalent(
         tokenizer.tokenize_conversation,
-        lambda *args: g2_tokenize_conversation(apply, prompt_format, has_bos, *args),
+        g2_reference(tokenizer._tokenizer, prompt.custom_chat_template, prompt_format,
+                     prompt.has_bos),
         conversation,
     )
 
@@ -195,15 +151,10 @@ def test_raw_hugging_face_tokenizer_batched_path_matches(raw_hf_tokenizer, conve
     conversation); it must give what per-turn calls give."""
     hf = raw_hf_tokenizer
     prompt = build_prompt_config("nemotron-nano-v2", hf)
-
-    def apply(turns, add_generation_prompt):
-        return hf.apply_chat_template(turns, tokenize=True, return_tensors="np",
-                                      add_generation_prompt=add_generation_prompt,
-                                      chat_template=prompt.custom_chat_template)
-
     check_equivalent(
         lambda *args: tokenize_conversation(hf, args[0], prompt, args[1], args[2]),
-        lambda *args: g2_tokenize_conversation(apply, "nemotron-nano-v2", False, *args),
+        g2_reference(hf, prompt.custom_chat_template, "nemotron-nano-v2", False,
+                     return_tensors="np"),
         conversation,
     )
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import tokenizer_files
 from hypothesis import given
-from test_g2_equivalence import EQUIVALENCE, conversations, g2_tokenize_conversation
+from test_g2_equivalence import EQUIVALENCE, conversations, g2_reference
 
 from compat.tokenizers.conversation import build_prompt_config, tokenize_conversation
 from compat.tokenizers.conversation import prompt_config as formats
@@ -171,16 +171,10 @@ def test_legacy_sentencepiece_with_turns_between_special_tokens_matches_upstream
     library = sentencepiece_libraries["legacy"]
     prompt = build_prompt_config("nemotron-nano-v2", library)
     prompt.custom_chat_template = SPECIAL_TOKEN_CHATML
-
-    def apply(turns, add_generation_prompt):
-        return library.apply_chat_template(turns, chat_template=SPECIAL_TOKEN_CHATML,
-                                           add_generation_prompt=add_generation_prompt)
-
     tokens, target = tokenize_conversation(library, conversation, prompt, True, False)
     # nemotron-nano-v2's rules (tool role, a three-token assistant header) with this template
-    expected_tokens, expected_target = g2_tokenize_conversation(
-        apply, "nemotron-nano-v2", False, conversation, True, False
-    )
+    upstream = g2_reference(library, SPECIAL_TOKEN_CHATML, "nemotron-nano-v2", False)
+    expected_tokens, expected_target = upstream(conversation, True, False)
     assert np.array_equal(tokens, expected_tokens)
     assert np.array_equal(target, expected_target)
 

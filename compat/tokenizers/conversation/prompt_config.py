@@ -10,9 +10,11 @@ Unlike upstream, an id of ``0`` is a real id: helpers test ``is None`` and never
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import inspect
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -292,40 +294,42 @@ def _named_pad_id(tokenizer: Any, token: str) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _build_sft_nemotron_nano_v2(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=3,
-        pad_token_id=_named_pad_id(tokenizer, "<unk>"),
-        custom_chat_template=nemotron_nano_v2_custom_template,
-        has_bos=False,
-        has_system_role=True,
-        allow_tool_role=True,
-    )
+def _pad_named(token: str) -> Callable[[Any], int]:
+    """Pad-id strategy: the id of ``token`` (see :func:`_named_pad_id` for the fallbacks)."""
+    return functools.partial(_named_pad_id, token=token)
 
 
-def _build_sft_nemotron_h_aligned(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=0,
-        pad_token_id=_named_pad_id(tokenizer, "<SPECIAL_233>"),
-        custom_chat_template=nemotron_h_aligned_custom_template,
-        has_bos=False,
-        has_system_role=True,
-        allow_tool_role=True,
-    )
+# The rule set of each family (see PromptConfig.allow_tool_role).
+_SFT_RULES = {"allow_tool_role": True}
+_MULTIMODAL_RULES = {"validate_no_image_in_assistant": True}
 
 
-def _build_sft_identity(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=0,
-        pad_token_id=_named_pad_id(tokenizer, "<unk>"),
-        custom_chat_template=identity_template,
-        has_bos=False,
-        has_system_role=True,
-        allow_tool_role=True,
-    )
+@dataclass(frozen=True)
+class _FixedPromptFormat:
+    """A format whose PromptConfig fields are constant but for the pad id, read by ``pad_id``."""
+
+    rules: Mapping[str, bool]
+    assistant_prefix_len: int
+    pad_id: Callable[[Any], int | None]
+    custom_chat_template: str | None
+    has_bos: bool
+    has_system_role: bool = True
+    capitalize_roles: bool = False
+
+    def __call__(self, tokenizer: Any) -> PromptConfig:
+        return PromptConfig(
+            assistant_prefix_len=self.assistant_prefix_len,
+            pad_token_id=self.pad_id(tokenizer),
+            custom_chat_template=self.custom_chat_template,
+            has_bos=self.has_bos,
+            has_system_role=self.has_system_role,
+            capitalize_roles=self.capitalize_roles,
+            **self.rules,
+        )
 
 
 def _build_sft_default(tokenizer: Any) -> PromptConfig:
+    """The tokenizer's own chat template, BOS and pad (else EOS), trained on every token."""
     pad_id = _get_pad_token_id(tokenizer)
     return PromptConfig(
         assistant_prefix_len=0,
@@ -334,117 +338,66 @@ def _build_sft_default(tokenizer: Any) -> PromptConfig:
         has_bos=_get_bos_token_id(tokenizer) is not None,
         has_system_role=True,
         skip_masking=True,
-        allow_tool_role=True,
+        **_SFT_RULES,
     )
 
 
-def _build_multimodal_mistral(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=0,
-        pad_token_id=_get_unk_token_id(tokenizer),
-        custom_chat_template=mistral_custom_template,
-        has_bos=True,
-        has_system_role=False,
-        validate_no_image_in_assistant=True,
-    )
-
-
-def _build_multimodal_llama3(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=4,
-        pad_token_id=_named_pad_id(tokenizer, "<|end_of_text|>"),
-        custom_chat_template=None,
-        has_bos=True,
-        has_system_role=True,
-        validate_no_image_in_assistant=True,
-    )
-
-
-def _build_multimodal_llama3p1(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=4,
-        pad_token_id=_named_pad_id(tokenizer, "<|finetune_right_pad_id|>"),
-        custom_chat_template=llama3p1_chat_template,
-        has_bos=True,
-        has_system_role=True,
-        validate_no_image_in_assistant=True,
-    )
-
-
-def _build_multimodal_nvlm_yi_34b(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=4,
-        pad_token_id=_get_pad_token_id(tokenizer),
-        custom_chat_template=nvlm_yi_34b_template,
-        has_bos=True,
-        has_system_role=True,
-        validate_no_image_in_assistant=True,
-    )
-
-
-def _build_multimodal_chatml(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=3,
-        pad_token_id=_get_pad_token_id(tokenizer),
-        custom_chat_template=None,
-        has_bos=False,
-        has_system_role=True,
-        validate_no_image_in_assistant=True,
-    )
-
-
-def _build_multimodal_nemotron5(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=3,
-        pad_token_id=_named_pad_id(tokenizer, "<SPECIAL_233>"),
-        custom_chat_template=nemotron_custom_template,
-        has_bos=True,
-        has_system_role=True,
-        validate_no_image_in_assistant=True,
-    )
-
-
-def _build_multimodal_nemotron5_aligned(tokenizer: Any) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=2,
-        pad_token_id=_named_pad_id(tokenizer, "<SPECIAL_233>"),
-        custom_chat_template=nemotron_aligned_custom_template,
-        has_bos=True,
-        has_system_role=True,
-        capitalize_roles=True,
-        validate_no_image_in_assistant=True,
-    )
+_QWEN2 = _FixedPromptFormat(
+    _MULTIMODAL_RULES, 3, _get_pad_token_id, qwen2p0_custom_template, has_bos=False
+)
 
 
 def _build_multimodal_qwen2(tokenizer: Any, force_system_message: bool = False) -> PromptConfig:
-    return PromptConfig(
-        assistant_prefix_len=3,
-        pad_token_id=_get_pad_token_id(tokenizer),
-        custom_chat_template=qwen2p0_custom_template,
-        has_bos=False,
-        has_system_role=True,
+    """ChatML whose default system turn is Qwen's, optionally forced onto every conversation."""
+    return dataclasses.replace(
+        _QWEN2(tokenizer),
         force_system_message=force_system_message,
         system_default=dict(QWEN_SYSTEM_MESSAGE),
-        validate_no_image_in_assistant=True,
     )
 
 
-# Prompt format name -> factory(tokenizer, **options) -> PromptConfig.
+_LLAMA3P1 = _FixedPromptFormat(
+    _MULTIMODAL_RULES, 4, _pad_named("<|finetune_right_pad_id|>"), llama3p1_chat_template,
+    has_bos=True,
+)
+
+# Prompt format name -> factory(tokenizer, **options) -> PromptConfig. A fixed format reads
+# (rules, assistant_prefix_len, pad id strategy, chat template or None for the tokenizer's own,
+# has_bos).
 PROMPT_FORMAT_REGISTRY: dict[str, Callable[..., PromptConfig]] = {
     # SFT formats
-    "nemotron-nano-v2": _build_sft_nemotron_nano_v2,
-    "nemotron-h-aligned": _build_sft_nemotron_h_aligned,
-    "identity": _build_sft_identity,
+    "nemotron-nano-v2": _FixedPromptFormat(
+        _SFT_RULES, 3, _pad_named("<unk>"), nemotron_nano_v2_custom_template, has_bos=False
+    ),
+    "nemotron-h-aligned": _FixedPromptFormat(
+        _SFT_RULES, 0, _pad_named("<SPECIAL_233>"), nemotron_h_aligned_custom_template,
+        has_bos=False,
+    ),
+    "identity": _FixedPromptFormat(
+        _SFT_RULES, 0, _pad_named("<unk>"), identity_template, has_bos=False
+    ),
     "default": _build_sft_default,
     # multimodal formats (usable for SFT too)
-    "mistral": _build_multimodal_mistral,
-    "llama3": _build_multimodal_llama3,
-    "llama3p1": _build_multimodal_llama3p1,
-    "llama3p2": _build_multimodal_llama3p1,
-    "nvlm-yi-34b": _build_multimodal_nvlm_yi_34b,
-    "chatml": _build_multimodal_chatml,
-    "nemotron5": _build_multimodal_nemotron5,
-    "nemotron5-aligned": _build_multimodal_nemotron5_aligned,
+    "mistral": _FixedPromptFormat(
+        _MULTIMODAL_RULES, 0, _get_unk_token_id, mistral_custom_template, has_bos=True,
+        has_system_role=False,
+    ),
+    "llama3": _FixedPromptFormat(
+        _MULTIMODAL_RULES, 4, _pad_named("<|end_of_text|>"), None, has_bos=True
+    ),
+    "llama3p1": _LLAMA3P1,
+    "llama3p2": _LLAMA3P1,
+    "nvlm-yi-34b": _FixedPromptFormat(
+        _MULTIMODAL_RULES, 4, _get_pad_token_id, nvlm_yi_34b_template, has_bos=True
+    ),
+    "chatml": _FixedPromptFormat(_MULTIMODAL_RULES, 3, _get_pad_token_id, None, has_bos=False),
+    "nemotron5": _FixedPromptFormat(
+        _MULTIMODAL_RULES, 3, _pad_named("<SPECIAL_233>"), nemotron_custom_template, has_bos=True
+    ),
+    "nemotron5-aligned": _FixedPromptFormat(
+        _MULTIMODAL_RULES, 2, _pad_named("<SPECIAL_233>"), nemotron_aligned_custom_template,
+        has_bos=True, capitalize_roles=True,
+    ),
     "qwen2p0": _build_multimodal_qwen2,
     "qwen2p5": _build_multimodal_qwen2,
 }

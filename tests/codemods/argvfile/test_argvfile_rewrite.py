@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from rewrite_checks import RewriteChecks
 
 from codemods.argvfile import KIND, matches
-from codemods.core import Options
 from compat.deprecations import DYNAMIC_TOKENIZER_TYPE, REMOVED_FLAG
 
-
-def run(text: str, **options):
-    return KIND.rewrite(text, "train.args", Options(**options))
-
-
-def check(before: str, after: str) -> list:
-    result = run(before)
-    assert result.new_text == after
-    assert run(after).new_text == after, "not idempotent"
-    return result.findings
+_CHECKS = RewriteChecks(KIND, "train.args", dedent=False)
+run, check = _CHECKS.run, _CHECKS.check_transformed
 
 
 @pytest.mark.parametrize(

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from rewrite_checks import RewriteChecks
 
-from codemods.core import Options
 from codemods.markdown import KIND, matches
 from codemods.markdown.rewriter import fenced_blocks
 
-
-def run(text: str, **options):
-    return KIND.rewrite(textwrap.dedent(text), "README.md", Options(**options))
-
-
-def check(before: str, after: str) -> list:
-    result = run(before)
-    assert result.new_text == textwrap.dedent(after)
-    assert run(result.new_text).new_text == result.new_text, "not idempotent"
-    return result.findings
+_CHECKS = RewriteChecks(KIND, "README.md")
+run, check = _CHECKS.run, _CHECKS.check_transformed
 
 
 def test_bash_block_with_continuations_and_quoted_assignment():
@@ -46,42 +36,53 @@ def test_bash_block_with_continuations_and_quoted_assignment():
     assert [(f.line, f.col) for f in findings] == [(4, 26)]  # positions in the document
 
 
-def test_block_with_placeholders_is_rewritten_word_by_word():
-    check(
-        """\
-        ```sh
-        python tools/preprocess_data.py --input <DATA> \\
-            --tokenizer-type GPT2BPETokenizer \\
-            --vocab-file <VOCAB>
-        ```
-        """,
-        """\
-        ```sh
-        python tools/preprocess_data.py --input <DATA> \\
-            --tokenizer-library megatron --tokenizer-model GPT2BPETokenizer \\
-            --vocab-file <VOCAB>
-        ```
-        """,
-    )
-
-
-def test_console_block_rewrites_prompt_lines_only():
-    check(
-        """\
-        ```console
-        $ python train.py --tokenizer-type Llama2Tokenizer \\
-            --lr 1
-        usage: --tokenizer-type TikTokenizer
-        ```
-        """,
-        """\
-        ```console
-        $ python train.py --tokenizer-library sentencepiece \\
-            --lr 1
-        usage: --tokenizer-type TikTokenizer
-        ```
-        """,
-    )
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        pytest.param(
+            """\
+            ```sh
+            python tools/preprocess_data.py --input <DATA> \\
+                --tokenizer-type GPT2BPETokenizer \\
+                --vocab-file <VOCAB>
+            ```
+            """,
+            """\
+            ```sh
+            python tools/preprocess_data.py --input <DATA> \\
+                --tokenizer-library megatron --tokenizer-model GPT2BPETokenizer \\
+                --vocab-file <VOCAB>
+            ```
+            """,
+            id="placeholders-rewritten-word-by-word",
+        ),
+        pytest.param(
+            """\
+            ```console
+            $ python train.py --tokenizer-type Llama2Tokenizer \\
+                --lr 1
+            usage: --tokenizer-type TikTokenizer
+            ```
+            """,
+            """\
+            ```console
+            $ python train.py --tokenizer-library sentencepiece \\
+                --lr 1
+            usage: --tokenizer-type TikTokenizer
+            ```
+            """,
+            id="console-block-prompt-lines-only",
+        ),
+        pytest.param("~~~bash\npython t.py --tokenizer-type TikTokenizer\n",
+                     "~~~bash\npython t.py --tokenizer-library tiktoken\n",
+                     id="unclosed-fence-runs-to-the-end-of-the-document"),
+        pytest.param("```bash\nif then --tokenizer-type TikTokenizer (\n```\n",
+                     "```bash\nif then --tokenizer-library tiktoken (\n```\n",
+                     id="bash-that-does-not-parse-rewritten-word-by-word"),
+    ],
+)
+def test_rewrites(before, after):
+    check(before, after)
 
 
 @pytest.mark.parametrize("text", [
@@ -93,11 +94,6 @@ def test_console_block_rewrites_prompt_lines_only():
 ])
 def test_prose_other_languages_and_comments_untouched(text):
     assert run(text).new_text == text
-
-
-def test_unclosed_fence_runs_to_the_end_of_the_document():
-    check("~~~bash\npython t.py --tokenizer-type TikTokenizer\n",
-          "~~~bash\npython t.py --tokenizer-library tiktoken\n")
 
 
 def test_fence_lengths_and_info_strings():
@@ -122,8 +118,3 @@ def test_old_flags_outside_shell_blocks_are_reported_for_a_person():
 
 def test_prose_report_can_be_suppressed():
     assert not run("Pass `--tokenizer-type X` <!-- megatron-compat: ignore -->\n").findings
-
-
-def test_bash_block_that_does_not_parse_is_rewritten_word_by_word():
-    check("```bash\nif then --tokenizer-type TikTokenizer (\n```\n",
-          "```bash\nif then --tokenizer-library tiktoken (\n```\n")

@@ -8,8 +8,9 @@ import warnings
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rewrite_checks import RewriteChecks
 
-from codemods.core import Options, UnparsableError
+from codemods.core import UnparsableError
 from codemods.metadata import KIND, matches, validate
 from compat.deprecations import (
     DELETED_CLASS_PATH,
@@ -24,16 +25,8 @@ TEXT_MODELS = "megatron.core.tokenizers.text.models"
 VISION_MODELS = "megatron.core.tokenizers.vision.models"
 
 
-def run(text: str, **options):
-    return KIND.rewrite(text, "tok/tokenizer_metadata.json", Options(**options))
-
-
-def check(before: str, after: str, **options) -> list:
-    result = run(before, **options)
-    assert result.new_text == after
-    validate(result.new_text)
-    assert run(result.new_text, **options).new_text == after, "not idempotent"
-    return result.findings
+_CHECKS = RewriteChecks(KIND, "tok/tokenizer_metadata.json", dedent=False)
+run, check = _CHECKS.run, _CHECKS.check_transformed
 
 
 @pytest.mark.parametrize(

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
+from rewrite_checks import RewriteChecks
 
-from codemods.core import Options, UnparsableError
+from codemods.core import UnparsableError
 from codemods.shell import KIND, matches, validate
 
-
-def run(source: str, **options):
-    return KIND.rewrite(textwrap.dedent(source), "train.sh", Options(**options))
-
-
-def check_transformed(before: str, after: str, **options) -> list:
-    result = run(before, **options)
-    expected = textwrap.dedent(after)
-    assert result.new_text == expected
-    validate(result.new_text)
-    again = KIND.rewrite(result.new_text, "train.sh", Options(**options))
-    assert again.new_text == result.new_text, "a second run must change nothing"
-    return result.findings
-
-
-def check_noop(source: str, **options) -> list:
-    result = run(source, **options)
-    assert result.new_text == textwrap.dedent(source)
-    return result.findings
+_CHECKS = RewriteChecks(KIND, "train.sh")
+run, check_transformed, check_noop = _CHECKS.run, _CHECKS.check_transformed, _CHECKS.check_noop
 
 
 CASES = [

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import textwrap
-
 import pytest
 import yaml
+from rewrite_checks import RewriteChecks
 
 from codemods.core import Options, UnparsableError
 from codemods.yaml import KIND, matches, validate
 from codemods.yaml.rewriter import spell_scalar
 
-
-def run(source: str, **options):
-    return KIND.rewrite(textwrap.dedent(source), "model_config.yaml", Options(**options))
-
-
-def check_transformed(before: str, after: str, **options) -> list:
-    result = run(before, **options)
-    assert result.new_text == textwrap.dedent(after)
-    validate(result.new_text)
-    assert run(result.new_text, **options).new_text == result.new_text, "not idempotent"
-    return result.findings
-
-
-def check_noop(source: str, **options) -> list:
-    result = run(source, **options)
-    assert result.new_text == textwrap.dedent(source)
-    return result.findings
+_CHECKS = RewriteChecks(KIND, "model_config.yaml")
+run, check_transformed, check_noop = _CHECKS.run, _CHECKS.check_transformed, _CHECKS.check_noop
 
 
 # A functional-test model_config.yaml as upstream has them (MODEL_ARGS in flag form).
@@ -279,21 +263,32 @@ def test_type_as_the_last_line_without_newline_gets_its_new_line():
                       "  --tokenizer-model: GPT2BPETokenizer")
 
 
+# Lists that are not argv lists: items that are whole commands, and flags whose value is a list
+# (nargs="+"). Each holds one old flag, rewritten in place.
 @pytest.mark.parametrize(
     "before, after",
     [
         pytest.param("script:\n  - cd x\n  - python t.py --tokenizer-type TikTokenizer --lr 1\n",
                      "script:\n  - cd x\n  - python t.py --tokenizer-library tiktoken --lr 1\n",
-                     id="ci-script-list-of-command-strings"),
+                     id="command-strings-ci-script-list"),
         pytest.param("script:\n  - python t.py\n    --tokenizer-type TikTokenizer\n",
                      "script:\n  - python t.py\n    --tokenizer-library tiktoken\n",
-                     id="multi-line-plain-command-item"),
+                     id="command-strings-multi-line-plain-item"),
         pytest.param("script:\n  - |\n    python t.py \\\n      --tokenizer-type TikTokenizer\n",
                      "script:\n  - |\n    python t.py \\\n      --tokenizer-library tiktoken\n",
-                     id="literal-block-item"),
+                     id="command-strings-literal-block-item"),
+        pytest.param('A:\n  --tiktoken-special-tokens: ["<s>", "</s>"]\n',
+                     'A:\n  --tokenizer-special-tokens: ["<s>", "</s>"]\n',
+                     id="nargs-plus-flow-list"),
+        pytest.param("A:\n  --tiktoken-special-tokens:\n    - <s>\n    - </s>\n  --lr: 1\n",
+                     "A:\n  --tokenizer-special-tokens:\n    - <s>\n    - </s>\n  --lr: 1\n",
+                     id="nargs-plus-block-list"),
+        pytest.param("A:\n  --tiktoken-special-tokens: [a]\n  --tokenizer-special-tokens: [a]\n",
+                     "A:\n  --tokenizer-special-tokens: [a]\n",
+                     id="nargs-plus-repeat-of-the-new-flag-removed"),
     ],
 )
-def test_lists_of_command_strings_are_not_mistaken_for_argv_lists(before, after):
+def test_list_shaped_values_with_one_old_flag(before, after):
     findings = check_transformed(before, after)
     assert [f.fixed for f in findings] == [True]
 
@@ -304,24 +299,6 @@ def test_old_flag_in_a_shape_not_understood_is_reported_but_comments_are_not():
     findings = check_noop(source)
     assert [(f.line, f.col, f.fixed) for f in findings] == [(2, 3, False)]
     assert "left as it is" in findings[0].message
-
-
-@pytest.mark.parametrize(
-    "before, after",
-    [
-        pytest.param('A:\n  --tiktoken-special-tokens: ["<s>", "</s>"]\n',
-                     'A:\n  --tokenizer-special-tokens: ["<s>", "</s>"]\n', id="flow-list"),
-        pytest.param("A:\n  --tiktoken-special-tokens:\n    - <s>\n    - </s>\n  --lr: 1\n",
-                     "A:\n  --tokenizer-special-tokens:\n    - <s>\n    - </s>\n  --lr: 1\n",
-                     id="block-list"),
-        pytest.param("A:\n  --tiktoken-special-tokens: [a]\n  --tokenizer-special-tokens: [a]\n",
-                     "A:\n  --tokenizer-special-tokens: [a]\n",
-                     id="repeat-of-the-new-flag-removed"),
-    ],
-)
-def test_flag_with_a_list_value_nargs_plus(before, after):
-    findings = check_transformed(before, after)
-    assert [f.fixed for f in findings] == [True]
 
 
 def test_list_value_that_cannot_be_carried_over_is_reported():
