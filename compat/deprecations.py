@@ -322,13 +322,17 @@ class LegacyFlag:
     nargs_plus: bool = False
 
 
+# The renamed flags whose values the translator also reads (the SFT prompt format, the tokens).
+SFT_PROMPT_FORMAT_FLAG = "--sft-tokenizer-prompt-format"
+TIKTOKEN_SPECIAL_TOKENS_FLAG = "--tiktoken-special-tokens"
+
 LEGACY_FLAGS: dict[str, LegacyFlag] = {
-    "--sft-tokenizer-prompt-format": LegacyFlag(
-        "--sft-tokenizer-prompt-format", "--tokenizer-prompt-format", RENAMED_FLAG, True,
+    SFT_PROMPT_FORMAT_FLAG: LegacyFlag(
+        SFT_PROMPT_FORMAT_FLAG, "--tokenizer-prompt-format", RENAMED_FLAG, True,
         "use --tokenizer-prompt-format (with --tokenizer-mode sft)",
     ),
-    "--tiktoken-special-tokens": LegacyFlag(
-        "--tiktoken-special-tokens", "--tokenizer-special-tokens", RENAMED_FLAG, True,
+    TIKTOKEN_SPECIAL_TOKENS_FLAG: LegacyFlag(
+        TIKTOKEN_SPECIAL_TOKENS_FLAG, "--tokenizer-special-tokens", RENAMED_FLAG, True,
         "use --tokenizer-special-tokens", nargs_plus=True,
     ),
     "--tokenizer-hf-use-fast": LegacyFlag(

@@ -15,9 +15,7 @@ from compat.args.translate import (
     MODE_FLAG,
     MODEL_FLAG,
     PROMPT_FORMAT_FLAG,
-    SFT_PROMPT_FORMAT_FLAG,
     SPECIAL_TOKENS_FLAG,
-    TIKTOKEN_SPECIAL_TOKENS_FLAG,
     known_types_text,
     type_flags,
 )
@@ -27,6 +25,8 @@ from compat.deprecations import (
     LEGACY_FLAGS,
     MAIN_ARG_ATTRIBUTES,
     NEW_LIBRARIES,
+    SFT_PROMPT_FORMAT_FLAG,
+    TIKTOKEN_SPECIAL_TOKENS_FLAG,
     TOKENIZER_MODES,
     TOKENIZER_TYPE_FLAG,
     TOKENIZER_TYPE_FLAG_NAME,

@@ -18,6 +18,7 @@ from compat.deprecations import (
     FOREIGN_FLAGS,
     G1_HF_SWITCH_FLAGS,
     LEGACY_FLAGS,
+    SFT_PROMPT_FORMAT_FLAG,
     TOKENIZER_TYPE_FLAG,
     TOKENIZER_TYPE_FLAG_NAME,
     TOKENIZER_TYPES,
@@ -32,8 +33,6 @@ MODE_FLAG = "--tokenizer-mode"
 MODEL_FLAG = "--tokenizer-model"
 PROMPT_FORMAT_FLAG = "--tokenizer-prompt-format"
 SPECIAL_TOKENS_FLAG = "--tokenizer-special-tokens"
-SFT_PROMPT_FORMAT_FLAG = "--sft-tokenizer-prompt-format"
-TIKTOKEN_SPECIAL_TOKENS_FLAG = "--tiktoken-special-tokens"
 
 # New flags whose values the translator compares with what the old flags imply.
 _NEW_SINGLE_VALUE_FLAGS = (LIBRARY_FLAG, MODE_FLAG, MODEL_FLAG, PROMPT_FORMAT_FLAG)
