@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 Target = Literal["megatron", "compat"]
@@ -25,10 +26,15 @@ class Options:
     # keep ``<name>.bak`` (the original bytes) beside a rewritten tokenizer_metadata.json
     backup: bool = True
 
+    @cached_property
+    def codes(self) -> frozenset[str]:
+        """The enabled rule codes (decided once per run)."""
+        from codemods.rules import select
+
+        return select(self.select, self.ignore)
+
     def enabled(self, code: str) -> bool:
-        if code in self.ignore:
-            return False
-        return not self.select or code in self.select
+        return code in self.codes
 
 
 @dataclass(frozen=True)

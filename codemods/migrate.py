@@ -18,7 +18,7 @@ import argparse
 import difflib
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -35,7 +35,7 @@ from codemods.report import (
     write_rule_list,
     write_usage_error,
 )
-from compat.deprecations import PREFILTER_NEEDLES, RULES
+from codemods.rules import UnknownRule, prefilter, resolve
 
 EXIT_OK = 0
 EXIT_PENDING = 1
@@ -44,9 +44,6 @@ EXIT_FAILED = 3
 
 # fewer files than this to parse are handled in this process: a pool would cost more than it saves
 MIN_FILES_FOR_POOL = 16
-_NEEDLES = tuple(needle.encode() for needle in PREFILTER_NEEDLES)
-# kinds whose files are small and rare, read whatever they contain
-_UNFILTERED_KINDS = ("metadata",)
 _BACKUP_SUFFIX = ".bak"
 _LIBCST_SUFFIXES = (".py", ".pyi", ".ipynb")
 
@@ -73,10 +70,11 @@ class Processed:
 
 # --- one file ------------------------------------------------------------------------------------
 
-def passes_prefilter(path: Path, data: bytes) -> bool:
+def passes_prefilter(path: Path, data: bytes, options: Options) -> bool:
     from codemods.metadata import METADATA_FILE_NAME
 
-    return path.name == METADATA_FILE_NAME or any(needle in data for needle in _NEEDLES)
+    # metadata files are small and rare: they are read whatever they contain
+    return path.name == METADATA_FILE_NAME or prefilter(options.codes)(data)
 
 
 def unified_diff(shown: str, before: str, after: str) -> str:
@@ -160,7 +158,7 @@ def shown_path(path: Path) -> str:
         return path.as_posix()
 
 
-def collect(paths: Sequence[str], excludes: Sequence[str]
+def collect(paths: Sequence[str], excludes: Sequence[str], options: Options
             ) -> tuple[list[Candidate], list[FileOutcome], int, list[Path]]:
     """Read every discovered file; keep those that pass the prefilter."""
     discovery, roots = discover(paths, excludes)
@@ -176,7 +174,7 @@ def collect(paths: Sequence[str], excludes: Sequence[str]
             skipped.append(FileOutcome(shown_path(path), "", "failed",
                                        reason=f"cannot read: {error.strerror}"))
             continue
-        if passes_prefilter(path, data):
+        if passes_prefilter(path, data, options):
             candidates.append(Candidate(path, shown_path(path), data))
     return candidates, skipped, len(discovery.files), roots
 
@@ -218,10 +216,12 @@ def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: b
 def _preload(python: bool) -> None:
     """Import the rewriters (tree-sitter, libcst, ...) once, before the workers are forked."""
     from codemods.kinds import all_kinds
+    from codemods.rules import all_rules
 
     all_kinds()
+    all_rules()
     if python:
-        from codemods.python import rewriter  # noqa: F401
+        from codemods.python import engine  # noqa: F401
 
 
 def _backup_path(path: Path) -> Path:
@@ -252,21 +252,6 @@ def apply(processed: Processed, path: Path, roots: list[Path], options: Options)
 
 
 # --- command line --------------------------------------------------------------------------------
-
-def _codes(values: Iterable[str]) -> frozenset[str]:
-    by_name = {rule.name: code for code, rule in RULES.items()}
-    codes: set[str] = set()
-    for value in values:
-        for item in filter(None, (part.strip() for part in value.split(","))):
-            code = by_name.get(item, item.upper())
-            if code not in RULES:
-                raise UsageError(
-                    f"unknown rule code {item!r}; known codes: {', '.join(sorted(RULES))} "
-                    "(see --list-rules)"
-                )
-            codes.add(code)
-    return frozenset(codes)
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -329,17 +314,17 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         write_rule_list(stdout)
         return EXIT_OK
     try:
-        options = Options(target=args.target, select=_codes(args.select),
-                          ignore=_codes(args.ignore), add_todo=args.add_todo and args.write,
+        options = Options(target=args.target, select=resolve(args.select),
+                          ignore=resolve(args.ignore), add_todo=args.add_todo and args.write,
                           backup=not args.no_backup)
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
-    except UsageError as error:
+    except (UsageError, UnknownRule) as error:
         write_usage_error(stderr, str(error))
         return EXIT_USAGE
     mode = "write" if args.write else "check" if args.check else "diff"
 
-    candidates, skipped, scanned, roots = collect(args.paths, args.exclude)
+    candidates, skipped, scanned, roots = collect(args.paths, args.exclude, options)
     progress = _progress(stderr.isatty() and args.output_format == "text", len(candidates))
     if progress is None:
         results = run_all(candidates, options, args.jobs, mode == "write")

@@ -232,11 +232,14 @@ def write_report(run: Run, out: TextIO, output_format: str, show_diff: bool,
 
 
 def write_rule_list(out: TextIO) -> None:
-    from codemods.rules import families
+    from codemods.rules import all_rules
 
-    for family in families():
-        out.write(f"{family.name}: {family.summary}\n")
-        out.writelines(f"  {rule.code}  {rule.name:<26} {rule.title}\n" for rule in family.rules)
+    family = None
+    for rule in all_rules():
+        if rule.family != family:
+            family = rule.family
+            out.write(f"{family}:\n")
+        out.write(f"  {rule.code}  {rule.name:<26} {rule.title}\n")
 
 
 def write_usage_error(out: TextIO, message: str) -> None:

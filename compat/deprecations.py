@@ -10,6 +10,7 @@ This module must stay import-light: the ``.pth`` import hook reads it at interpr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 # Where the new (G3) API lives. Codemods emit these paths (``--target megatron``) or the
 # ``compat`` mirror (``--target compat``); the runtime serves them from ``compat.tokenizers``.
@@ -18,19 +19,22 @@ COMPAT_ROOT = "compat.tokenizers"
 
 
 @dataclass(frozen=True)
-class Rule:
-    """A codemod rule and the warning family it shares with the runtime."""
+class RuleCode:
+    """The identity of a codemod rule, shared with the runtime warnings that point at it."""
 
     code: str
     name: str
     title: str
 
 
-RULES: dict[str, Rule] = {}
+RULES: dict[str, RuleCode] = {}
 
 
-def _rule(code: str, name: str, title: str) -> Rule:
-    rule = Rule(code, name, title)
+def _rule(code: str, name: str, title: str) -> RuleCode:
+    rule = RuleCode(code, name, title)
+    for known in RULES.values():
+        if rule.code == known.code or rule.name == known.name:
+            raise ValueError(f"rule {code} {name!r} repeats the code or name of {known}")
     RULES[code] = rule
     return rule
 
@@ -66,6 +70,12 @@ TOKENIZER_TYPE_ATTRIBUTE = _rule(
 )
 
 
+# How the uses of a legacy name are migrated: renamed to the new name where they stand; or
+# rewritten by their rule (SFTTokenizer calls), the import following once every use is; or
+# reported, for there is no drop-in replacement.
+Migration = Literal["rename", "rewrite-uses", "report"]
+
+
 @dataclass(frozen=True)
 class LegacyName:
     """A public Python name of the old API and the name that replaces it."""
@@ -74,8 +84,9 @@ class LegacyName:
     legacy_name: str
     new_module: str | None
     new_name: str | None
-    rule: Rule
+    rule: RuleCode
     note: str = ""
+    migration: Migration = "rename"
 
     @property
     def legacy_qualname(self) -> str:
@@ -141,6 +152,7 @@ def _legacy_names() -> list[LegacyName]:
             SFT_TOKENIZER,
             'MegatronTokenizer.from_pretrained(path, metadata_path={"library": '
             '"huggingface"}, prompt_format=...)',
+            migration="rewrite-uses",
         )
         for module in (f"{_TEXT}.libraries", f"{_TEXT}.libraries.sft_tokenizer")
     )
@@ -179,11 +191,12 @@ def _legacy_names() -> list[LegacyName]:
     names.append(
         LegacyName(f"{MEGATRON_ROOT}.megatron_tokenizer", "TOKENIZER_LIBRARIES",
                    f"{MEGATRON_ROOT}.megatron_tokenizer", "TEXT_LIBRARIES", REMOVED_CONSTANT,
-                   "TEXT_LIBRARIES + VISION_LIBRARIES")
+                   "TEXT_LIBRARIES + VISION_LIBRARIES", migration="report")
     )
     names.append(
         LegacyName(f"{MEGATRON_ROOT}.megatron_tokenizer", "TOKENIZER_MAPPING_NAMES", None, None,
-                   REMOVED_CONSTANT, "removed: model types no longer select a class")
+                   REMOVED_CONSTANT, "removed: model types no longer select a class",
+                   migration="report")
     )
     return names
 
@@ -217,7 +230,7 @@ def legacy_names_in(module: str) -> dict[str, LegacyName]:
 class LibraryRename:
     legacy: str
     new: str
-    rule: Rule
+    rule: RuleCode
     note: str
 
 
@@ -247,7 +260,20 @@ LEGACY_CLASS_PATHS: dict[str, tuple[str, str]] = {
 
 # --- command line ---------------------------------------------------------------------------
 
+
+def flag_for(attribute: str) -> str:
+    """The command-line flag of an ``args`` attribute (argparse's ``dest`` spelled back)."""
+    return "--" + attribute.replace("_", "-")
+
+
 DEFAULT_SFT_PROMPT_FORMAT = "nemotron-h-aligned"
+
+# The flags of the new design (PR #3889) that replace ``--tokenizer-type``.
+LIBRARY_FLAG = "--tokenizer-library"
+MODE_FLAG = "--tokenizer-mode"
+MODEL_FLAG = "--tokenizer-model"
+PROMPT_FORMAT_FLAG = "--tokenizer-prompt-format"
+SPECIAL_TOKENS_FLAG = "--tokenizer-special-tokens"
 
 
 @dataclass(frozen=True)
@@ -268,13 +294,22 @@ class TokenizerType:
         return self.mode == "text" and self.library in ("huggingface", "megatron")
 
     @property
-    def new_flags(self) -> tuple[str, ...]:
-        flags = ["--tokenizer-library", self.library]
+    def new_arguments(self) -> dict[str, str]:
+        """The new ``args`` attributes that say what this type said (``text`` mode omitted)."""
+        values = {"tokenizer_library": self.library}
         if self.mode != "text":
-            flags += ["--tokenizer-mode", self.mode]
+            values["tokenizer_mode"] = self.mode
         if self.model_is_type:
-            flags += ["--tokenizer-model", self.name]
-        return tuple(flags)
+            values["tokenizer_model"] = self.name
+        return values
+
+    @property
+    def new_flags(self) -> tuple[str, ...]:
+        return tuple(
+            word
+            for attribute, value in self.new_arguments.items()
+            for word in (flag_for(attribute), value)
+        )
 
 
 def _types() -> dict[str, TokenizerType]:
@@ -316,7 +351,7 @@ class LegacyFlag:
 
     flag: str
     replacement: str | None
-    rule: Rule
+    rule: RuleCode
     takes_value: bool
     message: str
     nargs_plus: bool = False
@@ -328,11 +363,11 @@ TIKTOKEN_SPECIAL_TOKENS_FLAG = "--tiktoken-special-tokens"
 
 LEGACY_FLAGS: dict[str, LegacyFlag] = {
     SFT_PROMPT_FORMAT_FLAG: LegacyFlag(
-        SFT_PROMPT_FORMAT_FLAG, "--tokenizer-prompt-format", RENAMED_FLAG, True,
+        SFT_PROMPT_FORMAT_FLAG, PROMPT_FORMAT_FLAG, RENAMED_FLAG, True,
         "use --tokenizer-prompt-format (with --tokenizer-mode sft)",
     ),
     TIKTOKEN_SPECIAL_TOKENS_FLAG: LegacyFlag(
-        TIKTOKEN_SPECIAL_TOKENS_FLAG, "--tokenizer-special-tokens", RENAMED_FLAG, True,
+        TIKTOKEN_SPECIAL_TOKENS_FLAG, SPECIAL_TOKENS_FLAG, RENAMED_FLAG, True,
         "use --tokenizer-special-tokens", nargs_plus=True,
     ),
     "--tokenizer-hf-use-fast": LegacyFlag(
@@ -350,40 +385,18 @@ LEGACY_FLAGS: dict[str, LegacyFlag] = {
     ),
 }
 
+# Every old flag a command line may hold.
+LEGACY_FLAG_NAMES: tuple[str, ...] = (TOKENIZER_TYPE_FLAG_NAME, *LEGACY_FLAGS)
+
 # Look-alike flags of other projects: never touched.
 FOREIGN_FLAGS: frozenset[str] = frozenset({"--patch-tokenizer-type"})
 
-# Substrings whose absence proves a file needs no rewrite (the codemod's prefilter).
-PREFILTER_NEEDLES: tuple[str, ...] = (
-    "tokenizer-type",
-    "tokenizer_type",
-    "TOKENIZER_TYPE",
-    "sft-tokenizer-prompt-format",
-    "tiktoken-special-tokens",
-    "tokenizer-hf-",
-    "legacy-tokenizer",
-    # upstream's hand-written YAML `--tokenizer-library: null` (a YAML null): quoted by the codemod
-    "tokenizer-library: null",
-    "megatron.core.tokenizers",
-    "megatron/core/tokenizers",
-    "write_metadata",
-    "from_pretrained",
-    "apply_chat_template",
-    "model_type",
-    "class_path",
-    *TEXT_MODEL_WRAPPERS,
-    *VISION_MODEL_WRAPPERS,
-    "SFTTokenizer",
-    "MegatronTokenizerChatTemplate",
-)
-
-
-def message_for(rule: Rule, legacy: str, replacement: str) -> str:
+def message_for(rule: RuleCode, legacy: str, replacement: str) -> str:
     """The one wording of a deprecation, shared by warnings, errors and reports."""
     return advice_for(rule, legacy, f"use {replacement}")
 
 
-def advice_for(rule: Rule, legacy: str, advice: str) -> str:
+def advice_for(rule: RuleCode, legacy: str, advice: str) -> str:
     """:func:`message_for` for a name with no replacement: ``advice`` says what to do instead."""
     return (
         f"{legacy} is deprecated; {advice} "
@@ -418,13 +431,9 @@ G1_HF_SWITCHES: dict[str, str] = {
 }
 
 
-def _flag(attribute: str) -> str:
-    return "--" + attribute.replace("_", "-")
-
-
 # The same switches as command-line flags, old positive flag → G2's negative flag.
 G1_HF_SWITCH_FLAGS: dict[str, str] = {
-    _flag(positive): _flag(negative) for positive, negative in G1_HF_SWITCHES.items()
+    flag_for(positive): flag_for(negative) for positive, negative in G1_HF_SWITCHES.items()
 }
 
 # Upstream main (Aug 2026) renamed these args attributes (its TokenizerConfig field names).

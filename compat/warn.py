@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterable
 from types import FrameType
 
-from compat.deprecations import Rule, message_for
+from compat.deprecations import RuleCode, message_for
 
 STRICT_VARIABLE = "MEGATRON_COMPAT_STRICT"
 _TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
@@ -93,7 +93,7 @@ def _site(frame: FrameType | None) -> tuple[str, int]:
 
 
 def warn_deprecated(
-    rule: Rule,
+    rule: RuleCode,
     legacy: str,
     replacement: str,
     stacklevel: int = 2,

@@ -11,19 +11,12 @@ from __future__ import annotations
 import re
 
 from codemods.argvfile.rewriter import loose_words, rewrite_groups
-from codemods.core import Finding, Options, RewriteResult, UnparsableError, is_suppressed
-from codemods.shell.rewriter import rewrite as rewrite_shell
+from codemods.core import Options, RewriteResult, UnparsableError
+from codemods.shell.rewriter import record as record_shell
 from codemods.shell.rewriter import validate as validate_shell
-from codemods.shell.words import (
-    TextEdit,
-    Word,
-    apply_text_edits,
-    leftover_mentions,
-    legacy_flag_code,
-    line_and_column,
-    line_at,
-    mentions_legacy_flag,
-)
+from codemods.text.command_line import report_leftovers
+from codemods.text.document import TextDocument
+from codemods.text.words import Word, mentions_legacy_flag
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$",
                     re.MULTILINE)
@@ -83,12 +76,17 @@ def _logical_lines(text: str, start: int, end: int, console: bool) -> list[list[
     return groups
 
 
-def _is_bash(content: str) -> bool:
+def _as_script(content: str, options: Options) -> TextDocument | None:
+    """The block rewritten as a bash script; None when it is not one (documentation likes
+    ``<placeholders>``), or would not be one after the rewrite."""
     try:
         validate_shell(content)
+        block = TextDocument(content, options)
+        record_shell(block)
+        validate_shell(block.new_text())
     except UnparsableError:
-        return False
-    return True
+        return None
+    return block
 
 
 def validate(text: str) -> None:
@@ -98,45 +96,18 @@ def validate(text: str) -> None:
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     if not mentions_legacy_flag(text):
         return RewriteResult(text)
-    edits: list[TextEdit] = []
-    findings: list[Finding] = []
+    doc = TextDocument(text, options)
     for language, start, end in fenced_blocks(text):
         content = text[start:end]
         if language not in SHELL_LANGUAGES | CONSOLE_LANGUAGES or \
                 not mentions_legacy_flag(content):
             continue
-        result = None
-        if language in SHELL_LANGUAGES and _is_bash(content):
-            try:
-                result = rewrite_shell(content, path, Options(
-                    target=options.target, select=options.select, ignore=options.ignore))
-            except UnparsableError:
-                result = None  # rewritten word by word below
-        if result is not None:
-            base_line = text.count("\n", 0, start)
-            edits.append(TextEdit(start, end, result.new_text))
-            findings += [
-                Finding(f.line + base_line, f.col, f.code, f.message, f.suggestion, f.fixed)
-                for f in result.findings
-            ]
+        block = _as_script(content, options) if language in SHELL_LANGUAGES else None
+        if block is not None:
+            doc.adopt(block, start, anchor=None)
             continue
         groups = _logical_lines(text, start, end, console=language in CONSOLE_LANGUAGES)
-        outcome = rewrite_groups(text, groups, options, one_flag_per_line=False)
-        edits += outcome.edits
-        findings += outcome.findings
-    findings += _leftovers(text, {finding.line for finding in findings}, options)
-    findings.sort(key=lambda f: (f.line, f.col, f.code))
-    return RewriteResult(apply_text_edits(text, edits), findings)
-
-
-def _leftovers(text: str, handled_lines: set[int], options: Options) -> list[Finding]:
-    """Old flags in prose, inline code and other blocks: reported for a person to update."""
-    findings = []
-    for start, flag in leftover_mentions(text, handled_lines):
-        code = legacy_flag_code(flag)
-        if not options.enabled(code) or is_suppressed(line_at(text, start), code):
-            continue
-        line, column = line_and_column(text, start)
-        findings.append(Finding(line, column, code, f"{flag} in documentation text (prose, "
-                                "inline code or a block that is not shell): update it by hand"))
-    return findings
+        rewrite_groups(doc, groups, one_flag_per_line=False)
+    report_leftovers(doc, "it is in documentation text (prose, inline code or a block that is "
+                     "not shell); update it by hand")
+    return doc.result()

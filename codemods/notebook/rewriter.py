@@ -54,7 +54,7 @@ def _layout_of(text: str, notebook: dict[str, Any]) -> tuple[tuple[int | None, b
 
 
 def validate(text: str) -> None:
-    from codemods.python.rewriter import parse
+    from codemods.python.engine import parse
 
     notebook = _load(text)
     for cell in _code_cells(notebook):
@@ -114,7 +114,7 @@ def _source_lines_in_file(text: str) -> list[int]:
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     from codemods.python.rewriter import needs_parsing, rewrite_source
 
-    if not needs_parsing(text):
+    if not needs_parsing(text, options):
         return RewriteResult(text)
     notebook = _load(text)
     layout, final_newline = _layout_of(text, notebook)

@@ -1,8 +1,8 @@
-"""Old tokenizer flags inside Python: argv lists and command strings (MTC201-MTC204).
+"""The command-line fixer in Python: argv lists and command strings (MTC201-MTC204).
 
 ``["--tokenizer-type", "GPT2BPETokenizer", ...]`` (``sys.argv`` builders, ``subprocess`` lists)
-and ``"... --tokenizer-type X ..."`` command strings go through the shared translator
-(:func:`compat.args.translate_argv`), so Python, shell and YAML get the same answer. A list element
+and ``"... --tokenizer-type X ..."`` command strings go through the one translator
+(:func:`codemods.text.command_line.translate`), so Python, shell and YAML get the same answer. A list element
 that is not a literal is a value the translator treats as unknown until run time. f-strings are
 reported, not rewritten. Look-alikes are left alone: NeMo files (its own ``--tokenizer-type``),
 argv lists in NeMo's style (``--tokenizer-library`` beside a non-Megatron type), prose strings.
@@ -12,30 +12,30 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import libcst as cst
-
-from codemods.python.base import Migration, code_of, on_leave, string_like, string_value
+from codemods.python.syntax import code_of, cst, string_like, string_value
+from codemods.rules import Fixer
+from codemods.text.command_line import translate
+from codemods.text.words import is_legacy_flag_word
 from compat.deprecations import (
+    DYNAMIC_TOKENIZER_TYPE,
+    LEGACY_FLAG_NAMES,
     LEGACY_FLAGS,
+    LIBRARY_FLAG,
     TOKENIZER_TYPE_FLAG,
     TOKENIZER_TYPE_FLAG_NAME,
     TOKENIZER_TYPES,
 )
 
-ARGV_FLAGS = (TOKENIZER_TYPE_FLAG_NAME, *LEGACY_FLAGS)
-_NEW_LIBRARY_FLAG = "--tokenizer-library"
+if TYPE_CHECKING:
+    from codemods.python.engine import Context
+
+fixer = Fixer(name="command-line", codes=frozenset({
+    TOKENIZER_TYPE_FLAG.code, DYNAMIC_TOKENIZER_TYPE.code,
+    *(flag.rule.code for flag in LEGACY_FLAGS.values()),
+}))
 _TOKEN = re.compile(r"\S+")
-
-
-def is_flag_word(word: str) -> bool:
-    return word.split("=", 1)[0] in ARGV_FLAGS
-
-
-def _translate(words: list[str]):
-    from compat.args import translate_argv
-
-    return translate_argv(words)
 
 
 def _type_values(words: list[str]) -> list[str | None]:
@@ -64,7 +64,7 @@ def _element_word(element: cst.BaseElement) -> str:
 
 def _looks_like_nemo(words: list[str]) -> bool:
     """NeMo's preprocessing takes ``--tokenizer-library`` *and* its own ``--tokenizer-type``."""
-    return _NEW_LIBRARY_FLAG in words and not all(map(_is_megatron_type, _type_values(words)))
+    return LIBRARY_FLAG in words and not all(map(_is_megatron_type, _type_values(words)))
 
 
 def _new_elements(replaced: list[cst.Element], words: tuple[str, ...]) -> list[cst.Element]:
@@ -88,27 +88,28 @@ def _new_elements(replaced: list[cst.Element], words: tuple[str, ...]) -> list[c
     return elements
 
 
-@on_leave(cst.List, cst.Tuple)
-def _rewrite_argv_list(state: Migration, original: cst.List | cst.Tuple, updated):
-    if state.facts.foreign or not original.elements:
+@fixer.leave("List", "Tuple")
+def _rewrite_argv_list(ctx: Context, original: cst.List | cst.Tuple,
+                       updated: cst.List | cst.Tuple) -> cst.List | cst.Tuple:
+    if ctx.facts.foreign or not original.elements:
         return updated
     words = [_element_word(element) for element in original.elements]
-    if not any(map(is_flag_word, words)) or _looks_like_nemo(words):
+    if not any(map(is_legacy_flag_word, words)) or _looks_like_nemo(words):
         return updated
-    translation = _translate(words)
+    translation = translate(words)
     for problem in translation.errors:
         node = original.elements[problem.index]
-        if state.active(problem.code, node):
-            state.report(node, problem.code, problem.message, problem.suggestion)
+        if ctx.allowed(node, problem.code):
+            ctx.report(node, problem.message, problem.suggestion, code=problem.code)
     elements = list(updated.elements)
     for edit in sorted(translation.edits, key=lambda edit: edit.start, reverse=True):
         replaced = elements[edit.start:edit.stop]
-        if not state.active(edit.code, original.elements[edit.start]):
+        if not ctx.allowed(original.elements[edit.start], edit.code):
             continue
         if not all(isinstance(element, cst.Element) for element in replaced):
             continue
-        state.report(original.elements[edit.start], edit.code, edit.message,
-                     " ".join(edit.words), fixed=True)
+        ctx.fixed(original.elements[edit.start], edit.message, " ".join(edit.words),
+                  code=edit.code)
         removes_the_tail = not edit.words and edit.stop == len(elements) and edit.start > 0
         elements[edit.start:edit.stop] = _new_elements(replaced, edit.words)
         if removes_the_tail:
@@ -150,47 +151,48 @@ def _tokens(body: str) -> list[_Token]:
     return tokens
 
 
-def _in_argv_list(state: Migration) -> bool:
-    element = state.parent()
-    return isinstance(element, cst.Element) and isinstance(state.parent(2), (cst.List, cst.Tuple))
+def _in_argv_list(ctx: Context) -> bool:
+    element = ctx.parent()
+    return isinstance(element, cst.Element) and isinstance(ctx.parent(2), (cst.List, cst.Tuple))
 
 
 def _is_command(words: list[str]) -> bool:
     """A command line, not prose: every ``--tokenizer-type`` has a Megatron type after it."""
-    if not any(map(is_flag_word, words)):
+    if not any(map(is_legacy_flag_word, words)):
         return False
     if len(words) == 1 and "=" not in words[0]:
         return False  # the flag alone: add_argument("--tokenizer-type"), membership tests
     return all(map(_is_megatron_type, _type_values(words)))
 
 
-@on_leave(cst.SimpleString)
-def _rewrite_command_string(state: Migration, original: cst.SimpleString, updated):
-    if state.facts.foreign or "b" in original.prefix.lower() or not any(
-        flag in original.value for flag in ARGV_FLAGS
+@fixer.leave("SimpleString")
+def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
+                            updated: cst.SimpleString) -> cst.SimpleString:
+    if ctx.facts.foreign or "b" in original.prefix.lower() or not any(
+        flag in original.value for flag in LEGACY_FLAG_NAMES
     ):
         return updated
     body = original.raw_value
     tokens = _tokens(body)
     words = [token.word for token in tokens]
-    if (_in_argv_list(state) and len(tokens) == 1) or not _is_command(words):
+    if (_in_argv_list(ctx) and len(tokens) == 1) or not _is_command(words):
         return updated
-    translation = _translate(words)
+    translation = translate(words)
     for problem in translation.errors:
-        if state.active(problem.code, original):
-            state.report(original, problem.code, problem.message, problem.suggestion)
+        if ctx.allowed(original, problem.code):
+            ctx.report(original, problem.message, problem.suggestion, code=problem.code)
     new_body = body
     for edit in sorted(translation.edits, key=lambda edit: edit.start, reverse=True):
-        if not state.active(edit.code, original):
+        if not ctx.allowed(original, edit.code):
             continue
         start, end = tokens[edit.start].start, tokens[edit.stop - 1].end
         if "\\" in body[start:end] or any(
             token.word != body[token.start:token.end] for token in tokens[edit.start:edit.stop]
         ):
-            state.report(original, edit.code, f"{edit.message}; the words are quoted or escaped "
-                         "in the string, so rewrite them by hand", " ".join(edit.words))
+            ctx.report(original, f"{edit.message}; the words are quoted or escaped in the "
+                       "string, so rewrite them by hand", " ".join(edit.words), code=edit.code)
             continue
-        state.report(original, edit.code, edit.message, " ".join(edit.words), fixed=True)
+        ctx.fixed(original, edit.message, " ".join(edit.words), code=edit.code)
         new_body = new_body[:start] + " ".join(edit.words) + new_body[end:]
     if new_body == body:
         return updated
@@ -198,9 +200,10 @@ def _rewrite_command_string(state: Migration, original: cst.SimpleString, update
     return updated.with_changes(value=f"{prefix_and_quote}{new_body}{original.quote}")
 
 
-@on_leave(cst.FormattedString)
-def _report_command_fstring(state: Migration, original: cst.FormattedString, updated):
-    if state.facts.foreign:
+@fixer.leave("FormattedString")
+def _report_command_fstring(ctx: Context, original: cst.FormattedString,
+                            updated: cst.FormattedString) -> cst.FormattedString:
+    if ctx.facts.foreign:
         return updated
     text = "".join(
         part.value
@@ -211,7 +214,7 @@ def _report_command_fstring(state: Migration, original: cst.FormattedString, upd
     words = [token.word for token in _tokens(text)]
     if not _is_command(words):
         return updated
-    translation = _translate(words)
+    translation = translate(words)
     problems = [(p.code, p.message, p.suggestion) for p in translation.errors]
     if translation.edits:
         problems.append((
@@ -220,6 +223,6 @@ def _report_command_fstring(state: Migration, original: cst.FormattedString, upd
             " ".join(translation.argv),
         ))
     for code, message, suggestion in problems:
-        if state.active(code, original):
-            state.report(original, code, message, suggestion)
+        if ctx.allowed(original, code):
+            ctx.report(original, message, suggestion, code=code)
     return updated

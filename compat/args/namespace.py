@@ -31,7 +31,7 @@ from compat.deprecations import (
     TOKENIZER_TYPE_FLAG,
     TOKENIZER_TYPE_FLAG_NAME,
     TOKENIZER_TYPES,
-    Rule,
+    RuleCode,
     TokenizerType,
 )
 
@@ -143,11 +143,11 @@ def _map_sft_prompt_format(args: argparse.Namespace) -> str | None:
     return sft_format or None
 
 
-def _translate_in_place(args: argparse.Namespace) -> list[tuple[Rule, str, str]]:
+def _translate_in_place(args: argparse.Namespace) -> list[tuple[RuleCode, str, str]]:
     """Map the old attributes of ``args`` onto the new ones; return (rule, legacy, new) used."""
     removed_switches = _removed_switches_given(args)
     _fill_new_attributes(args)
-    used: list[tuple[Rule, str, str]] = []
+    used: list[tuple[RuleCode, str, str]] = []
     if _map_tiktoken_special_tokens(args):
         legacy = LEGACY_FLAGS[TIKTOKEN_SPECIAL_TOKENS_FLAG]
         used.append((legacy.rule, TIKTOKEN_SPECIAL_TOKENS_FLAG, SPECIAL_TOKENS_FLAG))

@@ -18,7 +18,12 @@ from compat.deprecations import (
     FOREIGN_FLAGS,
     G1_HF_SWITCH_FLAGS,
     LEGACY_FLAGS,
+    LIBRARY_FLAG,
+    MODE_FLAG,
+    MODEL_FLAG,
+    PROMPT_FORMAT_FLAG,
     SFT_PROMPT_FORMAT_FLAG,
+    SPECIAL_TOKENS_FLAG,
     TOKENIZER_TYPE_FLAG,
     TOKENIZER_TYPE_FLAG_NAME,
     TOKENIZER_TYPES,
@@ -27,12 +32,6 @@ from compat.deprecations import (
     advice_for,
     message_for,
 )
-
-LIBRARY_FLAG = "--tokenizer-library"
-MODE_FLAG = "--tokenizer-mode"
-MODEL_FLAG = "--tokenizer-model"
-PROMPT_FORMAT_FLAG = "--tokenizer-prompt-format"
-SPECIAL_TOKENS_FLAG = "--tokenizer-special-tokens"
 
 # New flags whose values the translator compares with what the old flags imply.
 _NEW_SINGLE_VALUE_FLAGS = (LIBRARY_FLAG, MODE_FLAG, MODEL_FLAG, PROMPT_FORMAT_FLAG)

@@ -33,7 +33,7 @@ from compat.deprecations import (
     SFT_TOKENIZER,
     VISION_WRAPPER,
     LegacyName,
-    Rule,
+    RuleCode,
     compat_path,
     legacy_names_in,
 )
@@ -115,7 +115,7 @@ def legacy_attribute(module_name: str, name: str) -> Any:
     return value
 
 
-def _module_warning(legacy_module: str) -> tuple[Rule, str] | None:
+def _module_warning(legacy_module: str) -> tuple[RuleCode, str] | None:
     """The rule and replacement to name when the deleted module itself is imported; ``None``
     when its names belong to different rules (each name then warns on its own, with its rule)."""
     entries = [

@@ -196,11 +196,11 @@ def _load_metadata(
 class _LegacyForm:
     """The old-generation parts found in one metadata dict (reported in one warning)."""
 
-    rule: deprecations.Rule | None = None
+    rule: deprecations.RuleCode | None = None
     legacy: list[str] = field(default_factory=list)
     replacement: list[str] = field(default_factory=list)
 
-    def add(self, rule: deprecations.Rule, legacy: str, replacement: str) -> None:
+    def add(self, rule: deprecations.RuleCode, legacy: str, replacement: str) -> None:
         self.rule = self.rule or rule
         self.legacy.append(legacy)
         self.replacement.append(replacement)

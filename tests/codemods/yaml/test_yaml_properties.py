@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from codemods.core import Options
-from codemods.shell.words import is_legacy_flag_word
+from codemods.text.words import is_legacy_flag_word
 from codemods.yaml import KIND, validate
 from compat.args import translate_argv
 from compat.deprecations import TOKENIZER_TYPES

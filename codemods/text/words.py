@@ -11,21 +11,23 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from codemods.core import TODO_MARKER
 from compat.args import ArgvEdit
-from compat.deprecations import LEGACY_FLAGS, TOKENIZER_TYPE_FLAG, TOKENIZER_TYPE_FLAG_NAME
+from compat.deprecations import (
+    LEGACY_FLAG_NAMES,
+    LEGACY_FLAGS,
+    TOKENIZER_TYPE_FLAG,
+    TOKENIZER_TYPE_FLAG_NAME,
+)
 
 # Where a word sits decides how a replacement must be spelled:
 #   shell   a word of the shell grammar (may carry its own quotes)
 #   double  a piece of the contents of a double-quoted shell string
 #   single  a piece of the contents of a single-quoted shell string (or YAML text)
 Context = Literal["shell", "double", "single"]
-
-LEGACY_FLAG_NAMES: tuple[str, ...] = (TOKENIZER_TYPE_FLAG_NAME, *LEGACY_FLAGS)
 
 
 @dataclass(frozen=True)
@@ -67,69 +69,14 @@ _FLAG_MENTION = re.compile(
 )
 
 
-def leftover_mentions(text: str, handled_lines: set[int],
-                      skipped: Sequence[tuple[int, int]] = ()) -> list[tuple[int, str]]:
-    """(offset, flag) of old flags on lines without a finding, outside the ``skipped`` spans.
-
-    One per line: a rewriter reports these so that no old flag is passed over in silence.
-    """
-    found = []
-    lines = set(handled_lines)
+def flag_mentions(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, flag) of every old flag named as a whole token in ``text``."""
     for match in _FLAG_MENTION.finditer(text):
-        start = match.start()
-        if any(skip_start <= start < skip_end for skip_start, skip_end in skipped):
-            continue
-        line, _ = line_and_column(text, start)
-        if line not in lines:
-            lines.add(line)
-            found.append((start, match.group()))
-    return found
+        yield match.start(), match.group()
 
 
 def mentions_legacy_flag(text: str) -> bool:
     return any(flag in text for flag in LEGACY_FLAG_NAMES)
-
-
-def todo_comment_edits(text: str, todos: dict[int, list[str]]) -> list[TextEdit]:
-    """One ``# TODO[megatron-tokenizer]: <message>`` line per message, above its line start.
-
-    Comments already in the block of comment lines right above are not added again, so a
-    second run adds nothing.
-    """
-    edits = []
-    for offset, messages in todos.items():
-        line = line_at(text, offset)
-        indent = line[: len(line) - len(line.lstrip())]
-        present = set()
-        above = offset
-        while above > 0:
-            previous = line_at(text, above - 1).strip()
-            if not previous.startswith("#"):
-                break
-            present.add(previous)
-            above = text.rfind("\n", 0, above - 1) + 1
-        comments = [
-            f"{indent}{comment}\n"
-            for comment in dict.fromkeys(
-                f"# {TODO_MARKER}: {message.splitlines()[0]}" for message in messages
-            )
-            if comment not in present
-        ]
-        if comments:
-            edits.append(TextEdit(offset, offset, "".join(comments)))
-    return edits
-
-
-def line_and_column(text: str, offset: int) -> tuple[int, int]:
-    """1-based line and column of ``offset``."""
-    line = text.count("\n", 0, offset) + 1
-    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
-
-
-def line_at(text: str, offset: int) -> str:
-    start = text.rfind("\n", 0, offset) + 1
-    end = text.find("\n", offset)
-    return text[start:] if end < 0 else text[start:end]
 
 
 # --- splitting the contents of quoted strings into words ----------------------------------

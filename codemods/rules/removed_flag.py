@@ -1,0 +1,25 @@
+"""MTC203: tokenizer flags that were no-ops and are gone."""
+
+from codemods.rules import Example, Rule
+from compat.deprecations import LEGACY_FLAGS, REMOVED_FLAG
+
+_REMOVED = tuple(name for name, flag in LEGACY_FLAGS.items() if flag.rule is REMOVED_FLAG)
+
+rule = Rule(
+    id=REMOVED_FLAG,
+    family="command-line",
+    summary=", ".join(f"`{name}`" for name in _REMOVED) + " are deleted.",
+    rationale="They switched on what is the default since megatron-core 0.17 (fast Hugging Face "
+    "tokenizers, special tokens included) or a tokenizer system that was removed; upstream "
+    "main's parser rejects them.",
+    manual="A removed flag written with a value (`--legacy-tokenizer=1`) is reported.",
+    examples=(
+        Example(
+            "python pretrain_gpt.py --legacy-tokenizer --seq-length 8\n",
+            "python pretrain_gpt.py --seq-length 8\n",
+            kind="shell",
+        ),
+    ),
+    needles=tuple(name.lstrip("-") for name in _REMOVED),
+    carried_out_by="command-line",
+)

@@ -1,0 +1,87 @@
+"""Carry out the translator's answer for one command line found in a text.
+
+The command-line rules (MTC201-MTC204) have one implementation: a kind finds the argv word lists
+in its text, :func:`translate` says what to change, and :func:`carry_out` records each problem and
+each edit in the document, where the kind decides only how an edit is spelled as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from codemods.text.document import TextDocument
+from codemods.text.words import TextEdit, UnspellableWord, flag_mentions, legacy_flag_code
+
+if TYPE_CHECKING:
+    from compat.args import ArgvEdit, Translation
+
+
+def translate(words: Sequence[str]) -> Translation:
+    """The one translation every kind uses (:func:`compat.args.translate_argv`)."""
+    from compat.args import translate_argv
+
+    return translate_argv(list(words))
+
+
+class NotRewritable(Exception):
+    """An edit the translator asks for that cannot be made here: reported under ``code``."""
+
+    def __init__(self, code: str, message: str, suggestion: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.suggestion = suggestion
+
+
+def carry_out(
+    doc: TextDocument,
+    translation: Translation,
+    offset_of: Callable[[int], int],
+    text_edits: Callable[[ArgvEdit], list[TextEdit]],
+    anchor: int | None | Callable[[int], int | None],
+) -> None:
+    """Record ``translation`` in ``doc``: ``offset_of`` locates an argv index in the text,
+    ``text_edits`` spells one edit (raising :class:`NotRewritable` or
+    :class:`UnspellableWord` when it cannot); a site left for a person is marked above
+    ``anchor`` (an offset, or a function of the site's offset)."""
+    anchor_of = anchor if callable(anchor) else lambda offset: anchor
+    for problem in translation.errors:
+        offset = offset_of(problem.index)
+        if doc.wanted(offset, problem.code):
+            doc.report(offset, problem.code, problem.message, problem.suggestion,
+                       anchor_of(offset))
+    for edit in translation.edits:
+        offset = offset_of(edit.start)
+        if not doc.wanted(offset, edit.code):
+            continue
+        suggestion = " ".join(edit.words)
+        try:
+            edits = text_edits(edit)
+        except NotRewritable as reason:
+            doc.report(offset, reason.code, reason.message, reason.suggestion, anchor_of(offset))
+            continue
+        except UnspellableWord as word:
+            doc.report(offset, edit.code,
+                       f"{edit.message}; but {word} cannot be written in place here",
+                       suggestion, anchor_of(offset))
+            continue
+        doc.fix(offset, edit.code, edit.message, suggestion, edits)
+
+
+def report_leftovers(doc: TextDocument, why: str,
+                     skip: Callable[[int], bool] = lambda offset: False) -> None:
+    """Report every old flag on a line that holds no finding yet: never a silent miss.
+
+    ``why`` completes "<flag> left as it is: ..."; ``skip`` leaves out offsets the kind knows
+    are not code (comments).
+    """
+    handled = doc.handled_lines()
+    for offset, flag in flag_mentions(doc.text):
+        line = doc.lines.line_number(offset)
+        if line in handled or skip(offset):
+            continue
+        handled.add(line)
+        code = legacy_flag_code(flag)
+        if doc.wanted(offset, code):
+            doc.report(offset, code, f"{flag} left as it is: {why}")
