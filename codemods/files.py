@@ -14,7 +14,7 @@ import os
 import re
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -238,11 +238,6 @@ def restore_line_endings(
     return "".join(out)
 
 
-def read_source(path: Path) -> SourceText:
-    """Read and decode ``path``; raises ``OSError`` or :class:`DecodeError`."""
-    return decode(path.read_bytes())
-
-
 class WriteError(Exception):
     """The file could not be replaced (read-only, outside the roots, ...)."""
 
@@ -277,13 +272,3 @@ def write_atomic(path: Path, data: bytes, roots: Iterable[Path]) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp_name)
         raise WriteError(f"cannot replace the file: {error.strerror}") from None
-
-
-def first_line(text: str) -> str:
-    end = text.find("\n")
-    return text if end < 0 else text[:end]
-
-
-def iter_chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]

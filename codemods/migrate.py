@@ -33,6 +33,7 @@ from codemods.report import (
     Run,
     write_report,
     write_rule_list,
+    write_rule_page,
     write_usage_error,
 )
 from codemods.rules import UnknownRule, prefilter, resolve
@@ -291,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--show-fixed", action="store_true",
                         help="list every rewritten site, not only those needing manual changes")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    parser.add_argument("--explain", metavar="CODE",
+                        help="print what a rule rewrites, why, an example, and what to do with "
+                        "what it cannot rewrite; then exit")
     return parser
 
 
@@ -314,6 +318,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         write_rule_list(stdout)
         return EXIT_OK
     try:
+        if args.explain:
+            write_rule_page(stdout, args.explain)
+            return EXIT_OK
         options = Options(target=args.target, select=resolve(args.select),
                           ignore=resolve(args.ignore), add_todo=args.add_todo and args.write,
                           backup=not args.no_backup)

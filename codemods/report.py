@@ -242,5 +242,16 @@ def write_rule_list(out: TextIO) -> None:
         out.write(f"  {rule.code}  {rule.name:<26} {rule.title}\n")
 
 
+def write_rule_page(out: TextIO, code_or_name: str) -> None:
+    """The page of one rule (``--explain``); raises ``UnknownRule``."""
+    from codemods.rule_docs import rule_page
+    from codemods.rules import UnknownRule, resolve, rule_for
+
+    codes = resolve([code_or_name])
+    if len(codes) != 1:
+        raise UnknownRule(f"--explain takes one rule code or name, not {code_or_name!r}")
+    out.write(rule_page(rule_for(next(iter(codes)))))
+
+
 def write_usage_error(out: TextIO, message: str) -> None:
     out.write(f"error: {message}\n")

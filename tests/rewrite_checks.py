@@ -1,7 +1,8 @@
-"""Before/after checks shared by the tests of the codemod's text file kinds (shell, YAML, ...).
+"""Before/after checks for every file kind (django-upgrade's check_noop / check_transformed).
 
-The Python rules have their own fixtures (``tests/codemods/python/conftest.py``): their output is
-checked with libcst, and their cases are written as indented blocks.
+``check_transformed(before, after)`` asserts that ``before`` becomes ``after``, that ``after``
+is valid for its kind, and that a second run changes nothing; ``check_noop(source)`` asserts
+the source is left as it is. Both return the findings for the test to inspect.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import textwrap
 
 from codemods.core import FileKind, Finding, Options, RewriteResult
+from codemods.kinds import kind_named
 
 
 class RewriteChecks:
@@ -31,12 +33,13 @@ class RewriteChecks:
         return self.kind.rewrite(self._source(source), self.path, Options(**options))
 
     def check_transformed(self, before: str, after: str, **options) -> list[Finding]:
-        """Assert ``before`` becomes ``after``, which must parse and stay put on a second run."""
+        """Assert ``before`` becomes ``after``, which must be valid and stay put on a second run."""
+        expected = self._source(after)
+        self.kind.validate(expected)
         result = self.run(before, **options)
-        assert result.new_text == self._source(after)
-        self.kind.validate(result.new_text)
+        assert result.new_text == expected
         again = self.kind.rewrite(result.new_text, self.path, Options(**options))
-        assert again.new_text == result.new_text, "not idempotent"
+        assert again.new_text == result.new_text, "a second run changed the output"
         return result.findings
 
     def check_noop(self, source: str, **options) -> list[Finding]:
@@ -44,3 +47,6 @@ class RewriteChecks:
         result = self.run(source, **options)
         assert result.new_text == self._source(source)
         return result.findings
+
+
+PYTHON = RewriteChecks(kind_named("python"), "example.py")

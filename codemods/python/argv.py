@@ -2,9 +2,9 @@
 
 ``["--tokenizer-type", "GPT2BPETokenizer", ...]`` (``sys.argv`` builders, ``subprocess`` lists)
 and ``"... --tokenizer-type X ..."`` command strings go through the one translator
-(:func:`codemods.text.command_line.translate`), so Python, shell and YAML get the same answer. A list element
-that is not a literal is a value the translator treats as unknown until run time. f-strings are
-reported, not rewritten. Look-alikes are left alone: NeMo files (its own ``--tokenizer-type``),
+(:func:`codemods.text.command_line.translate`), so Python, shell and YAML get the same answer.
+A list element that is not a literal is a value the translator treats as unknown until run
+time. f-strings are reported, not rewritten. Look-alikes are left alone: NeMo files (its own ``--tokenizer-type``),
 argv lists in NeMo's style (``--tokenizer-library`` beside a non-Megatron type), prose strings.
 """
 

@@ -3,10 +3,10 @@
 Every text kind (shell, YAML, argv files, Markdown, metadata JSON) records into a
 :class:`TextDocument` by character offset; line and column are worked out once, at the end, from
 a line index (so a 5 MB file costs one pass, not one count per word). A rewriter that hands a
-piece of its text to another rewriter (a here-document, a ``bash -c`` string, a Markdown block, a
-YAML literal block) gives it a document of its own and then adopts it (:meth:`TextDocument.adopt`): what
-the inner rewriter recorded lands in the outer document with its offsets mapped back, so no
-rewriter shifts line numbers by hand.
+piece of its text to another rewriter (a here-document, a ``bash -c`` string, a Markdown block,
+a YAML literal block) gives it a document of its own and then adopts it
+(:meth:`TextDocument.adopt`): what the inner rewriter recorded lands in the outer document with
+its offsets mapped back, so no rewriter shifts line numbers by hand.
 
 Suppression is the same in every kind: ``megatron-compat: ignore`` (all rules) or
 ``megatron-compat: ignore[MTC201,...]`` on the line of the site, or on a comment line directly

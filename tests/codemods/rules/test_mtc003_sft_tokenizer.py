@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from rewrite_checks import PYTHON
+
+check_noop = PYTHON.check_noop
+check_transformed = PYTHON.check_transformed
+
 SFT = "megatron.core.tokenizers.text.libraries.sft_tokenizer"
 NEW = 'metadata_path={"library": "huggingface"}'
 
 
-def test_positional_call_and_import(check_transformed):
+def test_positional_call_and_import():
     findings = check_transformed(
         f"""\
         from {SFT} import SFTTokenizer
@@ -19,7 +24,7 @@ def test_positional_call_and_import(check_transformed):
     assert {(f.code, f.fixed) for f in findings} == {("MTC003", True)}
 
 
-def test_keywords_in_any_order_keep_their_values(check_transformed):
+def test_keywords_in_any_order_keep_their_values():
     check_transformed(
         """\
         from megatron.core.tokenizers.text.libraries import SFTTokenizer
@@ -32,7 +37,7 @@ def test_keywords_in_any_order_keep_their_values(check_transformed):
     )
 
 
-def test_multiline_call_keeps_layout(check_transformed):
+def test_multiline_call_keeps_layout():
     check_transformed(
         f"""\
         from {SFT} import SFTTokenizer
@@ -52,7 +57,7 @@ def test_multiline_call_keeps_layout(check_transformed):
     )
 
 
-def test_existing_facade_import_is_not_duplicated(check_transformed):
+def test_existing_facade_import_is_not_duplicated():
     check_transformed(
         f"""\
         from megatron.core.tokenizers import MegatronTokenizer
@@ -66,7 +71,7 @@ def test_existing_facade_import_is_not_duplicated(check_transformed):
     )
 
 
-def test_module_attribute_call(check_transformed):
+def test_module_attribute_call():
     check_transformed(
         f"""\
         import {SFT} as sft
@@ -80,7 +85,7 @@ def test_module_attribute_call(check_transformed):
     )
 
 
-def test_other_uses_are_reported_and_the_import_kept(check_noop):
+def test_other_uses_are_reported_and_the_import_kept():
     findings = check_noop(
         f"""\
         from {SFT} import SFTTokenizer
@@ -95,6 +100,6 @@ def test_other_uses_are_reported_and_the_import_kept(check_noop):
     assert all("from_pretrained" in f.suggestion for f in findings)
 
 
-def test_star_arguments_are_reported(check_noop):
+def test_star_arguments_are_reported():
     findings = check_noop(f"from {SFT} import SFTTokenizer\ntok = SFTTokenizer(*args)\n")
     assert [(f.code, f.fixed) for f in findings] == [("MTC003", False)]

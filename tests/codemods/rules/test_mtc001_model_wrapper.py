@@ -1,11 +1,15 @@
-"""MTC001, MTC002, MTC004, MTC005, MTC006: removed wrappers, the mixin, moved names, constants."""
+"""MTC001 model-wrapper: the text wrappers become MegatronTokenizerText (deprecated-alias fixer)."""
 
 from __future__ import annotations
 
+from rewrite_checks import PYTHON
+
+check_noop = PYTHON.check_noop
+check_transformed = PYTHON.check_transformed
 TEXT = "megatron.core.tokenizers.text"
 
 
-def test_submodule_import_and_uses(check_transformed):
+def test_submodule_import_and_uses():
     findings = check_transformed(
         f"""\
         from {TEXT}.models.gpt_tokenizer import GPTTokenizer
@@ -29,7 +33,7 @@ def test_submodule_import_and_uses(check_transformed):
     assert [finding.line for finding in findings] == [1, 3, 4, 5]
 
 
-def test_alias_keeps_its_local_name(check_transformed):
+def test_alias_keeps_its_local_name():
     check_transformed(
         f"""\
         from {TEXT}.models import BertTokenizer as BT
@@ -42,14 +46,14 @@ def test_alias_keeps_its_local_name(check_transformed):
     )
 
 
-def test_as_alias_equal_to_new_name_is_dropped(check_transformed):
+def test_as_alias_equal_to_new_name_is_dropped():
     check_transformed(
         f"from {TEXT}.models import T5Tokenizer as MegatronTokenizerText\n",
         f"from {TEXT} import MegatronTokenizerText\n",
     )
 
 
-def test_module_attribute_access_and_unused_module_import(check_transformed):
+def test_module_attribute_access_and_unused_module_import():
     check_transformed(
         f"""\
         import {TEXT}.models as models
@@ -66,7 +70,7 @@ def test_module_attribute_access_and_unused_module_import(check_transformed):
     )
 
 
-def test_module_import_kept_while_still_used(check_transformed):
+def test_module_import_kept_while_still_used():
     check_transformed(
         f"""\
         from {TEXT} import models
@@ -81,7 +85,7 @@ def test_module_import_kept_while_still_used(check_transformed):
     )
 
 
-def test_duplicate_names_after_renaming_are_merged(check_transformed):
+def test_duplicate_names_after_renaming_are_merged():
     check_transformed(
         f"""\
         from {TEXT}.models import GPTTokenizer, BertTokenizer
@@ -102,16 +106,7 @@ def test_duplicate_names_after_renaming_are_merged(check_transformed):
     )
 
 
-def test_vision_wrapper(check_transformed):
-    findings = check_transformed(
-        "from megatron.core.tokenizers.vision.models.default_tokenizer import "
-        "DefaultTokenizerVision\n",
-        "from megatron.core.tokenizers.vision import MegatronTokenizerVision\n",
-    )
-    assert [finding.code for finding in findings] == ["MTC002"]
-
-
-def test_mixed_import_line_keeps_other_names(check_transformed):
+def test_mixed_import_line_keeps_other_names():
     check_transformed(
         f"from {TEXT}.libraries.sft_tokenizer import IGNORE_INDEX, PromptConfig  # kept\n"
         "print(IGNORE_INDEX, PromptConfig)\n",
@@ -122,62 +117,7 @@ def test_mixed_import_line_keeps_other_names(check_transformed):
     )
 
 
-def test_moved_build_tokenizer(check_transformed):
-    check_transformed(
-        f"from {TEXT}.utils.build_tokenizer import build_tokenizer\n",
-        "from megatron.core.tokenizers.utils.build_tokenizer import build_tokenizer\n",
-    )
-
-
-def test_mixin_beside_a_tokenizer_base_is_dropped_with_its_import(check_transformed):
-    check_transformed(
-        f"""\
-        \"\"\"Doc.\"\"\"
-
-        from {TEXT}.libraries.chat_template import MegatronTokenizerChatTemplate
-        from {TEXT}.libraries.sentencepiece_tokenizer import SentencePieceTokenizer
-
-        class Chat(SentencePieceTokenizer, MegatronTokenizerChatTemplate):
-            pass
-        """,
-        f"""\
-        \"\"\"Doc.\"\"\"
-
-        from {TEXT}.libraries.sentencepiece_tokenizer import SentencePieceTokenizer
-
-        class Chat(SentencePieceTokenizer):
-            pass
-        """,
-    )
-
-
-def test_mixin_alone_becomes_the_abstract_base_last(check_transformed):
-    check_transformed(
-        f"""\
-        from {TEXT}.libraries.chat_template import MegatronTokenizerChatTemplate
-
-        class Chat(MegatronTokenizerChatTemplate, Helper):
-            pass
-        """,
-        f"""\
-        from {TEXT}.libraries.abstract_tokenizer import MegatronTokenizerTextAbstract
-
-        class Chat(Helper, MegatronTokenizerTextAbstract):
-            pass
-        """,
-    )
-
-
-def test_removed_constant_is_reported_not_rewritten(check_noop):
-    findings = check_noop(
-        "from megatron.core.tokenizers.megatron_tokenizer import TOKENIZER_LIBRARIES\n"
-        "print(TOKENIZER_LIBRARIES)\n"
-    )
-    assert [(f.code, f.fixed, f.line) for f in findings] == [("MTC006", False, 1)]
-    assert "VISION_LIBRARIES" in findings[0].suggestion
-
-
-def test_target_compat(check_transformed):
+def test_target_compat():
     check_transformed(
         f"from {TEXT}.models import GPTTokenizer\n",
         "from compat.tokenizers.text import MegatronTokenizerText\n",
@@ -185,7 +125,7 @@ def test_target_compat(check_transformed):
     )
 
 
-def test_suppressed_use_keeps_the_legacy_import(check_transformed):
+def test_suppressed_use_keeps_the_legacy_import():
     findings = check_transformed(
         f"""\
         from {TEXT}.models import GPTTokenizer
@@ -202,16 +142,16 @@ def test_suppressed_use_keeps_the_legacy_import(check_transformed):
     assert "line 2" in findings[0].suggestion
 
 
-def test_ignore_option_disables_the_rule(check_noop):
+def test_ignore_option_disables_the_rule():
     assert check_noop(f"from {TEXT}.models import GPTTokenizer\n",
                       ignore=frozenset({"MTC001"})) == []
 
 
-def test_select_other_rule_leaves_it(check_noop):
+def test_select_other_rule_leaves_it():
     check_noop(f"from {TEXT}.models import GPTTokenizer\n", select=frozenset({"MTC003"}))
 
 
-def test_same_names_from_other_libraries_are_left_alone(check_noop):
+def test_same_names_from_other_libraries_are_left_alone():
     assert check_noop(
         """\
         from transformers import BertTokenizer, T5Tokenizer
@@ -221,19 +161,9 @@ def test_same_names_from_other_libraries_are_left_alone(check_noop):
     ) == []
 
 
-def test_star_import_is_reported(check_noop):
+def test_star_import_is_reported():
     findings = check_noop(f"from {TEXT}.models import *\n")
     assert [(f.code, f.fixed) for f in findings] == [("MTC001", False)]
-
-
-def test_add_todo_puts_a_comment_above_manual_sites(check_transformed):
-    check_transformed(
-        "from megatron.core.tokenizers.megatron_tokenizer import TOKENIZER_MAPPING_NAMES\n",
-        "# TODO[megatron-tokenizer]: MTC006 megatron.core.tokenizers.megatron_tokenizer."
-        "TOKENIZER_MAPPING_NAMES was removed\n"
-        "from megatron.core.tokenizers.megatron_tokenizer import TOKENIZER_MAPPING_NAMES\n",
-        add_todo=True,
-    )
 
 
 def test_every_compat_target_the_codemod_writes_exists():

@@ -1,0 +1,48 @@
+"""MTC101 legacy-library in Python metadata literals and write_metadata calls."""
+
+from __future__ import annotations
+
+from rewrite_checks import PYTHON
+
+check_noop = PYTHON.check_noop
+check_transformed = PYTHON.check_transformed
+
+
+def test_reference_example_null_library_and_model_type():
+    # megatron-tokenizer-api.md §10.2, "before (G1)" / "after (G3)"
+    check_transformed(
+        """\
+        MegatronTokenizer.write_metadata("tok_dir", "null", "default")
+        tok = MegatronTokenizer.from_pretrained(metadata_path={"library": "null"}, vocab_size=32000)
+        """,
+        'MegatronTokenizer.write_metadata("tok_dir", "null-text")\n'
+        'tok = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, '
+        "vocab_size=32000)\n",
+    )
+
+
+def test_sft_library_with_prompt_format():
+    check_transformed(
+        'MegatronTokenizer.from_pretrained("d", metadata_path={"library": "sft"}, '
+        'prompt_format="identity")\n',
+        'MegatronTokenizer.from_pretrained("d", metadata_path={"library": "huggingface"}, '
+        'prompt_format="identity")\n',
+    )
+
+
+def test_sft_library_without_prompt_format_is_reported():
+    findings = check_noop(
+        'MegatronTokenizer.from_pretrained("d", metadata_path={"library": "sft"})\n'
+    )
+    assert [(f.code, f.fixed) for f in findings] == [("MTC101", False)]
+    assert "prompt_format" in findings[0].suggestion
+
+
+def test_non_literal_metadata_and_other_libraries_are_left_alone():
+    assert check_noop(
+        """\
+        MegatronTokenizer.from_pretrained("d", metadata_path=meta)
+        AutoTokenizer.from_pretrained("gpt2")
+        MegatronTokenizer.from_pretrained("d", metadata_path={"library": "tiktoken"})
+        """
+    ) == []
