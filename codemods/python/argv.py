@@ -4,8 +4,9 @@
 and ``"... --tokenizer-type X ..."`` command strings go through the one translator
 (:func:`codemods.text.command_line.translate`), so Python, shell and YAML get the same answer.
 A list element that is not a literal is a value the translator treats as unknown until run
-time. f-strings are reported, not rewritten. Look-alikes are left alone: NeMo files (its own ``--tokenizer-type``),
-argv lists in NeMo's style (``--tokenizer-library`` beside a non-Megatron type), prose strings.
+time. f-strings are reported, not rewritten. Look-alikes are left alone: NeMo files (its own
+``--tokenizer-type``), argv lists in NeMo's style (``--tokenizer-library`` beside a
+non-Megatron type), prose strings.
 """
 
 from __future__ import annotations
