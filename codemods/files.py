@@ -51,7 +51,7 @@ def _is_within(path: Path, roots: Iterable[Path]) -> bool:
     return any(path == root or path.is_relative_to(root) for root in roots)
 
 
-def _is_excluded_dir(name: str, excludes: pathspec.PathSpec | None, relative: str) -> bool:
+def _is_excluded_dir(name: str, excludes: pathspec.GitIgnoreSpec | None, relative: str) -> bool:
     if name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info"):
         return True
     return excludes is not None and excludes.match_file(relative + "/")
@@ -61,7 +61,7 @@ class _GitIgnores:
     """The ``.gitignore`` files met on the way down, each matching paths relative to its folder."""
 
     def __init__(self) -> None:
-        self._specs: dict[Path, pathspec.PathSpec] = {}
+        self._specs: dict[Path, pathspec.GitIgnoreSpec] = {}
 
     def load(self, folder: Path) -> None:
         ignore_file = folder / ".gitignore"
@@ -123,7 +123,7 @@ def _walk(
     top: Path,
     real_top: Path,
     roots: list[Path],
-    exclude_spec: pathspec.PathSpec | None,
+    exclude_spec: pathspec.GitIgnoreSpec | None,
     result: Discovery,
     seen: set[Path],
 ) -> None:
@@ -138,8 +138,8 @@ def _walk(
         chain = [real_top]
     for folder in reversed(chain):
         ignores.load(folder)
-    for folder, dirnames, filenames in os.walk(top, followlinks=False):
-        folder_path = Path(folder)
+    for folder_name, dirnames, filenames in os.walk(top, followlinks=False):
+        folder_path = Path(folder_name)
         real_folder = folder_path.resolve()
         if real_folder != real_top:
             ignores.load(real_folder)

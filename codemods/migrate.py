@@ -23,13 +23,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from codemods.core import Options, UnparsableError
+from codemods.core import FileKind, Options, UnparsableError
 from codemods.files import DecodeError, WriteError, decode, discover, write_atomic
 from codemods.report import (
     FORMATS,
     FileOutcome,
+    Mode,
     Run,
     write_report,
     write_rule_list,
@@ -37,6 +38,9 @@ from codemods.report import (
     write_usage_error,
 )
 from codemods.rules import UnknownRule, prefilter, resolve
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 EXIT_OK = 0
 EXIT_PENDING = 1
@@ -129,7 +133,7 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
     return Processed(outcome, source.encode(result.new_text), candidate.data)
 
 
-def _check_output(kind, new_text: str, shown: str, options: Options, writing: bool) -> str:
+def _check_output(kind: FileKind, new_text: str, shown: str, options: Options, writing: bool) -> str:
     """Why the rewritten text must not be written ("" when it is fine)."""
     try:
         kind.validate(new_text)
@@ -298,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _progress(enabled: bool, total: int):
+def _progress(enabled: bool, total: int) -> Progress | None:
     """A rich progress bar on a terminal; a no-op elsewhere (CI logs stay clean)."""
     if not enabled or total < MIN_FILES_FOR_POOL:
         return None
@@ -329,7 +333,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     except (UsageError, UnknownRule) as error:
         write_usage_error(stderr, str(error))
         return EXIT_USAGE
-    mode = "write" if args.write else "check" if args.check else "diff"
+    mode: Mode = "write" if args.write else "check" if args.check else "diff"
 
     candidates, skipped, scanned, roots = collect(args.paths, args.exclude, options)
     progress = _progress(stderr.isatty() and args.output_format == "text", len(candidates))

@@ -40,9 +40,12 @@ class FileOutcome:
         return [finding for finding in self.findings if finding.fixed]
 
 
+Mode = Literal["diff", "check", "write"]
+
+
 @dataclass
 class Run:
-    mode: Literal["diff", "check", "write"]
+    mode: Mode
     scanned: int
     outcomes: list[FileOutcome]
 
@@ -108,14 +111,14 @@ def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool) -> None
 
 # --- JSON ---------------------------------------------------------------------------------------
 
-def _finding_dict(finding: Finding) -> dict:
+def _finding_dict(finding: Finding) -> dict[str, object]:
     return {
         "line": finding.line, "col": finding.col, "code": finding.code,
         "fixed": finding.fixed, "message": finding.message, "suggestion": finding.suggestion,
     }
 
 
-def as_json(run: Run) -> dict:
+def as_json(run: Run) -> dict[str, object]:
     return {
         "mode": run.mode,
         "summary": {
@@ -170,7 +173,7 @@ def write_github(run: Run, out: TextIO) -> None:
 
 # --- SARIF 2.1.0 ----------------------------------------------------------------------------------
 
-def as_sarif(run: Run) -> dict:
+def as_sarif(run: Run) -> dict[str, object]:
     from compat.deprecations import RULES
 
     rules = [

@@ -43,18 +43,20 @@ def loose_words(text: str, start: int, end: int) -> list[Word]:
 def rewrite_groups(doc: TextDocument, groups: list[list[Word]], one_flag_per_line: bool) -> None:
     """Translate each word list as one argv and record its edits and findings in ``doc``."""
     for words in groups:
-        if not any(is_legacy_flag_word(word.value) for word in words):
-            continue
+        if any(is_legacy_flag_word(word.value) for word in words):
+            _rewrite_group(doc, words, one_flag_per_line)
 
-        def text_edits(edit: ArgvEdit, words: list[Word] = words) -> list[TextEdit]:
-            separator, value_separator = " ", " "
-            if one_flag_per_line:
-                separator, value_separator = _line_layout(doc, words, edit)
-            return text_edits_for(doc.text, words, edit, new_word_separator=separator,
-                                  value_separator=value_separator)
 
-        carry_out(doc, translate([word.value for word in words]),
-                  lambda index, words=words: words[index].start, text_edits, anchor=None)
+def _rewrite_group(doc: TextDocument, words: list[Word], one_flag_per_line: bool) -> None:
+    def text_edits(edit: ArgvEdit) -> list[TextEdit]:
+        separator, value_separator = " ", " "
+        if one_flag_per_line:
+            separator, value_separator = _line_layout(doc, words, edit)
+        return text_edits_for(doc.text, words, edit, new_word_separator=separator,
+                              value_separator=value_separator)
+
+    carry_out(doc, translate([word.value for word in words]), lambda index: words[index].start,
+              text_edits, anchor=None)
 
 
 def _line_layout(doc: TextDocument, words: list[Word], edit: ArgvEdit) -> tuple[str, str]:

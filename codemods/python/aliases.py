@@ -60,9 +60,8 @@ def _existing_imports(ctx: Context, node: cst.ImportFrom) -> None:
     module = full_name(node.module)
     assert module is not None
     for alias in node.names:
-        asname = alias.asname.name.value if isinstance(alias.asname, cst.AsName) else None
-        if isinstance(alias.name, cst.Name) and isinstance(asname, str | None):
-            ctx.prescan.existing_imports.add((module, alias.name.value, asname))
+        if isinstance(alias.name, cst.Name):
+            ctx.prescan.existing_imports.add((module, alias.name.value, _asname(alias)))
 
 
 # --- references ------------------------------------------------------------------------------
@@ -159,7 +158,7 @@ def _import_line(module: str, names: list[tuple[str, str | None]]) -> cst.Simple
 @fixer.leave("SimpleStatementLine")
 def _rewrite_import_line(ctx: Context, original: cst.SimpleStatementLine,
                          updated: cst.SimpleStatementLine
-                         ) -> cst.SimpleStatementLine | cst.FlattenSentinel | cst.RemovalSentinel:
+                         ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine] | cst.RemovalSentinel:
     if len(updated.body) != 1:
         return updated
     statement = updated.body[0]
@@ -181,8 +180,7 @@ def _rewrite_import_line(ctx: Context, original: cst.SimpleStatementLine,
     moved: dict[str, list[tuple[str, str | None]]] = {}
     for alias in statement.names:
         name = _alias_name(alias)
-        asname = alias.asname.name.value if isinstance(alias.asname, cst.AsName) and \
-            isinstance(alias.asname.name, cst.Name) else None
+        asname = _asname(alias)
         if f"{module}.{name}" in LEGACY_MODULES:
             ctx.file.module_imports_to_prune.append((module, name, asname))
         entry = LEGACY_BY_QUALNAME.get(f"{module}.{name}")
@@ -195,6 +193,12 @@ def _rewrite_import_line(ctx: Context, original: cst.SimpleStatementLine,
     if not moved and len(kept) == len(statement.names):
         return updated
     return _rebuilt_import(ctx, original, updated, statement, kept, moved)
+
+
+def _asname(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is None or not isinstance(alias.asname.name, cst.Name):
+        return None
+    return alias.asname.name.value
 
 
 def _alias_name(alias: cst.ImportAlias) -> str:
@@ -243,11 +247,11 @@ def _report_star_import(ctx: Context, original: cst.SimpleStatementLine, module:
 def _rebuilt_import(ctx: Context, original: cst.SimpleStatementLine,
                     updated: cst.SimpleStatementLine, statement: cst.ImportFrom,
                     kept: list[cst.ImportAlias], moved: dict[str, list[tuple[str, str | None]]]
-                    ) -> cst.SimpleStatementLine | cst.FlattenSentinel | cst.RemovalSentinel:
+                    ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine] | cst.RemovalSentinel:
     lines: list[cst.SimpleStatementLine] = []
     if kept:
-        names = [*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
-        lines.append(updated.with_changes(body=[statement.with_changes(names=names)]))
+        aliases = [*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
+        lines.append(updated.with_changes(body=[statement.with_changes(names=aliases)]))
     for new_module, names in moved.items():
         unique = [
             pair for pair in dict.fromkeys(names)
@@ -272,9 +276,7 @@ def _offer_module_imports_for_pruning(migration: Migration, statement: cst.Impor
     for alias in statement.names:
         name = full_name(alias.name)
         if name in LEGACY_MODULES:
-            asname = alias.asname.name.value if isinstance(alias.asname, cst.AsName) and \
-                isinstance(alias.asname.name, cst.Name) else None
-            migration.module_imports_to_prune.append((name, None, asname))
+            migration.module_imports_to_prune.append((name, None, _asname(alias)))
 
 
 def schedule_pruning(migration: Migration) -> None:

@@ -107,12 +107,13 @@ def _rewrite_argv_list(ctx: Context, original: cst.List | cst.Tuple,
         replaced = elements[edit.start:edit.stop]
         if not ctx.allowed(original.elements[edit.start], edit.code):
             continue
-        if not all(isinstance(element, cst.Element) for element in replaced):
+        replaced_elements = [element for element in replaced if isinstance(element, cst.Element)]
+        if len(replaced_elements) != len(replaced):
             continue
         ctx.fixed(original.elements[edit.start], edit.message, " ".join(edit.words),
                   code=edit.code)
         removes_the_tail = not edit.words and edit.stop == len(elements) and edit.start > 0
-        elements[edit.start:edit.stop] = _new_elements(replaced, edit.words)
+        elements[edit.start:edit.stop] = _new_elements(replaced_elements, edit.words)
         if removes_the_tail:
             # the new last element takes the old last one's comma (none, or a trailing one)
             elements[-1] = elements[-1].with_changes(comma=replaced[-1].comma)
@@ -207,9 +208,9 @@ def _report_command_fstring(ctx: Context, original: cst.FormattedString,
     if ctx.facts.foreign:
         return updated
     text = "".join(
-        part.value
-        if isinstance(part, cst.FormattedStringText)
-        else f"${{{code_of(part.expression)}}}"
+        part.value if isinstance(part, cst.FormattedStringText)
+        else f"${{{code_of(part.expression)}}}" if isinstance(part, cst.FormattedStringExpression)
+        else ""
         for part in original.parts
     )
     words = [token.word for token in _tokens(text)]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from codemods.core import Finding
@@ -75,7 +76,8 @@ def _tokenizer_bindings(tree: ast.Module, package_markers: tuple[str, ...]) -> s
     return names
 
 
-def elide(text: str, is_relevant, package_markers: tuple[str, ...]) -> Elided:
+def elide(text: str, is_relevant: Callable[[str], bool],
+          package_markers: tuple[str, ...]) -> Elided:
     """Replace the top-level definitions ``is_relevant`` rejects by placeholders."""
     try:
         tree = ast.parse(text)

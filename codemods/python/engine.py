@@ -35,7 +35,7 @@ from codemods.python.names import FileFacts, imported_names, resolve_legacy
 from codemods.rules import Fixer, Rule, enabled_rules
 from compat.deprecations import LegacyName, compat_path
 
-LeaveResult = cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel
+LeaveResult = cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]
 FIXERS: tuple[Fixer, ...] = (aliases.fixer, argv.fixer)
 Owner = Rule | Fixer
 HandlerTable = dict[type, tuple[tuple[Owner, Callable[..., Any]], ...]]
@@ -206,7 +206,9 @@ class Migration(cst.CSTTransformer):
         self._stack.append(node)
         return True
 
-    def on_leave(self, original_node: cst.CSTNode, updated_node: cst.CSTNode) -> LeaveResult:
+    def on_leave(  # type: ignore[override]  # one signature for every node type
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> LeaveResult:
         self._stack.pop()
         self._leaving = original_node
         result: LeaveResult = updated_node

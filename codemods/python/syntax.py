@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
 else:
     cst = _lazy("libcst")
 
+__all__ = ["call_name", "code_of", "cst", "dedupe_by_name", "full_name", "keyword_arg",
+           "string_like", "string_value", "with_final_comma"]
+
 
 def full_name(node: cst.CSTNode) -> str | None:
     """``a.b.c`` for a Name/Attribute chain (libcst's helper), else None."""
@@ -39,10 +43,8 @@ def full_name(node: cst.CSTNode) -> str | None:
 
 def string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain (non-f, non-bytes) string literal, else None."""
-    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower():
-        value = node.evaluated_value
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.ConcatenatedString):
+    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower() or isinstance(
+            node, cst.ConcatenatedString):
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
@@ -65,8 +67,7 @@ def keyword_arg(name: str, value: cst.BaseExpression, like: cst.Arg | None = Non
     return cst.Arg(value=value, keyword=cst.Name(name), equal=equal, comma=comma)
 
 
-def with_final_comma(args: list[cst.Arg], original: tuple[cst.Arg, ...] | list[cst.Arg]
-                     ) -> list[cst.Arg]:
+def with_final_comma(args: list[cst.Arg], original: Sequence[cst.Arg]) -> list[cst.Arg]:
     """Give the new last argument the original last argument's comma (trailing comma, layout)."""
     if not args or not original:
         return args

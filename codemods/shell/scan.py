@@ -12,10 +12,14 @@ import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from codemods.core import UnparsableError
 from codemods.text.words import Context, Word, split_quoted_contents
 from compat.deprecations import LEGACY_FLAG_NAMES
+
+if TYPE_CHECKING:
+    from tree_sitter import Node, Parser, Tree
 
 # node types whose children are statements: a line starting one of their children is a
 # statement boundary, where a TODO comment line may be inserted
@@ -38,7 +42,7 @@ _SHELL_C_OPTION = re.compile(r"^-[a-z]*c$")
 
 
 @lru_cache(maxsize=1)
-def _parser():
+def _parser() -> Parser:
     import tree_sitter
     import tree_sitter_bash
 
@@ -50,7 +54,7 @@ def _parser():
 _PLACEHOLDER = re.compile(r"(?<![<\w$])<[A-Za-z_][\w.:/-]*>(?!>)")
 
 
-def parse(text: str):
+def parse(text: str) -> Tree:
     """The syntax tree; placeholders are read as plain words when that removes errors.
 
     A placeholder is replaced by ``_`` characters of the same (ASCII) length, so every offset
@@ -66,7 +70,7 @@ def parse(text: str):
     return masked_tree if _error_count(masked_tree) < _error_count(tree) else tree
 
 
-def first_error(tree) -> tuple[int, int] | None:
+def first_error(tree: Tree) -> tuple[int, int] | None:
     """(line, column), 1-based, of the first syntax error, or None."""
     if not tree.root_node.has_error:
         return None
@@ -88,7 +92,7 @@ def first_error(tree) -> tuple[int, int] | None:
     return 1, 1
 
 
-def _error_count(tree) -> int:
+def _error_count(tree: Tree) -> int:
     """ERROR and MISSING nodes of a syntax tree."""
     if not tree.root_node.has_error:
         return 0
@@ -129,10 +133,10 @@ class Source:
     def offset(self, byte: int) -> int:
         return byte if self.ascii else self._char_at_byte[byte]
 
-    def span(self, node) -> tuple[int, int]:
+    def span(self, node: Node) -> tuple[int, int]:
         return self.offset(node.start_byte), self.offset(node.end_byte)
 
-    def of(self, node) -> str:
+    def of(self, node: Node) -> str:
         start, end = self.span(node)
         return self.text[start:end]
 
@@ -141,7 +145,7 @@ def _unescape_word(text: str) -> str:
     return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
 
 
-def _value(node, source: Source) -> str:
+def _value(node: Node, source: Source) -> str:
     """What the program receives for an argument node (expansions kept as written)."""
     kind = node.type
     if kind == "word":
@@ -158,7 +162,7 @@ def _value(node, source: Source) -> str:
     return source.of(node)
 
 
-def _word(node, source: Source) -> Word:
+def _word(node: Node, source: Source) -> Word:
     start, end = source.span(node)
     quote = {"string": '"', "raw_string": "'"}.get(node.type, "")
     return Word(start, end, _value(node, source), "shell", quote)
@@ -204,7 +208,7 @@ class Scan:
     errors: list[tuple[int, int]] = field(default_factory=list)
 
 
-def statement_start(node, source: Source) -> int:
+def statement_start(node: Node, source: Source) -> int:
     """Offset of the line start of the statement around ``node`` (where a comment may go)."""
     candidate = None
     current = node
@@ -236,7 +240,7 @@ def flag_positions(text: str) -> list[int]:
     return sorted(positions)
 
 
-def scan_script(tree, source: Source, only_near: list[int] | None = None) -> Scan:
+def scan_script(tree: Tree, source: Source, only_near: list[int] | None = None) -> Scan:
     """Argument lists, embedded scripts, variables and comments of the script.
 
     With ``only_near`` (sorted byte offsets), subtrees that contain none of those offsets are
@@ -285,7 +289,7 @@ def scan_script(tree, source: Source, only_near: list[int] | None = None) -> Sca
 _ASSIGNED_OR_EXPANDED = re.compile(r"\$\{?(\w+)|(\w+)\+?=")
 
 
-def _scan_error(node, source: Source, scan: Scan) -> None:
+def _scan_error(node: Node, source: Source, scan: Scan) -> None:
     """Words in a region that does not parse are not rewritten; its variables are unknowable."""
     start, end = source.span(node)
     scan.errors.append((start, end))
@@ -298,7 +302,7 @@ _PATTERN_COMMANDS = {"grep", "egrep", "fgrep", "rg", "sed", "awk", "gawk", "mawk
 _MESSAGE_COMMANDS = {"echo", "printf"}
 
 
-def _is_text_command(node, name: str) -> bool:
+def _is_text_command(node: Node, name: str) -> bool:
     if name in _PATTERN_COMMANDS:
         return True
     if name not in _MESSAGE_COMMANDS:
@@ -312,7 +316,7 @@ def _is_text_command(node, name: str) -> bool:
     return True
 
 
-def _scan_command(node, source: Source, scan: Scan) -> None:
+def _scan_command(node: Node, source: Source, scan: Scan) -> None:
     name_node = node.child_by_field_name("name")
     arguments = [child for child in node.children
                  if child.type in _ARGUMENT_NODES and child != name_node
@@ -340,7 +344,7 @@ def _scan_command(node, source: Source, scan: Scan) -> None:
     scan.sequences.append(Sequence(argv, statement_start(node, source), node.has_error))
 
 
-def _scan_assignment(node, source: Source, scan: Scan) -> None:
+def _scan_assignment(node: Node, source: Source, scan: Scan) -> None:
     name_node = node.child_by_field_name("name")
     value_node = node.child_by_field_name("value")
     if name_node is None:

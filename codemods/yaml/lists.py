@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from codemods.core import UnparsableError
 from codemods.shell.rewriter import record as record_shell

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from codemods.text.command_line import NotRewritable, carry_out, translate
 from codemods.text.words import TextEdit, is_legacy_flag_word

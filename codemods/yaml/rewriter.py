@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import yaml  # type: ignore[import-untyped]
+import yaml
 
 from codemods.core import Options, RewriteResult, UnparsableError
 from codemods.text.command_line import report_leftovers
