@@ -133,7 +133,8 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
     return Processed(outcome, source.encode(result.new_text), candidate.data)
 
 
-def _check_output(kind: FileKind, new_text: str, shown: str, options: Options, writing: bool) -> str:
+def _check_output(kind: FileKind, new_text: str, shown: str, options: Options,
+                  writing: bool) -> str:
     """Why the rewritten text must not be written ("" when it is fine)."""
     try:
         kind.validate(new_text)

@@ -11,7 +11,7 @@ while any of its uses stays legacy (suppressed, or not rewritable).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from codemods.python.syntax import cst, dedupe_by_name, full_name
 from codemods.rules import Fixer
@@ -27,6 +27,9 @@ from compat.deprecations import (
 if TYPE_CHECKING:
     from codemods.python.engine import Context, Migration
 
+ImportLine: TypeAlias = (
+    "cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine] | cst.RemovalSentinel"
+)
 fixer = Fixer(name="deprecated-alias",
               codes=frozenset(entry.rule.code for entry in LEGACY_NAMES))
 
@@ -158,7 +161,7 @@ def _import_line(module: str, names: list[tuple[str, str | None]]) -> cst.Simple
 @fixer.leave("SimpleStatementLine")
 def _rewrite_import_line(ctx: Context, original: cst.SimpleStatementLine,
                          updated: cst.SimpleStatementLine
-                         ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine] | cst.RemovalSentinel:
+                         ) -> ImportLine:
     if len(updated.body) != 1:
         return updated
     statement = updated.body[0]
@@ -247,7 +250,7 @@ def _report_star_import(ctx: Context, original: cst.SimpleStatementLine, module:
 def _rebuilt_import(ctx: Context, original: cst.SimpleStatementLine,
                     updated: cst.SimpleStatementLine, statement: cst.ImportFrom,
                     kept: list[cst.ImportAlias], moved: dict[str, list[tuple[str, str | None]]]
-                    ) -> cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine] | cst.RemovalSentinel:
+                    ) -> ImportLine:
     lines: list[cst.SimpleStatementLine] = []
     if kept:
         aliases = [*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
