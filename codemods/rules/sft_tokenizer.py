@@ -102,9 +102,9 @@ def _rewrite_construction(ctx: Context, original: cst.Call, updated: cst.Call) -
         args[0] = path_arg.with_changes(comma=format_arg.comma)
         args[-1] = args[-1].with_changes(comma=path_arg.comma)
     func = cst.Attribute(value=cst.Name(_ENTRY.new_name), attr=cst.Name("from_pretrained"))
+    # the legacy import becomes this one only when every use of it was rewritten
+    ctx.add_import(ctx.target(_ENTRY.new_module), _ENTRY.new_name)
     if isinstance(original.func, cst.Attribute):
-        # reached through a module attribute: the import of the class is added at the top
-        ctx.add_import(ctx.target(_ENTRY.new_module), _ENTRY.new_name)
         ctx.prune_legacy_module_imports()
     ctx.fixed(original, message_for(SFT_TOKENIZER, "SFTTokenizer(path, prompt_format)",
                                     _ENTRY.note))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from rewrite_checks import assert_names_still_bound
 
 from codemods import migrate
 from codemods.core import RewriteResult
@@ -80,6 +81,13 @@ def test_example_write_then_second_run_changes_nothing(project):
     assert "0 would be rewritten" in out and "4 need manual changes" in out
     run("--write", ".")
     assert tree_bytes(project) == after_first
+
+
+def test_example_python_files_keep_every_name_bound(project):
+    originals = {path: path.read_text() for path in project.rglob("*.py")}
+    run("--write", ".")
+    for path, before in originals.items():
+        assert_names_still_bound(before, path.read_text())
 
 
 def test_ignored_and_build_folders_are_not_touched(project):
