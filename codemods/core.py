@@ -39,7 +39,8 @@ class Options:
 
 @dataclass(frozen=True)
 class Finding:
-    """A site the tool rewrote (``fixed``) or could not rewrite (``fixed=False``: manual)."""
+    """A site the tool rewrote (``fixed``), could not rewrite (manual), or a note about text
+    that needs no change to run (``informational``: an old flag named in a message)."""
 
     line: int  # 1-based
     col: int  # 1-based
@@ -47,6 +48,11 @@ class Finding:
     message: str
     suggestion: str = ""
     fixed: bool = False
+    informational: bool = False
+
+    @property
+    def state(self) -> str:
+        return "fixed" if self.fixed else "info" if self.informational else "manual"
 
 
 @dataclass

@@ -33,7 +33,11 @@ class FileOutcome:
 
     @property
     def manual(self) -> list[Finding]:
-        return [finding for finding in self.findings if not finding.fixed]
+        return [finding for finding in self.findings if finding.state == "manual"]
+
+    @property
+    def notes(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.informational]
 
     @property
     def fixed(self) -> list[Finding]:
@@ -57,6 +61,10 @@ class Run:
         return sum(len(outcome.manual) for outcome in self.outcomes)
 
     @property
+    def note_count(self) -> int:
+        return sum(len(outcome.notes) for outcome in self.outcomes)
+
+    @property
     def fixed_count(self) -> int:
         return sum(len(outcome.fixed) for outcome in self.outcomes)
 
@@ -64,8 +72,8 @@ class Run:
 # --- text ---------------------------------------------------------------------------------------
 
 def _finding_line(path: str, finding: Finding) -> str:
-    state = "fixed" if finding.fixed else "manual"
-    return f"{path}:{finding.line}:{finding.col}: {finding.code} [{state}] {finding.message}"
+    return f"{path}:{finding.line}:{finding.col}: {finding.code} [{finding.state}] " \
+        f"{finding.message}"
 
 
 def _indented(label: str, text: str) -> str:
@@ -84,6 +92,8 @@ def summary_line(run: Run) -> str:
          f"{'rewritten' if run.mode == 'write' else 'to rewrite'}"),
         f"{run.manual_count} need{'s' if run.manual_count == 1 else ''} manual changes",
     ]
+    if run.note_count:
+        parts.append(f"{run.note_count} note{'s' if run.note_count != 1 else ''}")
     skipped = len(run.with_status("skipped", "failed"))
     if skipped:
         parts.append(f"{skipped} skipped")
@@ -114,7 +124,8 @@ def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool) -> None
 def _finding_dict(finding: Finding) -> dict[str, object]:
     return {
         "line": finding.line, "col": finding.col, "code": finding.code,
-        "fixed": finding.fixed, "message": finding.message, "suggestion": finding.suggestion,
+        "fixed": finding.fixed, "informational": finding.informational,
+        "message": finding.message, "suggestion": finding.suggestion,
     }
 
 
@@ -160,9 +171,9 @@ def write_github(run: Run, out: TextIO) -> None:
         if outcome.status in ("skipped", "failed"):
             out.write(f"::error file={path},title=skipped::{_escape_data(outcome.reason)}\n")
         for finding in outcome.findings:
-            level = "notice" if finding.fixed else "warning"
+            level = "warning" if finding.state == "manual" else "notice"
             message = finding.message
-            if finding.suggestion and not finding.fixed:
+            if finding.suggestion and finding.state == "manual":
                 message += f"\nsuggestion: {finding.suggestion}"
             out.write(
                 f"::{level} file={path},line={finding.line},col={finding.col},"
@@ -190,7 +201,7 @@ def as_sarif(run: Run) -> dict[str, object]:
             region = {"startLine": finding.line, "startColumn": finding.col}
             results.append({
                 "ruleId": finding.code,
-                "level": "note" if finding.fixed else "warning",
+                "level": "warning" if finding.state == "manual" else "note",
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
                     **location["physicalLocation"], "region": region,

@@ -64,6 +64,9 @@ REMOVED_FLAG = _rule("MTC203", "removed-flag", "flag removed (it was a no-op)")
 DYNAMIC_TOKENIZER_TYPE = _rule(
     "MTC204", "dynamic-tokenizer-type", "tokenizer type not known statically"
 )
+FLAG_IN_TEXT = _rule(
+    "MTC205", "flag-in-text", "old flag named in text that is not a command line (a note)"
+)
 # reads of the old argument (report only: rewriting can change meaning)
 TOKENIZER_TYPE_ATTRIBUTE = _rule(
     "MTC301", "tokenizer-type-attribute", "code reads or sets args.tokenizer_type"
