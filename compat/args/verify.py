@@ -208,8 +208,8 @@ def _old_type(args: argparse.Namespace) -> TokenizerType:
     row = TOKENIZER_TYPES[args.tokenizer_type]
     if row.mode != "text":
         raise VerifyUsageError(
-            f"{TOKENIZER_TYPE_FLAG_NAME} {row.name} builds a {row.mode} tokenizer; verify "
-            "compares text tokenizers only (conversations and images are not tokenized)"
+            f"{TOKENIZER_TYPE_FLAG_NAME} {row.name} builds a tokenizer in {row.mode} mode; verify "
+            "compares text-mode tokenizers only (it tokenizes no conversations or images)"
         )
     return row
 
