@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from compat import releases
 from compat.deprecations import (
@@ -248,8 +249,8 @@ class _Translator:
                 self.keeps_tokenizer_type and self.target.accepts(occurrence.flag)
             ):
                 self.translate_legacy_flag(occurrence, legacy, tokenizer_type)
-        if tokenizer_type is not None:
-            self.keep_source_behaviour(tokenizer_type, type_sites)
+        if tokenizer_type is not None and tokenizer_type.mode == "sft":
+            self.note_identity_masking(type_sites[0].start)
         self.edits.sort(key=lambda edit: edit.start)
         return Translation(
             argv=self.apply(),
@@ -287,6 +288,8 @@ class _Translator:
                 )
                 return None
         if not self.check_type_against_new_flags(first_valid, resolved):
+            return None
+        if not self.keeps_null_sizes(resolved, first_valid.start):
             return None
         words = self.replacement_words(first_valid, resolved)
         prompt_format = self.new_value(PROMPT_FORMAT_FLAG) or self.new_value(SFT_PROMPT_FORMAT_FLAG)
@@ -330,6 +333,8 @@ class _Translator:
                 self.note_dynamic_type(sites[-1])
             return None
         row, site = rows[-1], sites[-1]
+        if not self.keeps_null_sizes(row, site.start):
+            return None
         added = self.g1_hf_opt_outs(row)
         if added:
             self.add_edit(ArgvEdit(site.start, site.stop,
@@ -475,25 +480,29 @@ class _Translator:
 
     # --- behaviour the source had and the target changed --------------------------------------
 
-    def keep_source_behaviour(self, row: TokenizerType, type_sites: list[_Occurrence]) -> None:
-        index = type_sites[0].start
-        if row.resolved_library == NULL_TEXT_LIBRARY:
-            self.keep_null_sizes(index)
-        if row.mode == "sft":
-            self.note_identity_masking(index)
-
-    def keep_null_sizes(self, index: int) -> None:
-        """``NullTokenizer(N)`` had N + 1 ids (eod N) up to megatron-core 0.17 and has N
-        (eod N - 1) since; ``--vocab-size`` changes by the difference."""
-        source = self.source
-        if source is None:
+    def keeps_null_sizes(self, row: TokenizerType, index: int) -> bool:
+        """Keep the source's null tokenizer sizes (an edit of ``--vocab-size``, or a note
+        without a source); False, with a Problem, when that cannot be done: then the type site
+        is left as it is too, so the script is not half-migrated."""
+        if row.resolved_library != NULL_TEXT_LIBRARY:
+            return True
+        if self.source is None:
             self.note(index, TOKENIZER_TYPE_FLAG.code, NULL_SIZES_NOTE,
                       f"if this ran on megatron-core <= 0.17, add 1 to {VOCAB_SIZE_FLAG} to keep "
                       "its vocab size, eod id and padded vocab size")
-            return
+            return True
+        edit = self.null_vocab_edit(self.source, index)
+        if isinstance(edit, ArgvEdit):
+            self.add_edit(edit)
+        return edit is not False
+
+    def null_vocab_edit(self, source: MegatronAPI, index: int) -> ArgvEdit | Literal[False] | None:
+        """``NullTokenizer(N)`` had N + 1 ids (eod N) up to megatron-core 0.17 and has N
+        (eod N - 1) since; ``--vocab-size`` changes by the difference. None: nothing to change;
+        False: it cannot change (a Problem says why)."""
         extra = source.null_vocab_extra - self.target.null_vocab_extra
         if extra == 0:
-            return
+            return None
         sites = [o for o in _scan(self.argv, (VOCAB_SIZE_FLAG,)) if o.flag == VOCAB_SIZE_FLAG]
         why = (f"NullTokenizer(N) had {_null_sizes(source)} on {source.name} and has "
                f"{_null_sizes(self.target)} on {self.target.name}")
@@ -509,14 +518,14 @@ class _Translator:
                 + (f" (e.g. $(({value.strip('{}$')} + {extra})) in bash)"
                    if value is not None and is_dynamic(value) else ""),
             )
-            return
+            return False
         site = given[-1]
         new_value = str(int(value) + extra)
         words = ((f"{VOCAB_SIZE_FLAG}={new_value}",) if site.equals_form
                  else (VOCAB_SIZE_FLAG, new_value))
-        self.add_edit(ArgvEdit(site.start, site.stop, words, TOKENIZER_TYPE_FLAG.code,
-                               f"{VOCAB_SIZE_FLAG} {value} became {new_value}: {why}, so this "
-                               "keeps the vocab size, eod id and padded vocab size"))
+        return ArgvEdit(site.start, site.stop, words, TOKENIZER_TYPE_FLAG.code,
+                        f"{VOCAB_SIZE_FLAG} {value} became {new_value}: {why}, so this keeps the "
+                        "vocab size, eod id and padded vocab size")
 
     def note_dynamic_type(self, site: _Occurrence) -> None:
         """A type known only at run time keeps its site; say what a source-dependent type
