@@ -237,8 +237,15 @@ class LibraryRename:
     note: str
 
 
+# G1's null library: NullTokenizer(N) had vocab_size N + 1 and eod N there, which a G1 "null" in
+# metadata keeps (upstream #4057 made "null-text" vocab_size N, eod N - 1).
+G1_NULL_LIBRARY = "null"
+NULL_TEXT_LIBRARY = "null-text"
+
 LEGACY_LIBRARIES: dict[str, LibraryRename] = {
-    "null": LibraryRename("null", "null-text", LEGACY_LIBRARY, "G1's null library is 'null-text'"),
+    G1_NULL_LIBRARY: LibraryRename(
+        G1_NULL_LIBRARY, NULL_TEXT_LIBRARY, LEGACY_LIBRARY, "G1's null library is 'null-text'"
+    ),
     "sft": LibraryRename(
         "sft", "huggingface", LEGACY_LIBRARY,
         "SFT is a capability now: library 'huggingface' plus prompt_format=...",
@@ -271,12 +278,16 @@ def flag_for(attribute: str) -> str:
 
 DEFAULT_SFT_PROMPT_FORMAT = "nemotron-h-aligned"
 
-# The flags of the new design (PR #3889) that replace ``--tokenizer-type``.
+# The new API's flags (PR #3889's parser; compat.args.add_tokenizer_args).
 LIBRARY_FLAG = "--tokenizer-library"
 MODE_FLAG = "--tokenizer-mode"
-MODEL_FLAG = "--tokenizer-model"
 PROMPT_FORMAT_FLAG = "--tokenizer-prompt-format"
+MODEL_FLAG = "--tokenizer-model"
 SPECIAL_TOKENS_FLAG = "--tokenizer-special-tokens"
+VOCAB_SIZE_FLAG = "--vocab-size"
+# Upstream #4057 (megatron-core >= 0.18): the null tokenizer's end-of-document and pad ids.
+NULL_EOD_ID_FLAG = "--null-tokenizer-eod-id"
+NULL_PAD_ID_FLAG = "--null-tokenizer-pad-id"
 
 
 @dataclass(frozen=True)
@@ -328,7 +339,7 @@ def _types() -> dict[str, TokenizerType]:
         TokenizerType("MultimodalTokenizer", "huggingface", "multimodal",
                       resolved_library="multimodal"),
         TokenizerType("SFTTokenizer", "huggingface", "sft"),
-        TokenizerType("NullTokenizer", "null", resolved_library="null-text"),
+        TokenizerType("NullTokenizer", "null", resolved_library=NULL_TEXT_LIBRARY),
         TokenizerType("NullMultimodalTokenizer", "null", "multimodal",
                       resolved_library="null-multimodal"),
     ]
@@ -363,6 +374,7 @@ class LegacyFlag:
 # The renamed flags whose values the translator also reads (the SFT prompt format, the tokens).
 SFT_PROMPT_FORMAT_FLAG = "--sft-tokenizer-prompt-format"
 TIKTOKEN_SPECIAL_TOKENS_FLAG = "--tiktoken-special-tokens"
+LEGACY_TOKENIZER_FLAG = "--legacy-tokenizer"
 
 LEGACY_FLAGS: dict[str, LegacyFlag] = {
     SFT_PROMPT_FORMAT_FLAG: LegacyFlag(
@@ -382,8 +394,8 @@ LEGACY_FLAGS: dict[str, LegacyFlag] = {
         "delete it: special tokens are included by default "
         "(opt out with --tokenizer-hf-no-include-special-tokens)",
     ),
-    "--legacy-tokenizer": LegacyFlag(
-        "--legacy-tokenizer", None, REMOVED_FLAG, False,
+    LEGACY_TOKENIZER_FLAG: LegacyFlag(
+        LEGACY_TOKENIZER_FLAG, None, REMOVED_FLAG, False,
         "delete it: the legacy training tokenizer was removed",
     ),
 }
