@@ -52,6 +52,8 @@ class Run:
     mode: Mode
     scanned: int
     outcomes: list[FileOutcome]
+    # the Megatron each project root runs against, and the targets chosen (context_record)
+    contexts: list[dict[str, object]] = field(default_factory=list)
 
     def with_status(self, *statuses: Status) -> list[FileOutcome]:
         return [outcome for outcome in self.outcomes if outcome.status in statuses]
@@ -101,6 +103,8 @@ def summary_line(run: Run) -> str:
 
 
 def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool) -> None:
+    for context in run.contexts:
+        out.write(f"megatron context of {context['root']}: {context['summary']}\n")
     for outcome in run.outcomes:
         if outcome.status in ("skipped", "failed"):
             out.write(f"{outcome.path}: skipped: {outcome.reason}\n")
@@ -132,6 +136,7 @@ def _finding_dict(finding: Finding) -> dict[str, object]:
 def as_json(run: Run) -> dict[str, object]:
     return {
         "mode": run.mode,
+        "contexts": run.contexts,
         "summary": {
             "scanned": run.scanned,
             "changed": len(run.with_status("changed", "written")),
@@ -220,6 +225,7 @@ def as_sarif(run: Run) -> dict[str, object]:
         "runs": [{
             "tool": {"driver": {"name": TOOL_NAME, "rules": rules}},
             "results": results,
+            "properties": {"megatronContexts": run.contexts},
             "invocations": [{
                 "executionSuccessful": not run.with_status("failed"),
                 "toolExecutionNotifications": notifications,

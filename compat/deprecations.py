@@ -90,6 +90,8 @@ class LegacyName:
     rule: RuleCode
     note: str = ""
     migration: Migration = "rename"
+    # Megatron-LM main (Aug 2026) still has it where it was: code for main keeps it
+    on_main: bool = False
 
     @property
     def legacy_qualname(self) -> str:
@@ -156,26 +158,27 @@ def _legacy_names() -> list[LegacyName]:
             'MegatronTokenizer.from_pretrained(path, metadata_path={"library": '
             '"huggingface"}, prompt_format=...)',
             migration="rewrite-uses",
+            on_main=True,
         )
         for module in (f"{_TEXT}.libraries", f"{_TEXT}.libraries.sft_tokenizer")
     )
     for module in (f"{_TEXT}.libraries.sft_tokenizer", f"{_VISION}.libraries.multimodal_tokenizer"):
         names.append(
             LegacyName(module, "PromptConfig", f"{_CONVERSATION}.prompt_config", "PromptConfig",
-                       MOVED_MODULE)
+                       MOVED_MODULE, on_main=True)
         )
         names.append(
             LegacyName(module, "IGNORE_INDEX", f"{_CONVERSATION}.conversation_tokenizer",
-                       "IGNORE_INDEX", MOVED_MODULE)
+                       "IGNORE_INDEX", MOVED_MODULE, on_main=True)
         )
     names.extend(
         LegacyName(f"{_TEXT}.libraries.sft_tokenizer", template,
-                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE)
+                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE, on_main=True)
         for template in CONVERSATION_TEMPLATES
     )
     names.extend(
         LegacyName(f"{_VISION}.libraries.multimodal_tokenizer", template,
-                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE)
+                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE, on_main=True)
         for template in MULTIMODAL_TEMPLATES
     )
     names.append(
@@ -185,6 +188,7 @@ def _legacy_names() -> list[LegacyName]:
             f"{_TEXT}.libraries.abstract_tokenizer",
             "MegatronTokenizerTextAbstract",
             CHAT_TEMPLATE_MIXIN,
+            on_main=True,
         )
     )
     names.append(
@@ -235,6 +239,8 @@ class LibraryRename:
     new: str
     rule: RuleCode
     note: str
+    # Megatron-LM main (Aug 2026) still knows the legacy string
+    on_main: bool = False
 
 
 # G1's null library: NullTokenizer(N) had vocab_size N + 1 and eod N there, which a G1 "null" in
@@ -249,6 +255,7 @@ LEGACY_LIBRARIES: dict[str, LibraryRename] = {
     "sft": LibraryRename(
         "sft", "huggingface", LEGACY_LIBRARY,
         "SFT is a capability now: library 'huggingface' plus prompt_format=...",
+        on_main=True,
     ),
 }
 

@@ -7,7 +7,7 @@ Markdown rewriter uses it for ``console`` blocks and for shell blocks that are n
 from __future__ import annotations
 
 from codemods.core import Options, RewriteResult
-from codemods.text.command_line import carry_out, report_leftovers, translate
+from codemods.text.command_line import carry_out, report_leftovers
 from codemods.text.document import TextDocument
 from codemods.text.words import (
     TextEdit,
@@ -55,7 +55,7 @@ def _rewrite_group(doc: TextDocument, words: list[Word], one_flag_per_line: bool
         return text_edits_for(doc.text, words, edit, new_word_separator=separator,
                               value_separator=value_separator)
 
-    carry_out(doc, translate([word.value for word in words]), lambda index: words[index].start,
+    carry_out(doc, [word.value for word in words], lambda index: words[index].start,
               text_edits, anchor=None)
 
 

@@ -36,6 +36,8 @@ fixer = Fixer(name="deprecated-alias",
 
 def _binding_stays_legacy(ctx: Context, node: cst.Name, entry: LegacyName) -> bool:
     """Whether this use keeps the legacy import of its local name."""
+    if ctx.target_keeps(entry.on_main):
+        return True
     if entry.migration == "rename":
         # an aliased use keeps its local name; a suppressed one keeps the legacy import
         return node.value == entry.legacy_name and not ctx.allowed(node, entry.rule.code)
@@ -73,7 +75,8 @@ def _existing_imports(ctx: Context, node: cst.ImportFrom) -> None:
 @fixer.leave("Name")
 def _rename_reference(ctx: Context, original: cst.Name, updated: cst.Name) -> cst.Name:
     entry = ctx.legacy(original) if ctx.is_reference(original) else None
-    if entry is None or entry.migration != "rename" or original.value != entry.legacy_name:
+    if entry is None or entry.migration != "rename" or original.value != entry.legacy_name \
+            or ctx.target_keeps(entry.on_main):
         return updated
     code = entry.rule.code
     if not ctx.allowed(original, code):
@@ -99,7 +102,8 @@ def _rename_reference(ctx: Context, original: cst.Name, updated: cst.Name) -> cs
 def _rename_module_attribute(ctx: Context, original: cst.Attribute, updated: cst.Attribute
                              ) -> cst.BaseExpression:
     entry = ctx.legacy(original) if ctx.is_reference(original) else None
-    if entry is None or not ctx.allowed(original, entry.rule.code):
+    if entry is None or ctx.target_keeps(entry.on_main) or \
+            not ctx.allowed(original, entry.rule.code):
         return updated
     if entry.migration == "report":
         ctx.report(original, f"{entry.legacy_qualname} was removed",
@@ -213,7 +217,7 @@ def _replacement_import(ctx: Context, entry: LegacyName, alias: cst.ImportAlias,
                         ) -> tuple[str, str, str | None] | Literal["keep", "drop"]:
     """What the import of ``entry`` becomes: (module, name, asname), or kept, or dropped."""
     code = entry.rule.code
-    if not ctx.allowed(alias, code):
+    if ctx.target_keeps(entry.on_main) or not ctx.allowed(alias, code):
         return "keep"
     if entry.migration == "report":
         ctx.report(alias, f"{entry.legacy_qualname} was removed",

@@ -17,13 +17,14 @@ non-Megatron type).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from codemods.python.syntax import code_of, cst, full_name, string_like, string_value
 from codemods.rules import Fixer
-from codemods.text.command_line import translate
-from codemods.text.words import is_legacy_flag_word
+from codemods.text.command_line import kept_flag_message, translate
+from codemods.text.words import is_legacy_flag_word, legacy_flag_code
 from compat.deprecations import (
     DYNAMIC_TOKENIZER_TYPE,
     FLAG_IN_TEXT,
@@ -103,7 +104,9 @@ def _rewrite_argv_list(ctx: Context, original: cst.List | cst.Tuple,
     words = [_element_word(element) for element in original.elements]
     if not any(map(is_legacy_flag_word, words)) or _looks_like_nemo(words):
         return updated
-    translation = translate(words)
+    if _kept(ctx, zip(original.elements, words)):
+        return updated
+    translation = translate(words, ctx.file.options)
     for problem in translation.errors:
         node = original.elements[problem.index]
         if ctx.allowed(node, problem.code):
@@ -249,6 +252,17 @@ def _assigns_command_variable(ctx: Context, statement: cst.CSTNode) -> bool:
                for target in targets)
 
 
+def _kept(ctx: Context, sites: Iterable[tuple[cst.CSTNode, str]]) -> bool:
+    """When the parser these command lines run keeps the old flags, note each, rewrite none."""
+    options = ctx.file.options
+    if options.command_target != "keep":
+        return False
+    for node, word in sites:
+        if is_legacy_flag_word(word) and ctx.allowed(node, legacy_flag_code(word)):
+            ctx.note(node, kept_flag_message(word, options), code=legacy_flag_code(word))
+    return True
+
+
 def _is_command(words: list[str]) -> bool:
     """The words form a command line as a whole: a program or script path followed by
     arguments, or an argv fragment (flags first) in which every ``--tokenizer-type`` has a
@@ -298,7 +312,9 @@ def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
     if role == "text" or (role == "unknown" and not _is_command(words)):
         _note_text(ctx, original)
         return updated
-    translation = translate(words)
+    if _kept(ctx, ((original, word) for word in words)):
+        return updated
+    translation = translate(words, ctx.file.options)
     for problem in translation.errors:
         if ctx.allowed(original, problem.code):
             ctx.report(original, problem.message, problem.suggestion, code=problem.code)
@@ -339,7 +355,9 @@ def _report_command_fstring(ctx: Context, original: cst.FormattedString,
     if role == "text" or (role == "unknown" and not _is_command(words)):
         _note_text(ctx, original)
         return updated
-    translation = translate(words)
+    if _kept(ctx, ((original, word) for word in words)):
+        return updated
+    translation = translate(words, ctx.file.options)
     problems = [(p.code, p.message, p.suggestion) for p in translation.errors]
     if translation.edits:
         problems.append((

@@ -306,6 +306,11 @@ class Context:
     def target(self, module: str) -> str:
         return self.file.target(module)
 
+    def target_keeps(self, on_main: bool) -> bool:
+        """Whether the target still has a legacy name where it was (Megatron-LM main kept
+        it): then it is valid code there, and left alone."""
+        return on_main and self.file.options.target == "upstream"
+
     def start_line(self, node: cst.CSTNode) -> int:
         return self.file.start(node)[0]
 

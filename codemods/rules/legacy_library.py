@@ -58,7 +58,7 @@ def _replacement(ctx: Context, node: cst.BaseExpression, has_prompt_format: bool
                  ) -> cst.BaseExpression:
     value = string_value(node)
     rename = LEGACY_LIBRARIES.get(value) if value is not None else None
-    if rename is None:
+    if rename is None or ctx.target_keeps(rename.on_main):
         return node
     if value == "sft" and not has_prompt_format:
         ctx.report(node, f"library {value!r} without prompt_format=: {rename.note}",
@@ -110,6 +110,8 @@ def _metadata_file(metadata: MetadataFile) -> None:
     rename = LEGACY_LIBRARIES.get(library.value)
     if rename is None or not metadata.wanted(library, LEGACY_LIBRARY.code):
         return
+    if rename.on_main and metadata.doc.options.target == "upstream":
+        return  # Megatron-LM main still reads it
     doc = metadata.doc
     doc.fix(library.key_start, LEGACY_LIBRARY.code,
             message_for(LEGACY_LIBRARY, f'"library": "{rename.legacy}"',

@@ -27,7 +27,7 @@ from codemods.shell.scan import (
     scan_script,
     validate,
 )
-from codemods.text.command_line import NotRewritable, carry_out, report_leftovers, translate
+from codemods.text.command_line import NotRewritable, carry_out, report_leftovers
 from codemods.text.document import TextDocument
 from codemods.text.words import (
     TextEdit,
@@ -169,7 +169,7 @@ class _Rewriter:
                 return self.variable_edits(words, edit, via_variable[sites[0]], sites[0])
             return text_edits_for(self.doc.text, words, edit)
 
-        carry_out(self.doc, translate(argv), lambda index: words[index].start, text_edits,
+        carry_out(self.doc, argv, lambda index: words[index].start, text_edits,
                   anchor=sequence.statement_start)
 
     def variable_edits(self, words: list[Word], edit: ArgvEdit, site: tuple[_Static, str],

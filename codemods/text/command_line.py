@@ -1,8 +1,11 @@
 """Carry out the translator's answer for one command line found in a text.
 
 The command-line rules (MTC201-MTC204) have one implementation: a kind finds the argv word lists
-in its text, :func:`translate` says what to change, and :func:`carry_out` records each problem and
-each edit in the document, where the kind decides only how an edit is spelled as text.
+in its text, :func:`translate` says what to change for the file's target (the flags the parser
+it runs accepts), and :func:`carry_out` records each problem and each edit in the document,
+where the kind decides only how an edit is spelled as text. When the parser lacks the new flags
+and the old ones still mean what they meant (``command_target == "keep"``), every old flag is
+left as it is, with a note saying why.
 """
 
 from __future__ import annotations
@@ -10,18 +13,31 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from codemods.core import Options
 from codemods.text.document import TextDocument
-from codemods.text.words import TextEdit, UnspellableWord, flag_mentions, legacy_flag_code
+from codemods.text.words import (
+    TextEdit,
+    UnspellableWord,
+    flag_mentions,
+    is_legacy_flag_word,
+    legacy_flag_code,
+)
 
 if TYPE_CHECKING:
     from compat.args import ArgvEdit, Translation
 
 
-def translate(words: Sequence[str]) -> Translation:
-    """The one translation every kind uses (:func:`compat.args.translate_argv`)."""
+def translate(words: Sequence[str], options: Options) -> Translation:
+    """The one translation every kind uses (:func:`compat.args.translate_argv`), for the
+    file's command-line target and the Megatron its old flags ran on."""
     from compat.args import translate_argv
 
-    return translate_argv(list(words))
+    target = "pr3889" if options.command_target == "keep" else options.command_target
+    return translate_argv(list(words), target=target, source=options.source)
+
+
+def kept_flag_message(word: str, options: Options) -> str:
+    return f"{word.partition('=')[0]} left as it is: {options.kept_because}"
 
 
 class NotRewritable(Exception):
@@ -36,15 +52,22 @@ class NotRewritable(Exception):
 
 def carry_out(
     doc: TextDocument,
-    translation: Translation,
+    words: Sequence[str],
     offset_of: Callable[[int], int],
     text_edits: Callable[[ArgvEdit], list[TextEdit]],
     anchor: int | None | Callable[[int], int | None],
 ) -> None:
-    """Record ``translation`` in ``doc``: ``offset_of`` locates an argv index in the text,
-    ``text_edits`` spells one edit (raising :class:`NotRewritable` or
+    """Translate ``words`` and record the result in ``doc``: ``offset_of`` locates an argv
+    index in the text, ``text_edits`` spells one edit (raising :class:`NotRewritable` or
     :class:`UnspellableWord` when it cannot); a site left for a person is marked above
     ``anchor`` (an offset, or a function of the site's offset)."""
+    if doc.options.command_target == "keep":
+        for index, word in enumerate(words):
+            offset = offset_of(index)
+            if is_legacy_flag_word(word) and doc.wanted(offset, legacy_flag_code(word)):
+                doc.note(offset, legacy_flag_code(word), kept_flag_message(word, doc.options))
+        return
+    translation = translate(words, doc.options)
     anchor_of = anchor if callable(anchor) else lambda offset: anchor
     for problem in translation.errors:
         offset = offset_of(problem.index)
