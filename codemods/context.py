@@ -85,9 +85,9 @@ class Evidence:
     note: str = ""
 
     def describe(self) -> str:
-        api = self.api.name if self.api is not None else "an unknown version"
+        api = self.api.name if self.api is not None else "a Megatron of unknown version"
         note = f"; {self.note}" if self.note else ""
-        return f"{self.where}: {api}{note}"
+        return f"{api} ({self.where}{note})"
 
 
 @dataclass(frozen=True)
@@ -110,22 +110,22 @@ class MegatronContext:
         """How the context was decided, for the report's header."""
         if self.chosen is None:
             found = "no Megatron found (no megatron/ package, submodule, pin or installed " \
-                "megatron-core); assuming the new API (PR #3889's design)"
+                "megatron-core): assuming the new API (PR #3889's design)"
         else:
-            found = f"{self.chosen.describe()} ({_STRENGTH[self.chosen.kind]})"
+            found = f"{self.chosen.describe()}, {_STRENGTH[self.chosen.kind]}"
             others = [e for e in self.evidence if e is not self.chosen]
             if others:
-                found += "; also found, weaker: " + "; ".join(e.describe() for e in others)
-        return (f"{found}. Python imports: {_PYTHON_TARGETS[self.python_target]}; command "
-                f"lines: {_COMMAND_TARGETS[self.command_target]}")
+                found += "; also found: " + "; ".join(e.describe() for e in others)
+        return (f"{found}. Python code → {_PYTHON_TARGETS[self.python_target]}; command "
+                f"lines → {_COMMAND_TARGETS[self.command_target]}")
 
 
 _STRENGTH: dict[EvidenceKind, str] = {
-    "user": "given with --megatron",
-    "vendored": "a megatron/ package in the tree: the tree's code imports it",
-    "submodule": "a Megatron-LM git submodule",
-    "pin": "the megatron-core version the project pins",
-    "installed": "the megatron-core installed where the tool runs",
+    "user": "as given with --megatron",
+    "vendored": "which the tree's code imports (it shadows any installed megatron-core)",
+    "submodule": "the Megatron-LM the project pins as a submodule",
+    "pin": "the release the project pins",
+    "installed": "the megatron-core installed where the tool runs (no evidence in the tree)",
 }
 _PYTHON_TARGETS: dict[Target, str] = {
     "pr3889": "the new API (megatron.core.tokenizers, PR #3889's design)",
@@ -197,7 +197,7 @@ class VendoredMegatron:
         if base is None:
             return None
         return replace(base, parser_flags=flags if flags is not None else base.parser_flags,
-                       name=f"the Megatron vendored at {self.package} (like {base.name})")
+                       name=f"a vendored Megatron like {base.name}")
 
 
 def _release_like(flags: frozenset[str] | None, null_tokenizer: str,
@@ -279,7 +279,7 @@ def _pins(root: Path) -> list[Evidence]:
                 continue
             note = result.note or ("" if match["op"] in ("==", "===") else
                                    f"'{match['op']}' pins at least this release")
-            found.append(Evidence("pin", f"megatron-core{match['op']}{version} in "
+            found.append(Evidence("pin", f"pinned: megatron-core{match['op']}{version} in "
                                   f"{path.name}", result.api, note))
     return found
 
@@ -303,11 +303,12 @@ def _submodules(root: Path) -> list[tuple[Path, Evidence]]:
         package = folder / "megatron"
         if package.is_dir():
             api = VendoredMegatron(package).api()
-            found.append((folder, Evidence("submodule", relative, api, "checked out")))
+            found.append((folder, Evidence("submodule", f"submodule {relative}", api,
+                                           "checked out")))
             continue
         commit = _gitlink(root, relative)
         api, note = _release_at(commit)
-        found.append((folder, Evidence("submodule", relative, api, note)))
+        found.append((folder, Evidence("submodule", f"submodule {relative}", api, note)))
     return found
 
 
@@ -340,8 +341,8 @@ def installed_evidence() -> Evidence | None:
     try:
         match = api_for_version(version)
     except ValueError as error:
-        return Evidence("installed", f"megatron-core {version} (installed)", None, str(error))
-    return Evidence("installed", f"megatron-core {version} (installed)", match.api,
+        return Evidence("installed", f"installed: megatron-core {version}", None, str(error))
+    return Evidence("installed", f"installed: megatron-core {version}", match.api,
                     match.note or "")
 
 
@@ -390,13 +391,14 @@ class ContextFinder:
         package = root / "megatron"
         if package.is_dir() and ((package / "__init__.py").exists() or (package / "core").is_dir()):
             megatron_dirs += [package, *_own_tokenizer_tests(root)]
-            evidence.append(Evidence("vendored", f"{_shown(package)}/",
+            evidence.append(Evidence("vendored", f"vendored: {_shown(package)}/",
                                      VendoredMegatron(package).api()))
         for folder, found in _submodules(root):
             megatron_dirs.append(folder)
             evidence.append(found)
         evidence += _pins(root)
-        if self.installed is not None:
+        if not evidence and self.installed is not None:
+            # the interpreter's megatron-core says nothing of a tree that says something
             evidence.append(self.installed)
         chosen = evidence[0] if evidence else None
         api = chosen.api if chosen is not None else None

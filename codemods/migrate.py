@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from codemods.context import ContextFinder, MegatronContext, user_evidence
 from codemods.core import FileKind, Options, Target, UnparsableError
 from codemods.files import DecodeError, WriteError, decode, discover, write_atomic
 from codemods.report import (
@@ -37,7 +38,6 @@ from codemods.report import (
     write_rule_page,
     write_usage_error,
 )
-from codemods.context import ContextFinder, MegatronContext, user_evidence
 from codemods.rules import prefilter, resolve
 from compat.deprecations import LIBRARY_FLAG
 

@@ -197,5 +197,21 @@ def _minor(api: MegatronAPI) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-__all__ = ["ALIASES", "APIS", "G1", "G2", "MAIN", "PR3889", "RELEASES", "MegatronAPI",
+__all__ = ["ALIASES", "APIS", "G1", "G2", "MAIN", "PR3889", "RELEASES", "RELEASE_COMMITS",
+           "MegatronAPI",
            "VersionMatch", "Wrappers", "api_for_version"]
+
+
+# Megatron-LM commits whose tokenizer API is a row above: the release tags, main (Aug 2026) and
+# PR #3889's head (a submodule pinned at one of them tells its API without being checked out).
+RELEASE_COMMITS: dict[str, str] = {
+    "3bec9aa97dda898d16ff5a89bac0ed2b6682b172": G1.key,  # core_v0.16.0
+    "55ac7082517c3878ae653c07c09c534b8aed49f6": G1.key,  # core_v0.16.1
+    "9539a12e1b04a68423f57b3eb41d6125161dca24": G2.key,  # core_v0.17.0
+    "266f1c97dca477ca8b92c16087506da2000b0b84": G2.key,  # core_v0.17.1
+    "ba7b5ebce12af60627a80985792a1449ce45f46c": RELEASE_0_18.key,  # core_v0.18.0
+    "571370c829ca768fe37244f4e2e7f28d8accc4ab": RELEASE_0_18.key,  # core_v0.18.2
+    "5be9626709af2722333bf54797c954c09edeada3": RELEASE_0_19.key,  # core_v0.19.0
+    "d98e8a64ddf34856e74b24714e3bedb2f5a39553": MAIN.key,
+    "648bb3a49264d0758857a8114c4ff05abc898751": PR3889.key,
+}

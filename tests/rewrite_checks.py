@@ -15,6 +15,7 @@ from pyflakes import checker, messages
 from codemods.core import FileKind, Finding, Options, RewriteResult
 from codemods.kinds import kind_named
 
+
 def name_problems(source: str) -> tuple[set[str], int]:
     """pyflakes' undefined names, and how many imports are unused or redefined."""
     found = checker.Checker(ast.parse(source)).messages

@@ -11,6 +11,8 @@ while any of its uses stays legacy (suppressed, or not rewritable).
 
 from __future__ import annotations
 
+import importlib
+from functools import cache
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from codemods.python.syntax import cst, dedupe_by_name, full_name
@@ -19,7 +21,9 @@ from compat.deprecations import (
     LEGACY_BY_QUALNAME,
     LEGACY_MODULES,
     LEGACY_NAMES,
+    MOVED_MODULE,
     LegacyName,
+    compat_path,
     legacy_names_in,
     message_for,
 )
@@ -93,7 +97,8 @@ def _rename_reference(ctx: Context, original: cst.Name, updated: cst.Name) -> cs
             code=code,
         )
         return updated
-    ctx.fixed(original, message_for(entry.rule, entry.legacy_name, entry.replacement), code=code)
+    ctx.fixed(original, message_for(entry.rule, entry.legacy_name, _replacement(ctx, entry)),
+              code=code)
     assert entry.new_name is not None
     return updated.with_changes(value=entry.new_name)
 
@@ -113,9 +118,16 @@ def _rename_module_attribute(ctx: Context, original: cst.Attribute, updated: cst
     assert entry.new_module is not None and entry.new_name is not None
     ctx.add_import(ctx.target(entry.new_module), entry.new_name)
     ctx.prune_legacy_module_imports()
-    ctx.fixed(original, message_for(entry.rule, entry.legacy_qualname, entry.replacement),
+    ctx.fixed(original, message_for(entry.rule, entry.legacy_qualname, _replacement(ctx, entry)),
               code=entry.rule.code)
     return cst.Name(entry.new_name)
+
+
+def _replacement(ctx: Context, entry: LegacyName) -> str:
+    """The replacement, spelled for the file's target (``compat.tokenizers...``)."""
+    if entry.new_module is None or entry.new_name is None:
+        return entry.replacement
+    return f"{ctx.target(entry.new_module)}.{entry.new_name}"
 
 
 # --- renames that meet: the same class named twice ------------------------------------------
@@ -191,7 +203,10 @@ def _rewrite_import_line(ctx: Context, original: cst.SimpleStatementLine,
         if f"{module}.{name}" in LEGACY_MODULES:
             ctx.file.module_imports_to_prune.append((module, name, asname))
         entry = LEGACY_BY_QUALNAME.get(f"{module}.{name}")
-        replacement = _replacement_import(ctx, entry, originals[name], asname) if entry else "keep"
+        if entry is not None:
+            replacement = _replacement_import(ctx, entry, originals[name], asname)
+        else:
+            replacement = _compat_twin(ctx, module, name, asname, originals[name])
         if replacement == "keep":
             kept.append(alias)
         elif replacement != "drop":
@@ -230,7 +245,7 @@ def _replacement_import(ctx: Context, entry: LegacyName, alias: cst.ImportAlias,
     dropped = ctx.prescan.dropped_references.get(local, 0)
     if dropped and dropped == ctx.prescan.reference_counts.get(local):
         # every use was a redundant base class: the import goes too
-        ctx.fixed(alias, message_for(entry.rule, entry.legacy_qualname, entry.replacement),
+        ctx.fixed(alias, message_for(entry.rule, entry.legacy_qualname, _replacement(ctx, entry)),
                   code=code)
         return "drop"
     new_module = ctx.target(entry.new_module)
@@ -239,6 +254,37 @@ def _replacement_import(ctx: Context, entry: LegacyName, alias: cst.ImportAlias,
     if entry.migration == "rename":
         return new_module, entry.new_name, asname if asname != entry.new_name else None
     return new_module, entry.new_name, None
+
+
+def _compat_twin(ctx: Context, module: str, name: str, asname: str | None,
+                 alias: cst.ImportAlias) -> tuple[str, str, str | None] | Literal["keep"]:
+    """Under ``--target compat``, a file migrated to ``compat.tokenizers`` imports the rest of
+    the tokenizer API from there too: one facade, not two (objects megatron-core builds are not
+    instances of compat's classes)."""
+    twin = compat_path(module)
+    if twin == module or not _migrates_to_compat(ctx) or not _provides(twin, name):
+        return "keep"
+    if not ctx.allowed(alias, MOVED_MODULE.code):
+        return "keep"
+    ctx.fixed(alias, f"{module}.{name} is imported from {twin}, like the rest of this migrated "
+              "file: the Megatron it runs against lacks the new API", code=MOVED_MODULE.code)
+    return twin, name, asname
+
+
+def _migrates_to_compat(ctx: Context) -> bool:
+    """Whether the file moves to compat.tokenizers: the target, and some legacy name in it."""
+    return ctx.file.options.target == "compat" and any(
+        bound in LEGACY_BY_QUALNAME or bound in LEGACY_MODULES
+        for bound in ctx.file.imported.values()
+    )
+
+
+@cache
+def _provides(module: str, name: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
 
 
 def _report_star_import(ctx: Context, original: cst.SimpleStatementLine, module: str) -> None:
@@ -264,6 +310,8 @@ def _rebuilt_import(ctx: Context, original: cst.SimpleStatementLine,
             pair for pair in dict.fromkeys(names)
             if (new_module, pair[0], pair[1]) not in ctx.prescan.existing_imports
         ]
+        # an import written here exists for the import lines below
+        ctx.prescan.existing_imports.update((new_module, *pair) for pair in unique)
         if unique:
             lines.append(_import_line(new_module, unique))
     if not lines:

@@ -411,3 +411,4 @@ def _fix_imports(module: cst.Module, migration: Migration, path: str) -> cst.Mod
             AddImportsVisitor.add_needed_import(context, module_name, name)
         module = AddImportsVisitor(context).transform_module(module)
     return module
+

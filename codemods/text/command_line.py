@@ -36,6 +36,15 @@ def translate(words: Sequence[str], options: Options) -> Translation:
     return translate_argv(list(words), target=target, source=options.source)
 
 
+def still_valid(flag: str, options: Options) -> bool:
+    """Whether the parser the file's command lines run accepts ``flag`` as it is."""
+    from compat.releases import MAIN
+
+    if options.command_target == "keep":
+        return True
+    return options.command_target == "upstream" and MAIN.accepts(flag)
+
+
 def kept_flag_message(word: str, options: Options) -> str:
     return f"{word.partition('=')[0]} left as it is: {options.kept_because}"
 
@@ -102,7 +111,7 @@ def report_leftovers(doc: TextDocument, why: str,
     handled = doc.handled_lines()
     for offset, flag in flag_mentions(doc.text):
         line = doc.lines.line_number(offset)
-        if line in handled or skip(offset):
+        if line in handled or skip(offset) or still_valid(flag, doc.options):
             continue
         handled.add(line)
         code = legacy_flag_code(flag)

@@ -214,8 +214,20 @@ def _old_type(args: argparse.Namespace) -> TokenizerType:
     return row
 
 
+_NEW_API_ATTRIBUTES = ("tokenizer_library", "tokenizer_mode", "tokenizer_prompt_format")
+
+
 def _as_old_release(args: argparse.Namespace, release: OldRelease) -> argparse.Namespace:
-    """``args`` as the old release's parser gave them: its Hugging Face switch defaults."""
+    """``args`` as the old release's parser gave them: its Hugging Face switch defaults, and
+    none of the new API's attributes (which tell the builder the args are not an old run's)."""
+    for attribute in _NEW_API_ATTRIBUTES:
+        if getattr(args, attribute, None) not in (None, "text"):
+            raise VerifyUsageError(
+                f"{release.label} had no {_flag(attribute)}: give the old flags the script "
+                "ran with"
+            )
+        if hasattr(args, attribute):
+            delattr(args, attribute)
     for positive, negative in G1_HF_SWITCHES.items():
         if release.hf_switches_on:
             setattr(args, positive, True)

@@ -86,12 +86,6 @@ WRAPPER_CASES = ["sentencepiece-v1", "sentencepiece-v3-legacy", "tiktoken-tekken
 @pytest.mark.parametrize("name", list(TEXT_MODEL_WRAPPERS))
 def test_wrapper_matches_the_reference(name, case, reference, old_models, library_cases,
                                        varied_texts, request):
-    if case == "null" and reference.version == G1_VERSION:
-        # G1's "null" means N + 1 ids (eod N); the aliases rename it to "null-text" (N ids since
-        # upstream #4057) before the facade can keep G1's sizes. Fix in compat/legacy.
-        request.applymarker(pytest.mark.xfail(
-            strict=True, reason="compat/legacy/_text_wrappers.py renames G1's 'null' before "
-                                "the facade, losing G1's null sizes"))
     path, config, kwargs = library_cases[case]
     old = getattr(old_models, name)(path, dict(config), **kwargs)
     ours_config = dict(config)

@@ -70,6 +70,8 @@ class MegatronTokenizerText(MegatronTokenizerBase):
             **kwargs: library arguments, plus ``prompt_format`` (SFT) and ``chat_template``.
         """
         config = dict(config)
+        # unique_identifiers (a dataset cache key) records the arguments as the caller gave them
+        given_kwargs = kwargs
         if is_g1_null(config.get("library")):
             kwargs = g1_null_kwargs(kwargs)
         if isinstance(config.get("library"), str):
@@ -84,7 +86,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         # Upstream G3 forwarded prompt_format to the library, which rejects it (reference §5.5).
         prompt_format = library_kwargs.pop("prompt_format", None)
         self._tokenizer = self._restore_model(**library_kwargs)
-        self.additional_args = kwargs
+        self.additional_args = given_kwargs
 
         # Upstream's precedence since 0.18: metadata, then the chat_template keyword, then the
         # library's own template (0.17 asked the library before the keyword).

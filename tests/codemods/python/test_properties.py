@@ -65,7 +65,7 @@ sources = st.builds(
 )
 options = st.builds(
     Options,
-    target=st.sampled_from(["megatron", "compat"]),
+    target=st.sampled_from(["pr3889", "upstream", "compat"]),
     add_todo=st.booleans(),
     ignore=st.sets(st.sampled_from(["MTC001", "MTC003", "MTC201"]), max_size=1).map(frozenset),
 )
