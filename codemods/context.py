@@ -357,6 +357,7 @@ class ContextFinder:
     target: Target | None = None  # an explicit --target: it always wins
     include_megatron: bool = False
     _roots: dict[Path, MegatronContext] = field(default_factory=dict)
+    _megatron_packages: dict[Path, bool] = field(default_factory=dict)
 
     @cached_property
     def installed(self) -> Evidence | None:
@@ -375,24 +376,35 @@ class ContextFinder:
         return list(self._roots.values())
 
     def is_megatron_itself(self, path: Path) -> Path | None:
-        """The Megatron folder ``path`` belongs to (never rewritten unless asked), or None."""
+        """The Megatron folder ``path`` belongs to (never rewritten unless asked), or None: a
+        ``megatron/`` package that is recognisably Megatron, a Megatron-LM submodule, the
+        tokenizer package's own tests."""
         if self.include_megatron:
             return None
         real = path.resolve()
+        for folder in real.parents:
+            if folder.name == "megatron" and self._is_megatron(folder):
+                return folder
         context = self.for_file(path)
         return next((folder for folder in context.megatron_dirs if real.is_relative_to(folder)),
                     None)
+
+    def _is_megatron(self, folder: Path) -> bool:
+        known = self._megatron_packages.get(folder)
+        if known is None:
+            known = self._megatron_packages[folder] = VendoredMegatron(folder).api() is not None
+        return known
 
     def _decide(self, root: Path) -> MegatronContext:
         evidence: list[Evidence] = []
         megatron_dirs: list[Path] = []
         if self.user is not None:
             evidence.append(self.user)
-        package = root / "megatron"
-        if package.is_dir() and ((package / "__init__.py").exists() or (package / "core").is_dir()):
-            megatron_dirs += [package, *_own_tokenizer_tests(root)]
-            evidence.append(Evidence("vendored", f"vendored: {_shown(package)}/",
-                                     VendoredMegatron(package).api()))
+        vendored_api = VendoredMegatron(root / "megatron").api()
+        if vendored_api is not None:
+            megatron_dirs += _own_tokenizer_tests(root)
+            evidence.append(Evidence("vendored", f"vendored: {_shown(root / 'megatron')}/",
+                                     vendored_api))
         for folder, found in _submodules(root):
             megatron_dirs.append(folder)
             evidence.append(found)
@@ -402,10 +414,14 @@ class ContextFinder:
             evidence.append(self.installed)
         chosen = evidence[0] if evidence else None
         api = chosen.api if chosen is not None else None
+        python, command = python_target(api), command_target(api)
+        if chosen is not None and api is None:
+            # a Megatron of unknown version: no release has the new API (PR #3889 never merged)
+            python, command = "compat", "keep"
         return MegatronContext(
             root=root, chosen=chosen, evidence=tuple(evidence),
-            python_target=self.target or python_target(api),
-            command_target=_explicit_command_target(self.target) or command_target(api),
+            python_target=self.target or python,
+            command_target=_explicit_command_target(self.target) or command,
             megatron_dirs=tuple(path.resolve() for path in megatron_dirs),
         )
 
