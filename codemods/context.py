@@ -409,6 +409,10 @@ class ContextFinder:
             megatron_dirs.append(folder)
             evidence.append(found)
         evidence += _pins(root)
+        enclosing = _enclosing_project(root)
+        if not evidence and enclosing is not None:
+            # a sub-project that says nothing runs what the project around it runs
+            return replace(self._decide(enclosing), root=root)
         if not evidence and self.installed is not None:
             # the interpreter's megatron-core says nothing of a tree that says something
             evidence.append(self.installed)
@@ -453,6 +457,14 @@ def project_root(folder: Path) -> Path:
         if (candidate / ".git").exists():
             return candidate
     return folder
+
+
+def _enclosing_project(root: Path) -> Path | None:
+    if (root / ".git").exists() or root.parent == root:
+        return None
+    enclosing = project_root(root.parent)
+    found = _is_project_root(enclosing) or (enclosing / ".git").exists()
+    return enclosing if found else None
 
 
 def _is_project_root(folder: Path) -> bool:

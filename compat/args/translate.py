@@ -53,6 +53,8 @@ __all__ = [
 # What ``target=`` accepts: the new flags (PR #3889's API) or Megatron-LM main's.
 TARGETS = (releases.PR3889.key, "upstream")
 _NEW_DESIGN_FLAGS = (LIBRARY_FLAG, MODE_FLAG, PROMPT_FORMAT_FLAG)
+MULTIMODAL_TYPE = next(row.name for row in TOKENIZER_TYPES.values()
+                       if row.mode == "multimodal" and row.library != "null")
 NULL_SIZES_NOTE = (
     "the null tokenizer has vocab_size N and eod N - 1 since megatron-core 0.18; megatron-core "
     "<= 0.17 gave N + 1 and N"
@@ -571,8 +573,17 @@ class _Translator:
     # --- flags the target's parser does not have ----------------------------------------------
 
     def report_new_design_flags(self) -> None:
-        """PR #3889's flags on a target that has none of them: say what to write instead."""
-        sites = [o for o in self.occurrences if o.flag in _NEW_DESIGN_FLAGS]
+        """PR #3889's flags on a target that has none of them: say what to write instead.
+
+        ``--tokenizer-prompt-format`` beside ``--tokenizer-type MultimodalTokenizer`` is the
+        multimodal examples' own flag (``examples/multimodal/multimodal_args.py`` defines it in
+        every release), not the new design's."""
+        multimodal = any(
+            o.flag == TOKENIZER_TYPE_FLAG_NAME and o.values[:1] == (MULTIMODAL_TYPE,)
+            for o in self.occurrences
+        )
+        sites = [o for o in self.occurrences if o.flag in _NEW_DESIGN_FLAGS
+                 and not (multimodal and o.flag == PROMPT_FORMAT_FLAG)]
         if not sites:
             return
         equivalent, reason = self.upstream_equivalent()

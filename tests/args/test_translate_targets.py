@@ -311,3 +311,16 @@ def test_no_source_equals_the_default_and_a_later_source_only_drops_notes(argv, 
     assert unknown == translate_argv(argv, target=target, source=None)
     latest = translate_argv(argv, target=target, source=releases.MAIN)
     assert latest.argv == unknown.argv and latest.errors == unknown.errors
+
+
+def test_the_multimodal_examples_own_prompt_format_flag_is_not_the_new_design_s():
+    """examples/multimodal/multimodal_args.py has defined --tokenizer-prompt-format in every
+    release, next to --tokenizer-type MultimodalTokenizer; main's parser accepts the pair."""
+    argv = ["--tokenizer-type", "MultimodalTokenizer", "--tokenizer-prompt-format", "mistral",
+            "--tokenizer-model", "tok"]
+    result = translate_argv(argv, target="upstream")
+    assert result.argv == tuple(argv) and not result.errors
+    beside_another_type = translate_argv(
+        ["--tokenizer-type", "GPT2BPETokenizer", "--tokenizer-prompt-format", "mistral"],
+        target="upstream")
+    assert [problem.index for problem in beside_another_type.errors] == [2]

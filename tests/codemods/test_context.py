@@ -208,10 +208,30 @@ def test_a_monorepo_s_projects_each_have_their_own(tmp_path):
     assert project_root(tmp_path / "new") == tmp_path / "new"
 
 
+def test_a_sub_project_that_names_no_megatron_runs_what_the_project_around_it_runs(tmp_path):
+    write(tmp_path, {"requirements.txt": "megatron-core==0.16.1\n"})
+    write(tmp_path / "examples" / "sft", {"requirements.txt": "datasets\n", "run.sh": LAUNCH})
+    context = ContextFinder().for_file(tmp_path / "examples" / "sft" / "run.sh")
+    assert context.root == tmp_path / "examples" / "sft"
+    assert context.command_target == "keep"
+    assert context.python_target == "compat"
+
+
+def test_a_project_with_nothing_around_it_does_not_look_outside(tmp_path):
+    write(tmp_path / "outer", {"requirements.txt": "megatron-core==0.16.1\n"})
+    inner = tmp_path / "outer" / "checkout"
+    write(inner, {"run.sh": LAUNCH})
+    (inner / ".git").mkdir()
+    context = ContextFinder().for_file(inner / "run.sh")
+    assert context.root == inner
+    assert context.chosen is None or context.chosen.kind == "installed"
+
+
 def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(root), "PATH": "/usr/bin:/bin"})
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
+                        "HOME": str(root), "PATH": "/usr/bin:/bin"})
 
 
 def test_a_submodule_not_checked_out_is_known_by_its_pinned_commit(tmp_path):
