@@ -22,11 +22,21 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from codemods.core import FileKind, Options, UnparsableError
-from codemods.files import DecodeError, WriteError, decode, discover, write_atomic
+from codemods.files import (
+    DecodeError,
+    Excludes,
+    WriteError,
+    decode,
+    discover,
+    read_start,
+    remove_debris,
+    write_atomic,
+)
 from codemods.report import (
     FORMATS,
     FileOutcome,
@@ -37,7 +47,7 @@ from codemods.report import (
     write_rule_page,
     write_usage_error,
 )
-from codemods.rules import UnknownRule, prefilter, resolve
+from codemods.rules import UnknownRule, enabled_rules, prefilter, resolve
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -49,8 +59,10 @@ EXIT_FAILED = 3
 
 # fewer files than this to parse are handled in this process: a pool would cost more than it saves
 MIN_FILES_FOR_POOL = 16
-_BACKUP_SUFFIX = ".bak"
-_LIBCST_SUFFIXES = (".py", ".pyi", ".ipynb")
+_LIBCST_KINDS = ("python", "notebook")
+# a shebang is looked for in this many bytes of a file whose name tells no kind
+_HEAD_BYTES = 256
+DEBRIS_REASON = "temporary file left by an interrupted run"
 
 
 class UsageError(Exception):
@@ -59,11 +71,12 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file that passed the prefilter, with the bytes already read."""
+    """A file that passed the prefilter, with its kind and the bytes already read."""
 
     path: Path
     shown: str
     data: bytes
+    kind: str
 
 
 @dataclass
@@ -75,11 +88,45 @@ class Processed:
 
 # --- one file ------------------------------------------------------------------------------------
 
-def passes_prefilter(path: Path, data: bytes, options: Options) -> bool:
+def file_prefilter(options: Options) -> Callable[[Path, bytes], bool]:
+    """Whether a file may hold a site of an enabled rule (the cheap first decision)."""
     from codemods.metadata import METADATA_FILE_NAME
 
-    # metadata files are small and rare: they are read whatever they contain
-    return path.name == METADATA_FILE_NAME or prefilter(options.codes)(data)
+    holds_needle = prefilter(options.codes)
+    anchors = _anchors(options.codes)
+
+    def keeps(path: Path, data: bytes) -> bool:
+        # metadata files are small and rare: they are read whatever they contain
+        if path.name == METADATA_FILE_NAME:
+            return True
+        return any(anchor in data for anchor in anchors) and holds_needle(data)
+
+    return keeps
+
+
+_ANCHOR_LENGTH = 8
+
+
+@cache
+def _anchors(codes: frozenset[str]) -> tuple[bytes, ...]:
+    """A few short substrings such that every needle of the enabled rules holds one: most files
+    hold none, and a handful of scans reject them before the many needles are tried."""
+    needles = {
+        (needle if isinstance(needle, str) else needle[0]).encode()
+        for rule in enabled_rules(codes) for needle in rule.needles
+    }
+    anchors: list[bytes] = []
+    uncovered = set(needles)
+    while uncovered:
+        grams: dict[bytes, int] = {}
+        for needle in uncovered:
+            size = min(_ANCHOR_LENGTH, len(needle))
+            for gram in {needle[i:i + size] for i in range(len(needle) - size + 1)}:
+                grams[gram] = grams.get(gram, 0) + 1
+        best = max(sorted(grams), key=lambda gram: grams[gram])
+        anchors.append(best)
+        uncovered = {needle for needle in uncovered if best not in needle}
+    return tuple(anchors)
 
 
 def unified_diff(shown: str, before: str, after: str) -> str:
@@ -97,13 +144,10 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
     The output must parse; before it is written it must also be a fixed point (a second pass
     changes nothing), which costs a second rewrite and is skipped when nothing will be written.
     """
-    from codemods.kinds import kind_for
+    from codemods.kinds import kind_named
 
     shown = candidate.shown
-    head = candidate.data[:256].split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    kind = kind_for(str(candidate.path), head.lstrip("\ufeff"))
-    if kind is None:  # binary files and other kinds of text are not ours
-        return Processed(FileOutcome(shown, "", "unchanged"))
+    kind = kind_named(candidate.kind)
     try:
         source = decode(candidate.data)
     except DecodeError as error:
@@ -114,7 +158,7 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
         return Processed(FileOutcome(shown, kind.name, "failed", reason=f"cannot parse: {error}"))
     except RecursionError:
         return Processed(FileOutcome(shown, kind.name, "failed",
-                                     reason="cannot parse: too deeply nested"))
+                                     reason=_not_on_this_python("too deeply nested")))
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
         return Processed(FileOutcome(
             shown, kind.name, "failed",
@@ -123,32 +167,47 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
         ))
     if result.new_text == source.text:
         return Processed(FileOutcome(shown, kind.name, "unchanged", result.findings))
-    problem = _check_output(kind, result.new_text, shown, options, writing)
+    problem = _check_output(kind, source.text, result.new_text, shown, options, writing)
     if problem:
-        return Processed(FileOutcome(shown, kind.name, "failed", result.findings,
-                                     reason=f"{problem}; the file was left unchanged (a bug in "
-                                     "the migration tool: please report it)"))
+        outcome = FileOutcome(shown, kind.name, "failed", result.findings, reason=problem)
+        outcome.drop_fixes()
+        return Processed(outcome)
     outcome = FileOutcome(shown, kind.name, "changed", result.findings,
                           diff=unified_diff(shown, source.text, result.new_text))
     return Processed(outcome, source.encode(result.new_text), candidate.data)
 
 
-def _check_output(kind: FileKind, new_text: str, shown: str, options: Options,
+def _not_on_this_python(error: object) -> str:
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (f"does not parse on this Python ({version}): {error}; run the migration with the "
+            "Python version your code is written for")
+
+
+def _check_output(kind: FileKind, old_text: str, new_text: str, shown: str, options: Options,
                   writing: bool) -> str:
     """Why the rewritten text must not be written ("" when it is fine)."""
     try:
         kind.validate(new_text)
     except UnparsableError as error:
-        return f"the rewritten text does not parse ({error})"
+        try:
+            kind.validate(old_text)
+        except UnparsableError as input_error:
+            # libcst's grammar is not the running interpreter's: neither parses here
+            return _not_on_this_python(input_error)
+        return _tool_bug(f"the rewritten text does not parse ({error})")
     if not writing:
         return ""
     try:
         again = kind.rewrite(new_text, shown, options).new_text
     except UnparsableError as error:
-        return f"the rewritten text does not parse ({error})"
+        return _tool_bug(f"the rewritten text does not parse ({error})")
     if again != new_text:
-        return "a second pass would change the rewritten text again"
+        return _tool_bug("a second pass would change the rewritten text again")
     return ""
+
+
+def _tool_bug(problem: str) -> str:
+    return f"{problem}; the file was left unchanged (a bug in the migration tool: please report it)"
 
 
 def _process_chunk(chunk: list[Candidate], options: Options, writing: bool) -> list[Processed]:
@@ -158,31 +217,54 @@ def _process_chunk(chunk: list[Candidate], options: Options, writing: bool) -> l
 # --- many files ----------------------------------------------------------------------------------
 
 def shown_path(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute.startswith(cwd.rstrip("/") + "/"):
+        return absolute[len(cwd.rstrip("/")) + 1:]
+    return path.as_posix()
 
 
-def collect(paths: Sequence[str], excludes: Sequence[str], options: Options
-            ) -> tuple[list[Candidate], list[FileOutcome], int, list[Path]]:
-    """Read every discovered file; keep those that pass the prefilter."""
-    discovery, roots = discover(paths, excludes)
-    # a link out of the tree is left alone on purpose; a missing path is the user's typo
-    skipped = [FileOutcome(shown_path(item.path), "",
-                           "skipped" if item.path.is_symlink() else "failed", reason=item.reason)
+def _first_line(data: bytes) -> str:
+    return data[:_HEAD_BYTES].split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+def read_candidate(path: Path) -> tuple[str, bytes] | None:
+    """The kind and bytes of a file the tool rewrites; None for any other file, which is read no
+    further than its first line (it may hold a shebang)."""
+    from codemods.kinds import kind_for
+
+    if kind_for(path.name, "") is None and kind_for(
+            path.name, _first_line(read_start(path, _HEAD_BYTES))) is None:
+        return None
+    data = path.read_bytes()
+    kind = kind_for(path.name, _first_line(data))
+    return None if kind is None else (kind.name, data)
+
+
+def collect(paths: Sequence[str], excludes: Excludes, options: Options,
+            force_exclude: bool = False) -> tuple[list[Candidate], list[FileOutcome], int,
+                                                  list[Path], list[Path]]:
+    """Read every discovered file the tool understands; keep those that pass the prefilter.
+
+    Returns the candidates, the outcomes of what was skipped, how many files were scanned, the
+    roots, and the temporary files interrupted runs left behind.
+    """
+    discovery, roots = discover(paths, excludes, force_exclude=force_exclude)
+    skipped = [FileOutcome(shown_path(item.path), "", "failed" if item.failed else "skipped",
+                           reason=item.reason)
                for item in discovery.skipped]
     candidates: list[Candidate] = []
+    keeps = file_prefilter(options)
     for path in discovery.files:
         try:
-            data = path.read_bytes()
+            read = read_candidate(path)
         except OSError as error:
             skipped.append(FileOutcome(shown_path(path), "", "failed",
                                        reason=f"cannot read: {error.strerror}"))
             continue
-        if passes_prefilter(path, data, options):
-            candidates.append(Candidate(path, shown_path(path), data))
-    return candidates, skipped, len(discovery.files), roots
+        if read is not None and keeps(path, read[1]):
+            candidates.append(Candidate(path, shown_path(path), read[1], read[0]))
+    return candidates, skipped, len(discovery.files), roots, discovery.debris
 
 
 def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: bool,
@@ -196,7 +278,7 @@ def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: b
         return results
     import multiprocessing
 
-    _preload(any(candidate.path.suffix in _LIBCST_SUFFIXES for candidate in candidates))
+    _preload(any(candidate.kind in _LIBCST_KINDS for candidate in candidates))
     workers = min(jobs, len(candidates))
     # big files first, spread over small chunks, so no worker is left with the slowest tail
     ordered = sorted(candidates, key=lambda candidate: len(candidate.data), reverse=True)
@@ -230,31 +312,43 @@ def _preload(python: bool) -> None:
         from codemods.python import engine  # noqa: F401
 
 
-def _backup_path(path: Path) -> Path:
-    backup = path.with_name(path.name + _BACKUP_SUFFIX)
-    number = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}{_BACKUP_SUFFIX}.{number}")
-        number += 1
-    return backup
-
-
 def apply(processed: Processed, path: Path, roots: list[Path], options: Options) -> None:
     """Write one rewritten file (and a metadata file's backup); failures go into its outcome."""
+    from codemods.metadata.backup import kept_by_git
+
     outcome = processed.outcome
     assert processed.new_bytes is not None
+    keep_original = (outcome.kind == "metadata" and options.backup
+                     and not kept_by_git(path, processed.original))
     try:
-        if outcome.kind == "metadata" and options.backup:
-            backup = _backup_path(path)
-            with open(backup, "xb") as handle:
-                handle.write(processed.original)
-        write_atomic(path, processed.new_bytes, roots)
-    except (WriteError, OSError) as error:
+        written = write_atomic(path, processed.new_bytes, roots, expected=processed.original,
+                               keep_original=keep_original)
+    except WriteError as error:
         outcome.status = "failed"
-        outcome.reason = str(error) if isinstance(error, WriteError) else \
-            f"cannot write: {error.strerror}"
+        outcome.reason = str(error)
+        outcome.drop_fixes()
         return
     outcome.status = "written"
+    if written.backup is not None:
+        outcome.backup = shown_path(written.backup)
+
+
+def clean_up(debris: list[Path], writing: bool) -> list[FileOutcome]:
+    """What to say about (and, when writing, do with) the temporary files of interrupted runs."""
+    outcomes = []
+    for path in debris:
+        shown = shown_path(path)
+        if not writing:
+            outcomes.append(FileOutcome(shown, "", "debris",
+                                        reason=f"{DEBRIS_REASON}; --write removes it"))
+            continue
+        left_because = remove_debris(path)
+        if left_because:
+            outcomes.append(FileOutcome(shown, "", "skipped",
+                                        reason=f"{DEBRIS_REASON}: {left_because}"))
+        else:
+            outcomes.append(FileOutcome(shown, "", "removed", reason=DEBRIS_REASON))
+    return outcomes
 
 
 # --- command line --------------------------------------------------------------------------------
@@ -336,7 +430,8 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         return EXIT_USAGE
     mode: Mode = "write" if args.write else "check" if args.check else "diff"
 
-    candidates, skipped, scanned, roots = collect(args.paths, args.exclude, options)
+    candidates, skipped, scanned, roots, debris = collect(
+        args.paths, Excludes.of(args.exclude, Path.cwd()), options)
     progress = _progress(stderr.isatty() and args.output_format == "text", len(candidates))
     if progress is None:
         results = run_all(candidates, options, args.jobs, mode == "write")
@@ -346,7 +441,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             results = run_all(candidates, options, args.jobs, mode == "write",
                               lambda done: progress.advance(task, done))
     paths = {candidate.shown: candidate.path for candidate in candidates}
-    outcomes = list(skipped)
+    outcomes = [*skipped, *clean_up(debris, mode == "write")]
     for processed in results:
         if mode == "write" and processed.outcome.status == "changed":
             apply(processed, paths[processed.outcome.path], roots, options)

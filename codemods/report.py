@@ -16,7 +16,8 @@ from typing import Literal, TextIO
 
 from codemods.core import Finding
 
-Status = Literal["unchanged", "changed", "written", "skipped", "failed"]
+# debris: a temporary file of an interrupted run (removed: by this run)
+Status = Literal["unchanged", "changed", "written", "skipped", "failed", "debris", "removed"]
 FORMATS = ("text", "json", "github", "sarif")
 TOOL_NAME = "megatron-compat-migrate"
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -30,6 +31,13 @@ class FileOutcome:
     findings: list[Finding] = field(default_factory=list)
     diff: str = ""
     reason: str = ""  # why a file was skipped or failed
+    backup: str = ""  # where the original of a rewritten metadata file is kept
+
+    def drop_fixes(self) -> None:
+        """Nothing is rewritten after all: the sites it would have fixed are not counted, the
+        ones left for a person still are."""
+        self.findings = [finding for finding in self.findings if not finding.fixed]
+        self.diff = ""
 
     @property
     def manual(self) -> list[Finding]:
@@ -68,6 +76,10 @@ class Run:
     def fixed_count(self) -> int:
         return sum(len(outcome.fixed) for outcome in self.outcomes)
 
+    @property
+    def debris_count(self) -> int:
+        return len(self.with_status("debris", "removed"))
+
 
 # --- text ---------------------------------------------------------------------------------------
 
@@ -97,13 +109,19 @@ def summary_line(run: Run) -> str:
     skipped = len(run.with_status("skipped", "failed"))
     if skipped:
         parts.append(f"{skipped} skipped")
+    if run.debris_count:
+        files = f"{run.debris_count} leftover temporary file{'s' if run.debris_count != 1 else ''}"
+        parts.append(f"{files} removed" if run.mode == "write" else f"{files} (--write removes "
+                     f"{'them' if run.debris_count != 1 else 'it'})")
     return ", ".join(parts)
 
 
 def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool) -> None:
     for outcome in run.outcomes:
-        if outcome.status in ("skipped", "failed"):
+        if outcome.status in ("skipped", "failed", "debris"):
             out.write(f"{outcome.path}: skipped: {outcome.reason}\n")
+        elif outcome.status == "removed":
+            out.write(f"{outcome.path}: removed: {outcome.reason}\n")
         for finding in outcome.findings:
             if finding.fixed and not show_fixed:
                 continue

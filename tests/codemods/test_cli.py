@@ -216,6 +216,7 @@ def replace_python_rewriter(monkeypatch, rewrite: Callable[..., RewriteResult]) 
     """Treat every file as Python, rewritten by ``rewrite`` instead of the real rewriter."""
     replaced = dataclasses.replace(kind_named("python"), rewrite=rewrite)
     monkeypatch.setattr("codemods.kinds.kind_for", lambda path, first_line: replaced)
+    monkeypatch.setattr("codemods.kinds.kind_named", lambda name: replaced)
 
 
 def test_invalid_rewriter_output_is_never_written(tmp_path, monkeypatch):
