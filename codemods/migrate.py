@@ -2,12 +2,14 @@
 
 Without ``--write`` nothing is written: the run prints what it found, the diff and a summary.
 One direction of data: discovery → prefilter → rewriter (per kind) → validate → report → write.
-This is the only module that writes files.
+This is the only module that writes files. Settings come from the command line and from
+``[tool.megatron-migrate]`` in ``pyproject.toml`` (:mod:`codemods.config`).
 
-Exit codes:
-    0  success (with ``--check``: nothing to rewrite and nothing needs a manual change)
-    1  ``--check`` only: some file would be rewritten or some site needs a manual change
-    2  usage error (unknown rule code, bad option)
+Exit codes (ruff's): something "left to do" is a site that needs a manual change, and, except
+with ``--write``, a file that would be rewritten:
+    0  nothing left to do (or ``--exit-zero``)
+    1  something left to do; with ``--write --exit-non-zero-on-fix`` also a file rewritten
+    2  usage or configuration error (unknown rule code, bad option, bad pyproject.toml)
     3  some file could not be read, decoded, parsed, validated or written, or a PATH does not
        exist (the run still went on; symlinks out of the tree are skipped without failing)
 """
@@ -15,17 +17,27 @@ Exit codes:
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import difflib
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from codemods.config import (
+    TARGETS,
+    Config,
+    ConfigError,
+    PerFileIgnores,
+    find_config,
+    load_config,
+    rule_codes,
+)
 from codemods.core import FileKind, Options, UnparsableError
 from codemods.files import (
     DecodeError,
@@ -39,15 +51,17 @@ from codemods.files import (
 )
 from codemods.report import (
     FORMATS,
+    TOOL_NAME,
     FileOutcome,
     Mode,
     Run,
+    tool_version,
     write_report,
     write_rule_list,
     write_rule_page,
     write_usage_error,
 )
-from codemods.rules import UnknownRule, enabled_rules, prefilter, resolve
+from codemods.rules import UnknownRule, enabled_rules, prefilter
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -59,6 +73,8 @@ EXIT_FAILED = 3
 
 # fewer files than this to parse are handled in this process: a pool would cost more than it saves
 MIN_FILES_FOR_POOL = 16
+# chunks handed to each worker: small enough for a smooth progress bar and an even finish
+_CHUNKS_PER_WORKER = 32
 _LIBCST_KINDS = ("python", "notebook")
 # a shebang is looked for in this many bytes of a file whose name tells no kind
 _HEAD_BYTES = 256
@@ -77,6 +93,13 @@ class Candidate:
     shown: str
     data: bytes
     kind: str
+    # rule codes the configuration's per-file-ignores leave out for this file
+    ignore: frozenset[str] = frozenset()
+
+    def options(self, options: Options) -> Options:
+        if not self.ignore:
+            return options
+        return dataclasses.replace(options, ignore=options.ignore | self.ignore)
 
 
 @dataclass
@@ -148,6 +171,7 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
 
     shown = candidate.shown
     kind = kind_named(candidate.kind)
+    options = candidate.options(options)
     try:
         source = decode(candidate.data)
     except DecodeError as error:
@@ -242,8 +266,8 @@ def read_candidate(path: Path) -> tuple[str, bytes] | None:
 
 
 def collect(paths: Sequence[str], excludes: Excludes, options: Options,
-            force_exclude: bool = False) -> tuple[list[Candidate], list[FileOutcome], int,
-                                                  list[Path], list[Path]]:
+            force_exclude: bool = False, per_file_ignores: PerFileIgnores | None = None
+            ) -> tuple[list[Candidate], list[FileOutcome], int, list[Path], list[Path]]:
     """Read every discovered file the tool understands; keep those that pass the prefilter.
 
     Returns the candidates, the outcomes of what was skipped, how many files were scanned, the
@@ -263,14 +287,15 @@ def collect(paths: Sequence[str], excludes: Excludes, options: Options,
                                        reason=f"cannot read: {error.strerror}"))
             continue
         if read is not None and keeps(path, read[1]):
-            candidates.append(Candidate(path, shown_path(path), read[1], read[0]))
+            ignored = per_file_ignores.codes_for(path) if per_file_ignores else frozenset()
+            candidates.append(Candidate(path, shown_path(path), read[1], read[0], ignored))
     return candidates, skipped, len(discovery.files), roots, discovery.debris
 
 
 def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: bool,
             on_progress: Callable[[int], None] | None = None) -> list[Processed]:
+    results: list[Processed] = []
     if jobs <= 1 or len(candidates) < MIN_FILES_FOR_POOL:
-        results = []
         for candidate in candidates:
             results.append(process(candidate, options, writing))
             if on_progress:
@@ -280,16 +305,14 @@ def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: b
 
     _preload(any(candidate.kind in _LIBCST_KINDS for candidate in candidates))
     workers = min(jobs, len(candidates))
-    # big files first, spread over small chunks, so no worker is left with the slowest tail
-    ordered = sorted(candidates, key=lambda candidate: len(candidate.data), reverse=True)
-    chunks = [ordered[start::workers * 4] for start in range(workers * 4)]
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else None)
-    results = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for chunk_results in pool.map(_process_chunk, chunks, [options] * len(chunks),
-                                          [writing] * len(chunks)):
+            futures = [pool.submit(_process_chunk, chunk, options, writing)
+                       for chunk in _chunks(candidates, workers * _CHUNKS_PER_WORKER)]
+            for future in as_completed(futures):
+                chunk_results = future.result()
                 results.extend(chunk_results)
                 if on_progress:
                     on_progress(len(chunk_results))
@@ -299,6 +322,23 @@ def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: b
         rest = [candidate for candidate in candidates if candidate.shown not in done]
         results.extend(run_all(rest, options, 1, writing, on_progress))
     return results
+
+
+def _chunks(candidates: list[Candidate], count: int) -> list[list[Candidate]]:
+    """About ``count`` chunks of about the same size in bytes, the biggest files first (alone
+    in their chunks when they are big), so that no worker is left with the slowest tail and the
+    progress bar moves in small steps."""
+    ordered = sorted(candidates, key=lambda candidate: len(candidate.data), reverse=True)
+    target = max(1, sum(len(candidate.data) for candidate in ordered) // count)
+    chunks: list[list[Candidate]] = [[]]
+    size = 0
+    for candidate in ordered:
+        if chunks[-1] and size + len(candidate.data) > target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(candidate)
+        size += len(candidate.data)
+    return chunks
 
 
 def _preload(python: bool) -> None:
@@ -353,48 +393,100 @@ def clean_up(debris: list[Path], writing: bool) -> list[FileOutcome]:
 
 # --- command line --------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
+STDIN = "-"
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m codemods.migrate",
+        prog=prog or _prog(),
         description="Migrate Python code, launch scripts, YAML configs, argv files, notebooks and "
         "tokenizer_metadata.json files from Megatron-LM's old tokenizer API to the new one. "
-        "Without --write nothing is written.",
-        epilog="exit codes: 0 success; 1 --check found something to rewrite or fix by hand; "
-        "2 usage error; 3 some file could not be read, parsed or written.",
+        "Without --write nothing is written. Settings can be kept in pyproject.toml under "
+        "[tool.megatron-migrate].",
+        epilog="exit codes: 0 nothing left to do; 1 something to rewrite (--check, preview) or "
+        "to fix by hand; 2 usage or configuration error; 3 some file could not be read, parsed "
+        "or written.",
     )
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                        help="files or folders (default: the current folder)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or folders (default: the current folder); - reads standard "
+                        "input")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="rewrite the files in place")
+    mode.add_argument("--write", action="store_true",
+                      help="rewrite the files in place (with -, print the rewritten text)")
     mode.add_argument("--check", action="store_true",
                       help="write nothing; exit 1 if anything would change or needs a manual "
                       "change (for CI and pre-commit)")
     parser.add_argument("--diff", action="store_true",
                         help="print the unified diff (default when neither --write nor --check)")
-    parser.add_argument("--select", action="append", default=[], metavar="CODES",
-                        help="only these rule codes or names (comma-separated, repeatable)")
-    parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
-                        help="skip these rule codes or names (comma-separated, repeatable)")
-    parser.add_argument("--target", choices=("megatron", "compat"), default="megatron",
-                        help="import paths to write: upstream megatron.core.tokenizers (default) "
-                        "or compat.tokenizers")
-    parser.add_argument("--format", choices=FORMATS, default="text", dest="output_format")
-    parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
-                        help="gitignore-style pattern of paths to leave out (repeatable)")
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="worker processes (default: all cores)")
-    parser.add_argument("--add-todo", action="store_true",
-                        help="with --write, put a TODO comment above each site that needs a "
-                        "manual change (Python files)")
-    parser.add_argument("--no-backup", action="store_true",
-                        help="do not keep <name>.bak beside a rewritten tokenizer_metadata.json")
-    parser.add_argument("--show-fixed", action="store_true",
-                        help="list every rewritten site, not only those needing manual changes")
-    parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
-    parser.add_argument("--explain", metavar="CODE",
-                        help="print what a rule rewrites, why, an example, and what to do with "
-                        "what it cannot rewrite; then exit")
+    _add_rule_options(parser)
+    _add_file_options(parser)
+    _add_output_options(parser)
     return parser
+
+
+def _add_rule_options(parser: argparse.ArgumentParser) -> None:
+    rules = parser.add_argument_group("rules")
+    rules.add_argument("--select", action="append", metavar="CODES",
+                       help="only these rules: codes, prefixes (MTC2), names or ALL "
+                       "(comma-separated, repeatable)")
+    rules.add_argument("--ignore", action="append", metavar="CODES",
+                       help="skip these rules (codes, prefixes or names)")
+    rules.add_argument("--target", choices=TARGETS,
+                       help="import paths to write: upstream megatron.core.tokenizers (default) "
+                       "or compat.tokenizers")
+    rules.add_argument("--add-todo", action="store_true",
+                       help="with --write, put a TODO comment above each site that needs a "
+                       "manual change")
+    rules.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    rules.add_argument("--explain", metavar="CODE",
+                       help="print what a rule rewrites, why, an example, and what to do with "
+                       "what it cannot rewrite; then exit")
+
+
+def _add_file_options(parser: argparse.ArgumentParser) -> None:
+    files = parser.add_argument_group("files")
+    files.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                       help="gitignore-style pattern of paths to leave out, relative to the "
+                       "current folder (repeatable; adds to the configuration's exclude)")
+    files.add_argument("--force-exclude", action="store_true",
+                       help="apply the exclusions to files named on the command line too (as "
+                       "the pre-commit hooks do)")
+    files.add_argument("--stdin-filename", metavar="NAME",
+                       help="with -, the name of the file read from standard input (its kind, "
+                       "per-file ignores and exclusions follow from it)")
+    files.add_argument("--config", metavar="PYPROJECT",
+                       help="read [tool.megatron-migrate] from this file instead of the nearest "
+                       "pyproject.toml")
+    files.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    files.add_argument("--no-backup", action="store_true",
+                       help="keep no <name>.bak beside a rewritten tokenizer_metadata.json")
+    files.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="worker processes (default: all cores)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    output = parser.add_argument_group("output and exit code")
+    output.add_argument("--format", choices=FORMATS, default="text", dest="output_format",
+                        help="text (default), json, github (workflow annotations) or sarif")
+    output.add_argument("--show-fixed", action="store_true",
+                        help="list every rewritten site, not only those needing manual changes")
+    output.add_argument("--quiet", "-q", action="store_true",
+                        help="print only the sites and the files that need attention: no "
+                        "summary, no progress bar")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text output (auto: on a terminal, unless NO_COLOR is "
+                        "set; FORCE_COLOR forces it)")
+    output.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when something is left to do (errors still exit 3)")
+    output.add_argument("--exit-non-zero-on-fix", action="store_true",
+                        help="with --write, exit 1 when a file was rewritten")
+    output.add_argument("--version", action="store_true", help="print the version and exit")
+
+
+def _prog() -> str:
+    """How the user called the tool, for the usage line."""
+    called = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return called if called.startswith("megatron-migrate") else "python -m codemods.migrate"
 
 
 def _progress(enabled: bool, total: int) -> Progress | None:
@@ -407,12 +499,66 @@ def _progress(enabled: bool, total: int) -> Progress | None:
     return Progress(transient=True, console=Console(stderr=True))
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The command line and the configuration file, merged."""
+
+    options: Options
+    excludes: Excludes
+    per_file_ignores: PerFileIgnores | None
+    config: Config
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """Raises ``ConfigError``, ``UnknownRule`` or ``UsageError``."""
+    config = Config()
+    if args.config:
+        config = load_config(Path(args.config))
+    elif not args.isolated:
+        found = find_config(Path.cwd())
+        config = Config() if found is None else load_config(found)
+    select = args.select if args.select is not None else config.select or ()
+    ignore = args.ignore if args.ignore is not None else config.ignore or ()
+    options = Options(
+        target=args.target or config.target or "megatron",
+        select=rule_codes(select, "--select"), ignore=rule_codes(ignore, "--ignore"),
+        add_todo=args.add_todo and args.write,
+        backup=not args.no_backup and config.backup is not False,
+    )
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    excludes = Excludes.of(config.exclude, config.base) + Excludes.of(args.exclude, Path.cwd())
+    return Settings(options, excludes, config.per_file_ignores, config)
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        return _main(argv, stdout, stderr)
+    except BrokenPipeError:
+        # the reader went away (`| head`): what it did not read is not an error
+        _detach(stdout)
+        return EXIT_OK
+
+
+def _detach(out: TextIO) -> None:
+    """Point a closed pipe's descriptor at /dev/null, so that flushing at exit stays quiet."""
+    try:
+        descriptor = out.fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
+
+
+def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
+    args = build_parser().parse_args(argv)
+    if args.version:
+        stdout.write(f"{TOOL_NAME} {tool_version()}\n")
+        return EXIT_OK
     if args.list_rules:
         write_rule_list(stdout)
         return EXIT_OK
@@ -420,19 +566,31 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         if args.explain:
             write_rule_page(stdout, args.explain)
             return EXIT_OK
-        options = Options(target=args.target, select=resolve(args.select),
-                          ignore=resolve(args.ignore), add_todo=args.add_todo and args.write,
-                          backup=not args.no_backup)
-        if args.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
-    except (UsageError, UnknownRule) as error:
+        settings = settings_for(args)
+        paths = args.paths or ["."]
+        if STDIN in paths and len(paths) > 1:
+            raise UsageError("- (standard input) cannot be combined with other paths")
+    except (UsageError, UnknownRule, ConfigError) as error:
         write_usage_error(stderr, str(error))
         return EXIT_USAGE
     mode: Mode = "write" if args.write else "check" if args.check else "diff"
+    if paths == [STDIN]:
+        return _run_stdin(args, settings, mode, stdout, stderr)
+    run = _run_files(args, settings, mode, paths, stderr)
+    code = exit_code(run, args)
+    write_report(run, stdout, args.output_format, show_diff=args.diff or mode == "diff",
+                 show_fixed=args.show_fixed, quiet=args.quiet,
+                 color=use_color(args.color, stdout))
+    return code
 
+
+def _run_files(args: argparse.Namespace, settings: Settings, mode: Mode, paths: list[str],
+               stderr: TextIO) -> Run:
+    options = settings.options
     candidates, skipped, scanned, roots, debris = collect(
-        args.paths, Excludes.of(args.exclude, Path.cwd()), options)
-    progress = _progress(stderr.isatty() and args.output_format == "text", len(candidates))
+        paths, settings.excludes, options, args.force_exclude, settings.per_file_ignores)
+    progress = _progress(stderr.isatty() and args.output_format == "text" and not args.quiet,
+                         len(candidates))
     if progress is None:
         results = run_all(candidates, options, args.jobs, mode == "write")
     else:
@@ -440,26 +598,87 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             task = progress.add_task("migrating", total=len(candidates))
             results = run_all(candidates, options, args.jobs, mode == "write",
                               lambda done: progress.advance(task, done))
-    paths = {candidate.shown: candidate.path for candidate in candidates}
+    paths_by_shown = {candidate.shown: candidate.path for candidate in candidates}
     outcomes = [*skipped, *clean_up(debris, mode == "write")]
     for processed in results:
         if mode == "write" and processed.outcome.status == "changed":
-            apply(processed, paths[processed.outcome.path], roots, options)
+            apply(processed, paths_by_shown[processed.outcome.path], roots, options)
         if processed.outcome.status != "unchanged" or processed.outcome.findings:
             outcomes.append(processed.outcome)
     outcomes.sort(key=lambda outcome: outcome.path)
-    run = Run(mode, scanned, outcomes)
-    write_report(run, stdout, args.output_format, show_diff=args.diff or mode == "diff",
-                 show_fixed=args.show_fixed)
-    return _exit_code(run)
+    return Run(mode, scanned, outcomes)
 
 
-def _exit_code(run: Run) -> int:
+def _run_stdin(args: argparse.Namespace, settings: Settings, mode: Mode, stdout: TextIO,
+               stderr: TextIO) -> int:
+    """Migrate standard input (editors, pre-commit wrappers): with --write the rewritten text
+    goes to standard output and the report to standard error."""
+    name = args.stdin_filename or "stdin.py"
+    data = sys.stdin.buffer.read()
+    run, new_bytes = migrate_text(data, Path(name), settings, mode, args.force_exclude)
+    code = exit_code(run, args)
+    report_to = stderr if mode == "write" else stdout
+    write_report(run, report_to, args.output_format, show_diff=args.diff or mode == "diff",
+                 show_fixed=args.show_fixed, quiet=args.quiet, color=use_color(args.color,
+                                                                               report_to))
+    if mode == "write":
+        stdout.flush()
+        output = getattr(stdout, "buffer", None)
+        if output is not None:
+            output.write(new_bytes)
+            output.flush()
+        else:
+            stdout.write(new_bytes.decode("utf-8", errors="surrogateescape"))
+    return code
+
+
+def migrate_text(data: bytes, path: Path, settings: Settings, mode: Mode,
+                 force_exclude: bool = False) -> tuple[Run, bytes]:
+    """One text given by its name (standard input): the run and the text to write out."""
+    from codemods.kinds import kind_for
+
+    shown = path.as_posix()
+    kind = kind_for(path.name, _first_line(data))
+    excluded = force_exclude and settings.excludes.excludes_file(os.path.abspath(path))
+    if kind is None or excluded:
+        return Run(mode, 1, []), data
+    ignored = settings.per_file_ignores.codes_for(path) if settings.per_file_ignores else \
+        frozenset()
+    candidate = Candidate(path, shown, data, kind.name, ignored)
+    processed = process(candidate, settings.options, writing=mode == "write")
+    outcome = processed.outcome
+    new_bytes = data
+    if mode == "write" and outcome.status == "changed" and processed.new_bytes is not None:
+        outcome.status = "written"
+        new_bytes = processed.new_bytes
+    outcomes = [outcome] if outcome.status != "unchanged" or outcome.findings else []
+    return Run(mode, 1, outcomes), new_bytes
+
+
+def exit_code(run: Run, args: argparse.Namespace) -> int:
+    """3 when something failed; 1 when something is left to do (see the module docstring)."""
     if run.with_status("failed"):
         return EXIT_FAILED
-    if run.mode == "check" and (run.with_status("changed") or run.manual_count):
-        return EXIT_PENDING
-    return EXIT_OK
+    if args.exit_zero:
+        return EXIT_OK
+    pending = run.manual_count > 0
+    if run.mode != "write":
+        pending = pending or bool(run.with_status("changed"))
+    elif args.exit_non_zero_on_fix:
+        pending = pending or bool(run.with_status("written"))
+    return EXIT_PENDING if pending else EXIT_OK
+
+
+def use_color(choice: str, out: TextIO) -> bool:
+    """``--color``; for auto: a terminal that is not dumb, unless NO_COLOR is set or FORCE_COLOR
+    forces it (https://no-color.org, https://force-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return out.isatty() and os.environ.get("TERM") != "dumb"
 
 
 if __name__ == "__main__":
