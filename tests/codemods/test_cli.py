@@ -720,3 +720,110 @@ def test_sarif_validates_against_the_sarif_schema(project):
     (project / "broken.py").write_text("def f(:\n  GPTTokenizer\n")
     for argv in (["--check"], ["--write"]):
         jsonschema.validate(sarif_of(*argv, "."), schema)
+
+
+# --- git and pre-commit --------------------------------------------------------------------------
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                          cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture
+def repository(tmp_path, monkeypatch) -> Path:
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    root = tmp_path / "repo"
+    root.mkdir()
+    git(root, "init", "-q")
+    monkeypatch.chdir(root)
+    return root
+
+
+def test_metadata_that_git_holds_gets_no_backup(repository):
+    from codemods.metadata.backup import kept_by_git
+
+    tracked = repository / "tok" / "tokenizer_metadata.json"
+    tracked.parent.mkdir()
+    tracked.write_text('{"library": "null"}\n')
+    untracked = repository / "other" / "tokenizer_metadata.json"
+    untracked.parent.mkdir()
+    untracked.write_text('{"library": "null"}\n')
+    git(repository, "add", "tok")
+    assert kept_by_git(tracked, tracked.read_bytes())
+    assert not kept_by_git(tracked, b'{"library": "sft"}\n')  # staged with other bytes
+    assert not kept_by_git(untracked, untracked.read_bytes())
+    code, out, _ = run("--write", ".")
+    assert code == migrate.EXIT_OK
+    assert not (tracked.parent / "tokenizer_metadata.json.bak").exists()
+    assert (untracked.parent / "tokenizer_metadata.json.bak").exists()
+    assert "other/tokenizer_metadata.json: rewritten (1 site); the original is kept in " \
+        "other/tokenizer_metadata.json.bak" in out
+
+
+def test_outside_a_repository_a_backup_is_kept(tmp_path):
+    from codemods.metadata.backup import kept_by_git
+
+    (tmp_path / "tokenizer_metadata.json").write_text('{"library": "null"}\n')
+    assert not kept_by_git(tmp_path / "tokenizer_metadata.json", b'{"library": "null"}\n')
+
+
+def pre_commit(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``pre-commit run`` with this repository's hooks as local hooks of the installed tool."""
+    if shutil.which("pre-commit", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("pre-commit (the dev extra) is not installed")
+    console_script()
+    hooks = [{**hook, "language": "system"} for hook in pre_commit_hooks()]
+    import yaml
+
+    (root / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}))
+    git(root, "add", "-A")
+    environment = {**os.environ, "PRE_COMMIT_HOME": str(root.parent / "pre-commit-home"),
+                   "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                   "NO_COLOR": "1"}
+    return subprocess.run([str(Path(sys.executable).parent / "pre-commit"), "run", *args],
+                          cwd=root, capture_output=True, text=True, env=environment, check=False)
+
+
+def legacy_repository(root: Path) -> None:
+    for index in range(6):  # enough files for pre-commit to split them over processes
+        (root / f"run{index}.sh").write_text("train --tokenizer-type NullTokenizer\n")
+    (root / "tool.py").write_text(MANUAL_PY)
+    (root / "tok").mkdir()
+    (root / "tok" / "tokenizer_metadata.json").write_text('{"library": "null"}\n')
+    (root / "third_party").mkdir()
+    (root / "third_party" / "vendored.sh").write_text("train --tokenizer-type NullTokenizer\n")
+    write_pyproject(root, 'exclude = ["third_party/"]\n')
+
+
+def test_pre_commit_check_hook_lists_the_sites_once(repository):
+    legacy_repository(repository)
+    completed = pre_commit(repository, "megatron-compat-check", "--all-files")
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    out = completed.stdout
+    assert out.count("files scanned") == 1  # one process, one summary
+    for index in range(6):
+        assert f"run{index}.sh:1:7: MTC201 [fixable]" in out
+    assert "tool.py:1:5: MTC301 [manual]" in out
+    assert "vendored.sh" not in out  # the configuration's exclude applies to listed files
+
+
+def test_pre_commit_fixing_hook_fails_until_the_manual_sites_are_done(repository):
+    legacy_repository(repository)
+    completed = pre_commit(repository, "megatron-compat-migrate", "--all-files")
+    assert completed.returncode == 1
+    assert "files were modified by this hook" in completed.stdout
+    assert "tool.py:1:5: MTC301 [manual]" in completed.stdout  # shown without --verbose
+    status = git(repository, "status", "--porcelain")
+    assert "??" not in status  # no untracked backup: git holds the original metadata
+    assert (repository / "run0.sh").read_text() == "train --tokenizer-library null\n"
+    git(repository, "add", "-A")
+    completed = pre_commit(repository, "megatron-compat-migrate", "--all-files")
+    assert completed.returncode == 1  # nothing rewritten, but a site needs a person
+    assert "files were modified" not in completed.stdout
+    assert "tool.py:1:5: MTC301 [manual]" in completed.stdout
+    (repository / "tool.py").write_text("y = args.tokenizer_library\n")
+    git(repository, "add", "-A")
+    completed = pre_commit(repository, "megatron-compat-migrate", "--all-files")
+    assert completed.returncode == 0, completed.stdout
