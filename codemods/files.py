@@ -92,14 +92,14 @@ class Excludes:
     ``--exclude``, the configuration file's folder for its ``exclude``); a path outside that
     folder is matched relative to the folder being walked."""
 
-    specs: tuple[tuple[str, pathspec.GitIgnoreSpec], ...] = ()
+    specs: tuple[tuple[str, _Patterns], ...] = ()
 
     @classmethod
     def of(cls, patterns: Iterable[str], base: Path) -> Excludes:
         lines = list(patterns)
         if not lines:
             return cls()
-        return cls(((os.path.realpath(base), pathspec.GitIgnoreSpec.from_lines(lines)),))
+        return cls(((os.path.realpath(base), _Patterns(lines)),))
 
     def __add__(self, other: Excludes) -> Excludes:
         return Excludes(self.specs + other.specs)
@@ -125,21 +125,44 @@ class Excludes:
         return False
 
 
+class _Patterns:
+    """A compiled set of gitignore patterns. Without negations (the common case) every pattern
+    is one alternative of a single regular expression: a path is matched in one search, not one
+    per pattern."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.spec = pathspec.GitIgnoreSpec.from_lines(list(lines))
+        # blank lines and comments become patterns that match nothing
+        patterns = [p for p in self.spec.patterns if p.include is not None]
+        self.regex: re.Pattern[str] | None = None
+        regexes = [getattr(p, "regex", None) for p in patterns]
+        if all(p.include is True for p in patterns) and all(regexes):
+            # the named group only tells a directory match apart, which matters for negations
+            alternatives = [f"(?:{regex.pattern.replace('(?P<ps_d>', '(?:')})"
+                            for regex in regexes if regex is not None]
+            self.regex = re.compile("|".join(alternatives) or "(?!)")
+
+    def match_file(self, path: str) -> bool:
+        if self.regex is not None:
+            return self.regex.search(path) is not None
+        return self.spec.match_file(path)
+
+
 def _is_default_excluded(name: str) -> bool:
     return name in DEFAULT_EXCLUDED_DIRS or name.endswith(".egg-info")
 
 
 # (real folder, its .gitignore) for every .gitignore that applies to a folder being walked
-_IgnoreChain = tuple[tuple[str, pathspec.GitIgnoreSpec], ...]
+_IgnoreChain = tuple[tuple[str, _Patterns], ...]
 
 
-def _load_gitignore(real_folder: str) -> pathspec.GitIgnoreSpec | None:
+def _load_gitignore(real_folder: str) -> _Patterns | None:
     ignore_file = os.path.join(real_folder, ".gitignore")
     try:
         if os.path.islink(ignore_file) or not os.path.isfile(ignore_file):
             return None
         with open(ignore_file, encoding="utf-8", errors="replace") as handle:
-            return pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+            return _Patterns(handle.read().splitlines())
     except OSError:
         return None
 

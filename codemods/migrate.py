@@ -19,13 +19,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -130,7 +130,7 @@ def file_prefilter(options: Options) -> Callable[[Path, bytes], bool]:
 _ANCHOR_LENGTH = 8
 
 
-@cache
+@functools.cache
 def _anchors(codes: frozenset[str]) -> tuple[bytes, ...]:
     """A few short substrings such that every needle of the enabled rules holds one: most files
     hold none, and a handful of scans reject them before the many needles are tried."""
@@ -252,17 +252,24 @@ def _first_line(data: bytes) -> str:
     return data[:_HEAD_BYTES].split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
+@functools.lru_cache(maxsize=4096)
+def _kind_name(name: str, first_line: str) -> str | None:
+    """The kind of a file by its name and first line (names repeat: ``__init__.py``)."""
+    from codemods.kinds import kind_for
+
+    kind = kind_for(name, first_line)
+    return None if kind is None else kind.name
+
+
 def read_candidate(path: Path) -> tuple[str, bytes] | None:
     """The kind and bytes of a file the tool rewrites; None for any other file, which is read no
     further than its first line (it may hold a shebang)."""
-    from codemods.kinds import kind_for
-
-    if kind_for(path.name, "") is None and kind_for(
+    if _kind_name(path.name, "") is None and _kind_name(
             path.name, _first_line(read_start(path, _HEAD_BYTES))) is None:
         return None
     data = path.read_bytes()
-    kind = kind_for(path.name, _first_line(data))
-    return None if kind is None else (kind.name, data)
+    kind = _kind_name(path.name, _first_line(data))
+    return None if kind is None else (kind, data)
 
 
 def collect(paths: Sequence[str], excludes: Excludes, options: Options,
