@@ -12,6 +12,7 @@ with ``--write``, a file that would be rewritten:
     2  usage or configuration error (unknown rule code, bad option, bad pyproject.toml)
     3  some file could not be read, decoded, parsed, validated or written, or a PATH does not
        exist (the run still went on; symlinks out of the tree are skipped without failing)
+    130  interrupted (Ctrl-C); 141  the output's reader went away (``| head``)
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ EXIT_OK = 0
 EXIT_PENDING = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+# the output's reader went away (`| head`): what a process killed by SIGPIPE exits with, as
+# python -m compat.args does
+EXIT_BROKEN_PIPE = 141
+EXIT_INTERRUPTED = 130
 
 # fewer files than this to parse are handled in this process: a pool would cost more than it saves
 MIN_FILES_FOR_POOL = 16
@@ -545,9 +550,13 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     try:
         return _main(argv, stdout, stderr)
     except BrokenPipeError:
-        # the reader went away (`| head`): what it did not read is not an error
+        # the reader went away (`| head`): end quietly, as `yes | head` does
         _detach(stdout)
-        return EXIT_OK
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        stderr.write("interrupted: every file written so far is complete, the others are as "
+                     "they were\n")
+        return EXIT_INTERRUPTED
 
 
 def _detach(out: TextIO) -> None:
