@@ -434,8 +434,6 @@ class WriteError(Exception):
 class Written:
     # where the original bytes are kept (a new or an identical older backup), if asked to
     backup: Path | None = None
-    # another run had already written exactly these bytes
-    already: bool = False
 
 
 def _wait_for_lock(fd: int, name: str) -> None:
@@ -521,8 +519,8 @@ def write_atomic(path: Path, data: bytes, roots: Iterable[Path], *, expected: by
     with _locked(real) as fd:
         if expected is not None:
             current = _read_all(fd)
-            if current == data:
-                return Written(already=True)
+            if current == data:  # another run wrote exactly this already
+                return Written()
             if current != expected:
                 raise WriteError("changed on disk while the migration ran; run it again")
         mode = stat.S_IMODE(os.fstat(fd).st_mode)

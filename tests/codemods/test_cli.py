@@ -828,3 +828,19 @@ def test_pre_commit_fixing_hook_fails_until_the_manual_sites_are_done(repository
     git(repository, "add", "-A")
     completed = pre_commit(repository, "megatron-compat-migrate", "--all-files")
     assert completed.returncode == 0, completed.stdout
+
+
+def test_the_anchors_let_every_needle_through():
+    from codemods.rules import all_rules, select
+
+    for codes in (select(frozenset(), frozenset()), frozenset({"MTC101"}),
+                  frozenset({"MTC201", "MTC301"})):
+        keeps = migrate.file_prefilter(Options(select=codes))
+        for rule in all_rules():
+            if rule.code not in codes:
+                continue
+            for needle in rule.needles:
+                parts = (needle,) if isinstance(needle, str) else needle
+                text = " ".join(parts).encode()
+                assert keeps(Path("x.py"), b"x = 1\n" + text + b"\n"), (rule.code, needle)
+    assert not migrate.file_prefilter(Options())(Path("x.py"), b"import torch\n")
