@@ -5,9 +5,10 @@ One direction of data: discovery → prefilter → rewriter (per kind) → valid
 This is the only module that writes files. Settings come from the command line and from
 ``[tool.megatron-migrate]`` in ``pyproject.toml`` (:mod:`codemods.config`).
 
-Exit codes (ruff's): something "left to do" is a site that needs a manual change, and, except
-with ``--write``, a file that would be rewritten:
-    0  nothing left to do (or ``--exit-zero``)
+Exit codes (ruff's): something "left to do" is a site that needs a manual change, and, with
+``--check``, a file that would be rewritten; the preview (neither ``--write`` nor ``--check``)
+only shows, and exits 0 unless something failed:
+    0  nothing left to do (or ``--exit-zero``, or the preview)
     1  something left to do; with ``--write --exit-non-zero-on-fix`` also a file rewritten
     2  usage or configuration error (unknown rule code, bad option, bad pyproject.toml)
     3  some file could not be read, decoded, parsed, validated or written, or a PATH does not
@@ -415,9 +416,9 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "tokenizer_metadata.json files from Megatron-LM's old tokenizer API to the new one. "
         "Without --write nothing is written. Settings can be kept in pyproject.toml under "
         "[tool.megatron-migrate].",
-        epilog="exit codes: 0 nothing left to do; 1 something to rewrite (--check, preview) or "
-        "to fix by hand; 2 usage or configuration error; 3 some file could not be read, parsed "
-        "or written.",
+        epilog="exit codes: 0 nothing left to do (and the preview); 1 --check found something to "
+        "rewrite or to fix by hand, or --write left something to fix by hand; 2 usage or "
+        "configuration error; 3 some file could not be read, parsed or written.",
     )
     parser.add_argument("paths", nargs="*", metavar="PATH",
                         help="files or folders (default: the current folder); - reads standard "
@@ -677,8 +678,10 @@ def exit_code(run: Run, args: argparse.Namespace) -> int:
         return EXIT_FAILED
     if args.exit_zero:
         return EXIT_OK
+    if run.mode == "diff":  # the preview shows; --check is the gate (black's --diff and --check)
+        return EXIT_OK
     pending = run.manual_count > 0
-    if run.mode != "write":
+    if run.mode == "check":
         pending = pending or bool(run.with_status("changed"))
     elif args.exit_non_zero_on_fix:
         pending = pending or bool(run.with_status("written"))

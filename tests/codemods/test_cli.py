@@ -68,7 +68,7 @@ def test_example_report_matches_the_checked_in_one(project):
 def test_example_diff_matches_and_nothing_is_written_without_write(project):
     before = tree_bytes(project)
     code, out, _ = run("--format", "json", ".")
-    assert code == migrate.EXIT_PENDING  # the preview found something to do
+    assert code == migrate.EXIT_OK
     diff = "".join(entry["diff"] for entry in json.loads(out)["files"])
     assert diff == (EXPECTED / "migrate.diff").read_text()
     assert tree_bytes(project) == before
@@ -373,8 +373,8 @@ MANUAL_PY = "y = args.tokenizer_type\n"
     (["--write", "--exit-non-zero-on-fix"], {"a.py": MIGRATED_PY}, migrate.EXIT_OK),
     (["--check"], {"a.py": LEGACY_PY}, migrate.EXIT_PENDING),
     (["--check", "--exit-zero"], {"a.py": LEGACY_PY}, migrate.EXIT_OK),
-    ([], {"a.py": LEGACY_PY}, migrate.EXIT_PENDING),
-    ([], {"a.py": MIGRATED_PY}, migrate.EXIT_OK),
+    ([], {"a.py": LEGACY_PY + MANUAL_PY}, migrate.EXIT_OK),  # the preview only shows
+    ([], {"a.py": "def f(:\n  GPTTokenizer\n"}, migrate.EXIT_FAILED),
     (["--exit-zero", "--check"], {"a.py": "def f(:\n  GPTTokenizer\n"}, migrate.EXIT_FAILED),
 ])
 def test_exit_codes(tmp_path, argv, files, expected):
