@@ -1,4 +1,4 @@
-"""Shell and YAML rewriting speed: files per second, next to the cost of parsing alone.
+"""Text-kind rewriting speed: a corpus of ordinary files, and one 5 MB file per kind.
 
 A generated corpus shaped like Megatron-LM's launch scripts (``GPT_ARGS="..."`` strings,
 ``\\`` continuations, arrays; ~90 lines) and functional-test ``model_config.yaml`` files
@@ -12,14 +12,24 @@ interleaved rounds (so machine load hits every callable alike), median per calla
 Targets from the design notes, measured there on an idle core where tree-sitter parsed bash at
 2.2 ms per 1000 lines: bash rewriting ≤ 5 ms/kloc, i.e. within about 2.3x of parsing alone (the
 ratio is what this script checks, so a loaded machine does not skew it); the YAML corpus (352
-files upstream) in well under a second. ::
+files upstream) in well under a second.
 
-    python benchmarks/files_speed.py [--files 300] [--rounds 7]
+Then one big input per kind (``--megabytes``, default 5), each holding old flags or names so
+that the whole rewrite runs: a launch script of many commands, one command of one 5 MB line, an
+argv file one word per line and one of a single line, a YAML file of many configs, a Markdown
+page of many bash blocks, a notebook of many code cells. Each is rewritten ``--big-rounds``
+times (process CPU time, median) and reported in seconds per MB: issue 16 asks for linear time,
+well under a second per MB for every kind. ::
+
+    python benchmarks/files_speed.py [--files 300] [--rounds 7] [--megabytes 5] [--big-rounds 1]
+
+Exits 1 when the bash ratio or a kind's seconds per MB is over budget.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from collections.abc import Callable
@@ -27,6 +37,7 @@ from collections.abc import Callable
 import yaml
 
 from codemods.core import Options
+from codemods.kinds import kind_named
 from codemods.shell import KIND as SHELL
 from codemods.shell.rewriter import parse as parse_bash
 from codemods.yaml import KIND as YAML
@@ -35,6 +46,8 @@ TYPES = ["TikTokenizer", "GPT2BPETokenizer", "HuggingFaceTokenizer", "NullTokeni
          "Llama2Tokenizer", "SFTTokenizer", "BertWordPieceCase"]
 # 5 ms/kloc rewrite target over 2.2 ms/kloc parse, as measured for the design notes
 BASH_REWRITE_OVER_PARSE_BUDGET = 5.0 / 2.2
+SECONDS_PER_MB_BUDGET = 1.0
+MB = 1_000_000
 
 
 def tokenizer_flag(index: int, separator: str) -> str:
@@ -138,10 +151,79 @@ def compare(name: str, files: list[str], callables: dict, rounds: int) -> dict:
     return {"medians": medians, "lines": lines}
 
 
+# --- one big file per kind ------------------------------------------------------------------------
+
+def _repeated(make: Callable[[int], str], size: int) -> str:
+    parts, total = [], 0
+    while total < size:
+        parts.append(make(len(parts)))
+        total += len(parts[-1])
+    return "".join(parts)
+
+
+def _one_command_line(size: int) -> str:
+    words = " ".join(["--seq-length 8"] * (size // 15))
+    return f"torchrun pretrain_gpt.py \\\n    --tokenizer-type NullTokenizer {words}\n"
+
+
+def _notebook(size: int) -> str:
+    def cell(index: int) -> dict:
+        legacy = index % 50 == 0
+        return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                "source": [f"x_{index} = {index}\n",
+                           "from megatron.core.tokenizers.text.models import GPTTokenizer\n"
+                           if legacy else "y = x_0\n",
+                           f"def step_{index}(value):\n", "    return value + 1\n"]}
+
+    cells: list[dict] = []
+    notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    while len(json.dumps(notebook, indent=1)) < size:
+        cells.extend(cell(len(cells) + index) for index in range(500))
+    return json.dumps(notebook, indent=1) + "\n"
+
+
+def big_inputs(size: int) -> dict[str, tuple[str, str, str]]:
+    """label -> (kind, file name, text), each about ``size`` bytes."""
+    return {
+        "shell (many commands)": ("shell", "train.sh", _repeated(launch_script, size)),
+        "shell (one 5 MB line)": ("shell", "train.sh", _one_command_line(size)),
+        "argv file (word per line)": ("argvfile", "train.args", "--tokenizer-type NullTokenizer\n"
+                                      + "--seq-length\n8\n" * (size // 16)),
+        "argv file (one line)": ("argvfile", "train.args", "--tokenizer-type NullTokenizer "
+                                 + "--seq-length 8 " * (size // 15) + "\n"),
+        "yaml": ("yaml", "configs.yaml", _repeated(
+            lambda i: f"case_{i}:\n" + "".join(f"  {line}\n"
+                                               for line in model_config(i).splitlines()), size)),
+        "markdown": ("markdown", "README.md", _repeated(
+            lambda i: f"## Step {i}\n\nRun:\n\n```bash\n{launch_script(i)}```\n\n", size)),
+        "notebook": ("notebook", "explore.ipynb", _notebook(size)),
+    }
+
+
+def per_megabyte(size: int, rounds: int, options: Options) -> dict[str, float]:
+    print(f"\none file of ~{size / MB:.0f} MB per kind (process CPU time, median of {rounds}):")
+    rates = {}
+    for label, (kind_name, name, text) in big_inputs(size).items():
+        kind = kind_named(kind_name)
+        samples = []
+        for _ in range(rounds):
+            start = time.process_time()
+            result = kind.rewrite(text, name, options)
+            samples.append(time.process_time() - start)
+        assert result.new_text != text, f"{label}: nothing was rewritten"
+        megabytes = len(text.encode()) / MB
+        rates[label] = statistics.median(samples) / megabytes
+        verdict = "ok" if rates[label] < SECONDS_PER_MB_BUDGET else "OVER"
+        print(f"  {label:<28} {megabytes:5.1f} MB  {rates[label]:6.2f} s/MB  {verdict}")
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--megabytes", type=float, default=5.0)
+    parser.add_argument("--big-rounds", type=int, default=1)
     arguments = parser.parse_args()
     options = Options()
 
@@ -170,6 +252,12 @@ def main() -> None:
           f"{yaml_medians['rewrite'] / yaml_medians['PyYAML (pure) load only']:.2f}x")
     per_352 = yaml_medians["rewrite"] / len(configs) * 352
     print(f"  yaml: 352 files (upstream's functional tests) in {per_352:.2f} s")
+
+    rates = per_megabyte(int(arguments.megabytes * MB), arguments.big_rounds, options)
+    over = [label for label, rate in rates.items() if rate >= SECONDS_PER_MB_BUDGET]
+    if over:
+        print(f"over {SECONDS_PER_MB_BUDGET:.0f} s/MB: {', '.join(over)}")
+    raise SystemExit(1 if over or shell_ratio > BASH_REWRITE_OVER_PARSE_BUDGET else 0)
 
 
 if __name__ == "__main__":

@@ -251,18 +251,23 @@ def _read(path: Path) -> str:
 # --- evidence ---------------------------------------------------------------------------------
 
 
-def user_evidence(value: str, base: Path) -> Evidence:
-    """``--megatron VERSION|PATH``; raises ``ValueError`` naming the fix."""
+def user_evidence(value: str, base: Path, given_as: str = "--megatron") -> Evidence:
+    """``--megatron VERSION|PATH`` (or the configuration's ``megatron``, named by ``given_as``);
+    raises ``ValueError`` naming the fix."""
     path = (base / value).expanduser()
     if path.exists():
         package = path if path.name == "megatron" else path / "megatron"
         api = VendoredMegatron(package).api() if package.is_dir() else None
         if api is None:
-            raise ValueError(f"--megatron {value}: no Megatron there (expected a megatron/ "
+            raise ValueError(f"{given_as} {value}: no Megatron there (expected a megatron/ "
                              "package with megatron/training/arguments.py or "
                              "megatron/core/tokenizers)")
         return Evidence("user", str(path), api)
-    match = api_for_version(value)
+    try:
+        match = api_for_version(value)
+    except ValueError as error:
+        raise ValueError(f"{given_as} {value}: neither a folder that exists ({path}) nor a "
+                         f"megatron-core version: {error}") from None
     return Evidence("user", f"--megatron {value}", match.api, match.note or "")
 
 

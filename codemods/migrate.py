@@ -2,43 +2,68 @@
 
 Without ``--write`` nothing is written: the run prints what it found, the diff and a summary.
 One direction of data: discovery → prefilter → rewriter (per kind) → validate → report → write.
-This is the only module that writes files.
+This is the only module that writes files. Settings come from the command line and from
+``[tool.megatron-migrate]`` in ``pyproject.toml`` (:mod:`codemods.config`).
 
-Exit codes:
-    0  success (with ``--check``: nothing to rewrite and nothing needs a manual change)
-    1  ``--check`` only: some file would be rewritten or some site needs a manual change
-    2  usage error (unknown rule code, bad option)
+Exit codes (ruff's): something "left to do" is a site that needs a manual change, and, with
+``--check``, a file that would be rewritten; the preview (neither ``--write`` nor ``--check``)
+only shows, and exits 0 unless something failed:
+    0  nothing left to do (or ``--exit-zero``, or the preview)
+    1  something left to do; with ``--write --exit-non-zero-on-fix`` also a file rewritten
+    2  usage or configuration error (unknown rule code, bad option, bad pyproject.toml)
     3  some file could not be read, decoded, parsed, validated or written, or a PATH does not
        exist (the run still went on; symlinks out of the tree are skipped without failing)
+    130  interrupted (Ctrl-C); 141  the output's reader went away (``| head``)
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import os
 import sys
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from codemods.context import ContextFinder, MegatronContext, user_evidence
-from codemods.core import FileKind, Options, Target, UnparsableError
-from codemods.files import DecodeError, WriteError, decode, discover, write_atomic
+from codemods.config import (
+    TARGETS,
+    Config,
+    ConfigError,
+    PerFileIgnores,
+    find_config,
+    load_config,
+    rule_codes,
+)
+from codemods.context import ContextFinder, Evidence, MegatronContext, user_evidence
+from codemods.core import FileKind, Options, UnparsableError
+from codemods.files import (
+    DecodeError,
+    Excludes,
+    WriteError,
+    decode,
+    discover,
+    read_start,
+    remove_debris,
+    write_atomic,
+)
 from codemods.report import (
     FORMATS,
+    TOOL_NAME,
     FileOutcome,
     Mode,
     Run,
+    tool_version,
     write_report,
     write_rule_list,
     write_rule_page,
     write_usage_error,
 )
-from codemods.rules import prefilter, resolve
+from codemods.rules import UnknownRule, enabled_rules, prefilter
 from compat.deprecations import LIBRARY_FLAG
 
 if TYPE_CHECKING:
@@ -48,12 +73,19 @@ EXIT_OK = 0
 EXIT_PENDING = 1
 EXIT_USAGE = 2
 EXIT_FAILED = 3
+# the output's reader went away (`| head`): what a process killed by SIGPIPE exits with, as
+# python -m compat.args does
+EXIT_BROKEN_PIPE = 141
+EXIT_INTERRUPTED = 130
 
 # fewer files than this to parse are handled in this process: a pool would cost more than it saves
 MIN_FILES_FOR_POOL = 16
-TARGET_ALIASES: dict[str, Target] = {"megatron": "pr3889"}
-_BACKUP_SUFFIX = ".bak"
-_LIBCST_SUFFIXES = (".py", ".pyi", ".ipynb")
+# chunks handed to each worker: small enough for a smooth progress bar and an even finish
+_CHUNKS_PER_WORKER = 32
+_LIBCST_KINDS = ("python", "notebook")
+# a shebang is looked for in this many bytes of a file whose name tells no kind
+_HEAD_BYTES = 256
+DEBRIS_REASON = "temporary file left by an interrupted run"
 
 
 class UsageError(Exception):
@@ -62,12 +94,14 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file that passed the prefilter, with the bytes already read and the options its
-    Megatron context gives (targets, the release its old flags ran on)."""
+    """A file that passed the prefilter, with its kind, the bytes already read and its options:
+    the targets its Megatron context gives, the release its old flags ran on, the rules the
+    configuration's per-file-ignores leave out."""
 
     path: Path
     shown: str
     data: bytes
+    kind: str
     options: Options
 
 
@@ -80,11 +114,45 @@ class Processed:
 
 # --- one file ------------------------------------------------------------------------------------
 
-def passes_prefilter(path: Path, data: bytes, options: Options) -> bool:
+def file_prefilter(options: Options) -> Callable[[Path, bytes], bool]:
+    """Whether a file may hold a site of an enabled rule (the cheap first decision)."""
     from codemods.metadata import METADATA_FILE_NAME
 
-    # metadata files are small and rare: they are read whatever they contain
-    return path.name == METADATA_FILE_NAME or prefilter(options.codes)(data)
+    holds_needle = prefilter(options.codes)
+    anchors = _anchors(options.codes)
+
+    def keeps(path: Path, data: bytes) -> bool:
+        # metadata files are small and rare: they are read whatever they contain
+        if path.name == METADATA_FILE_NAME:
+            return True
+        return any(anchor in data for anchor in anchors) and holds_needle(data)
+
+    return keeps
+
+
+_ANCHOR_LENGTH = 8
+
+
+@functools.cache
+def _anchors(codes: frozenset[str]) -> tuple[bytes, ...]:
+    """A few short substrings such that every needle of the enabled rules holds one: most files
+    hold none, and a handful of scans reject them before the many needles are tried."""
+    needles = {
+        (needle if isinstance(needle, str) else needle[0]).encode()
+        for rule in enabled_rules(codes) for needle in rule.needles
+    }
+    anchors: list[bytes] = []
+    uncovered = set(needles)
+    while uncovered:
+        grams: dict[bytes, int] = {}
+        for needle in uncovered:
+            size = min(_ANCHOR_LENGTH, len(needle))
+            for gram in {needle[i:i + size] for i in range(len(needle) - size + 1)}:
+                grams[gram] = grams.get(gram, 0) + 1
+        best = max(sorted(grams), key=lambda gram: grams[gram])
+        anchors.append(best)
+        uncovered = {needle for needle in uncovered if best not in needle}
+    return tuple(anchors)
 
 
 def unified_diff(shown: str, before: str, after: str) -> str:
@@ -102,24 +170,22 @@ def process(candidate: Candidate, writing: bool = True) -> Processed:
     The output must parse; before it is written it must also be a fixed point (a second pass
     changes nothing), which costs a second rewrite and is skipped when nothing will be written.
     """
-    from codemods.kinds import kind_for
+    from codemods.kinds import kind_named
 
     shown = candidate.shown
-    head = candidate.data[:256].split(b"\n", 1)[0].decode("utf-8", errors="replace")
-    kind = kind_for(str(candidate.path), head.lstrip("\ufeff"))
-    if kind is None:  # binary files and other kinds of text are not ours
-        return Processed(FileOutcome(shown, "", "unchanged"))
+    kind = kind_named(candidate.kind)
+    options = candidate.options
     try:
         source = decode(candidate.data)
     except DecodeError as error:
         return Processed(FileOutcome(shown, kind.name, "failed", reason=str(error)))
     try:
-        result = kind.rewrite(source.text, shown, candidate.options)
+        result = kind.rewrite(source.text, shown, options)
     except UnparsableError as error:
         return Processed(FileOutcome(shown, kind.name, "failed", reason=f"cannot parse: {error}"))
     except RecursionError:
         return Processed(FileOutcome(shown, kind.name, "failed",
-                                     reason="cannot parse: too deeply nested"))
+                                     reason=_not_on_this_python("too deeply nested")))
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
         return Processed(FileOutcome(
             shown, kind.name, "failed",
@@ -128,32 +194,47 @@ def process(candidate: Candidate, writing: bool = True) -> Processed:
         ))
     if result.new_text == source.text:
         return Processed(FileOutcome(shown, kind.name, "unchanged", result.findings))
-    problem = _check_output(kind, result.new_text, shown, candidate.options, writing)
+    problem = _check_output(kind, source.text, result.new_text, shown, options, writing)
     if problem:
-        return Processed(FileOutcome(shown, kind.name, "failed", result.findings,
-                                     reason=f"{problem}; the file was left unchanged (a bug in "
-                                     "the migration tool: please report it)"))
+        outcome = FileOutcome(shown, kind.name, "failed", result.findings, reason=problem)
+        outcome.drop_fixes()
+        return Processed(outcome)
     outcome = FileOutcome(shown, kind.name, "changed", result.findings,
                           diff=unified_diff(shown, source.text, result.new_text))
     return Processed(outcome, source.encode(result.new_text), candidate.data)
 
 
-def _check_output(kind: FileKind, new_text: str, shown: str, options: Options,
+def _not_on_this_python(error: object) -> str:
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return (f"does not parse on this Python ({version}): {error}; run the migration with the "
+            "Python version your code is written for")
+
+
+def _check_output(kind: FileKind, old_text: str, new_text: str, shown: str, options: Options,
                   writing: bool) -> str:
     """Why the rewritten text must not be written ("" when it is fine)."""
     try:
         kind.validate(new_text)
     except UnparsableError as error:
-        return f"the rewritten text does not parse ({error})"
+        try:
+            kind.validate(old_text)
+        except UnparsableError as input_error:
+            # libcst's grammar is not the running interpreter's: neither parses here
+            return _not_on_this_python(input_error)
+        return _tool_bug(f"the rewritten text does not parse ({error})")
     if not writing:
         return ""
     try:
         again = kind.rewrite(new_text, shown, options).new_text
     except UnparsableError as error:
-        return f"the rewritten text does not parse ({error})"
+        return _tool_bug(f"the rewritten text does not parse ({error})")
     if again != new_text:
-        return "a second pass would change the rewritten text again"
+        return _tool_bug("a second pass would change the rewritten text again")
     return ""
+
+
+def _tool_bug(problem: str) -> str:
+    return f"{problem}; the file was left unchanged (a bug in the migration tool: please report it)"
 
 
 def _process_chunk(chunk: list[Candidate], writing: bool) -> list[Processed]:
@@ -163,38 +244,71 @@ def _process_chunk(chunk: list[Candidate], writing: bool) -> list[Processed]:
 # --- many files ----------------------------------------------------------------------------------
 
 def shown_path(path: Path) -> str:
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
+    absolute = os.path.abspath(path)
+    cwd = os.getcwd()
+    if absolute == cwd:
+        return "."
+    if absolute.startswith(cwd.rstrip("/") + "/"):
+        return absolute[len(cwd.rstrip("/")) + 1:]
+    return path.as_posix()
 
 
-def collect(paths: Sequence[str], excludes: Sequence[str], options: Options,
-            finder: ContextFinder) -> tuple[list[Candidate], list[FileOutcome], int, list[Path]]:
-    """Read every discovered file; keep those that pass the prefilter and are not Megatron's
-    own implementation, each with the options of its Megatron context."""
-    discovery, roots = discover(paths, excludes)
-    # a link out of the tree is left alone on purpose; a missing path is the user's typo
-    skipped = [FileOutcome(shown_path(item.path), "",
-                           "skipped" if item.path.is_symlink() else "failed", reason=item.reason)
+def _first_line(data: bytes) -> str:
+    return data[:_HEAD_BYTES].split(b"\n", 1)[0].decode("utf-8", errors="replace").lstrip("\ufeff")
+
+
+@functools.lru_cache(maxsize=4096)
+def _kind_name(name: str, first_line: str) -> str | None:
+    """The kind of a file by its name and first line (names repeat: ``__init__.py``)."""
+    from codemods.kinds import kind_for
+
+    kind = kind_for(name, first_line)
+    return None if kind is None else kind.name
+
+
+def read_candidate(path: Path) -> tuple[str, bytes] | None:
+    """The kind and bytes of a file the tool rewrites; None for any other file, which is read no
+    further than its first line (it may hold a shebang)."""
+    if _kind_name(path.name, "") is None and _kind_name(
+            path.name, _first_line(read_start(path, _HEAD_BYTES))) is None:
+        return None
+    data = path.read_bytes()
+    kind = _kind_name(path.name, _first_line(data))
+    return None if kind is None else (kind, data)
+
+
+def collect(paths: Sequence[str], excludes: Excludes, options: Options, finder: ContextFinder,
+            force_exclude: bool = False, per_file_ignores: PerFileIgnores | None = None
+            ) -> tuple[list[Candidate], list[FileOutcome], int, list[Path], list[Path]]:
+    """Read every discovered file the tool understands; keep those that pass the prefilter and
+    are not Megatron's own implementation, each with the options of its Megatron context.
+
+    Returns the candidates, the outcomes of what was skipped, how many files were scanned, the
+    roots, and the temporary files interrupted runs left behind.
+    """
+    discovery, roots = discover(paths, excludes, force_exclude=force_exclude)
+    skipped = [FileOutcome(shown_path(item.path), "", "failed" if item.failed else "skipped",
+                           reason=item.reason)
                for item in discovery.skipped]
     candidates: list[Candidate] = []
     megatron_itself: dict[Path, int] = {}
+    keeps = file_prefilter(options)
     for path in discovery.files:
         try:
-            data = path.read_bytes()
+            read = read_candidate(path)
         except OSError as error:
             skipped.append(FileOutcome(shown_path(path), "", "failed",
                                        reason=f"cannot read: {error.strerror}"))
             continue
-        if not passes_prefilter(path, data, options):
+        if read is None or not keeps(path, read[1]):
             continue
         folder = finder.is_megatron_itself(path)
         if folder is not None:
             megatron_itself[folder] = megatron_itself.get(folder, 0) + 1
             continue
-        context = finder.for_file(path)
-        candidates.append(Candidate(path, shown_path(path), data, options_for(options, context)))
+        kind, data = read
+        file_options = options_for(options, finder.for_file(path), per_file_ignores, path)
+        candidates.append(Candidate(path, shown_path(path), data, kind, file_options))
     skipped += [
         FileOutcome(shown_path(folder) + "/", "", "skipped", reason=(
             f"Megatron itself ({count} file{'s' if count != 1 else ''} with old tokenizer API "
@@ -202,13 +316,13 @@ def collect(paths: Sequence[str], excludes: Sequence[str], options: Options,
             "migrate it too"))
         for folder, count in megatron_itself.items()
     ]
-    return candidates, skipped, len(discovery.files), roots
+    return candidates, skipped, len(discovery.files), roots, discovery.debris
 
 
 def context_record(context: MegatronContext) -> dict[str, object]:
     """One Megatron context as the reports show it."""
     return {
-        "root": shown_path(context.root) or ".",
+        "root": shown_path(context.root),
         "megatron": context.chosen.describe() if context.chosen is not None else None,
         "evidence": [evidence.describe() for evidence in context.evidence],
         "python_target": context.python_target,
@@ -217,8 +331,11 @@ def context_record(context: MegatronContext) -> dict[str, object]:
     }
 
 
-def options_for(options: Options, context: MegatronContext) -> Options:
-    """The run's options with the targets of one Megatron context."""
+def options_for(options: Options, context: MegatronContext,
+                per_file_ignores: PerFileIgnores | None = None,
+                path: Path | None = None) -> Options:
+    """The run's options with the targets of one Megatron context, and the rules the
+    configuration leaves out for ``path``."""
     api = context.api
     kept_because = ""
     if context.command_target == "keep" and context.chosen is not None:
@@ -227,15 +344,17 @@ def options_for(options: Options, context: MegatronContext) -> Options:
             f"{LIBRARY_FLAG} and still reads the old flags as before; upgrade that Megatron to "
             "migrate them, or pass --target pr3889 (or upstream) if they run a newer one"
         )
+    ignored = per_file_ignores.codes_for(path) if per_file_ignores and path else frozenset()
     return replace(options, target=context.python_target,
                    command_target=context.command_target,
-                   source=api.key if api is not None else None, kept_because=kept_because)
+                   source=api.key if api is not None else None, kept_because=kept_because,
+                   ignore=options.ignore | ignored)
 
 
 def run_all(candidates: list[Candidate], jobs: int, writing: bool,
             on_progress: Callable[[int], None] | None = None) -> list[Processed]:
+    results: list[Processed] = []
     if jobs <= 1 or len(candidates) < MIN_FILES_FOR_POOL:
-        results = []
         for candidate in candidates:
             results.append(process(candidate, writing))
             if on_progress:
@@ -243,17 +362,16 @@ def run_all(candidates: list[Candidate], jobs: int, writing: bool,
         return results
     import multiprocessing
 
-    _preload(any(candidate.path.suffix in _LIBCST_SUFFIXES for candidate in candidates))
+    _preload(any(candidate.kind in _LIBCST_KINDS for candidate in candidates))
     workers = min(jobs, len(candidates))
-    # big files first, spread over small chunks, so no worker is left with the slowest tail
-    ordered = sorted(candidates, key=lambda candidate: len(candidate.data), reverse=True)
-    chunks = [ordered[start::workers * 4] for start in range(workers * 4)]
     context = multiprocessing.get_context("fork" if "fork" in
                                           multiprocessing.get_all_start_methods() else None)
-    results = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for chunk_results in pool.map(_process_chunk, chunks, [writing] * len(chunks)):
+            futures = [pool.submit(_process_chunk, chunk, writing)
+                       for chunk in _chunks(candidates, workers * _CHUNKS_PER_WORKER)]
+            for future in as_completed(futures):
+                chunk_results = future.result()
                 results.extend(chunk_results)
                 if on_progress:
                     on_progress(len(chunk_results))
@@ -263,6 +381,23 @@ def run_all(candidates: list[Candidate], jobs: int, writing: bool,
         rest = [candidate for candidate in candidates if candidate.shown not in done]
         results.extend(run_all(rest, 1, writing, on_progress))
     return results
+
+
+def _chunks(candidates: list[Candidate], count: int) -> list[list[Candidate]]:
+    """About ``count`` chunks of about the same size in bytes, the biggest files first (alone
+    in their chunks when they are big), so that no worker is left with the slowest tail and the
+    progress bar moves in small steps."""
+    ordered = sorted(candidates, key=lambda candidate: len(candidate.data), reverse=True)
+    target = max(1, sum(len(candidate.data) for candidate in ordered) // count)
+    chunks: list[list[Candidate]] = [[]]
+    size = 0
+    for candidate in ordered:
+        if chunks[-1] and size + len(candidate.data) > target:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(candidate)
+        size += len(candidate.data)
+    return chunks
 
 
 def _preload(python: bool) -> None:
@@ -276,85 +411,149 @@ def _preload(python: bool) -> None:
         from codemods.python import engine  # noqa: F401
 
 
-def _backup_path(path: Path) -> Path:
-    backup = path.with_name(path.name + _BACKUP_SUFFIX)
-    number = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}{_BACKUP_SUFFIX}.{number}")
-        number += 1
-    return backup
-
-
 def apply(processed: Processed, path: Path, roots: list[Path], options: Options) -> None:
     """Write one rewritten file (and a metadata file's backup); failures go into its outcome."""
+    from codemods.metadata.backup import kept_by_git
+
     outcome = processed.outcome
     assert processed.new_bytes is not None
+    keep_original = (outcome.kind == "metadata" and options.backup
+                     and not kept_by_git(path, processed.original))
     try:
-        if outcome.kind == "metadata" and options.backup:
-            backup = _backup_path(path)
-            with open(backup, "xb") as handle:
-                handle.write(processed.original)
-        write_atomic(path, processed.new_bytes, roots)
-    except (WriteError, OSError) as error:
+        written = write_atomic(path, processed.new_bytes, roots, expected=processed.original,
+                               keep_original=keep_original)
+    except WriteError as error:
         outcome.status = "failed"
-        outcome.reason = str(error) if isinstance(error, WriteError) else \
-            f"cannot write: {error.strerror}"
+        outcome.reason = str(error)
+        outcome.drop_fixes()
         return
     outcome.status = "written"
+    if written.backup is not None:
+        outcome.backup = shown_path(written.backup)
+
+
+def clean_up(debris: list[Path], writing: bool) -> list[FileOutcome]:
+    """What to say about (and, when writing, do with) the temporary files of interrupted runs."""
+    outcomes = []
+    for path in debris:
+        shown = shown_path(path)
+        if not writing:
+            outcomes.append(FileOutcome(shown, "", "debris",
+                                        reason=f"{DEBRIS_REASON}; --write removes it"))
+            continue
+        left_because = remove_debris(path)
+        if left_because:
+            outcomes.append(FileOutcome(shown, "", "skipped",
+                                        reason=f"{DEBRIS_REASON}: {left_because}"))
+        else:
+            outcomes.append(FileOutcome(shown, "", "removed", reason=DEBRIS_REASON))
+    return outcomes
 
 
 # --- command line --------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
+STDIN = "-"
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m codemods.migrate",
+        prog=prog or _prog(),
         description="Migrate Python code, launch scripts, YAML configs, argv files, notebooks and "
         "tokenizer_metadata.json files from Megatron-LM's old tokenizer API to the new one. "
-        "Without --write nothing is written.",
-        epilog="exit codes: 0 success; 1 --check found something to rewrite or fix by hand; "
-        "2 usage error; 3 some file could not be read, parsed or written.",
+        "Without --write nothing is written. Settings can be kept in pyproject.toml under "
+        "[tool.megatron-migrate].",
+        epilog="exit codes: 0 nothing left to do (and the preview); 1 --check found something to "
+        "rewrite or to fix by hand, or --write left something to fix by hand; 2 usage or "
+        "configuration error; 3 some file could not be read, parsed or written.",
     )
-    parser.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                        help="files or folders (default: the current folder)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or folders (default: the current folder); - reads standard "
+                        "input")
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true", help="rewrite the files in place")
+    mode.add_argument("--write", action="store_true",
+                      help="rewrite the files in place (with -, print the rewritten text)")
     mode.add_argument("--check", action="store_true",
                       help="write nothing; exit 1 if anything would change or needs a manual "
                       "change (for CI and pre-commit)")
     parser.add_argument("--diff", action="store_true",
                         help="print the unified diff (default when neither --write nor --check)")
-    parser.add_argument("--select", action="append", default=[], metavar="CODES",
-                        help="only these rule codes or names (comma-separated, repeatable)")
-    parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
-                        help="skip these rule codes or names (comma-separated, repeatable)")
-    parser.add_argument(
-        "--target", choices=("auto", "pr3889", "megatron", "upstream", "compat"), default="auto",
+    _add_rule_options(parser)
+    _add_file_options(parser)
+    _add_output_options(parser)
+    return parser
+
+
+def _add_rule_options(parser: argparse.ArgumentParser) -> None:
+    rules = parser.add_argument_group("rules")
+    rules.add_argument("--select", action="append", metavar="CODES",
+                       help="only these rules: codes, prefixes (MTC2), names or ALL "
+                       "(comma-separated, repeatable)")
+    rules.add_argument("--ignore", action="append", metavar="CODES",
+                       help="skip these rules (codes, prefixes or names)")
+    rules.add_argument(
+        "--target", choices=list(TARGETS),
         help="what to migrate to: auto (default: the newest API the Megatron each file runs "
         "against can run), pr3889 (the new design; alias: megatron), upstream (Megatron-LM "
         "main since Aug 2026), compat (Python imports from compat.tokenizers)")
-    parser.add_argument(
+    rules.add_argument(
         "--megatron", metavar="VERSION|PATH",
         help="the Megatron your code runs against (a megatron-core version such as 0.19.2, or "
         "the path of a Megatron-LM checkout), instead of what the tool finds")
-    parser.add_argument("--include-megatron", action="store_true",
-                        help="also rewrite Megatron's own implementation found in the tree")
-    parser.add_argument("--format", choices=FORMATS, default="text", dest="output_format")
-    parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
-                        help="gitignore-style pattern of paths to leave out (repeatable)")
-    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
-                        help="worker processes (default: all cores)")
-    parser.add_argument("--add-todo", action="store_true",
-                        help="with --write, put a TODO comment above each site that needs a "
-                        "manual change (Python files)")
-    parser.add_argument("--no-backup", action="store_true",
-                        help="do not keep <name>.bak beside a rewritten tokenizer_metadata.json")
-    parser.add_argument("--show-fixed", action="store_true",
+    rules.add_argument("--include-megatron", action="store_true",
+                       help="also rewrite Megatron's own implementation found in the tree")
+    rules.add_argument("--add-todo", action="store_true",
+                       help="with --write, put a TODO comment above each site that needs a "
+                       "manual change")
+    rules.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    rules.add_argument("--explain", metavar="CODE",
+                       help="print what a rule rewrites, why, an example, and what to do with "
+                       "what it cannot rewrite; then exit")
+
+
+def _add_file_options(parser: argparse.ArgumentParser) -> None:
+    files = parser.add_argument_group("files")
+    files.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
+                       help="gitignore-style pattern of paths to leave out, relative to the "
+                       "current folder (repeatable; adds to the configuration's exclude)")
+    files.add_argument("--force-exclude", action="store_true",
+                       help="apply the exclusions to files named on the command line too (as "
+                       "the pre-commit hooks do)")
+    files.add_argument("--stdin-filename", metavar="NAME",
+                       help="with -, the name of the file read from standard input (its kind, "
+                       "per-file ignores and exclusions follow from it)")
+    files.add_argument("--config", metavar="PYPROJECT",
+                       help="read [tool.megatron-migrate] from this file instead of the nearest "
+                       "pyproject.toml")
+    files.add_argument("--isolated", action="store_true", help="ignore every configuration file")
+    files.add_argument("--no-backup", action="store_true",
+                       help="keep no <name>.bak beside a rewritten tokenizer_metadata.json")
+    files.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
+                       help="worker processes (default: all cores)")
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    output = parser.add_argument_group("output and exit code")
+    output.add_argument("--format", choices=FORMATS, default="text", dest="output_format",
+                        help="text (default), json, github (workflow annotations) or sarif")
+    output.add_argument("--show-fixed", action="store_true",
                         help="list every rewritten site, not only those needing manual changes")
-    parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
-    parser.add_argument("--explain", metavar="CODE",
-                        help="print what a rule rewrites, why, an example, and what to do with "
-                        "what it cannot rewrite; then exit")
-    return parser
+    output.add_argument("--quiet", "-q", action="store_true",
+                        help="print only the sites and the files that need attention: no "
+                        "summary, no progress bar")
+    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                        help="colour the text output (auto: on a terminal, unless NO_COLOR is "
+                        "set; FORCE_COLOR forces it)")
+    output.add_argument("--exit-zero", action="store_true",
+                        help="exit 0 even when something is left to do (errors still exit 3)")
+    output.add_argument("--exit-non-zero-on-fix", action="store_true",
+                        help="with --write, exit 1 when a file was rewritten")
+    output.add_argument("--version", action="store_true", help="print the version and exit")
+
+
+def _prog() -> str:
+    """How the user called the tool, for the usage line."""
+    called = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return called if called.startswith("megatron-migrate") else "python -m codemods.migrate"
 
 
 def _progress(enabled: bool, total: int) -> Progress | None:
@@ -367,12 +566,82 @@ def _progress(enabled: bool, total: int) -> Progress | None:
     return Progress(transient=True, console=Console(stderr=True))
 
 
+@dataclass(frozen=True)
+class Settings:
+    """The command line and the configuration file, merged."""
+
+    options: Options
+    excludes: Excludes
+    per_file_ignores: PerFileIgnores | None
+    config: Config
+    finder: ContextFinder
+
+
+def settings_for(args: argparse.Namespace) -> Settings:
+    """Raises ``ConfigError``, ``UnknownRule``, ``UsageError`` or ``ValueError`` (a bad
+    ``--megatron``)."""
+    config = Config()
+    if args.config:
+        config = load_config(Path(args.config))
+    elif not args.isolated:
+        found = find_config(Path.cwd())
+        config = Config() if found is None else load_config(found)
+    select = args.select if args.select is not None else config.select or ()
+    ignore = args.ignore if args.ignore is not None else config.ignore or ()
+    options = Options(
+        select=rule_codes(select, "--select"), ignore=rule_codes(ignore, "--ignore"),
+        add_todo=args.add_todo and args.write,
+        backup=not args.no_backup and config.backup is not False,
+    )
+    if args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    excludes = Excludes.of(config.exclude, config.base) + Excludes.of(args.exclude, Path.cwd())
+    target = args.target or config.target or "auto"
+    user: Evidence | None = None
+    if args.megatron:
+        user = user_evidence(args.megatron, Path.cwd())
+    elif config.megatron:
+        user = user_evidence(config.megatron, config.base, f"megatron in {config.path}")
+    finder = ContextFinder(
+        user=user,
+        target=TARGETS[target],
+        include_megatron=args.include_megatron or bool(config.include_megatron),
+    )
+    return Settings(options, excludes, config.per_file_ignores, config, finder)
+
+
 def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
          stderr: TextIO | None = None) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        return _main(argv, stdout, stderr)
+    except BrokenPipeError:
+        # the reader went away (`| head`): end quietly, as `yes | head` does
+        _detach(stdout)
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        stderr.write("interrupted: every file written so far is complete, the others are as "
+                     "they were\n")
+        return EXIT_INTERRUPTED
+
+
+def _detach(out: TextIO) -> None:
+    """Point a closed pipe's descriptor at /dev/null, so that flushing at exit stays quiet."""
+    try:
+        descriptor = out.fileno()
+    except (OSError, ValueError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, descriptor)
+    os.close(null)
+
+
+def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
+    args = build_parser().parse_args(argv)
+    if args.version:
+        stdout.write(f"{TOOL_NAME} {tool_version()}\n")
+        return EXIT_OK
     if args.list_rules:
         write_rule_list(stdout)
         return EXIT_OK
@@ -380,23 +649,32 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         if args.explain:
             write_rule_page(stdout, args.explain)
             return EXIT_OK
-        options = Options(select=resolve(args.select), ignore=resolve(args.ignore),
-                          add_todo=args.add_todo and args.write, backup=not args.no_backup)
-        finder = ContextFinder(
-            user=user_evidence(args.megatron, Path.cwd()) if args.megatron else None,
-            target=None if args.target == "auto" else TARGET_ALIASES.get(args.target,
-                                                                         args.target),
-            include_megatron=args.include_megatron,
-        )
-        if args.jobs < 1:
-            raise UsageError("--jobs must be at least 1")
-    except (UsageError, ValueError) as error:
+        settings = settings_for(args)
+        paths = args.paths or ["."]
+        if STDIN in paths and len(paths) > 1:
+            raise UsageError("- (standard input) cannot be combined with other paths")
+    except (UsageError, UnknownRule, ConfigError, ValueError) as error:
         write_usage_error(stderr, str(error))
         return EXIT_USAGE
     mode: Mode = "write" if args.write else "check" if args.check else "diff"
+    if paths == [STDIN]:
+        return _run_stdin(args, settings, mode, stdout, stderr)
+    run = _run_files(args, settings, mode, paths, stderr)
+    code = exit_code(run, args)
+    write_report(run, stdout, args.output_format, show_diff=args.diff or mode == "diff",
+                 show_fixed=args.show_fixed, quiet=args.quiet,
+                 color=use_color(args.color, stdout))
+    return code
 
-    candidates, skipped, scanned, roots = collect(args.paths, args.exclude, options, finder)
-    progress = _progress(stderr.isatty() and args.output_format == "text", len(candidates))
+
+def _run_files(args: argparse.Namespace, settings: Settings, mode: Mode, paths: list[str],
+               stderr: TextIO) -> Run:
+    options = settings.options
+    candidates, skipped, scanned, roots, debris = collect(
+        paths, settings.excludes, options, settings.finder, args.force_exclude,
+        settings.per_file_ignores)
+    progress = _progress(stderr.isatty() and args.output_format == "text" and not args.quiet,
+                         len(candidates))
     if progress is None:
         results = run_all(candidates, args.jobs, mode == "write")
     else:
@@ -404,26 +682,89 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
             task = progress.add_task("migrating", total=len(candidates))
             results = run_all(candidates, args.jobs, mode == "write",
                               lambda done: progress.advance(task, done))
-    paths = {candidate.shown: candidate.path for candidate in candidates}
-    outcomes = list(skipped)
+    paths_by_shown = {candidate.shown: candidate.path for candidate in candidates}
+    outcomes = [*skipped, *clean_up(debris, mode == "write")]
     for processed in results:
         if mode == "write" and processed.outcome.status == "changed":
-            apply(processed, paths[processed.outcome.path], roots, options)
+            apply(processed, paths_by_shown[processed.outcome.path], roots, options)
         if processed.outcome.status != "unchanged" or processed.outcome.findings:
             outcomes.append(processed.outcome)
     outcomes.sort(key=lambda outcome: outcome.path)
-    run = Run(mode, scanned, outcomes, [context_record(c) for c in finder.contexts()])
-    write_report(run, stdout, args.output_format, show_diff=args.diff or mode == "diff",
-                 show_fixed=args.show_fixed)
-    return _exit_code(run)
+    return Run(mode, scanned, outcomes, [context_record(c) for c in settings.finder.contexts()])
 
 
-def _exit_code(run: Run) -> int:
+def _run_stdin(args: argparse.Namespace, settings: Settings, mode: Mode, stdout: TextIO,
+               stderr: TextIO) -> int:
+    """Migrate standard input (editors, pre-commit wrappers): with --write the rewritten text
+    goes to standard output and the report to standard error."""
+    name = args.stdin_filename or "stdin.py"
+    data = sys.stdin.buffer.read()
+    run, new_bytes = migrate_text(data, Path(name), settings, mode, args.force_exclude)
+    code = exit_code(run, args)
+    report_to = stderr if mode == "write" else stdout
+    write_report(run, report_to, args.output_format, show_diff=args.diff or mode == "diff",
+                 show_fixed=args.show_fixed, quiet=args.quiet, color=use_color(args.color,
+                                                                               report_to))
+    if mode == "write":
+        stdout.flush()
+        output = getattr(stdout, "buffer", None)
+        if output is not None:
+            output.write(new_bytes)
+            output.flush()
+        else:
+            stdout.write(new_bytes.decode("utf-8", errors="surrogateescape"))
+    return code
+
+
+def migrate_text(data: bytes, path: Path, settings: Settings, mode: Mode,
+                 force_exclude: bool = False) -> tuple[Run, bytes]:
+    """One text given by its name (standard input): the run and the text to write out."""
+    from codemods.kinds import kind_for
+
+    shown = path.as_posix()
+    kind = kind_for(path.name, _first_line(data))
+    excluded = force_exclude and settings.excludes.excludes_file(os.path.abspath(path))
+    if kind is None or excluded:
+        return Run(mode, 1, []), data
+    context = settings.finder.for_file(path)
+    options = options_for(settings.options, context, settings.per_file_ignores, path)
+    processed = process(Candidate(path, shown, data, kind.name, options),
+                        writing=mode == "write")
+    outcome = processed.outcome
+    new_bytes = data
+    if mode == "write" and outcome.status == "changed" and processed.new_bytes is not None:
+        outcome.status = "written"
+        new_bytes = processed.new_bytes
+    outcomes = [outcome] if outcome.status != "unchanged" or outcome.findings else []
+    return Run(mode, 1, outcomes, [context_record(context)]), new_bytes
+
+
+def exit_code(run: Run, args: argparse.Namespace) -> int:
+    """3 when something failed; 1 when something is left to do (see the module docstring)."""
     if run.with_status("failed"):
         return EXIT_FAILED
-    if run.mode == "check" and (run.with_status("changed") or run.manual_count):
-        return EXIT_PENDING
-    return EXIT_OK
+    if args.exit_zero:
+        return EXIT_OK
+    if run.mode == "diff":  # the preview shows; --check is the gate (black's --diff and --check)
+        return EXIT_OK
+    pending = run.manual_count > 0
+    if run.mode == "check":
+        pending = pending or bool(run.with_status("changed"))
+    elif args.exit_non_zero_on_fix:
+        pending = pending or bool(run.with_status("written"))
+    return EXIT_PENDING if pending else EXIT_OK
+
+
+def use_color(choice: str, out: TextIO) -> bool:
+    """``--color``; for auto: a terminal that is not dumb, unless NO_COLOR is set or FORCE_COLOR
+    forces it (https://no-color.org, https://force-color.org)."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return out.isatty() and os.environ.get("TERM") != "dumb"
 
 
 if __name__ == "__main__":

@@ -3,23 +3,35 @@
 This is the only module that prints.
 
 A :class:`FileOutcome` per file that passed the prefilter (or was skipped) and a :class:`Run`
-summary come from ``migrate.py``; every format shows the same facts: the sites rewritten, the sites
-left for a human (file:line:col, rule code, why, the code to write instead) and the files skipped
-with the reason.
+summary come from ``migrate.py``; every format shows the same facts: the sites rewritten (or to
+rewrite), the sites left for a person (file:line:col, rule code, why, the code to write instead),
+the files skipped with the reason, and the temporary files of interrupted runs. A run's
+``context`` (facts about the project the run worked for) comes first in every format: a block of
+``key: value`` lines in text, ``"context"`` in JSON, ``run.properties.context`` in SARIF.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal, TextIO
+from urllib.parse import quote
 
 from codemods.core import Finding
 
-Status = Literal["unchanged", "changed", "written", "skipped", "failed"]
+# debris: a temporary file of an interrupted run (removed: by this run)
+Status = Literal["unchanged", "changed", "written", "skipped", "failed", "debris", "removed"]
 FORMATS = ("text", "json", "github", "sarif")
-TOOL_NAME = "megatron-compat-migrate"
+TOOL_NAME = "megatron-migrate"
+PACKAGE = "megatron-tokenizer-compat"
+# the layout of the JSON report (docs/migrate.md, "JSON report"); raised on incompatible changes
+JSON_FORMAT_VERSION = 1
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_PYPI_PAGE = f"https://pypi.org/project/{PACKAGE}/"
+# Project-URL labels that point at the source, where docs/rules/<CODE>.md can be linked
+_SOURCE_LABELS = ("repository", "source", "source code", "homepage")
 
 
 @dataclass
@@ -30,6 +42,7 @@ class FileOutcome:
     findings: list[Finding] = field(default_factory=list)
     diff: str = ""
     reason: str = ""  # why a file was skipped or failed
+    backup: str = ""  # where the original of a rewritten metadata file is kept
 
     @property
     def manual(self) -> list[Finding]:
@@ -42,6 +55,12 @@ class FileOutcome:
     @property
     def fixed(self) -> list[Finding]:
         return [finding for finding in self.findings if finding.fixed]
+
+    def drop_fixes(self) -> None:
+        """Nothing is rewritten after all: the sites it would have fixed are not counted, the
+        ones left for a person still are."""
+        self.findings = [finding for finding in self.findings if not finding.fixed]
+        self.diff = ""
 
 
 Mode = Literal["diff", "check", "write"]
@@ -70,12 +89,46 @@ class Run:
     def fixed_count(self) -> int:
         return sum(len(outcome.fixed) for outcome in self.outcomes)
 
+    @property
+    def debris_count(self) -> int:
+        return len(self.with_status("debris", "removed"))
+
+
+def state_label(finding: Finding, mode: Mode) -> str:
+    """``fixed`` once written; before that a site the tool would rewrite is ``fixable``."""
+    if finding.fixed and mode != "write":
+        return "fixable"
+    return finding.state
+
 
 # --- text ---------------------------------------------------------------------------------------
 
-def _finding_line(path: str, finding: Finding) -> str:
-    return f"{path}:{finding.line}:{finding.col}: {finding.code} [{finding.state}] " \
-        f"{finding.message}"
+class Style:
+    """ANSI colours for the text report, or none."""
+
+    _CODES = {"path": "1", "position": "2", "manual": "1;31", "fixable": "33", "fixed": "32",
+              "info": "34", "skipped": "1;31", "hint": "2", "summary": "1", "added": "32",
+              "removed": "31", "hunk": "36"}
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, role: str, text: str) -> str:
+        if not self.enabled or not text:
+            return text
+        return f"\x1b[{self._CODES[role]}m{text}\x1b[0m"
+
+    def diff_line(self, line: str) -> str:
+        if line.startswith(("+++", "---")):
+            return self("path", line)
+        role = {"+": "added", "-": "removed", "@": "hunk"}.get(line[:1])
+        return self(role, line) if role else line
+
+
+def _finding_line(path: str, finding: Finding, mode: Mode, style: Style) -> str:
+    label = state_label(finding, mode)
+    return (f"{style('path', path)}{style('position', f':{finding.line}:{finding.col}:')} "
+            f"{style(label, f'{finding.code} [{label}]')} {finding.message}")
 
 
 def _indented(label: str, text: str) -> str:
@@ -84,50 +137,83 @@ def _indented(label: str, text: str) -> str:
     return f"    {label}{lines[0]}" + "".join(f"\n{pad}{line}" for line in lines[1:])
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def summary_line(run: Run) -> str:
     changed = len(run.with_status("changed", "written"))
     verb = {"write": "rewritten", "check": "would be rewritten", "diff": "would be rewritten"}
     parts = [
-        f"{run.scanned} file{'s' if run.scanned != 1 else ''} scanned",
+        f"{_plural(run.scanned, 'file')} scanned",
         f"{changed} {verb[run.mode]}",
-        (f"{run.fixed_count} site{'s' if run.fixed_count != 1 else ''} "
-         f"{'rewritten' if run.mode == 'write' else 'to rewrite'}"),
+        f"{_plural(run.fixed_count, 'site')} "
+        f"{'rewritten' if run.mode == 'write' else 'to rewrite'}",
         f"{run.manual_count} need{'s' if run.manual_count == 1 else ''} manual changes",
     ]
     if run.note_count:
-        parts.append(f"{run.note_count} note{'s' if run.note_count != 1 else ''}")
+        parts.append(_plural(run.note_count, "note"))
     skipped = len(run.with_status("skipped", "failed"))
     if skipped:
         parts.append(f"{skipped} skipped")
+    if run.debris_count:
+        files = _plural(run.debris_count, "leftover temporary file")
+        parts.append(f"{files} removed" if run.mode == "write" else f"{files} (--write removes "
+                     f"{'it' if run.debris_count == 1 else 'them'})")
     return ", ".join(parts)
 
 
-def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool) -> None:
-    for context in run.contexts:
-        out.write(f"megatron context of {context['root']}: {context['summary']}\n")
+def _shows(finding: Finding, mode: Mode, show_fixed: bool) -> bool:
+    """Sites left for a person always; sites the tool rewrites with ``--show-fixed``, and
+    always under ``--check`` (they are what makes the check fail)."""
+    return not finding.fixed or show_fixed or mode == "check"
+
+
+def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool, quiet: bool = False,
+               color: bool = False) -> None:
+    style = Style(color)
+    for context in [] if quiet else run.contexts:
+        out.write(f"{style('hint', 'megatron context of ' + str(context['root']) + ':')} "
+                  f"{context['summary']}\n")
     for outcome in run.outcomes:
-        if outcome.status in ("skipped", "failed"):
-            out.write(f"{outcome.path}: skipped: {outcome.reason}\n")
-        for finding in outcome.findings:
-            if finding.fixed and not show_fixed:
-                continue
-            out.write(_finding_line(outcome.path, finding) + "\n")
-            if not finding.fixed and finding.suggestion:
-                out.write(_indented("suggestion: ", finding.suggestion) + "\n")
+        _write_outcome(outcome, run.mode, out, style, show_fixed, quiet)
     if show_diff:
         for outcome in run.outcomes:
-            if outcome.diff:
-                out.write(outcome.diff if outcome.diff.endswith("\n") else outcome.diff + "\n")
-    out.write(summary_line(run) + "\n")
+            # split on newlines only: a diff line may hold a form feed or other line breaks
+            for line in outcome.diff.split("\n")[:-1]:
+                out.write(style.diff_line(line) + "\n")
+    if quiet:
+        return
+    out.write(style("summary", summary_line(run)) + "\n")
     if run.mode == "diff" and run.with_status("changed"):
-        out.write("nothing was written; run again with --write to apply\n")
+        out.write(style("hint", "nothing was written; run again with --write to apply") + "\n")
+
+
+def _write_outcome(outcome: FileOutcome, mode: Mode, out: TextIO, style: Style,
+                   show_fixed: bool, quiet: bool) -> None:
+    path = style("path", outcome.path)
+    if outcome.status in ("skipped", "failed", "debris"):
+        out.write(f"{path}: {style('skipped', 'skipped:')} {outcome.reason}\n")
+    elif outcome.status == "removed":
+        out.write(f"{path}: removed: {outcome.reason}\n")
+    elif outcome.status == "written" and not quiet:
+        kept = f"; the original is kept in {outcome.backup}" if outcome.backup else ""
+        out.write(f"{path}: {style('fixed', 'rewritten')} "
+                  f"({_plural(len(outcome.fixed), 'site')}){kept}\n")
+    for finding in outcome.findings:
+        if not _shows(finding, mode, show_fixed) or (quiet and finding.fixed and mode == "write"):
+            continue
+        out.write(_finding_line(outcome.path, finding, mode, style) + "\n")
+        if not finding.fixed and finding.suggestion:
+            out.write(style("hint", _indented("suggestion: ", finding.suggestion)) + "\n")
 
 
 # --- JSON ---------------------------------------------------------------------------------------
 
-def _finding_dict(finding: Finding) -> dict[str, object]:
+def _finding_dict(finding: Finding, mode: Mode) -> dict[str, object]:
     return {
         "line": finding.line, "col": finding.col, "code": finding.code,
+        "state": state_label(finding, mode),
         "fixed": finding.fixed, "informational": finding.informational,
         "message": finding.message, "suggestion": finding.suggestion,
     }
@@ -135,20 +221,24 @@ def _finding_dict(finding: Finding) -> dict[str, object]:
 
 def as_json(run: Run) -> dict[str, object]:
     return {
-        "mode": run.mode,
+        "version": JSON_FORMAT_VERSION,
+        "tool": {"name": TOOL_NAME, "version": tool_version()},
         "contexts": run.contexts,
+        "mode": run.mode,
         "summary": {
             "scanned": run.scanned,
             "changed": len(run.with_status("changed", "written")),
             "fixed_sites": run.fixed_count,
             "manual_sites": run.manual_count,
+            "notes": run.note_count,
             "skipped": len(run.with_status("skipped", "failed")),
+            "debris": run.debris_count,
         },
         "files": [
             {
                 "path": outcome.path, "kind": outcome.kind, "status": outcome.status,
-                "reason": outcome.reason, "diff": outcome.diff,
-                "findings": [_finding_dict(finding) for finding in outcome.findings],
+                "reason": outcome.reason, "backup": outcome.backup, "diff": outcome.diff,
+                "findings": [_finding_dict(finding, run.mode) for finding in outcome.findings],
             }
             for outcome in run.outcomes
         ],
@@ -170,10 +260,10 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def write_github(run: Run, out: TextIO) -> None:
+def write_github(run: Run, out: TextIO, quiet: bool = False) -> None:
     for outcome in run.outcomes:
         path = _escape_property(outcome.path)
-        if outcome.status in ("skipped", "failed"):
+        if outcome.status in ("skipped", "failed", "debris"):
             out.write(f"::error file={path},title=skipped::{_escape_data(outcome.reason)}\n")
         for finding in outcome.findings:
             level = "warning" if finding.state == "manual" else "notice"
@@ -184,54 +274,118 @@ def write_github(run: Run, out: TextIO) -> None:
                 f"::{level} file={path},line={finding.line},col={finding.col},"
                 f"title={_escape_property(finding.code)}::{_escape_data(message)}\n"
             )
-    out.write(summary_line(run) + "\n")
+    if not quiet:
+        out.write(summary_line(run) + "\n")
 
 
 # --- SARIF 2.1.0 ----------------------------------------------------------------------------------
 
-def as_sarif(run: Run) -> dict[str, object]:
-    from compat.deprecations import RULES
+def tool_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
 
-    rules = [
-        {"id": rule.code, "name": rule.name, "shortDescription": {"text": rule.title}}
-        for rule in sorted(RULES.values(), key=lambda rule: rule.code)
-    ]
-    results = []
-    for outcome in run.outcomes:
-        location = {"physicalLocation": {"artifactLocation": {"uri": outcome.path}}}
-        for finding in outcome.findings:
-            text = finding.message
-            if finding.suggestion and not finding.fixed:
-                text += f"\nsuggestion: {finding.suggestion}"
-            region = {"startLine": finding.line, "startColumn": finding.col}
-            results.append({
-                "ruleId": finding.code,
-                "level": "warning" if finding.state == "manual" else "note",
-                "message": {"text": text},
-                "locations": [{"physicalLocation": {
-                    **location["physicalLocation"], "region": region,
-                }}],
-                "properties": {"fixed": finding.fixed},
-            })
-    notifications = [
-        {"level": "error", "message": {"text": f"skipped: {outcome.reason}"}, "locations": [
-            {"physicalLocation": {"artifactLocation": {"uri": outcome.path}}}
-        ]}
-        for outcome in run.with_status("skipped", "failed")
-    ]
+    try:
+        return version(PACKAGE)
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def source_url() -> str | None:
+    """The project's source URL from its package metadata (``Project-URL: Repository, ...``)."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        urls = metadata(PACKAGE).get_all("Project-URL") or []
+    except PackageNotFoundError:
+        return None
+    by_label = {label.strip().lower(): url.strip()
+                for label, _, url in (entry.partition(",") for entry in urls)}
+    return next((by_label[label] for label in _SOURCE_LABELS if label in by_label), None)
+
+
+def repository_root(start: Path) -> Path:
+    """The top of the git repository holding ``start`` (``start`` itself outside one)."""
+    for folder in (start, *start.parents):
+        if (folder / ".git").exists():
+            return folder
+    return start
+
+
+def _sarif_rules() -> list[dict[str, object]]:
+    from codemods.rule_docs import rule_page
+    from codemods.rules import all_rules
+
+    source = source_url()
+    rules: list[dict[str, object]] = []
+    for rule in all_rules():
+        page = rule_page(rule)
+        entry: dict[str, object] = {
+            "id": rule.code, "name": rule.name,
+            "shortDescription": {"text": rule.title},
+            "fullDescription": {"text": rule.summary},
+            "help": {"text": page, "markdown": page},
+            "properties": {"family": rule.family},
+        }
+        if source is not None:
+            entry["helpUri"] = f"{source.rstrip('/')}/blob/v{tool_version()}/docs/rules/" \
+                f"{rule.code}.md"
+        rules.append(entry)
+    return rules
+
+
+def _artifact(path: str, root: Path) -> dict[str, str]:
+    """A SARIF artifactLocation: relative to the repository root (``%SRCROOT%``) when inside."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(root).as_posix()
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(relative), "uriBaseId": "%SRCROOT%"}
+
+
+def _sarif_result(finding: Finding, artifact: dict[str, str], mode: Mode) -> dict[str, object]:
+    text = finding.message
+    if finding.suggestion and not finding.fixed:
+        text += f"\nsuggestion: {finding.suggestion}"
     return {
-        "$schema": _SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {"name": TOOL_NAME, "rules": rules}},
-            "results": results,
-            "properties": {"megatronContexts": run.contexts},
-            "invocations": [{
-                "executionSuccessful": not run.with_status("failed"),
-                "toolExecutionNotifications": notifications,
-            }],
+        "ruleId": finding.code,
+        "level": "warning" if finding.state == "manual" else "note",
+        "message": {"text": text},
+        "locations": [{"physicalLocation": {
+            "artifactLocation": artifact,
+            "region": {"startLine": finding.line, "startColumn": finding.col},
+        }}],
+        "properties": {"state": state_label(finding, mode), "fixed": finding.fixed},
+    }
+
+
+def as_sarif(run: Run, root: Path | None = None) -> dict[str, object]:
+    root = root or repository_root(Path.cwd().resolve())
+    results = [
+        _sarif_result(finding, _artifact(outcome.path, root), run.mode)
+        for outcome in run.outcomes for finding in outcome.findings
+    ]
+    notifications = [
+        {"level": "error" if outcome.status == "failed" else "warning",
+         "message": {"text": f"skipped: {outcome.reason}"},
+         "locations": [{"physicalLocation": {"artifactLocation": _artifact(outcome.path, root)}}]}
+        for outcome in run.with_status("skipped", "failed", "debris")
+    ]
+    sarif_run: dict[str, object] = {
+        "tool": {"driver": {
+            "name": TOOL_NAME, "version": tool_version(),
+            "informationUri": source_url() or _PYPI_PAGE, "rules": _sarif_rules(),
+        }},
+        "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "invocations": [{
+            "executionSuccessful": not run.with_status("failed"),
+            "toolExecutionNotifications": notifications,
         }],
     }
+    if run.contexts:
+        sarif_run["properties"] = {"megatronContexts": run.contexts}
+    return {"$schema": _SARIF_SCHEMA, "version": "2.1.0", "runs": [sarif_run]}
 
 
 def write_sarif(run: Run, out: TextIO) -> None:
@@ -240,15 +394,15 @@ def write_sarif(run: Run, out: TextIO) -> None:
 
 
 def write_report(run: Run, out: TextIO, output_format: str, show_diff: bool,
-                 show_fixed: bool = False) -> None:
+                 show_fixed: bool = False, quiet: bool = False, color: bool = False) -> None:
     if output_format == "json":
         write_json(run, out)
     elif output_format == "github":
-        write_github(run, out)
+        write_github(run, out, quiet)
     elif output_format == "sarif":
         write_sarif(run, out)
     else:
-        write_text(run, out, show_diff, show_fixed)
+        write_text(run, out, show_diff, show_fixed, quiet, color)
 
 
 def write_rule_list(out: TextIO) -> None:

@@ -6,6 +6,8 @@ Markdown rewriter uses it for ``console`` blocks and for shell blocks that are n
 
 from __future__ import annotations
 
+import re
+
 from codemods.core import Options, RewriteResult
 from codemods.text.command_line import carry_out, report_leftovers
 from codemods.text.document import TextDocument
@@ -18,26 +20,25 @@ from codemods.text.words import (
 )
 from compat.args import ArgvEdit
 
+_WORD = re.compile(r"\S+")
+# a comment line of an argv file, or a word (a comment line is consumed before its words)
+_COMMENT_OR_WORD = re.compile(r"(?m)^[^\S\n]*#[^\n]*|\S+")
+
 
 def loose_words(text: str, start: int, end: int) -> list[Word]:
     """Whitespace-separated words of ``text[start:end]``; a quoted word loses its quotes."""
-    words: list[Word] = []
-    index = start
-    while index < end:
-        while index < end and text[index].isspace():
-            index += 1
-        if index >= end:
-            break
-        word_start = index
-        while index < end and not text[index].isspace():
-            index += 1
-        written = text[word_start:index]
-        quoted = len(written) > 1 and written[0] in "'\"" and written[-1] == written[0]
-        quote = written[0] if quoted else ""
-        value = written[1:-1] if quote else written
-        if written != "\\":  # a line continuation, not a word
-            words.append(Word(word_start, index, value, "shell", quote))
-    return words
+    return [word for match in _WORD.finditer(text, start, end)
+            if (word := _loose_word(match)) is not None]
+
+
+def _loose_word(match: re.Match[str]) -> Word | None:
+    written = match.group()
+    if written == "\\":  # a line continuation, not a word
+        return None
+    quoted = len(written) > 1 and written[0] in "'\"" and written[-1] == written[0]
+    quote = written[0] if quoted else ""
+    value = written[1:-1] if quote else written
+    return Word(match.start(), match.end(), value, "shell", quote)
 
 
 def rewrite_groups(doc: TextDocument, groups: list[list[Word]], one_flag_per_line: bool) -> None:
@@ -84,13 +85,9 @@ def _is_comment(doc: TextDocument, offset: int) -> bool:
 
 def argv_file_words(doc: TextDocument) -> list[Word]:
     """The words of an argv file; lines starting with ``#`` are comments."""
-    words: list[Word] = []
-    starts = doc.lines.starts
-    for number, start in enumerate(starts):
-        end = starts[number + 1] if number + 1 < len(starts) else len(doc.text)
-        if not _is_comment(doc, start):
-            words += loose_words(doc.text, start, end)
-    return words
+    return [word for match in _COMMENT_OR_WORD.finditer(doc.text)
+            if not match.group().lstrip().startswith("#")
+            and (word := _loose_word(match)) is not None]
 
 
 def validate(text: str) -> None:
@@ -102,8 +99,8 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
         return RewriteResult(text)
     doc = TextDocument(text, options)
     words = argv_file_words(doc)
-    lines_with_words = {doc.lines.line_number(word.start) for word in words}
-    rewrite_groups(doc, [words], one_flag_per_line=len(lines_with_words) > 1)
+    on_several_lines = bool(words) and "\n" in text[words[0].start:words[-1].start]
+    rewrite_groups(doc, [words], one_flag_per_line=on_several_lines)
     report_leftovers(doc, "it is glued to other text; check it by hand",
                      skip=lambda offset: _is_comment(doc, offset))
     return doc.result()

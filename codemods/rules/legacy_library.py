@@ -40,10 +40,11 @@ rule = Rule(
     "prompt format the tokenizer was used with. G1's `null` in a `write_metadata` call or a "
     "metadata file is noted (the new API keeps its sizes; upstream main does not know it: "
     "reported there), since the vocab size it pairs with is passed where it is loaded. A "
-    "rewritten `sft` metadata file is also "
-    "reported, because the prompt format is not stored in metadata: pass it wherever the "
-    "tokenizer is loaded (`prompt_format=...`, or `--tokenizer-mode sft "
-    "--tokenizer-prompt-format ...`).",
+    "rewritten `sft` metadata file is also reported, because the prompt format is not stored in "
+    "metadata: pass it wherever the tokenizer is loaded (`prompt_format=...`, or "
+    "`--tokenizer-mode sft --tokenizer-prompt-format ...`). So that the site is not forgotten "
+    "once the library is rewritten, the file gets a `\"TODO[megatron-tokenizer]\"` entry "
+    "(readers ignore unknown keys), reported by every run until you delete it.",
     examples=(
         Example(
             "from megatron.core.tokenizers import MegatronTokenizer\n"
@@ -57,7 +58,11 @@ rule = Rule(
         ),
         Example(
             '{"library": "sft", "chat_template": null}\n',
-            '{"library": "huggingface", "chat_template": null}\n',
+            '{"TODO[megatron-tokenizer]": ["MTC101 this was an SFT tokenizer; the prompt format '
+            "is not stored in metadata, so pass it wherever the tokenizer is loaded, or it loads "
+            "as a plain text tokenizer; MegatronTokenizer.from_pretrained(..., "
+            "prompt_format=<format>), or --tokenizer-mode sft --tokenizer-prompt-format "
+            '<format>"], "library": "huggingface", "chat_template": null}\n',
             kind="metadata",
         ),
     ),

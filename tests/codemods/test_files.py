@@ -118,3 +118,28 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path):
     write_atomic(tmp_path / "link.py", b"new\n", [tmp_path])
     assert (tmp_path / "link.py").is_symlink()
     assert (tmp_path / "real.py").read_text() == "new\n"
+
+
+_PATTERN = st.sampled_from(["build", "*.log", "local/", "/top.py", "docs/_build", "**/dist/",
+                            "a/**/b", "*.py[cod]", "x?y", "[ab]c", "logs", "\\#hash"])
+_PATH = st.lists(st.sampled_from(["build", "a", "b", "x.log", "local", "top.py", "docs",
+                                  "_build", "dist", "m.pyc", "xzy", "ac", "#hash", "logs"]),
+                 min_size=1, max_size=4).map("/".join)
+
+
+@given(st.lists(_PATTERN, min_size=1, max_size=5), _PATH, st.booleans())
+def test_patterns_without_negation_match_as_gitignore_does(patterns, path, is_dir):
+    from codemods.files import _Patterns
+
+    compiled = _Patterns(["# a comment", "", *patterns])
+    assert compiled.regex is not None  # the one-search path is what is checked
+    candidate = path + ("/" if is_dir else "")
+    assert compiled.match_file(candidate) == compiled.spec.match_file(candidate)
+
+
+def test_patterns_with_a_negation_keep_gitignore_order():
+    from codemods.files import _Patterns
+
+    compiled = _Patterns(["*.py", "!keep.py"])
+    assert compiled.regex is None
+    assert compiled.match_file("drop.py") and not compiled.match_file("keep.py")

@@ -23,6 +23,13 @@ from compat.deprecations import (
 )
 
 TEXT_MODELS = "megatron.core.tokenizers.text.models"
+# what a rewritten "sft" library leaves in the file for the person who must add a prompt format
+SFT_TODO = (
+    "MTC101 this was an SFT tokenizer; the prompt format is not stored in metadata, so pass it "
+    "wherever the tokenizer is loaded, or it loads as a plain text tokenizer; "
+    "MegatronTokenizer.from_pretrained(..., prompt_format=<format>), or --tokenizer-mode sft "
+    "--tokenizer-prompt-format <format>"
+)
 VISION_MODELS = "megatron.core.tokenizers.vision.models"
 
 
@@ -40,7 +47,8 @@ run, check = _CHECKS.run, _CHECKS.check_transformed
             '"default-text", "chat_template": null}', id="G1-default"),
         pytest.param(
             '{"library": "sft", "model_type": "default-text"}',
-            '{"library": "huggingface", "model_type": "default-text"}', id="G2-sft"),
+            f'{{"TODO[megatron-tokenizer]": ["{SFT_TODO}"], "library": "huggingface", '
+            '"model_type": "default-text"}', id="G2-sft"),
         pytest.param(
             '{\n    "library": "sentencepiece",\n    "model_type": "gpt"\n}\n',
             '{\n    "library": "sentencepiece",\n    "model_type": "default-text"\n}\n',
@@ -88,8 +96,10 @@ def test_unicode_key_order_and_other_keys_kept():
     before = ('{"chat_template": "{{ \'héllo\' }}\\u00e9", "library": "sft",\n'
               ' "extra": [1, 2, {"model_type": "default"}]}')
     after = run(before).new_text
-    assert after == before.replace('"sft"', '"huggingface"')
-    assert list(json.loads(after)) == ["chat_template", "library", "extra"]
+    assert after == before.replace('{"chat', f'{{"TODO[megatron-tokenizer]": ["{SFT_TODO}"], '
+                                   '"chat').replace('"sft"', '"huggingface"')
+    assert list(json.loads(after)) == ["TODO[megatron-tokenizer]", "chat_template", "library",
+                                       "extra"]
 
 
 def test_g1_null_library_is_noted_not_renamed_its_sizes_are_passed_where_it_loads():
@@ -105,6 +115,33 @@ def test_g1_null_library_is_noted_not_renamed_its_sizes_are_passed_where_it_load
     assert [(f.informational, f.fixed) for f in upstream] == [(False, False)]
 
 
+def test_a_site_the_rewrite_erases_stays_in_the_file_until_someone_deletes_it():
+    before = '{\n  "library": "sft",\n  "chat_template": null\n}\n'
+    first = run(before)
+    assert [(f.code, f.fixed) for f in first.findings] == [
+        (LEGACY_LIBRARY.code, True), (LEGACY_LIBRARY.code, False)]
+    assert first.new_text == (f'{{\n  "TODO[megatron-tokenizer]": ["{SFT_TODO}"],\n'
+                              '  "library": "huggingface",\n  "chat_template": null\n}\n')
+    second = run(first.new_text)
+    assert second.new_text == first.new_text  # reported again, never added twice
+    [left] = second.findings
+    assert (left.code, left.fixed, left.line) == (LEGACY_LIBRARY.code, False, 2)
+    assert left.message.startswith("this was an SFT tokenizer")
+    assert "delete this entry" in left.suggestion
+    done = json.loads(first.new_text)
+    del done["TODO[megatron-tokenizer]"]
+    assert not run(json.dumps(done)).findings
+
+
+def test_the_entries_of_a_todo_member_written_by_hand_are_reported():
+    text = '{"TODO[megatron-tokenizer]": ["MTC101: check the prompt format", 3], ' \
+        '"library": "huggingface"}'
+    result = run(text)
+    assert result.new_text == text
+    assert [(f.code, f.message) for f in result.findings] == [
+        (LEGACY_LIBRARY.code, "check the prompt format")]
+
+
 def test_findings_name_the_rule_line_and_fix():
     findings = run('{\n "library": "sft",\n "model_type": "default",\n '
                    f'"class_path": "{TEXT_MODELS}.default_tokenizer"\n}}').findings
@@ -118,7 +155,8 @@ def test_findings_name_the_rule_line_and_fix():
 def test_select_and_ignore():
     text = '{"library": "sft", "model_type": "default"}'
     only_library = run(text, select=frozenset({LEGACY_LIBRARY.code})).new_text
-    assert only_library == '{"library": "huggingface", "model_type": "default"}'
+    assert only_library == (f'{{"TODO[megatron-tokenizer]": ["{SFT_TODO}"], '
+                            '"library": "huggingface", "model_type": "default"}')
     no_library = run(text, ignore=frozenset({LEGACY_LIBRARY.code})).new_text
     assert no_library == '{"library": "sft", "model_type": "default-text"}'
 
@@ -198,6 +236,8 @@ _METADATA = st.fixed_dictionaries(
 
 def _intended(metadata: dict) -> dict:
     expected = dict(metadata)
+    if expected["library"] == "sft":
+        expected = {"TODO[megatron-tokenizer]": [SFT_TODO], **expected}
     if expected["library"] in LEGACY_LIBRARIES and expected["library"] != G1_NULL_LIBRARY:
         expected["library"] = LEGACY_LIBRARIES[expected["library"]].new
     vision = expected["library"] in ("multimodal", "null-multimodal")
@@ -217,6 +257,7 @@ def test_any_json_dump_layout_is_kept_and_only_legacy_values_change(metadata, in
     expected = _intended(metadata)
     assert json.loads(result.new_text) == expected
     assert run(result.new_text).new_text == result.new_text
-    if "class_name" in metadata or "class_path" not in expected or expected == metadata:
+    if ("class_name" in metadata or "class_path" not in expected or expected == metadata) \
+            and metadata["library"] != "sft":
         # no member added: the result is what json.dumps writes for the intended dict
         assert result.new_text == json.dumps(expected, indent=indent, ensure_ascii=ascii_only)

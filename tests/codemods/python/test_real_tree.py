@@ -38,7 +38,9 @@ def test_megatron_core_sources_migrate_without_crash_or_broken_output(tmp_path, 
     code = migrate.main(["--write", "--include-megatron", "--target", "pr3889", "--format",
                          "json", "--no-backup", "."], stdout=out, stderr=io.StringIO())
     report = json.loads(out.getvalue())
-    assert code == migrate.EXIT_OK, [f for f in report["files"] if f["status"] == "failed"]
+    # exit 1: sites left for a person remain (as ruff --fix); nothing failed
+    assert code == migrate.EXIT_PENDING, [f for f in report["files"] if f["status"] == "failed"]
+    assert report["summary"]["manual_sites"] > 0
     # the old model-wrapper package of 0.16.1 itself is among what was rewritten
     written = {entry["path"] for entry in report["files"] if entry["status"] == "written"}
     assert "megatron/core/tokenizers/text/models/__init__.py" in written
