@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from compat.tokenizers.conversation.prompt_config import PromptConfig, _get_chat_template
+from compat.tokenizers.text.libraries.abstract_tokenizer import message_texts, reject_unencodable
 
 IGNORE_INDEX = -100
 # The image placeholder of Megatron's LLaVA model; assistant turns may not contain it.
@@ -387,9 +388,45 @@ class _TextLibraryEncoder(_ChatTemplateEncoder):
 
 
 class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
-    """Hugging Face renders a batch of conversations, and tokenizes it, in one call."""
+    """Hugging Face renders a batch of conversations, and tokenizes it, in one call.
+
+    transformers renders without resource limits and fails on text that is not valid Unicode
+    with a bare ``TypeError``: templates that could build huge values are first rendered in
+    our sandbox (``ChatTemplateLimits``), and a failure on a lone surrogate is explained."""
+
+    def encode(self, turns: list[Mapping[str, Any]], add_generation_prompt: bool) -> np.ndarray:
+        self._check_limits([turns], add_generation_prompt)
+        try:
+            return super().encode(turns, add_generation_prompt)
+        except TypeError:
+            reject_unencodable(message_texts(turns))
+            raise
 
     def encode_with_turns(
+        self, turns: list[Mapping[str, Any]], add_generation_prompt: bool
+    ) -> tuple[np.ndarray, Iterable[list[int]]]:
+        self._check_limits([turns, *([turn] for turn in turns)], add_generation_prompt)
+        try:
+            return self._encode_with_turns(turns, add_generation_prompt)
+        except TypeError:
+            reject_unencodable(message_texts(turns))
+            raise
+
+    def _check_limits(self, conversations: Iterable[list[Mapping[str, Any]]],
+                      add_generation_prompt: bool) -> None:
+        from compat.tokenizers.text.libraries.chat_rendering import (
+            may_amplify,
+            render_chat_template,
+        )
+
+        template = self.template or getattr(self.tokenizer, "chat_template", None)
+        if not (isinstance(template, str) and may_amplify(template)):
+            return
+        variables = dict(getattr(self.tokenizer, "special_tokens_map", {}))
+        for conversation in conversations:
+            render_chat_template(template, conversation, add_generation_prompt, **variables)
+
+    def _encode_with_turns(
         self, turns: list[Mapping[str, Any]], add_generation_prompt: bool
     ) -> tuple[np.ndarray, Iterable[list[int]]]:
         singles = [[turn] for turn in turns]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 
@@ -17,6 +17,31 @@ def resolve_chat_template(chat_template: str | None, own_template: str | None) -
             "MegatronTokenizer.write_metadata(..., chat_template=...)."
         )
     return template
+
+
+def reject_unencodable(texts: Iterable[Any]) -> None:
+    """Raise a clear ``ValueError`` when a text holds a lone surrogate (``"\\ud800"``: not valid
+    Unicode, so no backend can encode it; they fail with a ``TypeError``, ``RuntimeError`` or
+    ``UnicodeEncodeError`` of their own). Called where a backend has failed, so text that
+    encodes pays nothing for the check."""
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                f"the text holds a lone surrogate {text[error.start]!r} at index {error.start}, "
+                "which is not valid Unicode, so it cannot be tokenized; fix the data, or decode "
+                "it with errors='replace' (U+FFFD) or errors='ignore'"
+            ) from None
+
+
+def message_texts(conversation: Iterable[Any]) -> Iterator[Any]:
+    """The string contents of a conversation's messages (for :func:`reject_unencodable`)."""
+    for message in conversation:
+        if isinstance(message, Mapping):
+            yield from message.values()
 
 
 def check_truncation(truncation: bool, max_length: int | None) -> None:
@@ -48,7 +73,11 @@ def render_chat(
     )
     if not tokenize:
         return text
-    ids = text_to_ids(text)
+    try:
+        ids = text_to_ids(text)
+    except (TypeError, RuntimeError, UnicodeError):
+        reject_unencodable([text])
+        raise
     return ids[:max_length] if truncation else ids
 
 

@@ -9,6 +9,8 @@ from typing import Any
 from compat.tokenizers.text.libraries.abstract_tokenizer import (
     MegatronTokenizerTextAbstract,
     check_truncation,
+    message_texts,
+    reject_unencodable,
     resolve_chat_template,
 )
 
@@ -237,9 +239,13 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
         return self.tokenizer.convert_ids_to_tokens(ids)
 
     def text_to_ids(self, text: str) -> list[int]:
-        if self.include_special_tokens:
-            return self.tokenizer(text).input_ids
-        return self.tokens_to_ids(self.text_to_tokens(text))
+        try:
+            if self.include_special_tokens:
+                return self.tokenizer(text).input_ids
+            return self.tokens_to_ids(self.text_to_tokens(text))
+        except TypeError:
+            reject_unencodable([text])
+            raise
 
     def ids_to_text(self, ids: list[int], remove_special_tokens: bool | None = None) -> str:
         """Decode; special tokens are removed unless ``include_special_tokens`` (override with
@@ -265,19 +271,39 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
         **kwargs: Any,
     ) -> str | list[int]:
         """Render with transformers (it supplies ``bos_token``, ``eos_token``, ``tools`` ...);
-        token ids come back as a plain list whatever the transformers version."""
+        token ids come back as a plain list whatever the transformers version.
+
+        transformers' sandbox has no resource limits, so a template that could build huge
+        values (``chat_rendering.may_amplify``) is first rendered once in ours, which enforces
+        the ``ChatTemplateLimits``."""
         template = resolve_chat_template(chat_template, self.chat_template)
         check_truncation(truncation, max_length)
-        result = self.tokenizer.apply_chat_template(
-            conversation,
-            chat_template=template,
-            tokenize=tokenize,
-            truncation=truncation,
-            max_length=max_length,
-            add_generation_prompt=add_generation_prompt,
-            **kwargs,
-        )
+        self._check_limits(template, conversation, add_generation_prompt, kwargs)
+        try:
+            result = self.tokenizer.apply_chat_template(
+                conversation,
+                chat_template=template,
+                tokenize=tokenize,
+                truncation=truncation,
+                max_length=max_length,
+                add_generation_prompt=add_generation_prompt,
+                **kwargs,
+            )
+        except TypeError:
+            reject_unencodable(message_texts(conversation))
+            raise
         return chat_template_ids(result) if tokenize else result
+
+    def _check_limits(self, template: Any, conversation: Any, add_generation_prompt: bool,
+                      variables: dict[str, Any]) -> None:
+        from compat.tokenizers.text.libraries.chat_rendering import (
+            may_amplify,
+            render_chat_template,
+        )
+
+        if isinstance(template, str) and may_amplify(template):
+            render_chat_template(template, conversation, add_generation_prompt,
+                                 **{**self.tokenizer.special_tokens_map, **variables})
 
     @property
     def vocab(self) -> list[str]:

@@ -17,6 +17,7 @@ from typing import Any
 from compat.tokenizers.text.libraries.abstract_tokenizer import (
     MegatronTokenizerTextAbstract,
     as_list,
+    reject_unencodable,
 )
 
 # Marks a run of spaces the model would collapse; a symbol no vocabulary is likely to contain.
@@ -125,9 +126,13 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
                 f"SentencePieceTokenizer.text_to_ids expects a str, got {type(text).__name__}; "
                 "encode a batch one text at a time."
             )
-        if sample_alpha is None:
-            return self._encode(text)
-        return self._encode_general(text, sample_alpha)
+        try:
+            if sample_alpha is None:
+                return self._encode(text)
+            return self._encode_general(text, sample_alpha)
+        except (RuntimeError, TypeError):
+            reject_unencodable([text])
+            raise
 
     def texts_to_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """``text_to_ids`` of each text. A plain model encodes the batch in one backend call; in
@@ -140,6 +145,13 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
                     "SentencePieceTokenizer.texts_to_ids expects a list of str, got a "
                     f"{type(text).__name__} in it"
                 )
+        try:
+            return self._encode_batch(texts)
+        except (RuntimeError, TypeError):
+            reject_unencodable(texts)
+            raise
+
+    def _encode_batch(self, texts: list[str]) -> list[list[int]]:
         if self._encode != self._encode_general:
             return self.tokenizer.encode_as_ids(texts)
         encoded: dict[str, list[int]] = {}
