@@ -160,13 +160,37 @@ def test_every_library_applies_the_limits(library, sentencepiece_v1, tekken_json
         tokenizer.apply_chat_template(CONVERSATION, chat_template="{{ 'a' * 10**10 }}")
 
 
-def test_an_sft_prompt_format_cannot_smuggle_an_unbounded_template(sentencepiece_v3):
+@pytest.mark.parametrize("library", ["sentencepiece", "huggingface"])
+def test_an_sft_prompt_format_cannot_smuggle_an_unbounded_template(library, sentencepiece_v3,
+                                                                   hf_tokenizer_dir):
+    path = sentencepiece_v3 if library == "sentencepiece" else hf_tokenizer_dir
     tokenizer = MegatronTokenizer.from_pretrained(
-        str(sentencepiece_v3),
-        metadata_path={"library": "sentencepiece", "chat_template": "{{ 'a' * 10**10 }}"},
+        str(path), metadata_path={"library": library}, chat_template="{{ 'a' * 10**10 }}",
         prompt_format="default")
     with pytest.raises(ChatTemplateLimitError):
         tokenizer.tokenize_conversation(CONVERSATION, True, False)
+    with pytest.raises(ChatTemplateLimitError):
+        tokenizer.tokenize_conversation(CONVERSATION, False, True)
+
+
+def test_only_templates_that_can_amplify_are_rendered_twice_for_hugging_face():
+    """transformers renders without limits, so those templates are first rendered in our
+    sandbox; the prompt formats' and ordinary templates are not (no cost)."""
+    from compat.tokenizers.conversation import prompt_config
+    from compat.tokenizers.text.libraries.chat_rendering import may_amplify
+
+    for name in prompt_config.__dict__:
+        if name.endswith("_template") and isinstance(getattr(prompt_config, name), str):
+            assert not may_amplify(getattr(prompt_config, name)), name
+    bounded = ["{{ '-' * 80 }}", "{{ s.replace('/think', '') }}", "{{ ', '.join(xs) }}",
+               "{{ x | tojson(indent=2) }}", "{{ '%s: %s' % (a, b) }}", "{{ 'a' | center(9) }}",
+               "{% for i in range(3) %}{{ i }}{% endfor %}", PLAIN_TEMPLATE]
+    unbounded = ["{{ 'a' * 10**10 }}", "{{ x * n }}", "{{ s.replace('', t) }}",
+                 "{{ sep.join(xs) }}", "{{ fmt % a }}", "{{ x | center(n) }}",
+                 "{% for i in range(n) %}{% endfor %}", "{{ lipsum(2) }}", "{{ 2 ** n }}",
+                 "{{ x | tojson(indent=n) }}", "{{ s.ljust(n) }}", "{{ '{}'.format(x) * n }}"]
+    assert [may_amplify(t) for t in bounded] == [False] * len(bounded)
+    assert [may_amplify(t) for t in unbounded] == [True] * len(unbounded)
 
 
 def test_ordinary_templates_stay_within_the_limits():

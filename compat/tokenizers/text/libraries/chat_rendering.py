@@ -84,7 +84,6 @@ class _Budget:
     def __init__(self, limits: ChatTemplateLimits) -> None:
         self.limits = limits
         self.range_items = 0
-        self.output_size = 0
 
     def refuse(self, limit: str, amount: int, what: str) -> ChatTemplateLimitError:
         allowed = getattr(self.limits, limit)
@@ -108,11 +107,6 @@ class _Budget:
         if self.range_items > self.limits.max_range_items:
             raise self.refuse("max_range_items", self.range_items, "iterated range() items:")
 
-    def count_output(self, piece: str) -> None:
-        self.output_size += len(piece)
-        if self.output_size > self.limits.max_output_size:
-            raise self.refuse("max_output_size", self.output_size,
-                              "rendered more characters than allowed:")
 
 
 _budget: ContextVar[_Budget | None] = ContextVar("chat_template_budget", default=None)
@@ -195,6 +189,12 @@ class _StrictSandbox(ImmutableSandboxedEnvironment):
         )
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        # Joining two strings is what templates do most: checked inline.
+        if operator == "+" and type(left) is str and type(right) is str:
+            size = len(left) + len(right)
+            if size > _current_budget().limits.max_value_size:
+                _current_budget().check_size(size, "a str with '+'")
+            return left + right
         _check_binop(operator, left, right)
         return super().call_binop(context, operator, left, right)
 
@@ -484,11 +484,15 @@ def generate_chat_template(chat_template: str, **variables: Any) -> Iterator[str
     rendering gets a fresh budget)."""
     template = compile_chat_template(chat_template)
     budget = _Budget(_limits)
+    limit, size = budget.limits.max_output_size, 0
     token = _budget.set(budget)
     try:
         with _rendering_errors():
             for piece in template.generate(**variables):
-                budget.count_output(piece)
+                size += len(piece)
+                if size > limit:
+                    raise budget.refuse("max_output_size", size,
+                                        "rendered more characters than allowed:")
                 yield piece
     finally:
         _budget.reset(token)
@@ -508,28 +512,77 @@ def render_chat_template(
     ))
 
 
-_AMPLIFYING_OPERATORS = frozenset({"*", "**", "%"})
-_AMPLIFYING_NAMES = frozenset({"range", "lipsum"})
+# A constant argument up to this size keeps an operation within a constant factor of its input.
+_SMALL_CONSTANT = 10_000
+
+
+def _small_constant(node: jinja2.nodes.Node) -> bool:
+    if not isinstance(node, jinja2.nodes.Const):
+        return False
+    value = node.value
+    if isinstance(value, str):
+        return len(value) <= _SMALL_CONSTANT and all(
+            width <= _SMALL_CONSTANT for width in _percent_widths(value, ()))
+    return value is None or isinstance(value, bool) or (
+        isinstance(value, (int, float)) and abs(value) <= _SMALL_CONSTANT)
+
+
+def _small_count(node: jinja2.nodes.Node) -> bool:
+    return (isinstance(node, jinja2.nodes.Const) and isinstance(node.value, int)
+            and abs(node.value) <= _SMALL_CONSTANT)
+
+
+def _bounded_replace(arguments: list[jinja2.nodes.Node]) -> bool:
+    old, new = (arguments + [None, None])[:2]
+    return (isinstance(old, jinja2.nodes.Const) and isinstance(old.value, str) and old.value != ""
+            and isinstance(new, jinja2.nodes.Const) and isinstance(new.value, str)
+            and len(new.value) <= max(len(old.value), _SMALL_CONSTANT))
+
+
+def _amplifies(node: jinja2.nodes.Node, checked_filters: set[str], methods: set[str]) -> bool:
+    """Whether one node can build a value much bigger than its inputs: an amplifying operator,
+    filter, string method or global unless its size arguments are small constants."""
+    if isinstance(node, jinja2.nodes.Mul):
+        return not (_small_count(node.left) or _small_count(node.right))
+    if isinstance(node, jinja2.nodes.Pow):
+        return not _small_constant(node.right)
+    if isinstance(node, jinja2.nodes.Mod):
+        return not _small_constant(node.left)
+    if isinstance(node, jinja2.nodes.Filter) and node.name in checked_filters:
+        arguments = [*node.args, *(keyword.value for keyword in node.kwargs)]
+        if node.name == "replace":
+            return not _bounded_replace(list(node.args))
+        if node.name == "format":
+            return node.node is None or not _small_constant(node.node)
+        return not all(_small_constant(argument) for argument in arguments)
+    if isinstance(node, jinja2.nodes.Call) and isinstance(node.node, jinja2.nodes.Getattr):
+        name, arguments = node.node.attr, list(node.args)
+        if name not in methods:
+            return False
+        if name == "replace":
+            return not _bounded_replace(arguments)
+        if name in ("join", "format", "format_map"):
+            return not _small_constant(node.node.node)
+        return not all(_small_constant(argument) for argument in arguments)
+    if isinstance(node, jinja2.nodes.Call) and isinstance(node.node, jinja2.nodes.Name):
+        if node.node.name == "lipsum":
+            return True
+        if node.node.name == "range":
+            return not all(_small_constant(argument) for argument in node.args)
+    return False
 
 
 @lru_cache(maxsize=64)
 def may_amplify(chat_template: str) -> bool:
-    """Whether the template uses anything that can build values much bigger than its input
-    (operators ``*``, ``**``, ``%``; the size-checked filters and string methods; ``range``,
-    ``lipsum``). Templates that do not render at most a polynomial of the conversation."""
+    """Whether the template can build values much bigger than its input: ``*``, ``**``, ``%``,
+    the size-checked filters and string methods, ``range`` and ``lipsum``, unless their size
+    arguments are small constants (``'-' * 80``, ``.replace('/think', '')``). A template that
+    does not renders at most a polynomial of the conversation."""
     try:
         tree = compile_chat_template(chat_template).environment.parse(chat_template)
     except ChatTemplateError:
         return True
     checked_filters = set(_filter_size_checks())
-    checked_methods = {*_METHOD_SIZES, "replace", "join", "format", "format_map"}
-    for node in tree.find_all((jinja2.nodes.BinExpr, jinja2.nodes.Filter, jinja2.nodes.Getattr,
-                               jinja2.nodes.Name)):
-        if (
-            (isinstance(node, jinja2.nodes.BinExpr) and node.operator in _AMPLIFYING_OPERATORS)
-            or (isinstance(node, jinja2.nodes.Filter) and node.name in checked_filters)
-            or (isinstance(node, jinja2.nodes.Getattr) and node.attr in checked_methods)
-            or (isinstance(node, jinja2.nodes.Name) and node.name in _AMPLIFYING_NAMES)
-        ):
-            return True
-    return False
+    methods = {*_METHOD_SIZES, "replace", "join", "format", "format_map"}
+    return any(_amplifies(node, checked_filters, methods)
+               for node in tree.find_all(jinja2.nodes.Node))
