@@ -50,11 +50,12 @@ class MegatronTokenizer:
             "MegatronTokenizer.from_pretrained(tokenizer_path, metadata_path=...) instead."
         )
 
-    # Stored as plain functions on the class (no self), exactly like upstream: both are called
-    # as ``MegatronTokenizer.from_pretrained(...)``.
+    # Upstream stores both as plain functions on the class; called on the class, as they must
+    # be, static methods behave the same.
+    @staticmethod
     def from_pretrained(
         tokenizer_path: str | None = None,
-        metadata_path: str | os.PathLike | Mapping[str, Any] | None = None,
+        metadata_path: str | os.PathLike[str] | Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> MegatronTokenizerBase:
         """Build the tokenizer facade a metadata file (or dict) describes.
@@ -91,16 +92,19 @@ class MegatronTokenizer:
 
         tokenizer_class = _get_tokenizer_model_class(library, metadata)
         metadata["metadata_path"] = resolved_metadata_path
-        return tokenizer_class(path=tokenizer_path, config=metadata, **kwargs)
+        tokenizer: MegatronTokenizerBase = tokenizer_class(
+            path=tokenizer_path, config=metadata, **kwargs)
+        return tokenizer
 
+    @staticmethod
     def write_metadata(
-        tokenizer_path: str | os.PathLike,
+        tokenizer_path: str | os.PathLike[str],
         tokenizer_library: str,
         model_type: str | None = None,
         tokenizer_class: type | None = None,
         chat_template: str | None = None,
         overwrite: bool = False,
-        metadata_path: str | os.PathLike | None = None,
+        metadata_path: str | os.PathLike[str] | None = None,
     ) -> None:
         """Write ``tokenizer_metadata.json`` for a tokenizer (G3 format).
 
@@ -145,7 +149,7 @@ class MegatronTokenizer:
         logger.info("Tokenizer metadata written to %s", target)
 
 
-def _get_metadata_path(tokenizer_path: str | os.PathLike) -> str:
+def _get_metadata_path(tokenizer_path: str | os.PathLike[str]) -> str:
     """``tokenizer_metadata.json`` next to a tokenizer file, or inside a tokenizer directory.
 
     Joined, not formatted as upstream's ``f"{dir}/..."``: for a file named relative to the

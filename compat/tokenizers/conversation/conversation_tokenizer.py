@@ -29,7 +29,7 @@ What differs:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -50,7 +50,7 @@ def tokenize_conversation(
     prompt_config: PromptConfig,
     return_target: bool,
     add_generation_prompt: bool,
-    apply_image_tag_fn: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+    apply_image_tag_fn: Callable[..., Any] | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Token ids of ``conversation`` and, with ``return_target``, its training targets.
 
@@ -108,7 +108,7 @@ def tokenize_conversation(
 
 
 def _prepared_turns(
-    conversation: Any, config: PromptConfig, apply_image_tag_fn: Callable | None
+    conversation: Any, config: PromptConfig, apply_image_tag_fn: Callable[..., Any] | None
 ) -> list[Mapping[str, Any]]:
     """The turns to render: a new list; turns that change are new dicts."""
     if isinstance(conversation, (str, bytes)) or not isinstance(conversation, Sequence):
@@ -161,7 +161,7 @@ def _checked_roles(turns: list[Mapping[str, Any]], config: PromptConfig) -> list
     sft_rules = config.allow_tool_role
     known_roles = ("system", "user", "assistant", "tool") if sft_rules else (
         "system", "user", "assistant")
-    roles = []
+    roles: list[str] = []
     for index, turn in enumerate(turns):
         role = turn["role"].lower()
         if role not in known_roles:
@@ -186,7 +186,8 @@ def _checked_roles(turns: list[Mapping[str, Any]], config: PromptConfig) -> list
                     f"assistant turn {index} follows a {previous} turn; an assistant turn must "
                     "follow a user or tool turn"
                 )
-        if config.validate_no_image_in_assistant and role == "assistant" and IMAGE_TOKEN in content:
+        if (config.validate_no_image_in_assistant and role == "assistant"
+                and IMAGE_TOKEN in cast(str, content)):
             raise RuntimeError(
                 f"assistant turn {index} contains {IMAGE_TOKEN}; images may only appear in "
                 "user or system turns"
@@ -361,9 +362,10 @@ class _TextLibraryEncoder(_ChatTemplateEncoder):
     ) -> tuple[np.ndarray, Iterable[list[int]]]:
         from compat.tokenizers.conversation.turn_local import render_turns, renders_turn_by_turn
 
-        if add_generation_prompt or not renders_turn_by_turn(self.template):
+        template = self.template
+        if add_generation_prompt or template is None or not renders_turn_by_turn(template):
             return super().encode_with_turns(turns, add_generation_prompt)
-        self._turn_texts = render_turns(self.template, turns)
+        self._turn_texts = render_turns(template, turns)
         # one batch: the turns' texts are encoded with what the conversation's text shares
         conversation_ids, *turn_ids = self._encode_texts(
             ["".join(self._turn_texts), *self._turn_texts]
@@ -383,7 +385,7 @@ class _TextLibraryEncoder(_ChatTemplateEncoder):
     def _encode_texts(self, texts: list[str]) -> list[list[int]]:
         texts_to_ids = getattr(self.tokenizer, "texts_to_ids", None)
         if texts_to_ids is not None:
-            return texts_to_ids(texts)
+            return cast("list[list[int]]", texts_to_ids(texts))
         return [self.tokenizer.text_to_ids(text) for text in texts]
 
 
@@ -448,9 +450,9 @@ class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
         return isinstance(template, str) and renders_turn_by_turn(template)
 
     def _render_batch(self, conversations: list[list[Mapping[str, Any]]]) -> list[str]:
-        return self.tokenizer.apply_chat_template(
+        return cast("list[str]", self.tokenizer.apply_chat_template(
             conversations, tokenize=False, add_generation_prompt=False, chat_template=self.template
-        )
+        ))
 
     @staticmethod
     def _encode_with_backend(backend: Any, texts: list[str]) -> list[list[int]]:

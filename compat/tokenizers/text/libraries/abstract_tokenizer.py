@@ -81,12 +81,12 @@ def render_chat(
     return ids[:max_length] if truncation else ids
 
 
-def as_list(ids: Any) -> list:
+def as_list(ids: Any) -> list[Any]:
     """numpy arrays and torch tensors become lists (without importing either library)."""
     if isinstance(ids, list):
         return ids
     tolist = getattr(ids, "tolist", None)
-    return tolist() if tolist is not None else list(ids)
+    return list(tolist() if tolist is not None else ids)
 
 
 class MegatronTokenizerTextAbstract(ABC):
@@ -101,21 +101,24 @@ class MegatronTokenizerTextAbstract(ABC):
     # from their files or constructor kwargs overwrite it on the instance.
     chat_template: str | None = None
 
-    @abstractmethod
-    def text_to_tokens(self, text: str) -> list[str]:
-        """Split ``text`` into token strings."""
+    # Tokens are what each library's vocabulary holds: str (sentencepiece, Hugging Face), bytes
+    # (tiktoken's BPE tokens), int (byte-level).
 
     @abstractmethod
-    def tokens_to_text(self, tokens: list[str]) -> str:
-        """Join token strings back into text."""
+    def text_to_tokens(self, text: str) -> list[Any]:
+        """Split ``text`` into tokens."""
 
     @abstractmethod
-    def tokens_to_ids(self, tokens: list[str]) -> list[int]:
-        """Map token strings to ids."""
+    def tokens_to_text(self, tokens: list[Any]) -> str:
+        """Join tokens back into text."""
 
     @abstractmethod
-    def ids_to_tokens(self, ids: list[int]) -> list[str]:
-        """Map ids to token strings."""
+    def tokens_to_ids(self, tokens: list[Any]) -> list[int]:
+        """Map tokens to ids."""
+
+    @abstractmethod
+    def ids_to_tokens(self, ids: list[int]) -> list[Any]:
+        """Map ids to tokens."""
 
     @abstractmethod
     def text_to_ids(self, text: str) -> list[int]:
@@ -126,7 +129,7 @@ class MegatronTokenizerTextAbstract(ABC):
         """Decode ids to text."""
 
     @abstractmethod
-    def add_special_tokens(self, special_tokens: Any) -> None:
+    def add_special_tokens(self, special_tokens: Any) -> Any:
         """Register extra special tokens with the library."""
 
     def token_to_id(self, token: str) -> int:
@@ -134,7 +137,12 @@ class MegatronTokenizerTextAbstract(ABC):
         return self.tokens_to_ids([token])[0]
 
     @property
-    def eod(self) -> Any:
+    @abstractmethod
+    def eos_id(self) -> int | None:
+        """The end-of-sentence id."""
+
+    @property
+    def eod(self) -> int | None:
         """End-of-document id: Megatron ends a document with the end-of-sentence token."""
         return self.eos_id
 

@@ -80,7 +80,7 @@ class ByteLevelTokenizer(MegatronTokenizerTextAbstract):
             return id_
         return self.id_to_special_token[id_]
 
-    def add_special_tokens(self, special_tokens: list | dict) -> None:
+    def add_special_tokens(self, special_tokens: list[Any] | dict[str, Any]) -> None:
         raise NotImplementedError(
             "the byte-level tokenizer cannot add special tokens after construction; pass "
             "special_tokens=... when building it"

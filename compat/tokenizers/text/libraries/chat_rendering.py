@@ -22,7 +22,7 @@ import json
 import math
 import re
 import string
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -140,7 +140,7 @@ def _percent_widths(template: str, args: Any) -> list[int]:
     """The widths and precisions a ``%`` format asks for (``*`` ones from ``args``)."""
     star_values = [arg for arg in (args if isinstance(args, tuple) else (args,))
                    if isinstance(arg, int)]
-    widths = []
+    widths: list[int] = []
     for match in _PERCENT_FIELD.finditer(template):
         for part in match.groups():
             if part == "*":
@@ -152,7 +152,7 @@ def _percent_widths(template: str, args: Any) -> list[int]:
 
 def _format_widths(template: str, args: Any, kwargs: Any) -> list[int]:
     """The widths ``str.format`` specs ask for (nested ``{}`` ones from the arguments)."""
-    widths = []
+    widths: list[int] = []
     try:
         fields = list(string.Formatter().parse(template))
     except ValueError:
@@ -283,14 +283,14 @@ class _GenerationBlock(jinja2.ext.Extension):
 
     tags = {"generation"}
 
-    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.CallBlock:
+    def parse(self, parser: jinja2.parser.Parser) -> jinja2.nodes.Node:
         lineno = next(parser.stream).lineno
         body = parser.parse_statements(("name:endgeneration",), drop_needle=True)
         return jinja2.nodes.CallBlock(self.call_method("_render_body"), [], [], body).set_lineno(
             lineno
         )
 
-    def _render_body(self, caller: Any) -> str:
+    def _render_body(self, caller: Callable[[], str]) -> str:
         return caller()
 
 
@@ -319,10 +319,10 @@ class _GuardedNamespace(jinja2.utils.Namespace):
 class _DictFactory:
     """``dict(...)`` for templates without exposing the ``dict`` type itself."""
 
-    def __call__(self, *args: Any, **kwargs: Any) -> dict:
+    def __call__(self, *args: Any, **kwargs: Any) -> dict[Any, Any]:
         return dict(*args, **kwargs)
 
-    def fromkeys(self, *args: Any, **kwargs: Any) -> dict:
+    def fromkeys(self, *args: Any, **kwargs: Any) -> dict[Any, Any]:
         return dict.fromkeys(*args, **kwargs)
 
 
@@ -500,7 +500,7 @@ def generate_chat_template(chat_template: str, **variables: Any) -> Iterator[str
 
 def render_chat_template(
     chat_template: str,
-    messages: list[dict[str, Any]],
+    messages: Sequence[Mapping[str, Any]],
     add_generation_prompt: bool = False,
     **variables: Any,
 ) -> str:
@@ -532,8 +532,8 @@ def _small_count(node: jinja2.nodes.Node) -> bool:
             and abs(node.value) <= _SMALL_CONSTANT)
 
 
-def _bounded_replace(arguments: list[jinja2.nodes.Node]) -> bool:
-    old, new = (arguments + [None, None])[:2]
+def _bounded_replace(arguments: Sequence[jinja2.nodes.Node]) -> bool:
+    old, new = ([*arguments] + [None, None])[:2]
     return (isinstance(old, jinja2.nodes.Const) and isinstance(old.value, str) and old.value != ""
             and isinstance(new, jinja2.nodes.Const) and isinstance(new.value, str)
             and len(new.value) <= max(len(old.value), _SMALL_CONSTANT))
@@ -551,7 +551,7 @@ def _amplifies(node: jinja2.nodes.Node, checked_filters: set[str], methods: set[
     if isinstance(node, jinja2.nodes.Filter) and node.name in checked_filters:
         arguments = [*node.args, *(keyword.value for keyword in node.kwargs)]
         if node.name == "replace":
-            return not _bounded_replace(list(node.args))
+            return not _bounded_replace(node.args)
         if node.name == "format":
             return node.node is None or not _small_constant(node.node)
         return not all(_small_constant(argument) for argument in arguments)
