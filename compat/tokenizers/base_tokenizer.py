@@ -16,6 +16,10 @@ class MegatronTokenizerBase(ABC):
     build in ``self._tokenizer``.
     """
 
+    # Set by the facades (``_tokenizer``) and by the metadata (``library``).
+    _tokenizer: Any
+    library: str
+
     def __init__(self, path: str | None, config: Mapping[str, Any], **kwargs: Any) -> None:
         self.path = path
         for key, value in config.items():
@@ -30,13 +34,20 @@ class MegatronTokenizerBase(ABC):
         """The class of ``self.library``; ``libraries`` maps library names to class names in
         ``compat.tokenizers.<kind>.libraries``."""
         library = getattr(self, "library", None)
-        class_name = libraries.get(library)
+        class_name = libraries.get(library) if isinstance(library, str) else None
         if class_name is None:
             raise ValueError(
                 f"{library!r} is not a {kind} tokenizer library; known {kind} libraries: "
                 f"{list(libraries)}."
             )
-        return getattr(importlib.import_module(f"compat.tokenizers.{kind}.libraries"), class_name)
+        library_class: type = getattr(
+            importlib.import_module(f"compat.tokenizers.{kind}.libraries"), class_name)
+        return library_class
+
+    def _library_id(self, name: str) -> int | None:
+        """A special id of the library object (an ``AttributeError`` naming the library)."""
+        value: int | None = self._library_member(name)
+        return value
 
     def _library_member(self, name: str) -> Any:
         """An attribute of the library object, or an ``AttributeError`` naming the library."""

@@ -89,4 +89,4 @@ def g1_null_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def is_g1_null(library: Any) -> bool:
-    return library == deprecations.G1_NULL_LIBRARY
+    return isinstance(library, str) and library == deprecations.G1_NULL_LIBRARY

@@ -50,11 +50,12 @@ class MegatronTokenizer:
             "MegatronTokenizer.from_pretrained(tokenizer_path, metadata_path=...) instead."
         )
 
-    # Stored as plain functions on the class (no self), exactly like upstream: both are called
-    # as ``MegatronTokenizer.from_pretrained(...)``.
+    # Upstream stores both as plain functions on the class; called on the class, as they must
+    # be, static methods behave the same.
+    @staticmethod
     def from_pretrained(
         tokenizer_path: str | None = None,
-        metadata_path: str | os.PathLike | Mapping[str, Any] | None = None,
+        metadata_path: str | os.PathLike[str] | Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> MegatronTokenizerBase:
         """Build the tokenizer facade a metadata file (or dict) describes.
@@ -91,16 +92,19 @@ class MegatronTokenizer:
 
         tokenizer_class = _get_tokenizer_model_class(library, metadata)
         metadata["metadata_path"] = resolved_metadata_path
-        return tokenizer_class(path=tokenizer_path, config=metadata, **kwargs)
+        tokenizer: MegatronTokenizerBase = tokenizer_class(
+            path=tokenizer_path, config=metadata, **kwargs)
+        return tokenizer
 
+    @staticmethod
     def write_metadata(
-        tokenizer_path: str | os.PathLike,
+        tokenizer_path: str | os.PathLike[str],
         tokenizer_library: str,
         model_type: str | None = None,
         tokenizer_class: type | None = None,
         chat_template: str | None = None,
         overwrite: bool = False,
-        metadata_path: str | os.PathLike | None = None,
+        metadata_path: str | os.PathLike[str] | None = None,
     ) -> None:
         """Write ``tokenizer_metadata.json`` for a tokenizer (G3 format).
 
@@ -145,12 +149,16 @@ class MegatronTokenizer:
         logger.info("Tokenizer metadata written to %s", target)
 
 
-def _get_metadata_path(tokenizer_path: str | os.PathLike) -> str:
-    """``tokenizer_metadata.json`` next to a tokenizer file, or inside a tokenizer directory."""
+def _get_metadata_path(tokenizer_path: str | os.PathLike[str]) -> str:
+    """``tokenizer_metadata.json`` next to a tokenizer file, or inside a tokenizer directory.
+
+    Joined, not formatted as upstream's ``f"{dir}/..."``: for a file named relative to the
+    working directory (``tok.model``) the directory is ``""``, which made that ``/...``, the
+    filesystem root."""
     tokenizer_path = os.fspath(tokenizer_path)
     is_file = os.path.isfile(tokenizer_path)
     directory = os.path.dirname(tokenizer_path) if is_file else tokenizer_path
-    return f"{directory}/{METADATA_FILE_NAME}"
+    return os.path.join(directory, METADATA_FILE_NAME)
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -195,6 +203,12 @@ def _load_metadata(
             f"tokenizer metadata file {metadata_path!r} is not UTF-8 text; rewrite it with "
             "MegatronTokenizer.write_metadata(..., overwrite=True)."
         ) from None
+    except RecursionError:
+        raise ValueError(
+            f"tokenizer metadata file {metadata_path!r} is nested too deeply to read (it is "
+            "not a metadata file: those are one flat JSON object); rewrite it with "
+            "MegatronTokenizer.write_metadata(..., overwrite=True)."
+        ) from None
     if not isinstance(metadata, dict):
         raise ValueError(
             f"tokenizer metadata file {metadata_path!r} must hold a JSON object such as "
@@ -237,6 +251,7 @@ def _normalize_metadata(
 
     ``stacklevel``: how many frames above this function the warning is attributed to.
     """
+    _check_value_types(metadata)
     legacy_form = _LegacyForm()
     library = metadata.get("library")
     if library is None:
@@ -279,6 +294,35 @@ def _normalize_metadata(
 
     legacy_form.warn(stacklevel + 1)
     return metadata
+
+
+# Metadata keys the loader reads, besides ``library``: each is a string or null.
+_STRING_KEYS = ("class_name", "class_path", "model_type", "chat_template")
+
+
+def _check_value_types(metadata: Mapping[Any, Any]) -> None:
+    """Refuse metadata whose keys or known values have a type no writer produces (a list as
+    ``class_path`` would otherwise fail as ``unhashable type`` deep inside)."""
+    for key in metadata:
+        if not isinstance(key, str):
+            raise ValueError(
+                f"tokenizer metadata keys must be strings (they become tokenizer attributes); "
+                f"got {key!r}. Use string keys, or write the file with "
+                "MegatronTokenizer.write_metadata(...)."
+            )
+    for key in _STRING_KEYS:
+        value = metadata.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ValueError(
+                f"tokenizer metadata {key!r} must be a string or null, got "
+                f"{type(value).__name__} {_shorten(value)}; fix it in the metadata, or rewrite "
+                "the file with MegatronTokenizer.write_metadata(..., overwrite=True)."
+            )
+
+
+def _shorten(value: Any, width: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[:width - 3] + "..."
 
 
 def _facade_paths() -> dict[tuple[str, str], str]:

@@ -496,8 +496,7 @@ def test_translated_argv_builds_the_references_tokenizer(case, reference, old_bu
     assert_same_build(new, new_args, old, old_args, texts_for(case, old_argv, varied_texts))
 
 
-@pytest.mark.parametrize("case", ["GPT2BPETokenizer", "BertWordPieceCase", "TikTokenizer",
-                                  "HuggingFaceTokenizer", "Llama2Tokenizer"])
+@pytest.mark.parametrize("case", ["GPT2BPETokenizer", "BertWordPieceCase", "HuggingFaceTokenizer"])
 def test_an_unknown_source_needs_nothing_when_the_argv_says_it_all(case, reference, old_build,
                                                                     old_argvs, varied_texts):
     """Without ``source``, an argv that spells out the HF switches builds the same tokenizer."""

@@ -39,8 +39,9 @@ def library_cases(reference, offline_hub, files_dir, sentencepiece_v1, sentencep
         "sentencepiece-v1": (str(sentencepiece_v1), {"library": "sentencepiece"}, {}),
         "sentencepiece-v3-legacy": (str(sentencepiece_v3), {"library": "sentencepiece"},
                                     {"legacy": True}),
+        # a third of the vocabulary: the same code paths, built three times faster
         "tiktoken-tekken": (str(tekken_json), {"library": "tiktoken"},
-                            {"pattern": "v2", "vocab_size": 131072, "num_special_tokens": 1000}),
+                            {"pattern": "v2", "vocab_size": 50000, "num_special_tokens": 1000}),
         "huggingface": (str(hf_tokenizer_dir), {"library": "huggingface"}, {}),
         "megatron-gpt2": ("GPT2BPETokenizer", {"library": "megatron"},
                           {"vocab_file": str(hub / "vocab.json"),

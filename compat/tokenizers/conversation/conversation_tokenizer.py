@@ -29,11 +29,12 @@ What differs:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from compat.tokenizers.conversation.prompt_config import PromptConfig, _get_chat_template
+from compat.tokenizers.text.libraries.abstract_tokenizer import message_texts, reject_unencodable
 
 IGNORE_INDEX = -100
 # The image placeholder of Megatron's LLaVA model; assistant turns may not contain it.
@@ -49,7 +50,7 @@ def tokenize_conversation(
     prompt_config: PromptConfig,
     return_target: bool,
     add_generation_prompt: bool,
-    apply_image_tag_fn: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
+    apply_image_tag_fn: Callable[..., Any] | None = None,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Token ids of ``conversation`` and, with ``return_target``, its training targets.
 
@@ -107,7 +108,7 @@ def tokenize_conversation(
 
 
 def _prepared_turns(
-    conversation: Any, config: PromptConfig, apply_image_tag_fn: Callable | None
+    conversation: Any, config: PromptConfig, apply_image_tag_fn: Callable[..., Any] | None
 ) -> list[Mapping[str, Any]]:
     """The turns to render: a new list; turns that change are new dicts."""
     if isinstance(conversation, (str, bytes)) or not isinstance(conversation, Sequence):
@@ -160,7 +161,7 @@ def _checked_roles(turns: list[Mapping[str, Any]], config: PromptConfig) -> list
     sft_rules = config.allow_tool_role
     known_roles = ("system", "user", "assistant", "tool") if sft_rules else (
         "system", "user", "assistant")
-    roles = []
+    roles: list[str] = []
     for index, turn in enumerate(turns):
         role = turn["role"].lower()
         if role not in known_roles:
@@ -185,7 +186,8 @@ def _checked_roles(turns: list[Mapping[str, Any]], config: PromptConfig) -> list
                     f"assistant turn {index} follows a {previous} turn; an assistant turn must "
                     "follow a user or tool turn"
                 )
-        if config.validate_no_image_in_assistant and role == "assistant" and IMAGE_TOKEN in content:
+        if (config.validate_no_image_in_assistant and role == "assistant"
+                and IMAGE_TOKEN in cast(str, content)):
             raise RuntimeError(
                 f"assistant turn {index} contains {IMAGE_TOKEN}; images may only appear in "
                 "user or system turns"
@@ -360,9 +362,10 @@ class _TextLibraryEncoder(_ChatTemplateEncoder):
     ) -> tuple[np.ndarray, Iterable[list[int]]]:
         from compat.tokenizers.conversation.turn_local import render_turns, renders_turn_by_turn
 
-        if add_generation_prompt or not renders_turn_by_turn(self.template):
+        template = self.template
+        if add_generation_prompt or template is None or not renders_turn_by_turn(template):
             return super().encode_with_turns(turns, add_generation_prompt)
-        self._turn_texts = render_turns(self.template, turns)
+        self._turn_texts = render_turns(template, turns)
         # one batch: the turns' texts are encoded with what the conversation's text shares
         conversation_ids, *turn_ids = self._encode_texts(
             ["".join(self._turn_texts), *self._turn_texts]
@@ -382,14 +385,50 @@ class _TextLibraryEncoder(_ChatTemplateEncoder):
     def _encode_texts(self, texts: list[str]) -> list[list[int]]:
         texts_to_ids = getattr(self.tokenizer, "texts_to_ids", None)
         if texts_to_ids is not None:
-            return texts_to_ids(texts)
+            return cast("list[list[int]]", texts_to_ids(texts))
         return [self.tokenizer.text_to_ids(text) for text in texts]
 
 
 class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
-    """Hugging Face renders a batch of conversations, and tokenizes it, in one call."""
+    """Hugging Face renders a batch of conversations, and tokenizes it, in one call.
+
+    transformers renders without resource limits and fails on text that is not valid Unicode
+    with a bare ``TypeError``: templates that could build huge values are first rendered in
+    our sandbox (``ChatTemplateLimits``), and a failure on a lone surrogate is explained."""
+
+    def encode(self, turns: list[Mapping[str, Any]], add_generation_prompt: bool) -> np.ndarray:
+        self._check_limits([turns], add_generation_prompt)
+        try:
+            return super().encode(turns, add_generation_prompt)
+        except TypeError:
+            reject_unencodable(message_texts(turns))
+            raise
 
     def encode_with_turns(
+        self, turns: list[Mapping[str, Any]], add_generation_prompt: bool
+    ) -> tuple[np.ndarray, Iterable[list[int]]]:
+        self._check_limits([turns, *([turn] for turn in turns)], add_generation_prompt)
+        try:
+            return self._encode_with_turns(turns, add_generation_prompt)
+        except TypeError:
+            reject_unencodable(message_texts(turns))
+            raise
+
+    def _check_limits(self, conversations: Iterable[list[Mapping[str, Any]]],
+                      add_generation_prompt: bool) -> None:
+        from compat.tokenizers.text.libraries.chat_rendering import (
+            may_amplify,
+            render_chat_template,
+        )
+
+        template = self.template or getattr(self.tokenizer, "chat_template", None)
+        if not (isinstance(template, str) and may_amplify(template)):
+            return
+        variables = dict(getattr(self.tokenizer, "special_tokens_map", {}))
+        for conversation in conversations:
+            render_chat_template(template, conversation, add_generation_prompt, **variables)
+
+    def _encode_with_turns(
         self, turns: list[Mapping[str, Any]], add_generation_prompt: bool
     ) -> tuple[np.ndarray, Iterable[list[int]]]:
         singles = [[turn] for turn in turns]
@@ -411,9 +450,9 @@ class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
         return isinstance(template, str) and renders_turn_by_turn(template)
 
     def _render_batch(self, conversations: list[list[Mapping[str, Any]]]) -> list[str]:
-        return self.tokenizer.apply_chat_template(
+        return cast("list[str]", self.tokenizer.apply_chat_template(
             conversations, tokenize=False, add_generation_prompt=False, chat_template=self.template
-        )
+        ))
 
     @staticmethod
     def _encode_with_backend(backend: Any, texts: list[str]) -> list[list[int]]:

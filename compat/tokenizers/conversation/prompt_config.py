@@ -14,9 +14,9 @@ import dataclasses
 import functools
 import inspect
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 # ---------------------------------------------------------------------------------------------
 # Chat templates. Every literal is emitted by an expression and every tag trims the template's
@@ -196,7 +196,7 @@ class PromptConfig:
     has_system_role: bool
     # Replace (or insert) the system turn with ``system_default``.
     force_system_message: bool = False
-    system_default: dict | None = None
+    system_default: dict[str, Any] | None = None
     # Refuse "<image>" inside assistant content (multimodal formats).
     validate_no_image_in_assistant: bool = False
     # Upper-case the first letter of every role before rendering ("user" -> "User").
@@ -226,7 +226,7 @@ def _first_id(tokenizer: Any, *attribute_names: str) -> int | None:
         except _MISSING_ID_ERRORS:
             continue
         if value is not None:
-            return value
+            return cast(int, value)
     return None
 
 
@@ -299,16 +299,22 @@ def _pad_named(token: str) -> Callable[[Any], int]:
     return functools.partial(_named_pad_id, token=token)
 
 
-# The rule set of each family (see PromptConfig.allow_tool_role).
-_SFT_RULES = {"allow_tool_role": True}
-_MULTIMODAL_RULES = {"validate_no_image_in_assistant": True}
+class _Rules(TypedDict, total=False):
+    """The rule set of each family (see PromptConfig.allow_tool_role)."""
+
+    allow_tool_role: bool
+    validate_no_image_in_assistant: bool
+
+
+_SFT_RULES: _Rules = {"allow_tool_role": True}
+_MULTIMODAL_RULES: _Rules = {"validate_no_image_in_assistant": True}
 
 
 @dataclass(frozen=True)
 class _FixedPromptFormat:
     """A format whose PromptConfig fields are constant but for the pad id, read by ``pad_id``."""
 
-    rules: Mapping[str, bool]
+    rules: _Rules
     assistant_prefix_len: int
     pad_id: Callable[[Any], int | None]
     custom_chat_template: str | None
@@ -504,7 +510,7 @@ def _distribution(entry_point: Any) -> str:
     return distribution.name if distribution is not None else "an unnamed package"
 
 
-def _factory_options(factory: Callable[..., PromptConfig]) -> frozenset:
+def _factory_options(factory: Callable[..., PromptConfig]) -> frozenset[str]:
     parameters = list(inspect.signature(factory).parameters)
     return frozenset(parameters[1:])
 

@@ -21,6 +21,7 @@ from jinja2 import nodes
 from compat.tokenizers.text.libraries.chat_rendering import (
     ChatTemplateError,
     compile_chat_template,
+    generate_chat_template,
     render_chat_template,
 )
 
@@ -68,14 +69,14 @@ def render_turns(template: str, turns: Sequence[Mapping[str, Any]]) -> list[str]
             starts.append(len(pieces))
             yield turn
 
-    rendering = compile_chat_template(template).generate(
-        messages=turns_noting_where_each_starts(), add_generation_prompt=False
+    rendering = generate_chat_template(
+        template, messages=turns_noting_where_each_starts(), add_generation_prompt=False
     )
     try:
         # one piece at a time: the next turn's start is read from len(pieces) meanwhile
         for piece in rendering:
             pieces.append(piece)  # noqa: PERF402
-    except Exception:  # noqa: BLE001 - re-rendered below, which raises the user-facing error
+    except ChatTemplateError:  # re-rendered below, which raises the user-facing error
         return [render_chat_template(template, [turn]) for turn in turns]
     ends = starts[1:] + [len(pieces)]
     return ["".join(pieces[start:end]) for start, end in zip(starts, ends)]

@@ -10,7 +10,7 @@ import dataclasses
 import inspect
 from collections import OrderedDict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from compat import deprecations
 from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
@@ -38,7 +38,7 @@ def _accepts_keyword(callable_: Any, name: str) -> bool:
 
 
 def _check_arguments(
-    library: str, library_class: type, arguments: tuple, kwargs: dict[str, Any]
+    library: str, library_class: type, arguments: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> None:
     """Reject keyword arguments the library does not take with a message listing the ones it
     does (instead of Python's bare ``unexpected keyword argument`` from deep inside)."""
@@ -136,10 +136,11 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         """Text → ids. In SFT mode a conversation (list of messages) → ids with the generation
         prompt."""
         if isinstance(text, list):
-            return self.tokenize_conversation(
+            ids: list[int] = self.tokenize_conversation(
                 text, return_target=False, add_generation_prompt=True
             ).tolist()
-        return self._tokenizer.text_to_ids(text)
+            return ids
+        return self.text_to_ids(text)
 
     def detokenize(self, ids: list[int], skip_special_tokens: bool | None = None) -> str:
         """Ids → text. ``skip_special_tokens`` (as upstream since 0.18) overrides the library's
@@ -147,27 +148,29 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         if skip_special_tokens is not None and _accepts_keyword(
             self._tokenizer.ids_to_text, "remove_special_tokens"
         ):
-            return self._tokenizer.ids_to_text(ids, remove_special_tokens=skip_special_tokens)
-        return self._tokenizer.ids_to_text(ids)
+            text: str = self._tokenizer.ids_to_text(
+                ids, remove_special_tokens=skip_special_tokens)
+            return text
+        return self.ids_to_text(ids)
 
     def text_to_ids(self, text: str) -> list[int]:
-        return self._tokenizer.text_to_ids(text)
+        return cast("list[int]", self._tokenizer.text_to_ids(text))
 
     def ids_to_text(self, ids: list[int]) -> str:
-        return self._tokenizer.ids_to_text(ids)
+        return cast(str, self._tokenizer.ids_to_text(ids))
 
     def tokens_to_ids(self, tokens: list[str]) -> list[int]:
-        return self._tokenizer.tokens_to_ids(tokens)
+        return cast("list[int]", self._tokenizer.tokens_to_ids(tokens))
 
     def ids_to_tokens(self, ids: list[int]) -> list[str]:
-        return self._tokenizer.ids_to_tokens(ids)
+        return cast("list[str]", self._tokenizer.ids_to_tokens(ids))
 
     def token_to_id(self, token: str) -> int:
-        return self._library_member("token_to_id")(token)
+        return cast(int, self._library_member("token_to_id")(token))
 
     def offsets(self, ids: list[int], text: str) -> list[int]:
         """Character offset where each id's text starts in ``text``."""
-        return self._library_member("offsets")(ids=ids, text=text)
+        return cast("list[int]", self._library_member("offsets")(ids=ids, text=text))
 
     def tokenize_conversation(
         self,
@@ -211,13 +214,14 @@ class MegatronTokenizerText(MegatronTokenizerBase):
                 f"library {self.library!r} cannot apply chat templates; use a text library "
                 f"other than {self.library!r}."
             )
-        return self._tokenizer.apply_chat_template(
+        rendered: str | list[int] = self._tokenizer.apply_chat_template(
             conversation=conversation,
             chat_template=template,
             tokenize=tokenize,
             add_generation_prompt=add_generation_prompt,
             **kwargs,
         )
+        return rendered
 
     def save_pretrained(self, path: str) -> None:
         """Write Hugging Face tokenizer files (``huggingface``/``megatron`` libraries only)."""
@@ -228,7 +232,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
             )
         self._tokenizer.save_pretrained(path)
 
-    def add_special_tokens(self, special_tokens: list | dict) -> Any:
+    def add_special_tokens(self, special_tokens: list[str] | dict[str, Any]) -> Any:
         """Register special tokens with the library (libraries that support it)."""
         return self._tokenizer.add_special_tokens(special_tokens)
 
@@ -236,7 +240,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
 
     @property
     def vocab_size(self) -> int:
-        return self._tokenizer.vocab_size
+        return cast(int, self._tokenizer.vocab_size)
 
     @property
     def vocab(self) -> Any:
@@ -258,12 +262,12 @@ class MegatronTokenizerText(MegatronTokenizerBase):
                 f"space_sensitive is not known for the {self.library!r} library "
                 "(only sentencepiece and huggingface-based libraries report it)."
             )
-        return value
+        return bool(value)
 
     @property
-    def unique_identifiers(self) -> OrderedDict:
+    def unique_identifiers(self) -> OrderedDict[str, Any]:
         """Identifies the tokenizer in dataset cache keys (same format as upstream)."""
-        identifiers = OrderedDict()
+        identifiers: OrderedDict[str, Any] = OrderedDict()
         # The upstream module path, so a dataset cache built by upstream G3/main is reused.
         module = deprecations.megatron_path(type(self).__module__)
         identifiers["class"] = f"{module}.{type(self).__qualname__}"
@@ -274,21 +278,21 @@ class MegatronTokenizerText(MegatronTokenizerBase):
 
     @property
     def vocab_file(self) -> str | None:
-        return self.additional_args.get("vocab_file")
+        return cast("str | None", self.additional_args.get("vocab_file"))
 
     @property
     def merges_file(self) -> str | None:
-        return self.additional_args.get("merges_file")
+        return cast("str | None", self.additional_args.get("merges_file"))
 
     # --- special ids -------------------------------------------------------------------------
 
-    def _special_id(self, name: str) -> Any:
+    def _special_id(self, name: str) -> int | None:
         """``<name>_id`` of the library, or its bare ``<name>`` (the null library's form)."""
         missing = object()
         for attribute in (f"{name}_id", name):
             value = getattr(self._tokenizer, attribute, missing)
             if value is not missing:
-                return value
+                return cast("int | None", value)
         raise AttributeError(
             f"the {self.library!r} tokenizer library has no {name} token ({name} / {name}_id)"
         )
@@ -296,8 +300,8 @@ class MegatronTokenizerText(MegatronTokenizerBase):
     @property
     def pad(self) -> int | None:
         if self._prompt_config is not None:
-            return self._prompt_config.pad_token_id
-        return self._library_member("pad_id")
+            return cast("int | None", self._prompt_config.pad_token_id)
+        return self._library_id("pad_id")
 
     @property
     def pad_id(self) -> int | None:
@@ -306,13 +310,13 @@ class MegatronTokenizerText(MegatronTokenizerBase):
     @property
     def eod(self) -> int | None:
         try:
-            return self._tokenizer.eod
+            return cast("int | None", self._tokenizer.eod)
         except AttributeError:
-            return self._library_member("eos_id")
+            return self._library_id("eos_id")
 
     @property
     def bos(self) -> int | None:
-        return self._library_member("bos_id")
+        return self._library_id("bos_id")
 
     @property
     def bos_id(self) -> int | None:
@@ -320,7 +324,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
 
     @property
     def eos(self) -> int | None:
-        return self._library_member("eos_id")
+        return self._library_id("eos_id")
 
     @property
     def eos_id(self) -> int | None:
@@ -328,7 +332,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
 
     @property
     def unk(self) -> int | None:
-        return self._library_member("unk_id")
+        return self._library_id("unk_id")
 
     @property
     def unk_id(self) -> int | None:

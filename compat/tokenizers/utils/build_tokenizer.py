@@ -61,7 +61,7 @@ def build_tokenizer(args: argparse.Namespace, **overrides: Any) -> MegatronToken
 
 def resolve_library(args: argparse.Namespace) -> str:
     """The ``from_pretrained`` library string of the (translated) flags."""
-    library = args.tokenizer_library
+    library: str | None = args.tokenizer_library
     mode = args.tokenizer_mode or "text"
     if library is not None and library not in NEW_LIBRARIES:
         raise TokenizerArgsError(
@@ -96,9 +96,10 @@ def resolve_tokenizer_path(args: argparse.Namespace) -> str | None:
         # An explicit --tokenizer-model wins over an entry point's default tokenizer_type; the
         # type names the tokenizer only when it is one of the megatron library's own names.
         tokenizer_type = getattr(args, "tokenizer_type", None)
-        row = TOKENIZER_TYPES.get(tokenizer_type) if tokenizer_type else None
-        return tokenizer_type if row is not None and row.model_is_type else None
-    return args.tokenizer_model
+        row = TOKENIZER_TYPES.get(tokenizer_type) if isinstance(tokenizer_type, str) else None
+        return row.name if row is not None and row.model_is_type else None
+    model: str | None = args.tokenizer_model
+    return model
 
 
 def _megatron_name(args: argparse.Namespace) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from compat import deprecations
 from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
@@ -54,10 +54,10 @@ class MegatronTokenizerVision(MegatronTokenizerBase):
 
     def tokenize(self, text: str | list[dict[str, Any]]) -> list[int]:
         """Text → ids; with ``multimodal``, a conversation → ids with the generation prompt."""
-        return self._tokenizer.tokenize(text)
+        return cast("list[int]", self._tokenizer.tokenize(text))
 
     def detokenize(self, ids: list[int]) -> str:
-        return self._tokenizer.detokenize(ids)
+        return cast(str, self._tokenizer.detokenize(ids))
 
     def tokenize_conversation(
         self, conversation: list[dict[str, Any]], return_target: bool = True,
@@ -85,7 +85,7 @@ class MegatronTokenizerVision(MegatronTokenizerBase):
         return self._tokenizer.convert_tokens_to_ids(tokens)
 
     def offsets(self, ids: list[int], text: str) -> list[int]:
-        return self._library_member("offsets")(ids, text)
+        return cast("list[int]", self._library_member("offsets")(ids, text))
 
     # --- special tokens ----------------------------------------------------------------------
 
@@ -95,7 +95,7 @@ class MegatronTokenizerVision(MegatronTokenizerBase):
 
     def get_special_tokens(self) -> dict[str, int]:
         """The tokenizer's added tokens, token → id."""
-        return self._library_member("get_special_tokens")()
+        return cast("dict[str, int]", self._library_member("get_special_tokens")())
 
     @property
     def special_tokens_report(self) -> Any:
@@ -105,11 +105,11 @@ class MegatronTokenizerVision(MegatronTokenizerBase):
     @property
     def special_token_ids(self) -> dict[str, int]:
         """role → id of every declared special token (``image``, ``pad`` ...)."""
-        return self._library_member("special_token_ids")
+        return cast("dict[str, int]", self._library_member("special_token_ids"))
 
     @property
     def required_embedding_rows(self) -> int:
-        return self._library_member("required_embedding_rows")
+        return cast(int, self._library_member("required_embedding_rows"))
 
     def check_embedding_fits(self, padded_vocab_size: int) -> None:
         """Raise ``EmbeddingTableTooSmallError`` (a ValueError) saying how many rows are missing
@@ -129,7 +129,7 @@ class MegatronTokenizerVision(MegatronTokenizerBase):
 
     @property
     def vocab_size(self) -> int:
-        return self._tokenizer.vocab_size
+        return cast(int, self._tokenizer.vocab_size)
 
     @property
     def vocab(self) -> Any:
@@ -137,15 +137,15 @@ class MegatronTokenizerVision(MegatronTokenizerBase):
 
     @property
     def pad(self) -> int | None:
-        return self._library_member("pad")
+        return self._library_id("pad")
 
     @property
     def eod(self) -> int | None:
-        return self._tokenizer.eod
+        return cast("int | None", self._tokenizer.eod)
 
     @property
     def bos(self) -> int | None:
-        return self._library_member("bos")
+        return self._library_id("bos")
 
 
 def _without_mode_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:

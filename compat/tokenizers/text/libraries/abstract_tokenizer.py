@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 
@@ -17,6 +17,31 @@ def resolve_chat_template(chat_template: str | None, own_template: str | None) -
             "MegatronTokenizer.write_metadata(..., chat_template=...)."
         )
     return template
+
+
+def reject_unencodable(texts: Iterable[Any]) -> None:
+    """Raise a clear ``ValueError`` when a text holds a lone surrogate (``"\\ud800"``: not valid
+    Unicode, so no backend can encode it; they fail with a ``TypeError``, ``RuntimeError`` or
+    ``UnicodeEncodeError`` of their own). Called where a backend has failed, so text that
+    encodes pays nothing for the check."""
+    for text in texts:
+        if not isinstance(text, str):
+            continue
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise ValueError(
+                f"the text holds a lone surrogate {text[error.start]!r} at index {error.start}, "
+                "which is not valid Unicode, so it cannot be tokenized; fix the data, or decode "
+                "it with errors='replace' (U+FFFD) or errors='ignore'"
+            ) from None
+
+
+def message_texts(conversation: Iterable[Any]) -> Iterator[Any]:
+    """The string contents of a conversation's messages (for :func:`reject_unencodable`)."""
+    for message in conversation:
+        if isinstance(message, Mapping):
+            yield from message.values()
 
 
 def check_truncation(truncation: bool, max_length: int | None) -> None:
@@ -48,16 +73,20 @@ def render_chat(
     )
     if not tokenize:
         return text
-    ids = text_to_ids(text)
+    try:
+        ids = text_to_ids(text)
+    except (TypeError, RuntimeError, UnicodeError):
+        reject_unencodable([text])
+        raise
     return ids[:max_length] if truncation else ids
 
 
-def as_list(ids: Any) -> list:
+def as_list(ids: Any) -> list[Any]:
     """numpy arrays and torch tensors become lists (without importing either library)."""
     if isinstance(ids, list):
         return ids
     tolist = getattr(ids, "tolist", None)
-    return tolist() if tolist is not None else list(ids)
+    return list(tolist() if tolist is not None else ids)
 
 
 class MegatronTokenizerTextAbstract(ABC):
@@ -72,21 +101,24 @@ class MegatronTokenizerTextAbstract(ABC):
     # from their files or constructor kwargs overwrite it on the instance.
     chat_template: str | None = None
 
-    @abstractmethod
-    def text_to_tokens(self, text: str) -> list[str]:
-        """Split ``text`` into token strings."""
+    # Tokens are what each library's vocabulary holds: str (sentencepiece, Hugging Face), bytes
+    # (tiktoken's BPE tokens), int (byte-level).
 
     @abstractmethod
-    def tokens_to_text(self, tokens: list[str]) -> str:
-        """Join token strings back into text."""
+    def text_to_tokens(self, text: str) -> list[Any]:
+        """Split ``text`` into tokens."""
 
     @abstractmethod
-    def tokens_to_ids(self, tokens: list[str]) -> list[int]:
-        """Map token strings to ids."""
+    def tokens_to_text(self, tokens: list[Any]) -> str:
+        """Join tokens back into text."""
 
     @abstractmethod
-    def ids_to_tokens(self, ids: list[int]) -> list[str]:
-        """Map ids to token strings."""
+    def tokens_to_ids(self, tokens: list[Any]) -> list[int]:
+        """Map tokens to ids."""
+
+    @abstractmethod
+    def ids_to_tokens(self, ids: list[int]) -> list[Any]:
+        """Map ids to tokens."""
 
     @abstractmethod
     def text_to_ids(self, text: str) -> list[int]:
@@ -97,7 +129,7 @@ class MegatronTokenizerTextAbstract(ABC):
         """Decode ids to text."""
 
     @abstractmethod
-    def add_special_tokens(self, special_tokens: Any) -> None:
+    def add_special_tokens(self, special_tokens: Any) -> Any:
         """Register extra special tokens with the library."""
 
     def token_to_id(self, token: str) -> int:
@@ -105,7 +137,12 @@ class MegatronTokenizerTextAbstract(ABC):
         return self.tokens_to_ids([token])[0]
 
     @property
-    def eod(self) -> Any:
+    @abstractmethod
+    def eos_id(self) -> int | None:
+        """The end-of-sentence id."""
+
+    @property
+    def eod(self) -> int | None:
         """End-of-document id: Megatron ends a document with the end-of-sentence token."""
         return self.eos_id
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from compat.tokenizers.text.libraries.abstract_tokenizer import MegatronTokenizerTextAbstract
+from compat.tokenizers.text.libraries.abstract_tokenizer import (
+    MegatronTokenizerTextAbstract,
+    reject_unencodable,
+)
 
 # Upstream reports this fixed id as the unknown token; kept for identical results.
 _UNK_ID = 259
@@ -48,7 +51,11 @@ class ByteLevelTokenizer(MegatronTokenizerTextAbstract):
         return self.ids_to_text(tokens)
 
     def text_to_ids(self, text: str) -> list[int]:
-        return list(text.encode("utf-8"))
+        try:
+            return list(text.encode("utf-8"))
+        except UnicodeEncodeError:
+            reject_unencodable([text])
+            raise
 
     def ids_to_text(self, ids: list[int]) -> str:
         kept = [id_ for id_ in ids if id_ < self.special_start]
@@ -73,7 +80,7 @@ class ByteLevelTokenizer(MegatronTokenizerTextAbstract):
             return id_
         return self.id_to_special_token[id_]
 
-    def add_special_tokens(self, special_tokens: list | dict) -> None:
+    def add_special_tokens(self, special_tokens: list[Any] | dict[str, Any]) -> None:
         raise NotImplementedError(
             "the byte-level tokenizer cannot add special tokens after construction; pass "
             "special_tokens=... when building it"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from compat.tokenizers.text.libraries.abstract_tokenizer import (
     MegatronTokenizerTextAbstract,
     check_truncation,
+    message_texts,
+    reject_unencodable,
     resolve_chat_template,
 )
 
@@ -69,6 +71,15 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
     Defaults are the G2/G3 ones: fast tokenizer, special tokens included when encoding and kept
     when decoding (G1 used ``use_fast=False``, ``include_special_tokens=False``).
     """
+
+    # mirrored from the transformers tokenizer by add_special_tokens (NAMED_SPECIAL_TOKENS)
+    bos_token: str | None
+    eos_token: str | None
+    unk_token: str | None
+    sep_token: str | None
+    pad_token: str | None
+    cls_token: str | None
+    mask_token: str | None
 
     def __init__(
         self,
@@ -204,7 +215,7 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
     def add_special_tokens(self, special_tokens_dict: dict[str, Any]) -> int:
         """Set/add special tokens (HF keys: ``bos_token`` ... ``additional_special_tokens``);
         returns how many tokens were new to the vocabulary."""
-        added = self.tokenizer.add_special_tokens(special_tokens_dict)
+        added: int = self.tokenizer.add_special_tokens(special_tokens_dict)
         if added > 0:
             logger.info(
                 "%d special tokens added; resize the model's embeddings accordingly.", added
@@ -222,24 +233,28 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
         return [self.token_to_id(token) for token in self.additional_special_tokens]
 
     def text_to_tokens(self, text: str) -> list[str]:
-        return self.tokenizer.tokenize(text)
+        return cast("list[str]", self.tokenizer.tokenize(text))
 
     def tokens_to_text(self, tokens: list[str]) -> str:
-        return self.tokenizer.convert_tokens_to_string(tokens)
+        return cast(str, self.tokenizer.convert_tokens_to_string(tokens))
 
     def token_to_id(self, token: str) -> int:
-        return self.tokenizer.convert_tokens_to_ids(token)
+        return cast(int, self.tokenizer.convert_tokens_to_ids(token))
 
     def tokens_to_ids(self, tokens: list[str]) -> list[int]:
-        return self.tokenizer.convert_tokens_to_ids(tokens)
+        return cast("list[int]", self.tokenizer.convert_tokens_to_ids(tokens))
 
     def ids_to_tokens(self, ids: list[int]) -> list[str]:
-        return self.tokenizer.convert_ids_to_tokens(ids)
+        return cast("list[str]", self.tokenizer.convert_ids_to_tokens(ids))
 
     def text_to_ids(self, text: str) -> list[int]:
-        if self.include_special_tokens:
-            return self.tokenizer(text).input_ids
-        return self.tokens_to_ids(self.text_to_tokens(text))
+        try:
+            if self.include_special_tokens:
+                return cast("list[int]", self.tokenizer(text).input_ids)
+            return self.tokens_to_ids(self.text_to_tokens(text))
+        except TypeError:
+            reject_unencodable([text])
+            raise
 
     def ids_to_text(self, ids: list[int], remove_special_tokens: bool | None = None) -> str:
         """Decode; special tokens are removed unless ``include_special_tokens`` (override with
@@ -265,19 +280,39 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
         **kwargs: Any,
     ) -> str | list[int]:
         """Render with transformers (it supplies ``bos_token``, ``eos_token``, ``tools`` ...);
-        token ids come back as a plain list whatever the transformers version."""
+        token ids come back as a plain list whatever the transformers version.
+
+        transformers' sandbox has no resource limits, so a template that could build huge
+        values (``chat_rendering.may_amplify``) is first rendered once in ours, which enforces
+        the ``ChatTemplateLimits``."""
         template = resolve_chat_template(chat_template, self.chat_template)
         check_truncation(truncation, max_length)
-        result = self.tokenizer.apply_chat_template(
-            conversation,
-            chat_template=template,
-            tokenize=tokenize,
-            truncation=truncation,
-            max_length=max_length,
-            add_generation_prompt=add_generation_prompt,
-            **kwargs,
-        )
+        self._check_limits(template, conversation, add_generation_prompt, kwargs)
+        try:
+            result = self.tokenizer.apply_chat_template(
+                conversation,
+                chat_template=template,
+                tokenize=tokenize,
+                truncation=truncation,
+                max_length=max_length,
+                add_generation_prompt=add_generation_prompt,
+                **kwargs,
+            )
+        except TypeError:
+            reject_unencodable(message_texts(conversation))
+            raise
         return chat_template_ids(result) if tokenize else result
+
+    def _check_limits(self, template: Any, conversation: Any, add_generation_prompt: bool,
+                      variables: dict[str, Any]) -> None:
+        from compat.tokenizers.text.libraries.chat_rendering import (
+            may_amplify,
+            render_chat_template,
+        )
+
+        if isinstance(template, str) and may_amplify(template):
+            render_chat_template(template, conversation, add_generation_prompt,
+                                 **{**self.tokenizer.special_tokens_map, **variables})
 
     @property
     def vocab(self) -> list[str]:

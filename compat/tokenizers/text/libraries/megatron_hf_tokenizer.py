@@ -68,10 +68,10 @@ def _existing_file(path: str | None, name: str, flag: str, keyword: str, what: s
     return path
 
 
-def _files_keywords(tokenizer_class: type, **files: str) -> dict[str, str]:
+def _files_keywords(tokenizer_class: type, **files: str | None) -> dict[str, str | None]:
     """transformers 5 names the constructor arguments ``vocab``/``merges``; 4 ``vocab_file``/
     ``merges_file``."""
-    parameters = inspect.signature(tokenizer_class.__init__).parameters
+    parameters = inspect.signature(tokenizer_class).parameters
     if "vocab" in parameters:
         return {name.removesuffix("_file"): path for name, path in files.items()}
     return files
@@ -151,4 +151,5 @@ class MegatronHFTokenizer(HuggingFaceTokenizer):
 
 # The constructor forwards **kwargs to HuggingFaceTokenizer; advertising that full parameter list
 # lets the facade reject a wrong keyword with the names this library really accepts.
-MegatronHFTokenizer.__signature__ = inspect.signature(HuggingFaceTokenizer)
+MegatronHFTokenizer.__signature__ = inspect.signature(  # type: ignore[attr-defined]
+    HuggingFaceTokenizer)

@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from compat.tokenizers.text.libraries.abstract_tokenizer import (
     MegatronTokenizerTextAbstract,
     as_list,
+    reject_unencodable,
 )
 
 # Marks a run of spaces the model would collapse; a symbol no vocabulary is likely to contain.
@@ -48,6 +49,9 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             SentencePiece emits for the space after a special token (``"[INST] who"``).
         spm_separator: the model's word-boundary symbol.
     """
+
+    # the encoder of text_to_ids without sampling, bound by _select_encoder
+    _encode: Callable[[str], list[int]]
 
     def __init__(
         self,
@@ -125,9 +129,13 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
                 f"SentencePieceTokenizer.text_to_ids expects a str, got {type(text).__name__}; "
                 "encode a batch one text at a time."
             )
-        if sample_alpha is None:
-            return self._encode(text)
-        return self._encode_general(text, sample_alpha)
+        try:
+            if sample_alpha is None:
+                return self._encode(text)
+            return self._encode_general(text, sample_alpha)
+        except (RuntimeError, TypeError):
+            reject_unencodable([text])
+            raise
 
     def texts_to_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """``text_to_ids`` of each text. A plain model encodes the batch in one backend call; in
@@ -140,8 +148,15 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
                     "SentencePieceTokenizer.texts_to_ids expects a list of str, got a "
                     f"{type(text).__name__} in it"
                 )
+        try:
+            return self._encode_batch(texts)
+        except (RuntimeError, TypeError):
+            reject_unencodable(texts)
+            raise
+
+    def _encode_batch(self, texts: list[str]) -> list[list[int]]:
         if self._encode != self._encode_general:
-            return self.tokenizer.encode_as_ids(texts)
+            return cast("list[list[int]]", self.tokenizer.encode_as_ids(texts))
         encoded: dict[str, list[int]] = {}
 
         def encode_once(chunk: str) -> list[int]:
@@ -176,9 +191,9 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             return ids
         if self._keeps_extra_spaces:
             return self._encode_keeping_extra_spaces(text, sample_alpha)
-        return self.tokenizer.encode_as_ids(
+        return cast("list[int]", self.tokenizer.encode_as_ids(
             text, enable_sampling=True, alpha=sample_alpha, nbest_size=-1
-        )
+        ))
 
     def _next_special_token(self, text: str, start: int) -> tuple[str | None, int]:
         """The special token occurring first at or after ``start`` (ties: first registered)."""
@@ -192,16 +207,16 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
     def _split_around_special_tokens(
         self,
         text: str,
-        encode: Callable[[str], list],
+        encode: Callable[[str], list[Any]],
         separator: Any,
         special_item: Callable[[str], Any],
-    ) -> tuple[list, str]:
+    ) -> tuple[list[Any], str]:
         """Legacy mode: ``text`` up to its last special token, and the text after it.
 
         The text between special tokens is ``encode``d by the model (pieces or ids, whose
         word-boundary item is ``separator``); each special token becomes ``special_item(token)``.
         """
-        items: list = []
+        items: list[Any] = []
         start = 0
         while True:
             token, position = self._next_special_token(text, start)
@@ -259,7 +274,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
 
     def _decode_model_ids(self, ids: list[int]) -> str:
         try:
-            return self.tokenizer.decode_ids(ids)
+            return cast(str, self.tokenizer.decode_ids(ids))
         except IndexError:
             raise ValueError(self._out_of_range_message(ids)) from None
 
@@ -314,7 +329,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             mapping = self.tokenizer.decode(ids, return_type="offset_mapping")
         except TypeError:
             # sentencepiece < 0.2.3 has no offset mapping; its immutable proto has the same spans.
-            proto = self.tokenizer.decode_ids_as_immutable_proto(ids)
+            proto = getattr(self.tokenizer, "decode_ids_as_immutable_proto")(ids)  # noqa: B009
             return proto.text, [piece.begin for piece in proto.pieces]
         except IndexError:
             raise ValueError(self._out_of_range_message(ids)) from None
@@ -332,7 +347,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
 
     def tokens_to_text(self, tokens: Sequence[str]) -> str:
         """Join pieces back into text."""
-        return self.tokenizer.decode_pieces(as_list(tokens))
+        return cast(str, self.tokenizer.decode_pieces(as_list(tokens)))
 
     # ------------------------------------------------------------------ token <-> id
 
@@ -376,6 +391,7 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
                 "add_special_tokens works only with legacy=True; a SentencePiece model's special "
                 "tokens are fixed when it is trained. Construct the tokenizer with legacy=True."
             )
+        named: list[tuple[str | None, str]]
         if isinstance(special_tokens, dict):
             named = list(special_tokens.items())
         elif isinstance(special_tokens, (list, tuple)):

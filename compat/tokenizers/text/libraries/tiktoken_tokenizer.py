@@ -148,14 +148,14 @@ def _special_token_splitter(tokens: Sequence[str]) -> Callable[[str], list[str]]
     trie tries one character at a time. Where one token is a prefix of another starting at the
     same place, the longer one wins.
     """
-    trie: dict[str, dict] = {}
+    trie: dict[str, Any] = {}
     for token in tokens:
         node = trie
         for character in token:
             node = node.setdefault(character, {})
         node[""] = {}
 
-    def pattern(node: dict[str, dict]) -> str:
+    def pattern(node: dict[str, Any]) -> str:
         branches = [re.escape(ch) + pattern(child) for ch, child in node.items() if ch]
         if "" in node:
             # an empty last branch: the token may end here when no longer one matches
@@ -444,7 +444,9 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
     @cached_property
     def vocab(self) -> dict[str | bytes, int]:
         """Token to id: special tokens (str) and vocabulary tokens (bytes)."""
-        return {**self._special_ids, **self.token2id}
+        vocab: dict[str | bytes, int] = dict(self._special_ids.items())
+        vocab.update(self.token2id.items())
+        return vocab
 
     @property
     def encoder(self) -> dict[str | bytes, int]:

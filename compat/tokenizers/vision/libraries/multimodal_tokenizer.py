@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from compat.tokenizers.vision.special_tokens import (
     IMAGE_TAGS,
@@ -114,7 +114,7 @@ class MegatronMultimodalTokenizer:
         """A string → its ids; a conversation → its ids with the generation prompt (the form
         inference code uses)."""
         if isinstance(text, (list, tuple)):
-            return self.tokenize_conversation(list(text), False, True).tolist()
+            return cast("list[int]", self.tokenize_conversation(list(text), False, True).tolist())
         if not isinstance(text, str):
             raise TypeError(
                 f"tokenize takes a string or a conversation (list of role/content dicts), "
@@ -139,7 +139,7 @@ class MegatronMultimodalTokenizer:
         )
 
     def detokenize(self, ids: Any) -> str:
-        return self.tokenizer.decode(_as_id_list(ids))
+        return cast(str, self.tokenizer.decode(_as_id_list(ids)))
 
     def convert_tokens_to_ids(self, tokens: str | list[str]) -> Any:
         """Ids of tokens; the ``<image>`` placeholder gives the declared image token's id (what
@@ -180,7 +180,7 @@ class MegatronMultimodalTokenizer:
         self._special_tokens = SpecialTokensReport(self._special_tokens.tokens + report.tokens)
 
     def get_special_tokens(self) -> dict[str, int]:
-        return self.tokenizer.get_added_vocab()
+        return cast("dict[str, int]", self.tokenizer.get_added_vocab())
 
     @property
     def special_tokens_report(self) -> SpecialTokensReport:
@@ -195,7 +195,7 @@ class MegatronMultimodalTokenizer:
     @property
     def required_embedding_rows(self) -> int:
         """Rows an embedding table needs for every id this tokenizer can produce."""
-        return max(self.tokenizer.get_vocab().values()) + 1
+        return cast(int, max(self.tokenizer.get_vocab().values())) + 1
 
     def check_embedding_fits(self, padded_vocab_size: int) -> None:
         """Raise a clear error when ids exceed an embedding table of ``padded_vocab_size`` rows."""
@@ -225,11 +225,11 @@ class MegatronMultimodalTokenizer:
 
     @property
     def eod(self) -> int | None:
-        return self.tokenizer.eos_token_id
+        return cast("int | None", self.tokenizer.eos_token_id)
 
     @property
     def bos(self) -> int | None:
-        return self.tokenizer.bos_token_id
+        return cast("int | None", self.tokenizer.bos_token_id)
 
     @property
     def vocab_size(self) -> int:
@@ -243,7 +243,7 @@ class MegatronMultimodalTokenizer:
 
     @property
     def vocab(self) -> dict[str, int]:
-        return self.tokenizer.get_vocab()
+        return cast("dict[str, int]", self.tokenizer.get_vocab())
 
 
 def _load_hf_tokenizer(path: str, kwargs: dict[str, Any]) -> Any:
