@@ -123,7 +123,7 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
         ))
     if result.new_text == source.text:
         return Processed(FileOutcome(shown, kind.name, "unchanged", result.findings))
-    problem = _check_output(kind, result.new_text, shown, options, writing)
+    problem = _check_output(kind, source.text, result.new_text, shown, options, writing)
     if problem:
         return Processed(FileOutcome(shown, kind.name, "failed", result.findings,
                                      reason=f"{problem}; the file was left unchanged (a bug in "
@@ -133,11 +133,11 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
     return Processed(outcome, source.encode(result.new_text), candidate.data)
 
 
-def _check_output(kind: FileKind, new_text: str, shown: str, options: Options,
+def _check_output(kind: FileKind, text: str, new_text: str, shown: str, options: Options,
                   writing: bool) -> str:
     """Why the rewritten text must not be written ("" when it is fine)."""
     try:
-        kind.validate(new_text)
+        kind.check_rewrite(text, new_text)
     except UnparsableError as error:
         return f"the rewritten text does not parse ({error})"
     if not writing:

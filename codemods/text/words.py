@@ -27,7 +27,9 @@ from compat.deprecations import (
 #   shell   a word of the shell grammar (may carry its own quotes)
 #   double  a piece of the contents of a double-quoted shell string
 #   single  a piece of the contents of a single-quoted shell string (or YAML text)
-Context = Literal["shell", "double", "single"]
+#   spanning  a word glued together from pieces quoted differently (``"--a "b" c"``): it
+#             cannot be respelled in place
+Context = Literal["shell", "double", "single", "spanning"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,9 @@ class Word:
     context: Context = "shell"
     # the quote character wrapping the whole word as written ("" when unquoted)
     quote: str = ""
+    # the quoted string this word was split out of (an array element "--flag value"): when all
+    # of its words go, the string goes with them
+    enclosure: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,8 @@ class UnspellableWord(ValueError):
 
 def spell(new: str, old: Word, old_text: str) -> str:
     """``new`` written where ``old`` (written as ``old_text``) stood, in its quoting style."""
+    if old.context == "spanning":
+        raise UnspellableWord(new)
     if old.context == "double":
         if any(char.isspace() for char in new):
             raise UnspellableWord(new)
@@ -261,8 +268,18 @@ def text_edits_for(
         edits.append(TextEdit(anchor.end, anchor.end, _join_flags(
             extra, new[paired:], new_word_separator, value_separator)))
     elif len(old) > paired:
-        edits.append(_deletion(text, old[paired].start, old[-1].end))
+        edits.append(_deletion_of(text, words, old[paired:]))
     return edits
+
+
+def _deletion_of(text: str, words: Sequence[Word], deleted: list[Word]) -> TextEdit:
+    """Delete ``deleted`` (consecutive words); with the quotes around them when they are all the
+    words of one quoted string (an empty ``""`` left behind would still be an argument)."""
+    enclosure = deleted[0].enclosure
+    if enclosure is not None and all(word.enclosure == enclosure for word in deleted) and \
+            sum(word.enclosure == enclosure for word in words) == len(deleted):
+        return _deletion(text, *enclosure)
+    return _deletion(text, deleted[0].start, deleted[-1].end)
 
 
 def _join_flags(spelled_words: list[str], values: list[str], separator: str,
