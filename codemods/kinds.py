@@ -16,6 +16,7 @@ _KIND_MODULES = (
     "codemods.yaml",
     "codemods.argvfile",
     "codemods.markdown",
+    "codemods.rst",
 )
 
 

@@ -79,6 +79,24 @@ def test_bash_block_with_continuations_and_quoted_assignment():
         pytest.param("```bash\nif then --tokenizer-type TikTokenizer (\n```\n",
                      "```bash\nif then --tokenizer-library tiktoken (\n```\n",
                      id="bash-that-does-not-parse-rewritten-word-by-word"),
+        pytest.param("```bash\n# python train.py --tokenizer-type TikTokenizer\n```\n",
+                     "```bash\n# python train.py --tokenizer-library tiktoken\n```\n",
+                     id="commented-out-command-in-a-shell-block"),
+        pytest.param(
+            # Megatron-LM's docs/llama_mistral.md shape: an untagged block of argv lines
+            "```\n--tensor-model-parallel-size ${TP} \\\n--tokenizer-type Llama2Tokenizer \\\n"
+            "--tokenizer-model ${TOKENIZER_MODEL} \\\n--exit-on-missing-checkpoint \\\n```\n",
+            "```\n--tensor-model-parallel-size ${TP} \\\n--tokenizer-library sentencepiece \\\n"
+            "--tokenizer-model ${TOKENIZER_MODEL} \\\n--exit-on-missing-checkpoint \\\n```\n",
+            id="untagged-argv-lines"),
+        pytest.param(
+            "```text\nCHECKPOINT=<Path to checkpoint (e.g. /ckpt)> (see above)\n"
+            "torchrun run.py --load $CHECKPOINT \\\n  --tokenizer-type GPT2BPETokenizer\n"
+            "Expect --tokenizer-type to be printed.\n```\n",
+            "```text\nCHECKPOINT=<Path to checkpoint (e.g. /ckpt)> (see above)\n"
+            "torchrun run.py --load $CHECKPOINT \\\n  --tokenizer-library megatron "
+            "--tokenizer-model GPT2BPETokenizer\nExpect --tokenizer-type to be printed.\n```\n",
+            id="untagged-not-bash-only-command-lines"),
     ],
 )
 def test_rewrites(before, after):
@@ -90,9 +108,9 @@ def test_rewrites(before, after):
     "```python\nargv = ['--tokenizer-type', 'TikTokenizer']\n```\n",
     "```yaml\n--tokenizer-type: TikTokenizer\n```\n",
     "Run:\n\n    python train.py --tokenizer-type TikTokenizer\n",  # indented: any language
-    "```bash\n# python train.py --tokenizer-type TikTokenizer\n```\n",
+    "```\nSet --tokenizer-type to the type you trained with.\n```\n",  # untagged prose
 ])
-def test_prose_other_languages_and_comments_untouched(text):
+def test_prose_and_other_languages_untouched(text):
     assert run(text).new_text == text
 
 
@@ -102,7 +120,7 @@ def test_fence_lengths_and_info_strings():
 
 
 @pytest.mark.parametrize("path, expected", [("README.md", True), ("d/x.markdown", True),
-                                            ("x.mdx", False)])
+                                            ("docs/x.mdx", True), ("x.rst", False)])
 def test_matches(path, expected):
     assert matches(path, "") is expected
 
