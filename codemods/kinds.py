@@ -17,6 +17,7 @@ _KIND_MODULES = (
     "codemods.argvfile",
     "codemods.markdown",
     "codemods.rst",
+    "codemods.vscode",
 )
 
 
