@@ -266,6 +266,12 @@ def flag_for(attribute: str) -> str:
     return "--" + attribute.replace("_", "-")
 
 
+def attribute_for(flag: str) -> str:
+    """The ``args`` attribute of a command-line flag (argparse's ``dest``), as Megatron's YAML
+    configs spell it."""
+    return flag.lstrip("-").replace("-", "_")
+
+
 DEFAULT_SFT_PROMPT_FORMAT = "nemotron-h-aligned"
 
 # The flags of the new design (PR #3889) that replace ``--tokenizer-type``.

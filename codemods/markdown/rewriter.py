@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import re
 
-from codemods.argvfile.rewriter import loose_words, rewrite_groups
 from codemods.core import Options, RewriteResult, UnparsableError
 from codemods.shell.rewriter import record as record_shell
 from codemods.shell.rewriter import validate as validate_shell
 from codemods.shell.rewriter import validate_rewrite as validate_shell_rewrite
-from codemods.text.command_line import report_leftovers
+from codemods.text.command_line import loose_words, report_leftovers, rewrite_groups
 from codemods.text.comments import is_command_line
 from codemods.text.document import TextDocument
 from codemods.text.words import Word, mentions_legacy_flag

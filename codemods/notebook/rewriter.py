@@ -225,8 +225,8 @@ def _file_body(source: str, body_start: int, target: str, options: Options) -> R
 
 def _rewrite_magic(doc: TextDocument, magic: Magic) -> str:
     """Rewrite the words of one IPython line in ``doc``; return the line as rewritten."""
-    from codemods.argvfile.rewriter import loose_words, rewrite_groups
     from codemods.shell.rewriter import record, validate_rewrite
+    from codemods.text.command_line import loose_words, rewrite_groups
 
     text = doc.text[magic.start:magic.end]
     if magic.words == "none" or not mentions_legacy_flag(text):

@@ -42,7 +42,7 @@ from codemods.shell.syntax import (
 from codemods.text.command_line import NotRewritable, carry_out, report_leftovers, translate
 from codemods.text.comments import (
     PROSE_COMMENT,
-    comment_deletion,
+    adopt_comment,
     continued_groups,
     is_command_line,
     is_todo,
@@ -190,10 +190,7 @@ class _Rewriter:
                 continue
             inner_doc = TextDocument(inner, self.doc.options)
             _Rewriter(inner_doc, syntax).run()
-            emptied = inner_doc.edits and not inner_doc.new_text().strip()
-            self.doc.adopt(inner_doc, start, anchor=None, with_edits=not emptied)
-            if emptied:  # every word of the comment went: so does the comment
-                self.doc.edits.append(comment_deletion(text, start, end))
+            adopt_comment(self.doc, inner_doc, start, end)
 
     def rewrite_sequence(self, sequence: Sequence) -> None:
         words = sequence.words

@@ -11,7 +11,15 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from codemods.text.document import TextDocument
-from codemods.text.words import TextEdit, UnspellableWord, flag_mentions, legacy_flag_code
+from codemods.text.words import (
+    TextEdit,
+    UnspellableWord,
+    Word,
+    flag_mentions,
+    is_legacy_flag_word,
+    legacy_flag_code,
+    text_edits_for,
+)
 
 if TYPE_CHECKING:
     from compat.args import ArgvEdit, Translation
@@ -85,3 +93,65 @@ def report_leftovers(doc: TextDocument, why: str,
         code = legacy_flag_code(flag)
         if doc.wanted(offset, code):
             doc.report(offset, code, f"{flag} left as it is: {why}")
+
+
+# --- plain-text word lists (argv files, documentation, comments) ---------------------------
+
+
+def loose_words(text: str, start: int, end: int) -> list[Word]:
+    """Whitespace-separated words of ``text[start:end]``; a quoted word loses its quotes."""
+    words: list[Word] = []
+    index = start
+    while index < end:
+        while index < end and text[index].isspace():
+            index += 1
+        if index >= end:
+            break
+        word_start = index
+        while index < end and not text[index].isspace():
+            index += 1
+        written = text[word_start:index]
+        quoted = len(written) > 1 and written[0] in "'\"" and written[-1] == written[0]
+        quote = written[0] if quoted else ""
+        value = written[1:-1] if quote else written
+        if written != "\\":  # a line continuation, not a word
+            words.append(Word(word_start, index, value, "shell", quote))
+    return words
+
+
+def rewrite_groups(doc: TextDocument, groups: list[list[Word]], one_flag_per_line: bool) -> None:
+    """Translate each word list as one argv and record its edits and findings in ``doc``."""
+    for words in groups:
+        if any(is_legacy_flag_word(word.value) for word in words):
+            _rewrite_group(doc, words, one_flag_per_line)
+
+
+def _rewrite_group(doc: TextDocument, words: list[Word], one_flag_per_line: bool) -> None:
+    def text_edits(edit: ArgvEdit) -> list[TextEdit]:
+        separator, value_separator = " ", " "
+        if one_flag_per_line:
+            separator, value_separator = _line_layout(doc, words, edit)
+        return text_edits_for(doc.text, words, edit, new_word_separator=separator,
+                              value_separator=value_separator)
+
+    carry_out(doc, translate([word.value for word in words]), lambda index: words[index].start,
+              text_edits, anchor=None)
+
+
+def _line_layout(doc: TextDocument, words: list[Word], edit: ArgvEdit) -> tuple[str, str]:
+    """Separators for new flags and their values, copied from the lines being edited.
+
+    A new flag starts a new line indented like the last edited word's line (ending in ``\\``
+    when that line does); its value goes on the same line, unless the edited flag had its value
+    on a line of its own (one word per line, argparse's ``fromfile_prefix_chars`` layout).
+    """
+    last = words[edit.stop - 1]
+    line = doc.lines.line_at(last.start)
+    indent = line[: len(line) - len(line.lstrip())]
+    continued = line.rstrip().endswith("\\")
+    separator = (" \\" if continued else "") + "\n" + indent
+    first = words[edit.start]
+    value_on_own_line = (
+        edit.stop - edit.start > 1 and "\n" in doc.text[first.end : words[edit.start + 1].start]
+    )
+    return separator, separator if value_on_own_line else " "

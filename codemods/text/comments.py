@@ -12,11 +12,12 @@ read as either: they quote the old flags on purpose.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from codemods.core import TODO_MARKER
+from codemods.text.command_line import loose_words, report_leftovers, rewrite_groups
 from codemods.text.document import TextDocument
-from codemods.text.words import TextEdit, flag_mentions, legacy_flag_code
+from codemods.text.words import TextEdit, flag_mentions, legacy_flag_code, mentions_legacy_flag
 
 # Programs that run a Megatron entry point or pass a command line on to one.
 LAUNCHERS = frozenset({
@@ -60,12 +61,43 @@ def uncommented(text: str) -> str:
     )
 
 
-def report_prose_mentions(doc: TextDocument, start: int, end: int, why: str) -> None:
-    """Report each old flag named in ``doc.text[start:end]`` (a comment read as prose)."""
-    for offset, flag in flag_mentions(doc.text[start:end]):
+def report_prose_mentions(doc: TextDocument, start: int, end: int, why: str,
+                          mentions: Callable[[str], Iterable[tuple[int, str]]] = flag_mentions
+                          ) -> None:
+    """Report each old flag (or what ``mentions`` finds) in ``doc.text[start:end]``, a comment
+    read as prose."""
+    for offset, flag in mentions(doc.text[start:end]):
         code = legacy_flag_code(flag)
         if doc.wanted(start + offset, code):
             doc.report(start + offset, code, f"{flag} left as it is: {why}")
+
+
+def rewrite_comment_words(doc: TextDocument, start: int, end: int,
+                          mentions: Callable[[str], Iterable[tuple[int, str]]] = flag_mentions,
+                          why: str = "") -> None:
+    """The comment ``doc.text[start:end]`` (whole comment lines, ``\\``-continued): a command
+    or argv line in it is rewritten word by word (only the words inside the comment change);
+    any other old flag in it is reported."""
+    group = doc.text[start:end]
+    if is_todo(group) or not any(mentions(group)):
+        return
+    inner = uncommented(group)
+    if not is_command_line(inner) or not mentions_legacy_flag(group):
+        report_prose_mentions(doc, start, end, why or PROSE_COMMENT, mentions)
+        return
+    inner_doc = TextDocument(inner, doc.options)
+    rewrite_groups(inner_doc, [loose_words(inner, 0, len(inner))], one_flag_per_line=False)
+    report_leftovers(inner_doc, "it is glued to other text in a commented-out command line; "
+                     "update it by hand")
+    adopt_comment(doc, inner_doc, start, end)
+
+
+def adopt_comment(doc: TextDocument, inner: TextDocument, start: int, end: int) -> None:
+    """Take over the rewrite of an uncommented comment; a comment left with no words goes."""
+    emptied = bool(inner.edits) and not inner.new_text().strip()
+    doc.adopt(inner, start, anchor=None, with_edits=not emptied)
+    if emptied:
+        doc.edits.append(comment_deletion(doc.text, start, end))
 
 
 def continued_groups(lines: Iterable[tuple[int, int]], text: str) -> list[tuple[int, int]]:

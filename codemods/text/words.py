@@ -21,6 +21,7 @@ from compat.deprecations import (
     LEGACY_FLAGS,
     TOKENIZER_TYPE_FLAG,
     TOKENIZER_TYPE_FLAG_NAME,
+    attribute_for,
 )
 
 # Where a word sits decides how a replacement must be spelled:
@@ -59,13 +60,31 @@ def is_legacy_flag_word(value: str) -> bool:
 
 
 def legacy_flag_code(text: str) -> str:
-    """The rule code of the first old flag named in ``text`` (``--tokenizer-type``'s if none)."""
+    """The rule code of the first old flag named in ``text`` (``--tokenizer-type``'s if none);
+    ``text`` may also be a flag's attribute (``legacy_tokenizer``), as YAML configs spell it."""
+    flag = _FLAG_OF_ATTRIBUTE.get(text.strip())
+    if flag is not None:
+        return LEGACY_FLAGS[flag].rule.code
     positions = {flag: text.find(flag) for flag in LEGACY_FLAGS}
     found = sorted((at, flag) for flag, at in positions.items() if at >= 0)
     type_at = text.find(TOKENIZER_TYPE_FLAG_NAME)
     if found and (type_at < 0 or found[0][0] < type_at):
         return LEGACY_FLAGS[found[0][1]].rule.code
     return TOKENIZER_TYPE_FLAG.code
+
+
+_FLAG_OF_ATTRIBUTE = {attribute_for(flag): flag for flag in LEGACY_FLAGS}
+# an old flag's attribute used as a YAML key (`tokenizer_type: X`, also in a comment)
+_ATTRIBUTE_KEY = re.compile(
+    r"(?<![\w-])(?:" + "|".join(re.escape(attribute_for(flag)) for flag in LEGACY_FLAG_NAMES)
+    + r")(?=[ \t]*:)"
+)
+
+
+def attribute_key_mentions(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, attribute) of every old flag's attribute written as a YAML key in ``text``."""
+    for match in _ATTRIBUTE_KEY.finditer(text):
+        yield match.start(), match.group()
 
 
 # an old flag as a whole token (not `--patch-tokenizer-type`, not `--tokenizer-type-x`)

@@ -293,12 +293,38 @@ def test_list_shaped_values_with_one_old_flag(before, after):
     assert [f.fixed for f in findings] == [True]
 
 
-def test_old_flag_in_a_shape_not_understood_is_reported_but_comments_are_not():
-    source = ("A:\n  --tokenizer-type: {name: TikTokenizer}\n  # --tokenizer-type: X\n"
-              "  b: 1  # --legacy-tokenizer\n")
+def test_old_flag_in_a_shape_not_understood_is_reported():
+    source = "A:\n  --tokenizer-type: {name: TikTokenizer}\n"
     findings = check_noop(source)
     assert [(f.line, f.col, f.fixed) for f in findings] == [(2, 3, False)]
     assert "left as it is" in findings[0].message
+
+
+def test_comments_commented_out_lines_rewritten_settings_and_prose_reported():
+    findings = check_transformed(
+        """\
+        # torchrun pretrain_gpt.py --tokenizer-type TikTokenizer
+        A:
+          # --tokenizer-type: X
+          b: 1  # --legacy-tokenizer
+          c: "# --tokenizer-model is not a comment here"
+          d: |
+            # --legacy-tokenizer (a line of the block's text: the shell reads it)
+        # tokenizer_type: GPT2BPETokenizer
+        """,
+        """\
+        # torchrun pretrain_gpt.py --tokenizer-library tiktoken
+        A:
+          # --tokenizer-type: X
+          b: 1
+          c: "# --tokenizer-model is not a comment here"
+          d: |
+            # --legacy-tokenizer (a line of the block's text: the shell reads it)
+        # tokenizer_type: GPT2BPETokenizer
+        """,
+    )
+    assert [(f.line, f.fixed) for f in findings] == [
+        (1, True), (3, False), (4, True), (7, False), (8, False)]
 
 
 def test_list_value_that_cannot_be_carried_over_is_reported():
