@@ -427,6 +427,10 @@ def megatron_path(module: str) -> str:
 
 LEGACY_BY_QUALNAME: dict[str, LegacyName] = {n.legacy_qualname: n for n in LEGACY_NAMES}
 
+# Legacy class names that other libraries use too (transformers' ``BertTokenizer`` and
+# ``T5Tokenizer``): mentioned without their module outside Python code, they are not the old API.
+NAMES_SHARED_WITH_OTHER_LIBRARIES: frozenset[str] = frozenset({"BertTokenizer", "T5Tokenizer"})
+
 
 # --- saved training args (checkpoints) ------------------------------------------------------
 

@@ -10,7 +10,7 @@ from codemods.core import Options, RewriteResult
 from codemods.text.command_line import loose_words, report_leftovers, rewrite_groups
 from codemods.text.comments import continued_groups, rewrite_comment_words
 from codemods.text.document import TextDocument
-from codemods.text.words import Word, mentions_legacy_flag
+from codemods.text.words import Word, mentions_old_api
 
 
 def _is_comment(doc: TextDocument, offset: int) -> bool:
@@ -33,7 +33,7 @@ def validate(text: str) -> None:
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
-    if not mentions_legacy_flag(text):
+    if not mentions_old_api(text):
         return RewriteResult(text)
     doc = TextDocument(text, options)
     words = argv_file_words(doc)

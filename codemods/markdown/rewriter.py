@@ -6,8 +6,8 @@ are not valid bash (documentation likes ``<placeholders>``) and ``console`` bloc
 logical line. Untagged blocks (and ``text``) are read as shell when they are valid bash, else
 only their command lines (:func:`codemods.text.comments.is_command_line`: a launcher, a script,
 a flag first, or a ``\\`` continuation) are rewritten word by word. Prose and other blocks are
-never touched; old flags there are reported. :func:`rewrite_code_block` is shared with the
-reStructuredText kind.
+never touched; old flags there are reported. Python blocks go through the Python rules.
+:func:`rewrite_code_block` is shared with the reStructuredText kind.
 """
 
 from __future__ import annotations
@@ -20,13 +20,14 @@ from codemods.shell.rewriter import validate as validate_shell
 from codemods.shell.rewriter import validate_rewrite as validate_shell_rewrite
 from codemods.text.command_line import loose_words, report_leftovers, rewrite_groups
 from codemods.text.comments import is_command_line
-from codemods.text.document import TextDocument
-from codemods.text.words import Word, mentions_legacy_flag
+from codemods.text.document import LineIndex, TextDocument
+from codemods.text.words import TextEdit, Word, mentions_legacy_flag, mentions_old_api
 
 _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$",
                     re.MULTILINE)
 SHELL_LANGUAGES = {"sh", "bash", "shell", "zsh"}
 CONSOLE_LANGUAGES = {"console", "shell-session"}
+PYTHON_LANGUAGES = {"python", "py", "python3"}
 # blocks that say nothing of their language: often a command line, sometimes anything else
 UNTAGGED_LANGUAGES = {"", "text", "none", "plain", "plaintext", "txt"}
 _PROMPT = re.compile(r"^[ \t]*\$ ")
@@ -100,9 +101,13 @@ def _as_script(content: str, options: Options) -> TextDocument | None:
     return block
 
 
-def rewrite_code_block(doc: TextDocument, language: str, start: int, end: int) -> None:
+def rewrite_code_block(doc: TextDocument, language: str, start: int, end: int,
+                       path: str) -> None:
     """Rewrite the code block ``doc.text[start:end]`` written in ``language`` (lower case; ""
     when untagged); blocks of other languages are left to the leftover report."""
+    if language in PYTHON_LANGUAGES:
+        _rewrite_python_block(doc, start, end, path)
+        return
     content = doc.text[start:end]
     shell_like = language in SHELL_LANGUAGES or language in UNTAGGED_LANGUAGES
     if not mentions_legacy_flag(content) or \
@@ -118,16 +123,39 @@ def rewrite_code_block(doc: TextDocument, language: str, start: int, end: int) -
     rewrite_groups(doc, [words for words, _ in commands], one_flag_per_line=False)
 
 
+def _rewrite_python_block(doc: TextDocument, start: int, end: int, path: str) -> None:
+    """A Python block goes through the Python rules (when it parses)."""
+    from codemods.python import validate as validate_python
+    from codemods.python.rewriter import rewrite_source
+
+    content = doc.text[start:end]
+    try:
+        result = rewrite_source(content, path, doc.options)
+        if result.new_text != content:
+            validate_python(result.new_text)
+    except UnparsableError:
+        return  # what it names is reported as documentation text
+    lines = LineIndex(content)
+    for finding in result.findings:
+        offset = start + lines.starts[finding.line - 1] + finding.col - 1
+        if finding.fixed:
+            doc.fix(offset, finding.code, finding.message, finding.suggestion, [])
+        else:
+            doc.report(offset, finding.code, finding.message, finding.suggestion)
+    if result.new_text != content:
+        doc.edits.append(TextEdit(start, end, result.new_text))
+
+
 def validate(text: str) -> None:
     """Markdown has no syntax errors; nothing to check."""
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
-    if not mentions_legacy_flag(text):
+    if not mentions_old_api(text):
         return RewriteResult(text)
     doc = TextDocument(text, options)
     for language, start, end in fenced_blocks(text):
-        rewrite_code_block(doc, language, start, end)
+        rewrite_code_block(doc, language, start, end, path)
     report_leftovers(doc, DOCUMENTATION_TEXT)
     return doc.result()
 

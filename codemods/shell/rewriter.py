@@ -56,6 +56,7 @@ from codemods.text.words import (
     is_legacy_flag_word,
     legacy_flag_code,
     mentions_legacy_flag,
+    mentions_old_api,
     spell,
     text_edits_for,
 )
@@ -179,7 +180,7 @@ class _Rewriter:
         text = self.doc.text
         for start, end in continued_groups(comments, text):
             group = text[start:end]
-            if not mentions_legacy_flag(group) or is_todo(group):
+            if not mentions_old_api(group) or is_todo(group):
                 continue
             inner = uncommented(group)
             syntax = clean_syntax(inner) if is_command_line(inner) else None
@@ -320,7 +321,7 @@ def _why_not_written(doc: TextDocument, syntax: Syntax) -> str:
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     """Rewrite the old tokenizer flags of a bash script (``path`` is only used in messages)."""
-    if not mentions_legacy_flag(text):
+    if not mentions_old_api(text):
         return RewriteResult(text)
     doc = TextDocument(text, options, todo_comments=True)
     record(doc)

@@ -15,9 +15,9 @@ from codemods.text.words import (
     TextEdit,
     UnspellableWord,
     Word,
-    flag_mentions,
     is_legacy_flag_word,
-    legacy_flag_code,
+    mention_code,
+    old_api_mentions,
     text_edits_for,
 )
 
@@ -79,20 +79,33 @@ def carry_out(
 
 def report_leftovers(doc: TextDocument, why: str,
                      skip: Callable[[int], bool] = lambda offset: False) -> None:
-    """Report every old flag on a line that holds no finding yet: never a silent miss.
+    """Report every old flag, and every name of the old Python API, on a line that holds no
+    finding yet and that no edit rewrites: never a silent miss.
 
     ``why`` completes "<flag> left as it is: ..."; ``skip`` leaves out offsets the kind knows
-    are not code (comments).
+    are not code (comments, which the kind reads on its own).
     """
     handled = doc.handled_lines()
-    for offset, flag in flag_mentions(doc.text):
+    for offset, mention in old_api_mentions(doc.text):
         line = doc.lines.line_number(offset)
-        if line in handled or skip(offset):
+        if line in handled or skip(offset) or _rewritten(doc, offset, mention):
             continue
         handled.add(line)
-        code = legacy_flag_code(flag)
+        code = mention_code(mention)
         if doc.wanted(offset, code):
-            doc.report(offset, code, f"{flag} left as it is: {why}")
+            reason = why if mention.startswith("-") else NAME_LEFT
+            doc.report(offset, code, f"{mention} left as it is: {reason}")
+
+
+def _rewritten(doc: TextDocument, offset: int, mention: str) -> bool:
+    """Whether an edit replaces the text at ``offset`` with text that no longer names
+    ``mention`` (a variable's assignment rewritten with its flag)."""
+    return any(edit.start <= offset < edit.end and mention not in edit.replacement
+               for edit in doc.edits)
+
+
+NAME_LEFT = ("it names the old tokenizer API outside Python code the tool rewrites (a message, "
+             "a string, documentation); update it by hand")
 
 
 # --- plain-text word lists (argv files, documentation, comments) ---------------------------

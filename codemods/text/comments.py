@@ -17,7 +17,12 @@ from collections.abc import Callable, Iterable
 from codemods.core import TODO_MARKER
 from codemods.text.command_line import loose_words, report_leftovers, rewrite_groups
 from codemods.text.document import TextDocument
-from codemods.text.words import TextEdit, flag_mentions, legacy_flag_code, mentions_legacy_flag
+from codemods.text.words import (
+    TextEdit,
+    mention_code,
+    mentions_legacy_flag,
+    old_api_mentions,
+)
 
 # Programs that run a Megatron entry point or pass a command line on to one.
 LAUNCHERS = frozenset({
@@ -62,18 +67,18 @@ def uncommented(text: str) -> str:
 
 
 def report_prose_mentions(doc: TextDocument, start: int, end: int, why: str,
-                          mentions: Callable[[str], Iterable[tuple[int, str]]] = flag_mentions
+                          mentions: Callable[[str], Iterable[tuple[int, str]]] = old_api_mentions
                           ) -> None:
-    """Report each old flag (or what ``mentions`` finds) in ``doc.text[start:end]``, a comment
-    read as prose."""
-    for offset, flag in mentions(doc.text[start:end]):
-        code = legacy_flag_code(flag)
+    """Report each old flag and name (or what ``mentions`` finds) in ``doc.text[start:end]``, a
+    comment read as prose."""
+    for offset, mention in mentions(doc.text[start:end]):
+        code = mention_code(mention)
         if doc.wanted(start + offset, code):
-            doc.report(start + offset, code, f"{flag} left as it is: {why}")
+            doc.report(start + offset, code, f"{mention} left as it is: {why}")
 
 
 def rewrite_comment_words(doc: TextDocument, start: int, end: int,
-                          mentions: Callable[[str], Iterable[tuple[int, str]]] = flag_mentions,
+                          mentions: Callable[[str], Iterable[tuple[int, str]]] = old_api_mentions,
                           why: str = "") -> None:
     """The comment ``doc.text[start:end]`` (whole comment lines, ``\\``-continued): a command
     or argv line in it is rewritten word by word (only the words inside the comment change);

@@ -19,6 +19,10 @@ from compat.args import ArgvEdit
 from compat.deprecations import (
     LEGACY_FLAG_NAMES,
     LEGACY_FLAGS,
+    LEGACY_MODULES,
+    LEGACY_NAMES,
+    MOVED_MODULE,
+    NAMES_SHARED_WITH_OTHER_LIBRARIES,
     TOKENIZER_TYPE_FLAG,
     TOKENIZER_TYPE_FLAG_NAME,
     attribute_for,
@@ -85,6 +89,54 @@ def attribute_key_mentions(text: str) -> Iterator[tuple[int, str]]:
     """(offset, attribute) of every old flag's attribute written as a YAML key in ``text``."""
     for match in _ATTRIBUTE_KEY.finditer(text):
         yield match.start(), match.group()
+
+
+def _legacy_name_codes() -> dict[str, str]:
+    """Each way the old Python API is named in a text (a deleted module, a legacy name with
+    its module, a legacy name that nothing else uses) → its rule code."""
+    codes: dict[str, str] = {}
+    for entry in LEGACY_NAMES:
+        codes[entry.legacy_qualname] = entry.rule.code
+        if entry.new_name != entry.legacy_name and \
+                entry.legacy_name not in NAMES_SHARED_WITH_OTHER_LIBRARIES:
+            codes.setdefault(entry.legacy_name, entry.rule.code)
+    for module in LEGACY_MODULES:
+        inside = sorted(entry.rule.code for entry in LEGACY_NAMES
+                        if entry.legacy_module.startswith(module))
+        codes.setdefault(module, inside[0] if inside else MOVED_MODULE.code)
+    return codes
+
+
+LEGACY_NAME_CODES = _legacy_name_codes()
+_NAME_MENTION = re.compile(
+    r"(?<![\w.])(?:" + "|".join(re.escape(name) for name in
+                               sorted(LEGACY_NAME_CODES, key=len, reverse=True)) + r")(?![\w])"
+)
+
+
+def name_mentions(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, name) of every mention of the old Python API (see :data:`LEGACY_NAME_CODES`)."""
+    for match in _NAME_MENTION.finditer(text):
+        yield match.start(), match.group()
+
+
+def mentions_legacy_name(text: str) -> bool:
+    return _NAME_MENTION.search(text) is not None
+
+
+def mentions_old_api(text: str) -> bool:
+    """Whether ``text`` names an old flag or the old Python API."""
+    return mentions_legacy_flag(text) or mentions_legacy_name(text)
+
+
+def old_api_mentions(text: str) -> Iterator[tuple[int, str]]:
+    """Old flags and names of the old Python API in ``text``, in order."""
+    yield from sorted([*flag_mentions(text), *name_mentions(text)])
+
+
+def mention_code(mention: str) -> str:
+    """The rule code of one mention (a flag, a flag's attribute or a name of the old API)."""
+    return LEGACY_NAME_CODES.get(mention) or legacy_flag_code(mention)
 
 
 # an old flag as a whole token (not `--patch-tokenizer-type`, not `--tokenizer-type-x`)

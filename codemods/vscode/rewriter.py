@@ -21,6 +21,7 @@ from codemods.text.words import (
     apply_text_edits,
     is_legacy_flag_word,
     mentions_legacy_flag,
+    mentions_old_api,
     split_quoted_contents,
     text_edits_for,
 )
@@ -122,7 +123,7 @@ def validate(text: str) -> None:
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
-    if not mentions_legacy_flag(text):
+    if not mentions_old_api(text):
         return RewriteResult(text)
     root = read(text)
     doc = TextDocument(text, options)

@@ -23,10 +23,11 @@ from codemods.text.comments import continued_groups, rewrite_comment_words
 from codemods.text.document import TextDocument
 from codemods.text.words import (
     attribute_key_mentions,
-    flag_mentions,
     is_legacy_flag_word,
     legacy_flag_code,
     mentions_legacy_flag,
+    mentions_old_api,
+    old_api_mentions,
 )
 from codemods.yaml.args_config import LEGACY_ATTRIBUTES, rewrite_args_keys
 from codemods.yaml.lists import rewrite_argv_list, rewrite_command_string
@@ -106,7 +107,7 @@ def _scalar_spans(documents: list[Any]) -> Iterator[tuple[int, int]]:
 
 def _mentions(text: str) -> Iterator[tuple[int, str]]:
     """Old flags, and old flags' attributes written as keys, in a comment."""
-    yield from flag_mentions(text)
+    yield from old_api_mentions(text)
     yield from attribute_key_mentions(text)
 
 
@@ -167,7 +168,7 @@ def _loads_as_intended(new_text: str, before: list[Any], rewrite: YamlRewrite) -
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
-    if not mentions_legacy_flag(text) and not _UNQUOTED_NULL_LIBRARY.search(text) and \
+    if not mentions_old_api(text) and not _UNQUOTED_NULL_LIBRARY.search(text) and \
             not any(attribute in text for attribute in LEGACY_ATTRIBUTES):
         return RewriteResult(text)
     try:

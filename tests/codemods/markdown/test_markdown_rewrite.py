@@ -105,7 +105,6 @@ def test_rewrites(before, after):
 
 @pytest.mark.parametrize("text", [
     "Pass `--tokenizer-type TikTokenizer` to train.\n",
-    "```python\nargv = ['--tokenizer-type', 'TikTokenizer']\n```\n",
     "```yaml\n--tokenizer-type: TikTokenizer\n```\n",
     "Run:\n\n    python train.py --tokenizer-type TikTokenizer\n",  # indented: any language
     "```\nSet --tokenizer-type to the type you trained with.\n```\n",  # untagged prose
@@ -126,12 +125,44 @@ def test_matches(path, expected):
 
 
 def test_old_flags_outside_shell_blocks_are_reported_for_a_person():
-    text = ("Pass `--tokenizer-type TikTokenizer`.\n\n```python\nargv = ['--legacy-tokenizer']\n"
-            "```\n\n```bash\npython t.py --tokenizer-type TikTokenizer\n```\n")
+    text = ("Pass `--tokenizer-type TikTokenizer`.\n\n```javascript\nargv = ['--legacy-tokenizer']"
+            "\n```\n\n```bash\npython t.py --tokenizer-type TikTokenizer\n```\n")
     result = run(text)
     assert [(f.line, f.col, f.code, f.fixed) for f in result.findings] == [
         (1, 7, "MTC201", False), (4, 10, "MTC203", False), (8, 13, "MTC201", True)]
     assert "update it by hand" in result.findings[0].message
+
+
+def test_python_blocks_go_through_the_python_rules_and_names_in_prose_are_reported():
+    findings = check(
+        """\
+        Load it with `GPTTokenizer`:
+
+        ```python
+        from megatron.core.tokenizers.text.models import GPTTokenizer
+        argv = ["--tokenizer-type", "TikTokenizer"]
+        ```
+
+        ```python
+        this block is not Python, GPTTokenizer
+        ```
+        """,
+        """\
+        Load it with `GPTTokenizer`:
+
+        ```python
+        from megatron.core.tokenizers.text import MegatronTokenizerText
+        argv = ["--tokenizer-library", "tiktoken"]
+        ```
+
+        ```python
+        this block is not Python, GPTTokenizer
+        ```
+        """,
+    )
+    assert [(f.line, f.code, f.fixed) for f in findings] == [
+        (1, "MTC001", False), (4, "MTC001", True), (5, "MTC201", True), (9, "MTC001", False)]
+    assert "names the old tokenizer API" in findings[0].message
 
 
 def test_prose_report_can_be_suppressed():
