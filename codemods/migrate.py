@@ -296,6 +296,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="do not keep <name>.bak beside a rewritten tokenizer_metadata.json")
     parser.add_argument("--show-fixed", action="store_true",
                         help="list every rewritten site, not only those needing manual changes")
+    parser.add_argument("--statistics", action="store_true",
+                        help="print how many sites each rule rewrote and left for a person")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--explain", metavar="CODE",
                         help="print what a rule rewrites, why, an example, and what to do with "
@@ -355,7 +357,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
     outcomes.sort(key=lambda outcome: outcome.path)
     run = Run(mode, scanned, outcomes)
     write_report(run, stdout, args.output_format, show_diff=args.diff or mode == "diff",
-                 show_fixed=args.show_fixed)
+                 show_fixed=args.show_fixed, statistics=args.statistics)
     return _exit_code(run)
 
 

@@ -61,6 +61,31 @@ class Run:
         return sum(len(outcome.fixed) for outcome in self.outcomes)
 
 
+# --- statistics -----------------------------------------------------------------------------
+
+def rule_counts(run: Run) -> dict[str, dict[str, int]]:
+    """Per rule code that found something: sites rewritten and sites left for a person."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in run.outcomes:
+        for finding in outcome.findings:
+            row = counts.setdefault(finding.code, {"rewritten": 0, "manual": 0})
+            row["rewritten" if finding.fixed else "manual"] += 1
+    return dict(sorted(counts.items()))
+
+
+def write_statistics(run: Run, out: TextIO) -> None:
+    from compat.deprecations import RULES
+
+    counts = rule_counts(run)
+    out.write(f"{'rule':<8}{'name':<28}{'rewritten':>10}{'manual':>8}\n")
+    for code, row in counts.items():
+        name = RULES[code].name if code in RULES else ""
+        out.write(f"{code:<8}{name:<28}{row['rewritten']:>10}{row['manual']:>8}\n")
+    total_fixed = sum(row["rewritten"] for row in counts.values())
+    total_manual = sum(row["manual"] for row in counts.values())
+    out.write(f"{'total':<36}{total_fixed:>10}{total_manual:>8}\n")
+
+
 # --- text ---------------------------------------------------------------------------------------
 
 def _finding_line(path: str, finding: Finding) -> str:
@@ -139,8 +164,11 @@ def as_json(run: Run) -> dict[str, object]:
     }
 
 
-def write_json(run: Run, out: TextIO) -> None:
-    json.dump(as_json(run), out, indent=2)
+def write_json(run: Run, out: TextIO, statistics: bool = False) -> None:
+    report = as_json(run)
+    if statistics:
+        report["statistics"] = rule_counts(run)
+    json.dump(report, out, indent=2)
     out.write("\n")
 
 
@@ -217,21 +245,31 @@ def as_sarif(run: Run) -> dict[str, object]:
     }
 
 
-def write_sarif(run: Run, out: TextIO) -> None:
-    json.dump(as_sarif(run), out, indent=2)
+def write_sarif(run: Run, out: TextIO, statistics: bool = False) -> None:
+    sarif = as_sarif(run)
+    if statistics:
+        runs = sarif["runs"]
+        assert isinstance(runs, list)
+        runs[0]["properties"] = {"statistics": rule_counts(run)}
+    json.dump(sarif, out, indent=2)
     out.write("\n")
 
 
 def write_report(run: Run, out: TextIO, output_format: str, show_diff: bool,
-                 show_fixed: bool = False) -> None:
+                 show_fixed: bool = False, statistics: bool = False) -> None:
+    """Print the run; ``statistics`` adds the counts per rule (a table after the text and
+    GitHub output, a ``statistics`` member of the JSON, run properties in SARIF)."""
     if output_format == "json":
-        write_json(run, out)
-    elif output_format == "github":
-        write_github(run, out)
+        write_json(run, out, statistics)
     elif output_format == "sarif":
-        write_sarif(run, out)
+        write_sarif(run, out, statistics)
     else:
-        write_text(run, out, show_diff, show_fixed)
+        if output_format == "github":
+            write_github(run, out)
+        else:
+            write_text(run, out, show_diff, show_fixed)
+        if statistics:
+            write_statistics(run, out)
 
 
 def write_rule_list(out: TextIO) -> None:

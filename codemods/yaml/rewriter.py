@@ -11,25 +11,21 @@ input with exactly the intended change, or the file is left alone and the sites 
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
-from collections.abc import Iterator
 from typing import Any
 
 import yaml
 
 from codemods.core import Options, RewriteResult, UnparsableError
 from codemods.text.command_line import report_leftovers
-from codemods.text.comments import continued_groups, rewrite_comment_words
 from codemods.text.document import TextDocument
 from codemods.text.words import (
-    attribute_key_mentions,
     is_legacy_flag_word,
     legacy_flag_code,
     mentions_legacy_flag,
     mentions_old_api,
-    old_api_mentions,
 )
 from codemods.yaml.args_config import LEGACY_ATTRIBUTES, rewrite_args_keys
+from codemods.yaml.comments import rewrite_comments
 from codemods.yaml.lists import rewrite_argv_list, rewrite_command_string
 from codemods.yaml.mapping import rewrite_flag_keys
 from codemods.yaml.state import MERGE_TAG, STR_TAG, YamlRewrite, expected, same, spell_scalar
@@ -39,9 +35,6 @@ __all__ = ["rewrite", "spell_scalar", "validate"]
 
 # upstream's hand edits wrote `--tokenizer-library: null`, which loads as a YAML null
 _UNQUOTED_NULL_LIBRARY = re.compile(re.escape(LIBRARY_FLAG) + r"\s*:\s*(?:null|Null|NULL)\b")
-_COMMENT_START = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
-_IN_A_COMMENT = ("it is in a comment (a commented-out setting, or prose); update it by hand (or "
-                 "mark the line `megatron-compat: ignore`)")
 
 
 def _walk(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | None,
@@ -71,44 +64,6 @@ def _walk(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | 
           and mentions_legacy_flag(node.value)
           and any(is_legacy_flag_word(word) for word in node.value.split())):
         rewrite_command_string(node, path, rewrite, anchor)
-
-
-def comment_spans(text: str, documents: list[Any]) -> list[tuple[int, int]]:
-    """(start, end) of every comment: a ``#`` at a line start or after a blank, outside every
-    scalar (quoted and block scalars hold ``#`` as text)."""
-    scalars = sorted(_scalar_spans(documents))
-    starts = [start for start, _ in scalars]
-    comments = []
-    for match in _COMMENT_START.finditer(text):
-        at = match.end() - 1
-        index = bisect_right(starts, at) - 1
-        if index >= 0 and scalars[index][0] <= at < scalars[index][1]:
-            continue
-        line_end = text.find("\n", at)
-        comments.append((at, len(text) if line_end < 0 else line_end))
-    return comments
-
-
-def _scalar_spans(documents: list[Any]) -> Iterator[tuple[int, int]]:
-    stack = list(documents)
-    seen: set[int] = set()
-    while stack:
-        node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            yield node.start_mark.index, node.end_mark.index
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(part for pair in node.value for part in pair)
-
-
-def _mentions(text: str) -> Iterator[tuple[int, str]]:
-    """Old flags, and old flags' attributes written as keys, in a comment."""
-    yield from old_api_mentions(text)
-    yield from attribute_key_mentions(text)
 
 
 def _merged(node: Any, rewrite: YamlRewrite, anchor: int | None, visited: set[int]) -> None:
@@ -181,9 +136,7 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     visited: set[int] = set()
     for index, document in enumerate(documents):
         _walk(document, (index,), state, None, visited)
-    comments = comment_spans(text, documents)
-    for start, end in continued_groups(comments, text):
-        rewrite_comment_words(doc, start, end, _mentions, why=_IN_A_COMMENT)
+    comments = rewrite_comments(doc, documents)
     report_leftovers(
         doc, "it is not a flag-form key, an argv list item or a word of a command string here; "
         "check it by hand",
