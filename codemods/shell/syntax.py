@@ -84,8 +84,10 @@ def bash_path() -> str | None:
     return shutil.which("bash")
 
 
+@lru_cache(maxsize=64)
 def bash_error(text: str) -> BashError | None:
-    """The first syntax error ``bash -n`` finds in ``text`` (None: bash accepts it).
+    """The first syntax error ``bash -n`` finds in ``text`` (None: bash accepts it); a script
+    is judged once, however often its errors are compared.
 
     Raises :class:`UnparsableError` when bash is not installed or does not answer.
     """
