@@ -414,12 +414,10 @@ def _scan_command(node: Node, source: Source, scan: Scan) -> None:
             scripts.add(index)
     # a `-c` script is rewritten as a script of its own, not as one word of this command
     argv = [_word(a, source) for index, a in enumerate(arguments) if index not in scripts]
-    name_word = _word(name_node.children[0] if name_node.children else name_node, source) \
-        if name_node is not None else None
-    if name_word is not None and name_word.value.startswith("-"):
+    if name_node is not None and source.of(name_node).lstrip("\"'").startswith("-"):
         # a line of flags on its own (a here-document fed to a program, a lost continuation, a
         # commented-out array element)
-        argv.insert(0, name_word)
+        argv.insert(0, _word(name_node.children[0] if name_node.children else name_node, source))
     scan.sequences.append(Sequence(argv, statement_start(node, source), node.has_error))
 
 

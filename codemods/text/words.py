@@ -21,6 +21,7 @@ from compat.deprecations import (
     LEGACY_FLAGS,
     LEGACY_MODULES,
     LEGACY_NAMES,
+    MEGATRON_ROOT,
     MOVED_MODULE,
     NAMES_SHARED_WITH_OTHER_LIBRARIES,
     TOKENIZER_TYPE_FLAG,
@@ -108,6 +109,8 @@ def _legacy_name_codes() -> dict[str, str]:
 
 
 LEGACY_NAME_CODES = _legacy_name_codes()
+# what every mention contains: the package's path, or a bare legacy name (a cheap first test)
+_NAME_HINTS = tuple({MEGATRON_ROOT, *(name for name in LEGACY_NAME_CODES if "." not in name)})
 _NAME_MENTION = re.compile(
     r"(?<![\w.])(?:" + "|".join(re.escape(name) for name in
                                sorted(LEGACY_NAME_CODES, key=len, reverse=True)) + r")(?![\w])"
@@ -116,12 +119,14 @@ _NAME_MENTION = re.compile(
 
 def name_mentions(text: str) -> Iterator[tuple[int, str]]:
     """(offset, name) of every mention of the old Python API (see :data:`LEGACY_NAME_CODES`)."""
+    if not any(hint in text for hint in _NAME_HINTS):
+        return
     for match in _NAME_MENTION.finditer(text):
         yield match.start(), match.group()
 
 
 def mentions_legacy_name(text: str) -> bool:
-    return _NAME_MENTION.search(text) is not None
+    return any(hint in text for hint in _NAME_HINTS) and _NAME_MENTION.search(text) is not None
 
 
 def mentions_old_api(text: str) -> bool:
