@@ -13,12 +13,23 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-Target = Literal["megatron", "compat"]
+# What Python code is rewritten to: the new API under megatron.core.tokenizers (PR #3889's
+# design), Megatron-LM main's API, or the new API served by compat.tokenizers.
+Target = Literal["pr3889", "upstream", "compat"]
+# What command lines are rewritten to: the new flags, Megatron-LM main's flags, or nothing (the
+# parser the scripts run lacks the new flags, and the old ones still mean what they meant).
+CommandTarget = Literal["pr3889", "upstream", "keep"]
 
 
 @dataclass(frozen=True)
 class Options:
-    target: Target = "megatron"
+    target: Target = "pr3889"
+    command_target: CommandTarget = "pr3889"
+    # the Megatron the file ran on (a ``compat.releases`` key), when known: how its old flags
+    # behaved, so a rewrite keeps that behaviour
+    source: str | None = None
+    # why command lines are kept (``command_target == "keep"``): the parser found, what to do
+    kept_because: str = ""
     # rule codes; an empty ``select`` means every rule
     select: frozenset[str] = frozenset()
     ignore: frozenset[str] = frozenset()
@@ -39,7 +50,8 @@ class Options:
 
 @dataclass(frozen=True)
 class Finding:
-    """A site the tool rewrote (``fixed``) or could not rewrite (``fixed=False``: manual)."""
+    """A site the tool rewrote (``fixed``), could not rewrite (manual), or a note about text
+    that needs no change to run (``informational``: an old flag named in a message)."""
 
     line: int  # 1-based
     col: int  # 1-based
@@ -47,6 +59,11 @@ class Finding:
     message: str
     suggestion: str = ""
     fixed: bool = False
+    informational: bool = False
+
+    @property
+    def state(self) -> str:
+        return "fixed" if self.fixed else "info" if self.informational else "manual"
 
 
 @dataclass

@@ -21,11 +21,12 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from codemods.core import FileKind, Options, UnparsableError
+from codemods.context import ContextFinder, MegatronContext, user_evidence
+from codemods.core import FileKind, Options, Target, UnparsableError
 from codemods.files import DecodeError, WriteError, decode, discover, write_atomic
 from codemods.report import (
     FORMATS,
@@ -37,7 +38,8 @@ from codemods.report import (
     write_rule_page,
     write_usage_error,
 )
-from codemods.rules import UnknownRule, prefilter, resolve
+from codemods.rules import prefilter, resolve
+from compat.deprecations import LIBRARY_FLAG
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -49,6 +51,7 @@ EXIT_FAILED = 3
 
 # fewer files than this to parse are handled in this process: a pool would cost more than it saves
 MIN_FILES_FOR_POOL = 16
+TARGET_ALIASES: dict[str, Target] = {"megatron": "pr3889"}
 _BACKUP_SUFFIX = ".bak"
 _LIBCST_SUFFIXES = (".py", ".pyi", ".ipynb")
 
@@ -59,11 +62,13 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class Candidate:
-    """A file that passed the prefilter, with the bytes already read."""
+    """A file that passed the prefilter, with the bytes already read and the options its
+    Megatron context gives (targets, the release its old flags ran on)."""
 
     path: Path
     shown: str
     data: bytes
+    options: Options
 
 
 @dataclass
@@ -91,7 +96,7 @@ def unified_diff(shown: str, before: str, after: str) -> str:
                    for line in lines)
 
 
-def process(candidate: Candidate, options: Options, writing: bool = True) -> Processed:
+def process(candidate: Candidate, writing: bool = True) -> Processed:
     """Rewrite one file in memory: never writes.
 
     The output must parse; before it is written it must also be a fixed point (a second pass
@@ -109,7 +114,7 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
     except DecodeError as error:
         return Processed(FileOutcome(shown, kind.name, "failed", reason=str(error)))
     try:
-        result = kind.rewrite(source.text, shown, options)
+        result = kind.rewrite(source.text, shown, candidate.options)
     except UnparsableError as error:
         return Processed(FileOutcome(shown, kind.name, "failed", reason=f"cannot parse: {error}"))
     except RecursionError:
@@ -123,7 +128,8 @@ def process(candidate: Candidate, options: Options, writing: bool = True) -> Pro
         ))
     if result.new_text == source.text:
         return Processed(FileOutcome(shown, kind.name, "unchanged", result.findings))
-    problem = _check_output(kind, source.text, result.new_text, shown, options, writing)
+    problem = _check_output(kind, source.text, result.new_text, shown, candidate.options,
+                            writing)
     if problem:
         return Processed(FileOutcome(shown, kind.name, "failed", result.findings,
                                      reason=f"{problem}; the file was left unchanged (a bug in "
@@ -151,8 +157,8 @@ def _check_output(kind: FileKind, text: str, new_text: str, shown: str, options:
     return ""
 
 
-def _process_chunk(chunk: list[Candidate], options: Options, writing: bool) -> list[Processed]:
-    return [process(candidate, options, writing) for candidate in chunk]
+def _process_chunk(chunk: list[Candidate], writing: bool) -> list[Processed]:
+    return [process(candidate, writing) for candidate in chunk]
 
 
 # --- many files ----------------------------------------------------------------------------------
@@ -164,15 +170,17 @@ def shown_path(path: Path) -> str:
         return path.as_posix()
 
 
-def collect(paths: Sequence[str], excludes: Sequence[str], options: Options
-            ) -> tuple[list[Candidate], list[FileOutcome], int, list[Path]]:
-    """Read every discovered file; keep those that pass the prefilter."""
+def collect(paths: Sequence[str], excludes: Sequence[str], options: Options,
+            finder: ContextFinder) -> tuple[list[Candidate], list[FileOutcome], int, list[Path]]:
+    """Read every discovered file; keep those that pass the prefilter and are not Megatron's
+    own implementation, each with the options of its Megatron context."""
     discovery, roots = discover(paths, excludes)
     # a link out of the tree is left alone on purpose; a missing path is the user's typo
     skipped = [FileOutcome(shown_path(item.path), "",
                            "skipped" if item.path.is_symlink() else "failed", reason=item.reason)
                for item in discovery.skipped]
     candidates: list[Candidate] = []
+    megatron_itself: dict[Path, int] = {}
     for path in discovery.files:
         try:
             data = path.read_bytes()
@@ -180,17 +188,57 @@ def collect(paths: Sequence[str], excludes: Sequence[str], options: Options
             skipped.append(FileOutcome(shown_path(path), "", "failed",
                                        reason=f"cannot read: {error.strerror}"))
             continue
-        if passes_prefilter(path, data, options):
-            candidates.append(Candidate(path, shown_path(path), data))
+        if not passes_prefilter(path, data, options):
+            continue
+        folder = finder.is_megatron_itself(path)
+        if folder is not None:
+            megatron_itself[folder] = megatron_itself.get(folder, 0) + 1
+            continue
+        context = finder.for_file(path)
+        candidates.append(Candidate(path, shown_path(path), data, options_for(options, context)))
+    skipped += [
+        FileOutcome(shown_path(folder) + "/", "", "skipped", reason=(
+            f"Megatron itself ({count} file{'s' if count != 1 else ''} with old tokenizer API "
+            "in its implementation): not migrated, its callers are; use --include-megatron to "
+            "migrate it too"))
+        for folder, count in megatron_itself.items()
+    ]
     return candidates, skipped, len(discovery.files), roots
 
 
-def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: bool,
+def context_record(context: MegatronContext) -> dict[str, object]:
+    """One Megatron context as the reports show it."""
+    return {
+        "root": shown_path(context.root) or ".",
+        "megatron": context.chosen.describe() if context.chosen is not None else None,
+        "evidence": [evidence.describe() for evidence in context.evidence],
+        "python_target": context.python_target,
+        "command_target": context.command_target,
+        "summary": context.summary(),
+    }
+
+
+def options_for(options: Options, context: MegatronContext) -> Options:
+    """The run's options with the targets of one Megatron context."""
+    api = context.api
+    kept_because = ""
+    if context.command_target == "keep" and context.chosen is not None:
+        kept_because = (
+            f"these command lines run {context.chosen.describe()}, whose parser has no "
+            f"{LIBRARY_FLAG} and still reads the old flags as before; upgrade that Megatron to "
+            "migrate them, or pass --target pr3889 (or upstream) if they run a newer one"
+        )
+    return replace(options, target=context.python_target,
+                   command_target=context.command_target,
+                   source=api.key if api is not None else None, kept_because=kept_because)
+
+
+def run_all(candidates: list[Candidate], jobs: int, writing: bool,
             on_progress: Callable[[int], None] | None = None) -> list[Processed]:
     if jobs <= 1 or len(candidates) < MIN_FILES_FOR_POOL:
         results = []
         for candidate in candidates:
-            results.append(process(candidate, options, writing))
+            results.append(process(candidate, writing))
             if on_progress:
                 on_progress(1)
         return results
@@ -206,8 +254,7 @@ def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: b
     results = []
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for chunk_results in pool.map(_process_chunk, chunks, [options] * len(chunks),
-                                          [writing] * len(chunks)):
+            for chunk_results in pool.map(_process_chunk, chunks, [writing] * len(chunks)):
                 results.extend(chunk_results)
                 if on_progress:
                     on_progress(len(chunk_results))
@@ -215,7 +262,7 @@ def run_all(candidates: list[Candidate], options: Options, jobs: int, writing: b
         # a worker died (killed, out of memory): finish what is left in this process
         done = {processed.outcome.path for processed in results}
         rest = [candidate for candidate in candidates if candidate.shown not in done]
-        results.extend(run_all(rest, options, 1, writing, on_progress))
+        results.extend(run_all(rest, 1, writing, on_progress))
     return results
 
 
@@ -281,9 +328,17 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only these rule codes or names (comma-separated, repeatable)")
     parser.add_argument("--ignore", action="append", default=[], metavar="CODES",
                         help="skip these rule codes or names (comma-separated, repeatable)")
-    parser.add_argument("--target", choices=("megatron", "compat"), default="megatron",
-                        help="import paths to write: upstream megatron.core.tokenizers (default) "
-                        "or compat.tokenizers")
+    parser.add_argument(
+        "--target", choices=("auto", "pr3889", "megatron", "upstream", "compat"), default="auto",
+        help="what to migrate to: auto (default: the newest API the Megatron each file runs "
+        "against can run), pr3889 (the new design; alias: megatron), upstream (Megatron-LM "
+        "main since Aug 2026), compat (Python imports from compat.tokenizers)")
+    parser.add_argument(
+        "--megatron", metavar="VERSION|PATH",
+        help="the Megatron your code runs against (a megatron-core version such as 0.19.2, or "
+        "the path of a Megatron-LM checkout), instead of what the tool finds")
+    parser.add_argument("--include-megatron", action="store_true",
+                        help="also rewrite Megatron's own implementation found in the tree")
     parser.add_argument("--format", choices=FORMATS, default="text", dest="output_format")
     parser.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
                         help="gitignore-style pattern of paths to leave out (repeatable)")
@@ -297,7 +352,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--show-fixed", action="store_true",
                         help="list every rewritten site, not only those needing manual changes")
     parser.add_argument("--statistics", action="store_true",
-                        help="print how many sites each rule rewrote and left for a person")
+                        help="print how many sites each rule rewrote, left for a person and "
+                        "noted")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     parser.add_argument("--explain", metavar="CODE",
                         help="print what a rule rewrites, why, an example, and what to do with "
@@ -328,24 +384,29 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         if args.explain:
             write_rule_page(stdout, args.explain)
             return EXIT_OK
-        options = Options(target=args.target, select=resolve(args.select),
-                          ignore=resolve(args.ignore), add_todo=args.add_todo and args.write,
-                          backup=not args.no_backup)
+        options = Options(select=resolve(args.select), ignore=resolve(args.ignore),
+                          add_todo=args.add_todo and args.write, backup=not args.no_backup)
+        finder = ContextFinder(
+            user=user_evidence(args.megatron, Path.cwd()) if args.megatron else None,
+            target=None if args.target == "auto" else TARGET_ALIASES.get(args.target,
+                                                                         args.target),
+            include_megatron=args.include_megatron,
+        )
         if args.jobs < 1:
             raise UsageError("--jobs must be at least 1")
-    except (UsageError, UnknownRule) as error:
+    except (UsageError, ValueError) as error:
         write_usage_error(stderr, str(error))
         return EXIT_USAGE
     mode: Mode = "write" if args.write else "check" if args.check else "diff"
 
-    candidates, skipped, scanned, roots = collect(args.paths, args.exclude, options)
+    candidates, skipped, scanned, roots = collect(args.paths, args.exclude, options, finder)
     progress = _progress(stderr.isatty() and args.output_format == "text", len(candidates))
     if progress is None:
-        results = run_all(candidates, options, args.jobs, mode == "write")
+        results = run_all(candidates, args.jobs, mode == "write")
     else:
         with progress:
             task = progress.add_task("migrating", total=len(candidates))
-            results = run_all(candidates, options, args.jobs, mode == "write",
+            results = run_all(candidates, args.jobs, mode == "write",
                               lambda done: progress.advance(task, done))
     paths = {candidate.shown: candidate.path for candidate in candidates}
     outcomes = list(skipped)
@@ -355,7 +416,7 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         if processed.outcome.status != "unchanged" or processed.outcome.findings:
             outcomes.append(processed.outcome)
     outcomes.sort(key=lambda outcome: outcome.path)
-    run = Run(mode, scanned, outcomes)
+    run = Run(mode, scanned, outcomes, [context_record(c) for c in finder.contexts()])
     write_report(run, stdout, args.output_format, show_diff=args.diff or mode == "diff",
                  show_fixed=args.show_fixed, statistics=args.statistics)
     return _exit_code(run)

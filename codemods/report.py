@@ -33,7 +33,11 @@ class FileOutcome:
 
     @property
     def manual(self) -> list[Finding]:
-        return [finding for finding in self.findings if not finding.fixed]
+        return [finding for finding in self.findings if finding.state == "manual"]
+
+    @property
+    def notes(self) -> list[Finding]:
+        return [finding for finding in self.findings if finding.informational]
 
     @property
     def fixed(self) -> list[Finding]:
@@ -48,6 +52,8 @@ class Run:
     mode: Mode
     scanned: int
     outcomes: list[FileOutcome]
+    # the Megatron each project root runs against, and the targets chosen (context_record)
+    contexts: list[dict[str, object]] = field(default_factory=list)
 
     def with_status(self, *statuses: Status) -> list[FileOutcome]:
         return [outcome for outcome in self.outcomes if outcome.status in statuses]
@@ -57,6 +63,10 @@ class Run:
         return sum(len(outcome.manual) for outcome in self.outcomes)
 
     @property
+    def note_count(self) -> int:
+        return sum(len(outcome.notes) for outcome in self.outcomes)
+
+    @property
     def fixed_count(self) -> int:
         return sum(len(outcome.fixed) for outcome in self.outcomes)
 
@@ -64,12 +74,15 @@ class Run:
 # --- statistics -----------------------------------------------------------------------------
 
 def rule_counts(run: Run) -> dict[str, dict[str, int]]:
-    """Per rule code that found something: sites rewritten and sites left for a person."""
+    """Per rule code that found something: sites rewritten, sites left for a person, and notes
+    (text that needs no change to run)."""
     counts: dict[str, dict[str, int]] = {}
     for outcome in run.outcomes:
         for finding in outcome.findings:
-            row = counts.setdefault(finding.code, {"rewritten": 0, "manual": 0})
-            row["rewritten" if finding.fixed else "manual"] += 1
+            row = counts.setdefault(finding.code, {"rewritten": 0, "manual": 0, "notes": 0})
+            column = "rewritten" if finding.fixed else "notes" if finding.informational \
+                else "manual"
+            row[column] += 1
     return dict(sorted(counts.items()))
 
 
@@ -77,20 +90,20 @@ def write_statistics(run: Run, out: TextIO) -> None:
     from compat.deprecations import RULES
 
     counts = rule_counts(run)
-    out.write(f"{'rule':<8}{'name':<28}{'rewritten':>10}{'manual':>8}\n")
+    columns = ("rewritten", "manual", "notes")
+    out.write(f"{'rule':<8}{'name':<28}" + "".join(f"{c:>10}" for c in columns) + "\n")
     for code, row in counts.items():
         name = RULES[code].name if code in RULES else ""
-        out.write(f"{code:<8}{name:<28}{row['rewritten']:>10}{row['manual']:>8}\n")
-    total_fixed = sum(row["rewritten"] for row in counts.values())
-    total_manual = sum(row["manual"] for row in counts.values())
-    out.write(f"{'total':<36}{total_fixed:>10}{total_manual:>8}\n")
+        out.write(f"{code:<8}{name:<28}" + "".join(f"{row[c]:>10}" for c in columns) + "\n")
+    totals = [sum(row[c] for row in counts.values()) for c in columns]
+    out.write(f"{'total':<36}" + "".join(f"{total:>10}" for total in totals) + "\n")
 
 
 # --- text ---------------------------------------------------------------------------------------
 
 def _finding_line(path: str, finding: Finding) -> str:
-    state = "fixed" if finding.fixed else "manual"
-    return f"{path}:{finding.line}:{finding.col}: {finding.code} [{state}] {finding.message}"
+    return f"{path}:{finding.line}:{finding.col}: {finding.code} [{finding.state}] " \
+        f"{finding.message}"
 
 
 def _indented(label: str, text: str) -> str:
@@ -109,6 +122,8 @@ def summary_line(run: Run) -> str:
          f"{'rewritten' if run.mode == 'write' else 'to rewrite'}"),
         f"{run.manual_count} need{'s' if run.manual_count == 1 else ''} manual changes",
     ]
+    if run.note_count:
+        parts.append(f"{run.note_count} note{'s' if run.note_count != 1 else ''}")
     skipped = len(run.with_status("skipped", "failed"))
     if skipped:
         parts.append(f"{skipped} skipped")
@@ -116,6 +131,8 @@ def summary_line(run: Run) -> str:
 
 
 def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool) -> None:
+    for context in run.contexts:
+        out.write(f"megatron context of {context['root']}: {context['summary']}\n")
     for outcome in run.outcomes:
         if outcome.status in ("skipped", "failed"):
             out.write(f"{outcome.path}: skipped: {outcome.reason}\n")
@@ -139,13 +156,15 @@ def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool) -> None
 def _finding_dict(finding: Finding) -> dict[str, object]:
     return {
         "line": finding.line, "col": finding.col, "code": finding.code,
-        "fixed": finding.fixed, "message": finding.message, "suggestion": finding.suggestion,
+        "fixed": finding.fixed, "informational": finding.informational,
+        "message": finding.message, "suggestion": finding.suggestion,
     }
 
 
 def as_json(run: Run) -> dict[str, object]:
     return {
         "mode": run.mode,
+        "contexts": run.contexts,
         "summary": {
             "scanned": run.scanned,
             "changed": len(run.with_status("changed", "written")),
@@ -188,9 +207,9 @@ def write_github(run: Run, out: TextIO) -> None:
         if outcome.status in ("skipped", "failed"):
             out.write(f"::error file={path},title=skipped::{_escape_data(outcome.reason)}\n")
         for finding in outcome.findings:
-            level = "notice" if finding.fixed else "warning"
+            level = "warning" if finding.state == "manual" else "notice"
             message = finding.message
-            if finding.suggestion and not finding.fixed:
+            if finding.suggestion and finding.state == "manual":
                 message += f"\nsuggestion: {finding.suggestion}"
             out.write(
                 f"::{level} file={path},line={finding.line},col={finding.col},"
@@ -218,7 +237,7 @@ def as_sarif(run: Run) -> dict[str, object]:
             region = {"startLine": finding.line, "startColumn": finding.col}
             results.append({
                 "ruleId": finding.code,
-                "level": "note" if finding.fixed else "warning",
+                "level": "warning" if finding.state == "manual" else "note",
                 "message": {"text": text},
                 "locations": [{"physicalLocation": {
                     **location["physicalLocation"], "region": region,
@@ -237,6 +256,7 @@ def as_sarif(run: Run) -> dict[str, object]:
         "runs": [{
             "tool": {"driver": {"name": TOOL_NAME, "rules": rules}},
             "results": results,
+            "properties": {"megatronContexts": run.contexts},
             "invocations": [{
                 "executionSuccessful": not run.with_status("failed"),
                 "toolExecutionNotifications": notifications,

@@ -64,6 +64,9 @@ REMOVED_FLAG = _rule("MTC203", "removed-flag", "flag removed (it was a no-op)")
 DYNAMIC_TOKENIZER_TYPE = _rule(
     "MTC204", "dynamic-tokenizer-type", "tokenizer type not known statically"
 )
+FLAG_IN_TEXT = _rule(
+    "MTC205", "flag-in-text", "old flag named in text that is not a command line (a note)"
+)
 # reads of the old argument (report only: rewriting can change meaning)
 TOKENIZER_TYPE_ATTRIBUTE = _rule(
     "MTC301", "tokenizer-type-attribute", "code reads or sets args.tokenizer_type"
@@ -87,6 +90,8 @@ class LegacyName:
     rule: RuleCode
     note: str = ""
     migration: Migration = "rename"
+    # Megatron-LM main (Aug 2026) still has it where it was: code for main keeps it
+    on_main: bool = False
 
     @property
     def legacy_qualname(self) -> str:
@@ -153,26 +158,27 @@ def _legacy_names() -> list[LegacyName]:
             'MegatronTokenizer.from_pretrained(path, metadata_path={"library": '
             '"huggingface"}, prompt_format=...)',
             migration="rewrite-uses",
+            on_main=True,
         )
         for module in (f"{_TEXT}.libraries", f"{_TEXT}.libraries.sft_tokenizer")
     )
     for module in (f"{_TEXT}.libraries.sft_tokenizer", f"{_VISION}.libraries.multimodal_tokenizer"):
         names.append(
             LegacyName(module, "PromptConfig", f"{_CONVERSATION}.prompt_config", "PromptConfig",
-                       MOVED_MODULE)
+                       MOVED_MODULE, on_main=True)
         )
         names.append(
             LegacyName(module, "IGNORE_INDEX", f"{_CONVERSATION}.conversation_tokenizer",
-                       "IGNORE_INDEX", MOVED_MODULE)
+                       "IGNORE_INDEX", MOVED_MODULE, on_main=True)
         )
     names.extend(
         LegacyName(f"{_TEXT}.libraries.sft_tokenizer", template,
-                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE)
+                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE, on_main=True)
         for template in CONVERSATION_TEMPLATES
     )
     names.extend(
         LegacyName(f"{_VISION}.libraries.multimodal_tokenizer", template,
-                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE)
+                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE, on_main=True)
         for template in MULTIMODAL_TEMPLATES
     )
     names.append(
@@ -182,6 +188,7 @@ def _legacy_names() -> list[LegacyName]:
             f"{_TEXT}.libraries.abstract_tokenizer",
             "MegatronTokenizerTextAbstract",
             CHAT_TEMPLATE_MIXIN,
+            on_main=True,
         )
     )
     names.append(
@@ -232,13 +239,23 @@ class LibraryRename:
     new: str
     rule: RuleCode
     note: str
+    # Megatron-LM main (Aug 2026) still knows the legacy string
+    on_main: bool = False
 
+
+# G1's null library: NullTokenizer(N) had vocab_size N + 1 and eod N there, which a G1 "null" in
+# metadata keeps (upstream #4057 made "null-text" vocab_size N, eod N - 1).
+G1_NULL_LIBRARY = "null"
+NULL_TEXT_LIBRARY = "null-text"
 
 LEGACY_LIBRARIES: dict[str, LibraryRename] = {
-    "null": LibraryRename("null", "null-text", LEGACY_LIBRARY, "G1's null library is 'null-text'"),
+    G1_NULL_LIBRARY: LibraryRename(
+        G1_NULL_LIBRARY, NULL_TEXT_LIBRARY, LEGACY_LIBRARY, "G1's null library is 'null-text'"
+    ),
     "sft": LibraryRename(
         "sft", "huggingface", LEGACY_LIBRARY,
         "SFT is a capability now: library 'huggingface' plus prompt_format=...",
+        on_main=True,
     ),
 }
 
@@ -274,12 +291,16 @@ def attribute_for(flag: str) -> str:
 
 DEFAULT_SFT_PROMPT_FORMAT = "nemotron-h-aligned"
 
-# The flags of the new design (PR #3889) that replace ``--tokenizer-type``.
+# The new API's flags (PR #3889's parser; compat.args.add_tokenizer_args).
 LIBRARY_FLAG = "--tokenizer-library"
 MODE_FLAG = "--tokenizer-mode"
-MODEL_FLAG = "--tokenizer-model"
 PROMPT_FORMAT_FLAG = "--tokenizer-prompt-format"
+MODEL_FLAG = "--tokenizer-model"
 SPECIAL_TOKENS_FLAG = "--tokenizer-special-tokens"
+VOCAB_SIZE_FLAG = "--vocab-size"
+# Upstream #4057 (megatron-core >= 0.18): the null tokenizer's end-of-document and pad ids.
+NULL_EOD_ID_FLAG = "--null-tokenizer-eod-id"
+NULL_PAD_ID_FLAG = "--null-tokenizer-pad-id"
 
 
 @dataclass(frozen=True)
@@ -331,7 +352,7 @@ def _types() -> dict[str, TokenizerType]:
         TokenizerType("MultimodalTokenizer", "huggingface", "multimodal",
                       resolved_library="multimodal"),
         TokenizerType("SFTTokenizer", "huggingface", "sft"),
-        TokenizerType("NullTokenizer", "null", resolved_library="null-text"),
+        TokenizerType("NullTokenizer", "null", resolved_library=NULL_TEXT_LIBRARY),
         TokenizerType("NullMultimodalTokenizer", "null", "multimodal",
                       resolved_library="null-multimodal"),
     ]
@@ -366,6 +387,7 @@ class LegacyFlag:
 # The renamed flags whose values the translator also reads (the SFT prompt format, the tokens).
 SFT_PROMPT_FORMAT_FLAG = "--sft-tokenizer-prompt-format"
 TIKTOKEN_SPECIAL_TOKENS_FLAG = "--tiktoken-special-tokens"
+LEGACY_TOKENIZER_FLAG = "--legacy-tokenizer"
 
 LEGACY_FLAGS: dict[str, LegacyFlag] = {
     SFT_PROMPT_FORMAT_FLAG: LegacyFlag(
@@ -385,8 +407,8 @@ LEGACY_FLAGS: dict[str, LegacyFlag] = {
         "delete it: special tokens are included by default "
         "(opt out with --tokenizer-hf-no-include-special-tokens)",
     ),
-    "--legacy-tokenizer": LegacyFlag(
-        "--legacy-tokenizer", None, REMOVED_FLAG, False,
+    LEGACY_TOKENIZER_FLAG: LegacyFlag(
+        LEGACY_TOKENIZER_FLAG, None, REMOVED_FLAG, False,
         "delete it: the legacy training tokenizer was removed",
     ),
 }

@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+import references  # noqa: E402
 import tokenizer_files  # noqa: E402
 
 # Nothing in the suite may reach a model hub, nor read the user's own hub cache. The hub cache
@@ -84,9 +85,25 @@ def offline_hub(files_dir) -> Path:
     return tokenizer_files.offline_hub_cache(HUB_CACHE, files_dir / "hub-work")
 
 
+def _reference(version: str) -> references.Reference:
+    try:
+        return references.get(version)
+    except references.ReferenceUnavailable as error:
+        pytest.skip(f"megatron-core {version} reference: {error.msg}")
+
+
 @pytest.fixture(scope="session")
 def megatron_core():
-    """The real old implementation (megatron-core 0.16.1), or a clear skip without it."""
-    return pytest.importorskip(
-        "megatron.core.tokenizers", reason="megatron-core 0.16.1 is installed by the test extra"
-    )
+    """The real old implementation: megatron-core 0.16.1's ``megatron.core.tokenizers``, provably
+    the installed distribution's (never the tree the import hook serves), or a clear skip."""
+    _reference(references.G1_VERSION)
+    import megatron.core.tokenizers
+
+    return megatron.core.tokenizers
+
+
+@pytest.fixture(scope="session", params=references.VERSIONS)
+def reference(request) -> references.Reference:
+    """Each upstream reference in turn: megatron-core 0.16.1 (the old code) and 0.19.2 (the
+    latest release); see ``tests/references.py``."""
+    return _reference(request.param)

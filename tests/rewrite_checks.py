@@ -7,10 +7,32 @@ the source is left as it is. Both return the findings for the test to inspect.
 
 from __future__ import annotations
 
+import ast
 import textwrap
+
+from pyflakes import checker, messages
 
 from codemods.core import FileKind, Finding, Options, RewriteResult
 from codemods.kinds import kind_named
+
+
+def name_problems(source: str) -> tuple[set[str], int]:
+    """pyflakes' undefined names, and how many imports are unused or redefined."""
+    found = checker.Checker(ast.parse(source)).messages
+    undefined = {str(m.message_args[0]) for m in found if isinstance(m, messages.UndefinedName)}
+    unused = sum(isinstance(m, (messages.UnusedImport, messages.RedefinedWhileUnused))
+                 for m in found)
+    return undefined, unused
+
+
+def assert_names_still_bound(before: str, after: str) -> None:
+    """A rewrite adds no undefined name, and no unused import (a renamed import that was
+    unused stays unused under its new name)."""
+    undefined_before, unused_before = name_problems(before)
+    undefined_after, unused_after = name_problems(after)
+    assert undefined_after <= undefined_before, \
+        f"the rewrite left unbound names: {sorted(undefined_after - undefined_before)}"
+    assert unused_after <= unused_before, "the rewrite left an import unused"
 
 
 class RewriteChecks:
@@ -38,6 +60,8 @@ class RewriteChecks:
         self.kind.validate(expected)
         result = self.run(before, **options)
         assert result.new_text == expected
+        if self.kind.name == "python":
+            assert_names_still_bound(self._source(before), result.new_text)
         again = self.kind.rewrite(result.new_text, self.path, Options(**options))
         assert again.new_text == result.new_text, "a second run changed the output"
         return result.findings

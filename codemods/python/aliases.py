@@ -11,6 +11,8 @@ while any of its uses stays legacy (suppressed, or not rewritable).
 
 from __future__ import annotations
 
+import importlib
+from functools import cache
 from typing import TYPE_CHECKING, Literal, TypeAlias
 
 from codemods.python.syntax import cst, dedupe_by_name, full_name
@@ -19,7 +21,9 @@ from compat.deprecations import (
     LEGACY_BY_QUALNAME,
     LEGACY_MODULES,
     LEGACY_NAMES,
+    MOVED_MODULE,
     LegacyName,
+    compat_path,
     legacy_names_in,
     message_for,
 )
@@ -36,6 +40,8 @@ fixer = Fixer(name="deprecated-alias",
 
 def _binding_stays_legacy(ctx: Context, node: cst.Name, entry: LegacyName) -> bool:
     """Whether this use keeps the legacy import of its local name."""
+    if ctx.target_keeps(entry.on_main):
+        return True
     if entry.migration == "rename":
         # an aliased use keeps its local name; a suppressed one keeps the legacy import
         return node.value == entry.legacy_name and not ctx.allowed(node, entry.rule.code)
@@ -73,7 +79,8 @@ def _existing_imports(ctx: Context, node: cst.ImportFrom) -> None:
 @fixer.leave("Name")
 def _rename_reference(ctx: Context, original: cst.Name, updated: cst.Name) -> cst.Name:
     entry = ctx.legacy(original) if ctx.is_reference(original) else None
-    if entry is None or entry.migration != "rename" or original.value != entry.legacy_name:
+    if entry is None or entry.migration != "rename" or original.value != entry.legacy_name \
+            or ctx.target_keeps(entry.on_main):
         return updated
     code = entry.rule.code
     if not ctx.allowed(original, code):
@@ -90,7 +97,8 @@ def _rename_reference(ctx: Context, original: cst.Name, updated: cst.Name) -> cs
             code=code,
         )
         return updated
-    ctx.fixed(original, message_for(entry.rule, entry.legacy_name, entry.replacement), code=code)
+    ctx.fixed(original, message_for(entry.rule, entry.legacy_name, _replacement(ctx, entry)),
+              code=code)
     assert entry.new_name is not None
     return updated.with_changes(value=entry.new_name)
 
@@ -99,7 +107,8 @@ def _rename_reference(ctx: Context, original: cst.Name, updated: cst.Name) -> cs
 def _rename_module_attribute(ctx: Context, original: cst.Attribute, updated: cst.Attribute
                              ) -> cst.BaseExpression:
     entry = ctx.legacy(original) if ctx.is_reference(original) else None
-    if entry is None or not ctx.allowed(original, entry.rule.code):
+    if entry is None or ctx.target_keeps(entry.on_main) or \
+            not ctx.allowed(original, entry.rule.code):
         return updated
     if entry.migration == "report":
         ctx.report(original, f"{entry.legacy_qualname} was removed",
@@ -109,9 +118,16 @@ def _rename_module_attribute(ctx: Context, original: cst.Attribute, updated: cst
     assert entry.new_module is not None and entry.new_name is not None
     ctx.add_import(ctx.target(entry.new_module), entry.new_name)
     ctx.prune_legacy_module_imports()
-    ctx.fixed(original, message_for(entry.rule, entry.legacy_qualname, entry.replacement),
+    ctx.fixed(original, message_for(entry.rule, entry.legacy_qualname, _replacement(ctx, entry)),
               code=entry.rule.code)
     return cst.Name(entry.new_name)
+
+
+def _replacement(ctx: Context, entry: LegacyName) -> str:
+    """The replacement, spelled for the file's target (``compat.tokenizers...``)."""
+    if entry.new_module is None or entry.new_name is None:
+        return entry.replacement
+    return f"{ctx.target(entry.new_module)}.{entry.new_name}"
 
 
 # --- renames that meet: the same class named twice ------------------------------------------
@@ -187,7 +203,10 @@ def _rewrite_import_line(ctx: Context, original: cst.SimpleStatementLine,
         if f"{module}.{name}" in LEGACY_MODULES:
             ctx.file.module_imports_to_prune.append((module, name, asname))
         entry = LEGACY_BY_QUALNAME.get(f"{module}.{name}")
-        replacement = _replacement_import(ctx, entry, originals[name], asname) if entry else "keep"
+        if entry is not None:
+            replacement = _replacement_import(ctx, entry, originals[name], asname)
+        else:
+            replacement = _compat_twin(ctx, module, name, asname, originals[name])
         if replacement == "keep":
             kept.append(alias)
         elif replacement != "drop":
@@ -213,7 +232,7 @@ def _replacement_import(ctx: Context, entry: LegacyName, alias: cst.ImportAlias,
                         ) -> tuple[str, str, str | None] | Literal["keep", "drop"]:
     """What the import of ``entry`` becomes: (module, name, asname), or kept, or dropped."""
     code = entry.rule.code
-    if not ctx.allowed(alias, code):
+    if ctx.target_keeps(entry.on_main) or not ctx.allowed(alias, code):
         return "keep"
     if entry.migration == "report":
         ctx.report(alias, f"{entry.legacy_qualname} was removed",
@@ -226,7 +245,7 @@ def _replacement_import(ctx: Context, entry: LegacyName, alias: cst.ImportAlias,
     dropped = ctx.prescan.dropped_references.get(local, 0)
     if dropped and dropped == ctx.prescan.reference_counts.get(local):
         # every use was a redundant base class: the import goes too
-        ctx.fixed(alias, message_for(entry.rule, entry.legacy_qualname, entry.replacement),
+        ctx.fixed(alias, message_for(entry.rule, entry.legacy_qualname, _replacement(ctx, entry)),
                   code=code)
         return "drop"
     new_module = ctx.target(entry.new_module)
@@ -235,6 +254,37 @@ def _replacement_import(ctx: Context, entry: LegacyName, alias: cst.ImportAlias,
     if entry.migration == "rename":
         return new_module, entry.new_name, asname if asname != entry.new_name else None
     return new_module, entry.new_name, None
+
+
+def _compat_twin(ctx: Context, module: str, name: str, asname: str | None,
+                 alias: cst.ImportAlias) -> tuple[str, str, str | None] | Literal["keep"]:
+    """Under ``--target compat``, a file migrated to ``compat.tokenizers`` imports the rest of
+    the tokenizer API from there too: one facade, not two (objects megatron-core builds are not
+    instances of compat's classes)."""
+    twin = compat_path(module)
+    if twin == module or not _migrates_to_compat(ctx) or not _provides(twin, name):
+        return "keep"
+    if not ctx.allowed(alias, MOVED_MODULE.code):
+        return "keep"
+    ctx.fixed(alias, f"{module}.{name} is imported from {twin}, like the rest of this migrated "
+              "file: the Megatron it runs against lacks the new API", code=MOVED_MODULE.code)
+    return twin, name, asname
+
+
+def _migrates_to_compat(ctx: Context) -> bool:
+    """Whether the file moves to compat.tokenizers: the target, and some legacy name in it."""
+    return ctx.file.options.target == "compat" and any(
+        bound in LEGACY_BY_QUALNAME or bound in LEGACY_MODULES
+        for bound in ctx.file.imported.values()
+    )
+
+
+@cache
+def _provides(module: str, name: str) -> bool:
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
 
 
 def _report_star_import(ctx: Context, original: cst.SimpleStatementLine, module: str) -> None:
@@ -260,6 +310,8 @@ def _rebuilt_import(ctx: Context, original: cst.SimpleStatementLine,
             pair for pair in dict.fromkeys(names)
             if (new_module, pair[0], pair[1]) not in ctx.prescan.existing_imports
         ]
+        # an import written here exists for the import lines below
+        ctx.prescan.existing_imports.update((new_module, *pair) for pair in unique)
         if unique:
             lines.append(_import_line(new_module, unique))
     if not lines:

@@ -1,26 +1,33 @@
-"""The command-line fixer in Python: argv lists and command strings (MTC201-MTC204).
+"""The command-line fixer in Python: argv lists and command strings (MTC201-MTC205).
 
 ``["--tokenizer-type", "GPT2BPETokenizer", ...]`` (``sys.argv`` builders, ``subprocess`` lists)
 and ``"... --tokenizer-type X ..."`` command strings go through the one translator
 (:func:`codemods.text.command_line.translate`), so Python, shell and YAML get the same answer.
 A list element that is not a literal is a value the translator treats as unknown until run
-time. f-strings are reported, not rewritten. Look-alikes are left alone: NeMo files (its own
+time. f-strings are reported, not rewritten.
+
+Only command lines are rewritten: argv lists, the arguments of ``subprocess``/``os.system``/
+``os.exec*``/``shlex.split`` (directly or through a variable), and strings that are a command
+as a whole. Messages, log and print text, ``help=`` strings and docstrings are never edited;
+an old flag they name gets one note (MTC205). Look-alikes are left alone: NeMo files (its own
 ``--tokenizer-type``), argv lists in NeMo's style (``--tokenizer-library`` beside a
-non-Megatron type), prose strings.
+non-Megatron type).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from codemods.python.syntax import code_of, cst, string_like, string_value
+from codemods.python.syntax import code_of, cst, full_name, string_like, string_value
 from codemods.rules import Fixer
-from codemods.text.command_line import translate
-from codemods.text.words import is_legacy_flag_word
+from codemods.text.command_line import kept_flag_message, translate
+from codemods.text.words import is_legacy_flag_word, legacy_flag_code
 from compat.deprecations import (
     DYNAMIC_TOKENIZER_TYPE,
+    FLAG_IN_TEXT,
     LEGACY_FLAG_NAMES,
     LEGACY_FLAGS,
     LIBRARY_FLAG,
@@ -33,7 +40,7 @@ if TYPE_CHECKING:
     from codemods.python.engine import Context
 
 fixer = Fixer(name="command-line", codes=frozenset({
-    TOKENIZER_TYPE_FLAG.code, DYNAMIC_TOKENIZER_TYPE.code,
+    TOKENIZER_TYPE_FLAG.code, DYNAMIC_TOKENIZER_TYPE.code, FLAG_IN_TEXT.code,
     *(flag.rule.code for flag in LEGACY_FLAGS.values()),
 }))
 _TOKEN = re.compile(r"\S+")
@@ -97,7 +104,9 @@ def _rewrite_argv_list(ctx: Context, original: cst.List | cst.Tuple,
     words = [_element_word(element) for element in original.elements]
     if not any(map(is_legacy_flag_word, words)) or _looks_like_nemo(words):
         return updated
-    translation = translate(words)
+    if _kept(ctx, zip(original.elements, words)):
+        return updated
+    translation = translate(words, ctx.file.options)
     for problem in translation.errors:
         node = original.elements[problem.index]
         if ctx.allowed(node, problem.code):
@@ -153,33 +162,159 @@ def _tokens(body: str) -> list[_Token]:
     return tokens
 
 
-def _in_argv_list(ctx: Context) -> bool:
-    element = ctx.parent()
-    return isinstance(element, cst.Element) and isinstance(ctx.parent(2), (cst.List, cst.Tuple))
+# Programs that run a command line they are given (qualified names as imported).
+_RUNNERS = frozenset({
+    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
+    "subprocess.Popen", "subprocess.getoutput", "subprocess.getstatusoutput", "os.system",
+    "os.popen", "shlex.split", "asyncio.create_subprocess_exec",
+    "asyncio.create_subprocess_shell",
+})
+_RUNNER_PREFIXES = ("os.exec", "os.spawn")
+# Calls whose string arguments are messages, and keywords whose values are.
+_MESSAGE_CALLS = frozenset({
+    "print", "print_rank_0", "print_rank_last", "log_single_rank", "warn", "warning", "info",
+    "debug", "error", "exception", "critical", "log", "echo", "add_argument", "exit", "fail",
+    "skip", "xfail",
+})
+_MESSAGE_KEYWORDS = frozenset({"help", "description", "epilog", "usage", "msg", "message",
+                               "reason", "match"})
+# Words that start a command line.
+_LAUNCHERS = frozenset({"python", "python3", "torchrun", "deepspeed", "srun", "mpirun",
+                        "accelerate", "bash", "sh", "uv", "exec", "env"})
+# How a string's role is decided from what encloses it.
+Role = Literal["argv", "text", "unknown"]
+
+
+def _qualified_name(ctx: Context, call: cst.Call) -> str:
+    name = full_name(call.func) or ""
+    head, _, rest = name.partition(".")
+    base = ctx.file.imported.get(head, head)
+    return f"{base}.{rest}" if rest else base
+
+
+def _is_runner(ctx: Context, call: cst.Call) -> bool:
+    name = _qualified_name(ctx, call)
+    return name in _RUNNERS or name.startswith(_RUNNER_PREFIXES)
+
+
+def _is_message_call(call: cst.Call) -> bool:
+    name = (full_name(call.func) or "").rsplit(".", 1)[-1]
+    return (name in _MESSAGE_CALLS or name.startswith(("print", "warn", "log"))
+            or name.endswith(("Error", "Exception", "Warning")))
+
+
+@fixer.prescan("Call")
+def _variables_run_as_commands(ctx: Context, call: cst.Call) -> None:
+    """Names of variables handed to a runner: strings assigned to them are command lines."""
+    if call.args and isinstance(call.args[0].value, cst.Name) and _is_runner(ctx, call):
+        ctx.prescan.command_variables.add(call.args[0].value.value)
+
+
+def _role(ctx: Context) -> Role:
+    """What the string being left is, from the nodes around it."""
+    depth = 1
+    child: cst.CSTNode | None = None
+    while (parent := ctx.parent(depth)) is not None:
+        if isinstance(parent, cst.Element) and isinstance(ctx.parent(depth + 1),
+                                                           (cst.List, cst.Tuple)):
+            return "argv"
+        if isinstance(parent, cst.Arg):
+            if parent.keyword is not None and parent.keyword.value in _MESSAGE_KEYWORDS:
+                return "text"
+            call = ctx.parent(depth + 1)
+            if isinstance(call, cst.Call) and _is_runner(ctx, call):
+                return "argv"
+            if isinstance(call, cst.Call) and _is_message_call(call):
+                return "text"
+            return "unknown"
+        if isinstance(parent, (cst.Expr, cst.Raise, cst.Assert, cst.Comparison)):
+            return "text"
+        if isinstance(parent, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
+            return "argv" if _assigns_command_variable(ctx, parent) else "unknown"
+        if not isinstance(parent, (cst.BinaryOperation, cst.ConcatenatedString,
+                                   cst.FormattedString, cst.Attribute, cst.Call,
+                                   cst.FormattedStringExpression)):
+            return "unknown"
+        if isinstance(parent, cst.Call) and parent.func is not child:
+            return "unknown"
+        child = parent
+        depth += 1
+    return "unknown"
+
+
+def _assigns_command_variable(ctx: Context, statement: cst.CSTNode) -> bool:
+    targets: list[cst.BaseExpression] = []
+    if isinstance(statement, cst.Assign):
+        targets = [target.target for target in statement.targets]
+    elif isinstance(statement, (cst.AugAssign, cst.AnnAssign)):
+        targets = [statement.target]
+    return any(isinstance(target, cst.Name) and target.value in ctx.prescan.command_variables
+               for target in targets)
+
+
+def _kept(ctx: Context, sites: Iterable[tuple[cst.CSTNode, str]]) -> bool:
+    """When the parser these command lines run keeps the old flags, note each, rewrite none."""
+    options = ctx.file.options
+    if options.command_target != "keep":
+        return False
+    for node, word in sites:
+        if is_legacy_flag_word(word) and ctx.allowed(node, legacy_flag_code(word)):
+            ctx.note(node, kept_flag_message(word, options), code=legacy_flag_code(word))
+    return True
 
 
 def _is_command(words: list[str]) -> bool:
-    """A command line, not prose: every ``--tokenizer-type`` has a Megatron type after it."""
-    if not any(map(is_legacy_flag_word, words)):
+    """The words form a command line as a whole: a program or script path followed by
+    arguments, or an argv fragment (flags first) in which every ``--tokenizer-type`` has a
+    Megatron type after it and a flag that takes no value is not followed by text."""
+    if not words or not any(map(is_legacy_flag_word, words)):
         return False
-    if len(words) == 1 and "=" not in words[0]:
-        return False  # the flag alone: add_argument("--tokenizer-type"), membership tests
-    return all(map(_is_megatron_type, _type_values(words)))
+    first = words[0]
+    program = first.rsplit("/", 1)[-1]
+    if not (first.startswith(("-", "$", "./", "/")) or program in _LAUNCHERS
+            or program.endswith((".py", ".sh"))):
+        return False
+    if len(words) == 1 and "=" not in first:
+        return False  # the flag alone: a membership test, a flag definition
+    return all(map(_is_megatron_type, _type_values(words))) and not _text_after_switch(words)
+
+
+def _text_after_switch(words: list[str]) -> bool:
+    """``--legacy-tokenizer is gone``: a flag that takes no value, followed by a word that is
+    not a flag, reads as prose."""
+    switches = {name for name, flag in LEGACY_FLAGS.items() if not flag.takes_value}
+    return any(word in switches and index + 1 < len(words) and not words[index + 1].startswith("-")
+               for index, word in enumerate(words))
+
+
+def _mentions_flag(value: str) -> bool:
+    return any(flag in value for flag in LEGACY_FLAG_NAMES)
+
+
+def _note_text(ctx: Context, node: cst.CSTNode) -> None:
+    if ctx.allowed(node, FLAG_IN_TEXT.code):
+        ctx.note(node, "an old tokenizer flag is named in text that is not a command line (a "
+                 "message, a help text, a docstring); it was left as it is: update the wording "
+                 "if it tells users to pass the flag", code=FLAG_IN_TEXT.code)
 
 
 @fixer.leave("SimpleString")
 def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
                             updated: cst.SimpleString) -> cst.SimpleString:
-    if ctx.facts.foreign or "b" in original.prefix.lower() or not any(
-        flag in original.value for flag in LEGACY_FLAG_NAMES
-    ):
+    if ctx.facts.foreign or "b" in original.prefix.lower() or not _mentions_flag(original.value):
         return updated
     body = original.raw_value
     tokens = _tokens(body)
     words = [token.word for token in tokens]
-    if (_in_argv_list(ctx) and len(tokens) == 1) or not _is_command(words):
+    role = _role(ctx)
+    if role == "argv" and len(tokens) == 1 and isinstance(ctx.parent(), cst.Element):
+        return updated  # one word of an argv list: rewritten with its list
+    if role == "text" or (role == "unknown" and not _is_command(words)):
+        _note_text(ctx, original)
         return updated
-    translation = translate(words)
+    if _kept(ctx, ((original, word) for word in words)):
+        return updated
+    translation = translate(words, ctx.file.options)
     for problem in translation.errors:
         if ctx.allowed(original, problem.code):
             ctx.report(original, problem.message, problem.suggestion, code=problem.code)
@@ -213,10 +348,16 @@ def _report_command_fstring(ctx: Context, original: cst.FormattedString,
         else ""
         for part in original.parts
     )
-    words = [token.word for token in _tokens(text)]
-    if not _is_command(words):
+    if not _mentions_flag(text):
         return updated
-    translation = translate(words)
+    words = [token.word for token in _tokens(text)]
+    role = _role(ctx)
+    if role == "text" or (role == "unknown" and not _is_command(words)):
+        _note_text(ctx, original)
+        return updated
+    if _kept(ctx, ((original, word) for word in words)):
+        return updated
+    translation = translate(words, ctx.file.options)
     problems = [(p.code, p.message, p.suggestion) for p in translation.errors]
     if translation.edits:
         problems.append((

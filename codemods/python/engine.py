@@ -87,6 +87,8 @@ class Prescan:
     reference_counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     dropped_references: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     dropped_bases: set[int] = field(default_factory=set)
+    # variables handed to subprocess/os.system/shlex.split: the strings they hold are commands
+    command_variables: set[str] = field(default_factory=set)
 
 
 class Migration(cst.CSTTransformer):
@@ -168,10 +170,10 @@ class Migration(cst.CSTTransformer):
         return compat_path(module) if self.options.target == "compat" else module
 
     def record(self, node: cst.CSTNode, code: str, message: str, suggestion: str,
-               fixed: bool) -> None:
+               fixed: bool, informational: bool = False) -> None:
         line, col = self.start(node)
-        self.findings.append(Finding(line, col, code, message, suggestion, fixed))
-        if not fixed and self.options.add_todo:
+        self.findings.append(Finding(line, col, code, message, suggestion, fixed, informational))
+        if not fixed and not informational and self.options.add_todo:
             self._mark_todo(node, code, message)
 
     def _mark_todo(self, node: cst.CSTNode, code: str, message: str) -> None:
@@ -304,6 +306,11 @@ class Context:
     def target(self, module: str) -> str:
         return self.file.target(module)
 
+    def target_keeps(self, on_main: bool) -> bool:
+        """Whether the target still has a legacy name where it was (Megatron-LM main kept
+        it): then it is valid code there, and left alone."""
+        return on_main and self.file.options.target == "upstream"
+
     def start_line(self, node: cst.CSTNode) -> int:
         return self.file.start(node)[0]
 
@@ -314,6 +321,10 @@ class Context:
     def report(self, node: cst.CSTNode, message: str, suggestion: str = "",
                code: str | None = None) -> None:
         self.file.record(node, self._code(code), message, suggestion, fixed=False)
+
+    def note(self, node: cst.CSTNode, message: str, code: str | None = None) -> None:
+        """Record text that needs no change to run (it only names an old flag or name)."""
+        self.file.record(node, self._code(code), message, "", fixed=False, informational=True)
 
     def add_import(self, module: str, name: str) -> None:
         self.file.imports_to_add.append((module, name))
@@ -400,3 +411,4 @@ def _fix_imports(module: cst.Module, migration: Migration, path: str) -> cst.Mod
             AddImportsVisitor.add_needed_import(context, module_name, name)
         module = AddImportsVisitor(context).transform_module(module)
     return module
+

@@ -33,7 +33,7 @@ else:
     cst = _lazy("libcst")
 
 __all__ = ["call_name", "code_of", "cst", "dedupe_by_name", "full_name", "keyword_arg",
-           "string_like", "string_value", "with_final_comma"]
+           "plus_one", "string_like", "string_value", "with_final_comma"]
 
 
 def full_name(node: cst.CSTNode) -> str | None:
@@ -72,6 +72,16 @@ def with_final_comma(args: list[cst.Arg], original: Sequence[cst.Arg]) -> list[c
     if not args or not original:
         return args
     return [*args[:-1], args[-1].with_changes(comma=original[-1].comma)]
+
+
+def plus_one(value: cst.BaseExpression) -> cst.BaseExpression:
+    """``value + 1``: an integer literal counted up, anything else added to."""
+    if isinstance(value, cst.Integer) and value.value.isdigit():
+        return value.with_changes(value=str(int(value.value) + 1))
+    atomic = isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer))
+    left = value if atomic else value.with_changes(lpar=[cst.LeftParen()],
+                                                   rpar=[cst.RightParen()])
+    return cst.BinaryOperation(left=left, operator=cst.Add(), right=cst.Integer("1"))
 
 
 def call_name(call: cst.Call) -> str | None:

@@ -47,6 +47,8 @@ rule = Rule(
 
 def _mixin_bases(ctx: Context, classdef: cst.ClassDef) -> tuple[list[int], bool]:
     """Positions of the mixin among the bases, and whether it is dropped (redundant)."""
+    if ctx.target_keeps(_MIXIN.on_main):
+        return [], False
     positions = [
         index for index, base in enumerate(classdef.bases)
         if base.keyword is None and ctx.own_legacy(base.value) is not None

@@ -74,6 +74,8 @@ def _split_arguments(call: cst.Call) -> dict[str, cst.Arg] | None:
 
 @rule.prescan("Call")
 def _mark_rewritable(ctx: Context, call: cst.Call) -> None:
+    if ctx.target_keeps(_ENTRY.on_main):
+        return  # Megatron-LM main still has SFTTokenizer
     if ctx.own_legacy(call.func) and ctx.allowed(call) and _split_arguments(call) is not None:
         ctx.prescan.rewritten_calls.update({id(call), id(call.func)})
 
@@ -81,7 +83,7 @@ def _mark_rewritable(ctx: Context, call: cst.Call) -> None:
 @rule.leave("Call")
 def _rewrite_construction(ctx: Context, original: cst.Call, updated: cst.Call) -> cst.Call:
     if id(original) not in ctx.prescan.rewritten_calls:
-        if ctx.own_legacy(original.func):
+        if ctx.own_legacy(original.func) and not ctx.target_keeps(_ENTRY.on_main):
             ctx.report(original, "SFTTokenizer call with arguments other than (tokenizer_path, "
                        "prompt_format) cannot be rewritten", _ENTRY.note)
         return updated
@@ -102,9 +104,9 @@ def _rewrite_construction(ctx: Context, original: cst.Call, updated: cst.Call) -
         args[0] = path_arg.with_changes(comma=format_arg.comma)
         args[-1] = args[-1].with_changes(comma=path_arg.comma)
     func = cst.Attribute(value=cst.Name(_ENTRY.new_name), attr=cst.Name("from_pretrained"))
+    # the legacy import becomes this one only when every use of it was rewritten
+    ctx.add_import(ctx.target(_ENTRY.new_module), _ENTRY.new_name)
     if isinstance(original.func, cst.Attribute):
-        # reached through a module attribute: the import of the class is added at the top
-        ctx.add_import(ctx.target(_ENTRY.new_module), _ENTRY.new_name)
         ctx.prune_legacy_module_imports()
     ctx.fixed(original, message_for(SFT_TOKENIZER, "SFTTokenizer(path, prompt_format)",
                                     _ENTRY.note))
@@ -115,7 +117,8 @@ def _rewrite_construction(ctx: Context, original: cst.Call, updated: cst.Call) -
 def _report_other_uses(ctx: Context, original: cst.Name | cst.Attribute,
                        updated: cst.Name | cst.Attribute) -> cst.Name | cst.Attribute:
     """``isinstance(t, SFTTokenizer)``, ``class MySFT(SFTTokenizer)``: no drop-in replacement."""
-    if not ctx.is_reference(original) or id(original) in ctx.prescan.rewritten_calls:
+    if not ctx.is_reference(original) or id(original) in ctx.prescan.rewritten_calls \
+            or ctx.target_keeps(_ENTRY.on_main):
         return updated
     if ctx.own_legacy(original) is None:
         return updated

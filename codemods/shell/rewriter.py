@@ -39,7 +39,7 @@ from codemods.shell.syntax import (
     validate,
     validate_rewrite,
 )
-from codemods.text.command_line import NotRewritable, carry_out, report_leftovers, translate
+from codemods.text.command_line import NotRewritable, carry_out, report_leftovers
 from codemods.text.comments import (
     PROSE_COMMENT,
     adopt_comment,
@@ -226,7 +226,7 @@ class _Rewriter:
                                     "hand", " ".join(edit.words))
             return edits
 
-        carry_out(self.doc, translate(argv), lambda index: words[index].start, text_edits,
+        carry_out(self.doc, argv, lambda index: words[index].start, text_edits,
                   anchor=sequence.statement_start)
 
     def variable_edits(self, words: list[Word], edit: ArgvEdit, site: tuple[_Static, str],

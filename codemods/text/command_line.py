@@ -1,8 +1,11 @@
 """Carry out the translator's answer for one command line found in a text.
 
 The command-line rules (MTC201-MTC204) have one implementation: a kind finds the argv word lists
-in its text, :func:`translate` says what to change, and :func:`carry_out` records each problem and
-each edit in the document, where the kind decides only how an edit is spelled as text.
+in its text, :func:`translate` says what to change for the file's target (the flags the parser
+it runs accepts), and :func:`carry_out` records each problem and each edit in the document,
+where the kind decides only how an edit is spelled as text. When the parser lacks the new flags
+and the old ones still mean what they meant (``command_target == "keep"``), every old flag is
+left as it is, with a note saying why.
 """
 
 from __future__ import annotations
@@ -10,27 +13,44 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from codemods.core import Options
 from codemods.text.document import TextDocument
 from codemods.text.words import (
     TextEdit,
     UnspellableWord,
     Word,
     is_legacy_flag_word,
+    legacy_flag_code,
     mention_code,
     old_api_mentions,
     text_edits_for,
 )
-from compat.deprecations import TOKENIZER_TYPES
+from compat.deprecations import TOKENIZER_TYPE_FLAG_NAME, TOKENIZER_TYPES
 
 if TYPE_CHECKING:
     from compat.args import ArgvEdit, Translation
 
 
-def translate(words: Sequence[str]) -> Translation:
-    """The one translation every kind uses (:func:`compat.args.translate_argv`)."""
+def translate(words: Sequence[str], options: Options) -> Translation:
+    """The one translation every kind uses (:func:`compat.args.translate_argv`), for the
+    file's command-line target and the Megatron its old flags ran on."""
     from compat.args import translate_argv
 
-    return translate_argv(list(words))
+    target = "pr3889" if options.command_target == "keep" else options.command_target
+    return translate_argv(list(words), target=target, source=options.source)
+
+
+def still_valid(flag: str, options: Options) -> bool:
+    """Whether the parser the file's command lines run accepts ``flag`` as it is."""
+    from compat.releases import MAIN
+
+    if options.command_target == "keep":
+        return True
+    return options.command_target == "upstream" and MAIN.accepts(flag)
+
+
+def kept_flag_message(word: str, options: Options) -> str:
+    return f"{word.partition('=')[0]} left as it is: {options.kept_because}"
 
 
 class NotRewritable(Exception):
@@ -45,15 +65,22 @@ class NotRewritable(Exception):
 
 def carry_out(
     doc: TextDocument,
-    translation: Translation,
+    words: Sequence[str],
     offset_of: Callable[[int], int],
     text_edits: Callable[[ArgvEdit], list[TextEdit]],
     anchor: int | None | Callable[[int], int | None],
 ) -> None:
-    """Record ``translation`` in ``doc``: ``offset_of`` locates an argv index in the text,
-    ``text_edits`` spells one edit (raising :class:`NotRewritable` or
+    """Translate ``words`` and record the result in ``doc``: ``offset_of`` locates an argv
+    index in the text, ``text_edits`` spells one edit (raising :class:`NotRewritable` or
     :class:`UnspellableWord` when it cannot); a site left for a person is marked above
     ``anchor`` (an offset, or a function of the site's offset)."""
+    if doc.options.command_target == "keep":
+        for index, word in enumerate(words):
+            offset = offset_of(index)
+            if is_legacy_flag_word(word) and doc.wanted(offset, legacy_flag_code(word)):
+                doc.note(offset, legacy_flag_code(word), kept_flag_message(word, doc.options))
+        return
+    translation = translate(words, doc.options)
     anchor_of = anchor if callable(anchor) else lambda offset: anchor
     for problem in translation.errors:
         offset = offset_of(problem.index)
@@ -89,7 +116,9 @@ def report_leftovers(doc: TextDocument, why: str,
     handled = doc.handled_lines()
     for offset, mention in old_api_mentions(doc.text):
         line = doc.lines.line_number(offset)
-        if line in handled or skip(offset) or _rewritten(doc, offset, mention):
+        flag = _as_flag(mention)
+        if line in handled or skip(offset) or _rewritten(doc, offset, mention) or \
+                (flag and still_valid(flag, doc.options)):
             continue
         handled.add(line)
         code = mention_code(mention)
@@ -97,6 +126,14 @@ def report_leftovers(doc: TextDocument, why: str,
             reason = why if mention.startswith("-") else \
                 TYPE_LEFT if mention in TOKENIZER_TYPES else NAME_LEFT
             doc.report(offset, code, f"{mention} left as it is: {reason}")
+
+
+def _as_flag(mention: str) -> str:
+    """The flag a mention stands for: itself, ``--tokenizer-type`` for a tokenizer type's name
+    (a value it takes), or "" for a name of the old Python API."""
+    if mention.startswith("-"):
+        return mention
+    return TOKENIZER_TYPE_FLAG_NAME if mention in TOKENIZER_TYPES else ""
 
 
 def _rewritten(doc: TextDocument, offset: int, mention: str) -> bool:
@@ -151,7 +188,7 @@ def _rewrite_group(doc: TextDocument, words: list[Word], one_flag_per_line: bool
         return text_edits_for(doc.text, words, edit, new_word_separator=separator,
                               value_separator=value_separator)
 
-    carry_out(doc, translate([word.value for word in words]), lambda index: words[index].start,
+    carry_out(doc, [word.value for word in words], lambda index: words[index].start,
               text_edits, anchor=None)
 
 

@@ -15,7 +15,12 @@ import re
 from collections.abc import Callable, Iterable
 
 from codemods.core import TODO_MARKER
-from codemods.text.command_line import loose_words, report_leftovers, rewrite_groups
+from codemods.text.command_line import (
+    loose_words,
+    report_leftovers,
+    rewrite_groups,
+    still_valid,
+)
 from codemods.text.document import TextDocument
 from codemods.text.words import (
     TextEdit,
@@ -69,12 +74,16 @@ def uncommented(text: str) -> str:
 def report_prose_mentions(doc: TextDocument, start: int, end: int, why: str,
                           mentions: Callable[[str], Iterable[tuple[int, str]]] = old_api_mentions
                           ) -> None:
-    """Report each old flag and name (or what ``mentions`` finds) in ``doc.text[start:end]``, a
-    comment read as prose."""
+    """Note each old flag and name (or what ``mentions`` finds) in ``doc.text[start:end]``, a
+    comment read as prose: informational, like a message naming an old flag in Python code, so
+    that ``--check`` does not fail on commentary (a flag the file's parser still accepts is not
+    noted at all)."""
     for offset, mention in mentions(doc.text[start:end]):
         code = mention_code(mention)
+        if mention.startswith("-") and still_valid(mention, doc.options):
+            continue
         if doc.wanted(start + offset, code):
-            doc.report(start + offset, code, f"{mention} left as it is: {why}")
+            doc.note(start + offset, code, f"{mention} left as it is: {why}")
 
 
 def rewrite_comment_words(doc: TextDocument, start: int, end: int,
@@ -134,5 +143,5 @@ def comment_deletion(text: str, start: int, end: int) -> TextEdit:
     return TextEdit(start - blanks, end, "")
 
 
-PROSE_COMMENT = ("it is in a comment that reads as prose, not as a command line; update it by "
-                 "hand (or mark the line `megatron-compat: ignore`)")
+PROSE_COMMENT = ("it is in a comment that reads as prose, not as a command line (a note: update "
+                 "the comment when you can)")

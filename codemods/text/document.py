@@ -66,6 +66,7 @@ class _Site:
     message: str
     suggestion: str
     fixed: bool
+    informational: bool = False
 
 
 class TextDocument:
@@ -115,9 +116,13 @@ class TextDocument:
         """Record a site left for a person; with ``--add-todo``, mark it above ``anchor``."""
         self._record(_Site(offset, code, message, suggestion, fixed=False), anchor)
 
+    def note(self, offset: int, code: str, message: str) -> None:
+        """Record text that needs no change to run (it only names an old flag)."""
+        self._record(_Site(offset, code, message, "", fixed=False, informational=True), None)
+
     def _record(self, site: _Site, anchor: int | None) -> None:
         self._sites.append(site)
-        if not site.fixed and anchor is not None:
+        if not site.fixed and not site.informational and anchor is not None:
             self._todos.setdefault(anchor, []).append(f"{site.code} {site.message}")
 
     def withdraw(self, reason: str) -> None:
@@ -159,7 +164,7 @@ class TextDocument:
     def findings(self) -> list[Finding]:
         positioned = [
             Finding(*self.lines.position(site.offset), site.code, site.message, site.suggestion,
-                    site.fixed)
+                    site.fixed, site.informational)
             for site in self._sites
         ]
         return sorted_findings(positioned)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from codemods.core import Options, RewriteResult, UnparsableError
-from codemods.text.command_line import carry_out, report_leftovers, translate
+from codemods.text.command_line import carry_out, report_leftovers
 from codemods.text.document import TextDocument
 from codemods.text.words import (
     TextEdit,
@@ -95,7 +95,7 @@ def _rewrite_list(doc: TextDocument, items: list[JsonString]) -> list[str]:
         made.append(edit)
         return edits
 
-    carry_out(doc, translate(words), lambda index: items[index].start, text_edits, anchor=None)
+    carry_out(doc, words, lambda index: items[index].start, text_edits, anchor=None)
     for edit in sorted(made, key=lambda edit: edit.start, reverse=True):
         words[edit.start:edit.stop] = edit.words
     return words
@@ -113,7 +113,7 @@ def _rewrite_string(doc: TextDocument, node: JsonString) -> str:
         value_edits.extend(text_edits_for(node.value, value_words, edit))
         return text_edits_for(doc.text, words, edit)
 
-    carry_out(doc, translate([word.value for word in words]), lambda index: words[index].start,
+    carry_out(doc, [word.value for word in words], lambda index: words[index].start,
               text_edits, anchor=None)
     return apply_text_edits(node.value, value_edits)
 

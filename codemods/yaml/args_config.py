@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from codemods.text.command_line import NotRewritable, carry_out, translate
+from codemods.text.command_line import NotRewritable, carry_out, still_valid, translate
 from codemods.text.words import TextEdit
 from codemods.yaml.mapping import delete_entry, pairs_of
 from codemods.yaml.state import (
@@ -137,11 +137,12 @@ def rewrite_args_keys(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
         return _entry_edits(rewrite, node, path, present[first:last + 1], words, edit, keys,
                             absent)
 
-    carry_out(rewrite.doc, translate(argv),
+    carry_out(rewrite.doc, argv,
               lambda index: present[owner[index]].key.start_mark.index, text_edits,
               anchor=lambda offset: rewrite.anchor(node, offset, anchor))
     for entry in absent.values():
-        if entry.attribute in LEGACY_ATTRIBUTES:
+        flag = LEGACY_ATTRIBUTES.get(entry.attribute)
+        if flag is not None and not still_valid(flag, rewrite.doc.options):
             _rename_absent(entry, node, path, rewrite, keys)
 
 
@@ -253,14 +254,14 @@ def _as_keys(words: tuple[str, ...] | list[str]) -> str:
 def _report_elsewhere(entries: list[_Entry], rewrite: YamlRewrite, anchor: Any) -> None:
     for entry in entries:
         flag = LEGACY_ATTRIBUTES.get(entry.attribute)
-        if flag is None:
+        if flag is None or still_valid(flag, rewrite.doc.options):
             continue
         legacy = LEGACY_FLAGS.get(flag)
         code = legacy.rule.code if legacy is not None else TOKENIZER_TYPE_FLAG.code
         offset = entry.key.start_mark.index
         if not rewrite.doc.wanted(offset, code):
             continue
-        new_words = translate(entry.words).argv if not entry.absent else ()
+        new_words = translate(entry.words, rewrite.doc.options).argv if not entry.absent else ()
         rewrite.doc.report(
             offset, code,
             f"{entry.attribute} is an old tokenizer argument, but this map is not the top level "

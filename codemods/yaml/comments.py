@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from codemods.text.command_line import translate
+from codemods.text.command_line import still_valid, translate
 from codemods.text.comments import (
     comment_deletion,
     continued_groups,
@@ -34,8 +34,8 @@ _COMMENT_START = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
 _COMMENTED_SETTING = re.compile(
     r"^(?P<lead>#+[ \t]*)(?P<key>[\w-]+)[ \t]*:(?:[ \t]+(?P<value>[^#\s][^#]*?))?[ \t]*$")
 _BARE = ("", "true", "True", "TRUE")
-_IN_A_COMMENT = ("it is in a comment (a commented-out setting, or prose); update it by hand (or "
-                 "mark the line `megatron-compat: ignore`)")
+_IN_A_COMMENT = ("it is in a comment, as prose or as a setting of a map that is not Megatron's "
+                 "args (a note: update the comment when you can)")
 
 
 def rewrite_comments(doc: TextDocument, documents: list[Any]) -> list[tuple[int, int]]:
@@ -98,11 +98,13 @@ def _rewrite_setting(doc: TextDocument, start: int, end: int, args_config: bool)
     flag = LEGACY_ATTRIBUTES.get(key) if snake else key
     if flag not in LEGACY_FLAG_NAMES or (snake and not args_config):
         return False
+    if still_valid(flag, doc.options):
+        return True  # the file's parser still takes it: nothing to do
     value = match.group("value") or ""
     argv = [flag] if value in _BARE else [flag, value.strip("'\"")]
-    translation = translate(argv)
+    translation = translate(argv, doc.options)
     offset = start + match.start("key")
-    if translation.errors or not translation.edits:
+    if translation.errors or not translation.edits or flag in translation.argv:
         return False  # reported word by word, with the translator's reason
     for edit in translation.edits:
         if not doc.wanted(offset, edit.code):

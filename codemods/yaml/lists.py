@@ -11,7 +11,7 @@ from codemods.core import UnparsableError
 from codemods.shell.rewriter import record as record_shell
 from codemods.shell.rewriter import validate as validate_shell
 from codemods.shell.rewriter import validate_rewrite as validate_shell_rewrite
-from codemods.text.command_line import NotRewritable, carry_out, translate
+from codemods.text.command_line import NotRewritable, carry_out
 from codemods.text.document import TextDocument
 from codemods.text.words import (
     TextEdit,
@@ -54,7 +54,7 @@ def rewrite_argv_list(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
         rewrite.changes.append(Change(path, "sequence", splice=(edit.start, edit.stop, kept)))
         return edits
 
-    carry_out(rewrite.doc, translate(argv), lambda index: items[index].start_mark.index,
+    carry_out(rewrite.doc, argv, lambda index: items[index].start_mark.index,
               text_edits, anchor=lambda offset: rewrite.anchor(node, offset, anchor))
     return True
 
@@ -100,7 +100,7 @@ def rewrite_command_string(node: Any, path: tuple[Any, ...], rewrite: YamlRewrit
         value_edits.extend(text_edits_for(node.value, value_words, edit))
         return source_edits
 
-    carry_out(doc, translate([w.value for w in raw_words]),
+    carry_out(doc, [w.value for w in raw_words],
               lambda index: raw_words[index].start, text_edits, anchor)
     if value_edits:
         rewrite.changes.append(Change(path, "scalar",

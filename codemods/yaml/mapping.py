@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from codemods.text.command_line import NotRewritable, carry_out, translate
+from codemods.text.command_line import NotRewritable, carry_out
 from codemods.text.words import TextEdit, is_legacy_flag_word
 from codemods.yaml.state import (
     BOOL_TAG,
@@ -94,7 +94,7 @@ def rewrite_flag_keys(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
         words = [*argv[whole_start:edit.start], *edit.words, *argv[edit.stop:whole_stop]]
         return _entry_edits(rewrite, node, path, covered, pairs_of(words), edit, keys)
 
-    carry_out(rewrite.doc, translate(argv),
+    carry_out(rewrite.doc, argv,
               lambda index: entries[owner[index]].key.start_mark.index, text_edits,
               anchor=lambda offset: rewrite.anchor(node, offset, anchor))
 

@@ -1,39 +1,154 @@
-"""``python -m compat.args``: translate old tokenizer flags on a command line.
+"""``python -m compat.args``: translate old tokenizer flags on a command line, run it, verify it.
 
-    python -m compat.args translate -- <argv...>   print the new argv, shell-quoted
+    python -m compat.args translate [--] <argv...>
     python -m compat.args exec [--pass-untranslated] -- <command...>
-                                                   run the command with its argv translated
+    python -m compat.args verify [--release R] [--text FILE] [--script FILE] [-- <old argv...>]
+
+Exit codes (docs/args.md): 0 success (verify: the same tokenizer); 1 verify: the tokenizers
+differ; 2 a usage error, or flags that cannot be translated (nothing is printed or run); 126 exec:
+the command exists but cannot be run; 127 exec: the command is not found. Once ``exec`` runs the
+command, the command replaces this process, and the exit code is the command's.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TextIO
 
 from compat.args.translate import Translation, translate_argv
+from compat.args.verify import VERIFY_HELP, VERIFY_VALUE_OPTIONS, run_verify
 
-USAGE = """\
-usage: python -m compat.args translate -- <argv...>
-       python -m compat.args exec [--pass-untranslated] -- <command...>
-
-translate  print the argv with the old tokenizer flags (--tokenizer-type, ...) replaced by the
-           new ones, shell-quoted; exit 2 if a flag cannot be translated
-exec       translate a command line and run it in place of this process (for launch scripts
-           nobody may edit: put `python -m compat.args exec --` in front of the command);
-           exit 2 without running anything if a flag cannot be translated, unless
-           --pass-untranslated is given: then those flags are passed on unchanged
-"""
-
+PROGRAM = "python -m compat.args"
+HELP_OPTIONS = ("-h", "--help")
+SEPARATOR = "--"
 PASS_UNTRANSLATED = "--pass-untranslated"
 
 EXIT_OK = 0
+EXIT_DIFFERENT = 1
 EXIT_USAGE = 2
 EXIT_UNTRANSLATABLE = 2
-EXIT_NOT_EXECUTABLE = 126
+EXIT_CANNOT_RUN = 126
 EXIT_NOT_FOUND = 127
+# What a shell reports for a program ended by Ctrl-C (128 + SIGINT) or by writing to a closed
+# pipe (128 + SIGPIPE).
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+USAGE = f"""\
+usage: {PROGRAM} translate [--] <argv...>
+       {PROGRAM} exec [--pass-untranslated] -- <command...>
+       {PROGRAM} verify [--release R] [--text FILE] [--script FILE] [-- <old argv...>]
+
+translate  print the argv with the old tokenizer flags (--tokenizer-type, ...) replaced by the
+           new ones, shell-quoted
+exec       translate a command line and run it in place of this process (for launch scripts
+           nobody may edit: put `{PROGRAM} exec --` in front of the command)
+verify     build the tokenizer the old flags gave and the one their translation gives, and
+           report whether token ids, vocab size, eod, pad and padded vocab size match
+
+`{PROGRAM} <command> --help` describes each command and its exit codes.
+"""
+
+TRANSLATE_HELP = f"""\
+usage: {PROGRAM} translate [--] <argv...>
+
+Print <argv...> with the old tokenizer flags (--tokenizer-type, ...) replaced by the new ones,
+shell-quoted, on one line; everything else is left as it was. Put -- first when the argv itself
+begins with -h or --help.
+
+exit codes:
+  0  printed (warnings that need no action go to stderr)
+  2  a flag cannot be translated, or a usage error: every problem is printed on stderr
+     (rule code, word index, message, suggestion) and nothing on stdout
+"""
+
+EXEC_HELP = f"""\
+usage: {PROGRAM} exec [--pass-untranslated] -- <command...>
+
+Translate the old tokenizer flags of a command line and run it in place of this process, for
+launch scripts nobody may edit: put `{PROGRAM} exec --` in front of the command. The command
+is looked up on PATH like a shell does.
+
+options:
+  --pass-untranslated  run the command even when a flag cannot be translated, with those words
+                       unchanged (a fork's own --tokenizer-type value, say)
+
+exit codes:
+  the command's own, once it runs
+  2    a flag cannot be translated (nothing is run), or a usage error (no command, an empty
+       command name, a word with a NUL byte)
+  126  the command exists but cannot be run: a directory, a file without execute permission,
+       not a program (no #! line), a missing #! interpreter, an argument list too long
+  127  the command is not found
+"""
+
+
+class UsageError(Exception):
+    """A malformed command line of ours; the message names the fix."""
+
+
+class HelpRequested(Exception):
+    """``-h``/``--help`` among a command's own options."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """A command's own options (before ``--``) and the words it works on."""
+
+    values: dict[str, str]
+    switches: frozenset[str]
+    words: list[str]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    value_options: tuple[str, ...]
+    switch_options: tuple[str, ...]
+    # Without ``--``: "argv" takes the first word that is not our option as the start of the
+    # argv; "command" also refuses unknown options there (they would be read as the command);
+    # "separator" takes nothing but options.
+    bare_words: str
+
+    def parse(self, arguments: Sequence[str]) -> Options:
+        values: dict[str, str] = {}
+        switches: set[str] = set()
+        index = 0
+        while index < len(arguments):
+            word = arguments[index]
+            name, equals, value = word.partition("=")
+            if word == SEPARATOR:
+                return Options(values, frozenset(switches), list(arguments[index + 1:]))
+            if word in HELP_OPTIONS:
+                raise HelpRequested
+            if name in self.value_options:
+                if not equals:
+                    if index + 1 == len(arguments):
+                        raise UsageError(f"{name} needs a value")
+                    index += 1
+                    value = arguments[index]
+                values[name] = value
+            elif word in self.switch_options:
+                switches.add(word)
+            elif self.bare_words == "argv" or (
+                self.bare_words == "command" and not word.startswith("-")
+            ):
+                return Options(values, frozenset(switches), list(arguments[index:]))
+            else:
+                raise UsageError(self._unknown(word))
+            index += 1
+        return Options(values, frozenset(switches), [])
+
+    def _unknown(self, word: str) -> str:
+        where = "the command" if self.bare_words == "command" else "the old command line"
+        return (f"unknown option {word!r} for {self.name}; put {where} after `--`, e.g. "
+                f"`{PROGRAM} {self.name} -- {shlex.quote(word)} ...`")
 
 
 def _report(translation: Translation, stderr: TextIO) -> None:
@@ -46,34 +161,67 @@ def _report(translation: Translation, stderr: TextIO) -> None:
             print(f"  suggestion: {problem.suggestion}", file=stderr)
 
 
-def main(arguments: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
-    arguments = list(sys.argv[1:] if arguments is None else arguments)
-    stdout = stdout or sys.stdout
-    stderr = stderr or sys.stderr
-    if not arguments or arguments[0] in ("-h", "--help"):
-        print(USAGE, file=stdout if arguments else stderr, end="")
-        return EXIT_OK if arguments else EXIT_USAGE
-    command, words = arguments[0], arguments[1:]
-    pass_untranslated = command == "exec" and words[:1] == [PASS_UNTRANSLATED]
-    if pass_untranslated:
-        words = words[1:]
-    if words[:1] == ["--"]:
-        words = words[1:]
-    if command not in ("translate", "exec"):
-        print(f"compat.args: unknown command {command!r}; use 'translate' or 'exec'\n{USAGE}",
-              file=stderr, end="")
-        return EXIT_USAGE
+def _nul_byte_problem(words: Sequence[str]) -> str | None:
+    for index, word in enumerate(words):
+        if "\0" in word:
+            return (f"word {index} ({word!r}) contains a NUL byte, which no command line can "
+                    "carry; remove it")
+    return None
 
-    translation = translate_argv(words)
+
+def _write_line(stream: TextIO, text: str) -> None:
+    """Words from the command line may hold undecodable bytes (as surrogates, PEP 383): they
+    are written back as the same bytes."""
+    try:
+        print(text, file=stream)
+    except UnicodeEncodeError:
+        stream.flush()
+        stream.buffer.write(os.fsencode(text) + b"\n")
+        stream.buffer.flush()
+
+
+def _translate(options: Options, stdout: TextIO, stderr: TextIO) -> int:
+    translation = translate_argv(options.words)
     _report(translation, stderr)
-    if command == "translate":
-        if translation.errors:
-            print("compat.args: nothing printed; fix the flags above", file=stderr)
-            return EXIT_UNTRANSLATABLE
-        print(shlex.join(translation.argv), file=stdout)
-        return EXIT_OK
+    if translation.errors:
+        print("compat.args: nothing printed; fix the flags above", file=stderr)
+        return EXIT_UNTRANSLATABLE
+    _write_line(stdout, shlex.join(translation.argv))
+    return EXIT_OK
 
+
+def _exec_failure(name: str, error: OSError) -> tuple[int, str]:
+    """The exit code and message for a command ``os.execvp`` could not start (as a shell)."""
+    shown = repr(name)
+    if isinstance(error, FileNotFoundError | NotADirectoryError):
+        if os.sep in name and os.path.isfile(name):
+            return EXIT_CANNOT_RUN, (f"cannot run {shown}: the interpreter named on its #! line "
+                                     "is not installed")
+        where = "" if os.sep in name else " (searched PATH)"
+        return EXIT_NOT_FOUND, f"command not found: {shown}{where}"
+    if isinstance(error, PermissionError):
+        if os.path.isdir(name):
+            return EXIT_CANNOT_RUN, f"cannot run {shown}: it is a directory"
+        return EXIT_CANNOT_RUN, (f"permission denied: {shown} is not executable; make it "
+                                 f"executable (chmod +x) or name its interpreter first "
+                                 f"(e.g. bash {shlex.quote(name)})")
+    if error.errno == errno.ENOEXEC:
+        return EXIT_CANNOT_RUN, (f"cannot run {shown}: it is not a program this system can run "
+                                 "(exec format error); give it a #! line or name its "
+                                 "interpreter first")
+    if error.errno == errno.E2BIG:
+        return EXIT_CANNOT_RUN, (f"cannot run {shown}: the argument list is too long for this "
+                                 "system; pass the long values through a file instead")
+    return EXIT_CANNOT_RUN, f"cannot run {shown}: {error.strerror or error}"
+
+
+def _exec(options: Options, stdout: TextIO, stderr: TextIO) -> int:
+    pass_untranslated = PASS_UNTRANSLATED in options.switches
+    if not options.words:
+        print(f"compat.args: exec needs a command to run\n{EXEC_HELP}", file=stderr, end="")
+        return EXIT_USAGE
+    translation = translate_argv(options.words)
+    _report(translation, stderr)
     if translation.errors and not pass_untranslated:
         print("compat.args: nothing run; fix the flags above, or add "
               f"{PASS_UNTRANSLATED} to run with them unchanged", file=stderr)
@@ -82,24 +230,83 @@ def main(arguments: Sequence[str] | None = None, stdout: TextIO | None = None,
         # A fork's own --tokenizer-type value, say, means something to the fork's parser.
         print("compat.args: the flags above are passed on unchanged", file=stderr)
 
-    if not translation.argv:
-        print(f"compat.args: exec needs a command to run\n{USAGE}", file=stderr, end="")
+    argv = list(translation.argv)
+    if argv[0] == "":
+        print("compat.args: the command name is empty (the first word after `--` is '')",
+              file=stderr)
         return EXIT_USAGE
     if translation.changed:
-        print(f"compat.args: running {shlex.join(translation.argv)}", file=stderr)
+        print(f"compat.args: running {shlex.join(argv)}", file=stderr)
     stdout.flush()
     stderr.flush()
     try:
-        os.execvp(translation.argv[0], list(translation.argv))
-    except FileNotFoundError:
-        print(f"compat.args: command not found: {translation.argv[0]!r}", file=stderr)
-        return EXIT_NOT_FOUND
-    except PermissionError:
-        print(f"compat.args: permission denied: {translation.argv[0]!r} is not executable",
-              file=stderr)
-        return EXIT_NOT_EXECUTABLE
+        os.execvp(argv[0], argv)
+    except OSError as error:
+        code, message = _exec_failure(argv[0], error)
+        print(f"compat.args: {message}", file=stderr)
+        return code
     raise AssertionError("os.execvp returned")  # pragma: no cover - execvp never returns
 
 
+def _verify(options: Options, stdout: TextIO, stderr: TextIO) -> int:
+    return run_verify(options.values, options.words, stdout, stderr)
+
+
+COMMANDS: dict[str, Command] = {
+    "translate": Command("translate", TRANSLATE_HELP, (), (), "argv"),
+    "exec": Command("exec", EXEC_HELP, (), (PASS_UNTRANSLATED,), "command"),
+    "verify": Command("verify", VERIFY_HELP, VERIFY_VALUE_OPTIONS, (), "separator"),
+}
+RUNNERS: dict[str, Callable[[Options, TextIO, TextIO], int]] = {
+    "translate": _translate,
+    "exec": _exec,
+    "verify": _verify,
+}
+
+
+def main(arguments: Sequence[str] | None = None, stdout: TextIO | None = None,
+         stderr: TextIO | None = None) -> int:
+    arguments = list(sys.argv[1:] if arguments is None else arguments)
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    if not arguments:
+        print(USAGE, file=stderr, end="")
+        return EXIT_USAGE
+    if arguments[0] in HELP_OPTIONS:
+        print(USAGE, file=stdout, end="")
+        return EXIT_OK
+    command = COMMANDS.get(arguments[0])
+    if command is None:
+        print(f"compat.args: unknown command {arguments[0]!r}; use translate, exec or verify\n"
+              f"{USAGE}", file=stderr, end="")
+        return EXIT_USAGE
+    try:
+        options = command.parse(arguments[1:])
+    except HelpRequested:
+        print(command.help, file=stdout, end="")
+        return EXIT_OK
+    except UsageError as error:
+        print(f"compat.args {command.name}: {error}\n(see `{PROGRAM} {command.name} --help`)",
+              file=stderr)
+        return EXIT_USAGE
+    nul_byte = _nul_byte_problem(options.words)
+    if nul_byte is not None:
+        print(f"compat.args {command.name}: {nul_byte}", file=stderr)
+        return EXIT_USAGE
+    return RUNNERS[command.name](options, stdout, stderr)
+
+
+def _run_as_program() -> int:
+    try:
+        return main()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Whoever read our output went away (`... | head`): stop quietly, as cat does, and keep
+        # the interpreter from reporting the same error again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(_run_as_program())

@@ -8,14 +8,17 @@ new flags, and the deprecated ones, into a training script's parser.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from typing import Any
 
 from compat.args.translate import (
     LIBRARY_FLAG,
     MODE_FLAG,
     MODEL_FLAG,
+    NULL_SIZES_NOTE,
     PROMPT_FORMAT_FLAG,
     SPECIAL_TOKENS_FLAG,
+    VOCAB_SIZE_FLAG,
     known_types_text,
     type_flags,
 )
@@ -25,6 +28,9 @@ from compat.deprecations import (
     LEGACY_FLAGS,
     MAIN_ARG_ATTRIBUTES,
     NEW_LIBRARIES,
+    NULL_EOD_ID_FLAG,
+    NULL_PAD_ID_FLAG,
+    NULL_TEXT_LIBRARY,
     SFT_PROMPT_FORMAT_FLAG,
     TIKTOKEN_SPECIAL_TOKENS_FLAG,
     TOKENIZER_MODES,
@@ -106,6 +112,27 @@ def _map_tiktoken_special_tokens(args: argparse.Namespace) -> bool:
     return bool(tiktoken_tokens)
 
 
+def _from_a_g1_or_g2_parser(args: argparse.Namespace) -> bool:
+    """Whether ``args`` came from megatron-core <= 0.17's parser: it defines the positive HF
+    switches that 0.18 removed, and not the new API's ``tokenizer_library``."""
+    return not hasattr(args, "tokenizer_library") and all(
+        hasattr(args, positive) for positive in G1_HF_SWITCHES
+    )
+
+
+def _keep_g1_null_sizes(args: argparse.Namespace, row: TokenizerType) -> int | None:
+    """megatron-core <= 0.17's NullTokenizer(N) had N + 1 ids and eod N; the null library now
+    has N and N - 1 (upstream #4057). Args saved by those releases keep their sizes: the new
+    vocab_size is N + 1. Returns the old N when it changed it."""
+    vocab_size = getattr(args, "vocab_size", None)
+    if row.resolved_library != NULL_TEXT_LIBRARY or not isinstance(vocab_size, int) or (
+        isinstance(vocab_size, bool)
+    ):
+        return None
+    args.vocab_size = vocab_size + 1
+    return vocab_size
+
+
 def _map_tokenizer_type(args: argparse.Namespace) -> TokenizerType | None:
     """Set library/mode (and model) from ``tokenizer_type``; the type's row, if it was used."""
     tokenizer_type = getattr(args, "tokenizer_type", None)
@@ -146,6 +173,7 @@ def _map_sft_prompt_format(args: argparse.Namespace) -> str | None:
 def _translate_in_place(args: argparse.Namespace) -> list[tuple[RuleCode, str, str]]:
     """Map the old attributes of ``args`` onto the new ones; return (rule, legacy, new) used."""
     removed_switches = _removed_switches_given(args)
+    from_old_parser = _from_a_g1_or_g2_parser(args)
     _fill_new_attributes(args)
     used: list[tuple[RuleCode, str, str]] = []
     if _map_tiktoken_special_tokens(args):
@@ -155,10 +183,16 @@ def _translate_in_place(args: argparse.Namespace) -> list[tuple[RuleCode, str, s
     sft_format = _map_sft_prompt_format(args)
     if row is not None:
         legacy_text = f"{TOKENIZER_TYPE_FLAG_NAME} {row.name}"
+        replacement = " ".join(type_flags(row, args.tokenizer_prompt_format))
         if sft_format:
             legacy_text += f" {SFT_PROMPT_FORMAT_FLAG} {sft_format}"
-        used.append((TOKENIZER_TYPE_FLAG, legacy_text,
-                     " ".join(type_flags(row, args.tokenizer_prompt_format))))
+        old_vocab_size = _keep_g1_null_sizes(args, row) if from_old_parser else None
+        if old_vocab_size is not None:
+            legacy_text += f" {VOCAB_SIZE_FLAG} {old_vocab_size}"
+            replacement += f" {VOCAB_SIZE_FLAG} {args.vocab_size}"
+        elif row.resolved_library == NULL_TEXT_LIBRARY:
+            replacement += f" ({NULL_SIZES_NOTE})"
+        used.append((TOKENIZER_TYPE_FLAG, legacy_text, replacement))
     elif sft_format:
         legacy = LEGACY_FLAGS[SFT_PROMPT_FORMAT_FLAG]
         used.append((legacy.rule, f"{SFT_PROMPT_FORMAT_FLAG} {sft_format}",
@@ -217,6 +251,13 @@ def add_tokenizer_args(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         if existing.isdisjoint(flags):
             group.add_argument(*flags, **kwargs)
 
+    _add_new_flags(add)
+    _add_upstream_main_flags(add)
+    _add_deprecated_flags(add)
+    return parser
+
+
+def _add_new_flags(add: Callable[..., None]) -> None:
     add(LIBRARY_FLAG, type=str, default=None, choices=NEW_LIBRARIES,
         help="Tokenizer library.")
     add(MODE_FLAG, type=str, default="text", choices=TOKENIZER_MODES,
@@ -230,7 +271,7 @@ def add_tokenizer_args(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
         help="Path of a tokenizer_metadata.json (default: the one next to the tokenizer).")
     add(SPECIAL_TOKENS_FLAG, type=str, nargs="+", default=None,
         help="Special tokens to add to the vocabulary.")
-    add("--vocab-size", type=int, default=None, help="Vocabulary size (tiktoken, null).")
+    add(VOCAB_SIZE_FLAG, type=int, default=None, help="Vocabulary size (tiktoken, null).")
     add("--padded-vocab-size", type=int, default=None,
         help="Vocabulary size after padding (default: computed).")
     add("--make-vocab-size-divisible-by", type=int, default=128,
@@ -250,6 +291,22 @@ def add_tokenizer_args(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
     add("--trust-remote-code", action="store_true", default=False,
         help="Allow Hugging Face tokenizers to run code from their folder.")
 
+
+def _add_upstream_main_flags(add: Callable[..., None]) -> None:
+    """The tokenizer flags upstream added after PR #3889's base (megatron-core 0.18, #4057)."""
+    add(NULL_EOD_ID_FLAG, type=int, default=None,
+        help="End-of-document id of the null tokenizer (default: --vocab-size - 1).")
+    add(NULL_PAD_ID_FLAG, type=int, default=-1,
+        help="Pad id of the null tokenizer (default -1: no pad token).")
+    add("--no-tokenizer-sentencepiece-ignore-extra-whitespaces",
+        "--disable-tokenizer-sentencepiece-ignore-extra-whitespaces", action="store_false",
+        dest="tokenizer_sentencepiece_ignore_extra_whitespaces", default=True,
+        help="Keep runs of whitespace a whitespace-collapsing SentencePiece model would drop.")
+    add("--chat-template", type=str, default=None,
+        help="Jinja chat template (instead of the tokenizer's own).")
+
+
+def _add_deprecated_flags(add: Callable[..., None]) -> None:
     add(TOKENIZER_TYPE_FLAG_NAME, type=str, default=None, choices=tuple(TOKENIZER_TYPES),
         help=f"Deprecated: use {LIBRARY_FLAG} and {MODE_FLAG} "
              f"(`python -m compat.args translate -- ...` shows the new flags).")
@@ -260,4 +317,3 @@ def add_tokenizer_args(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
             add(flag, type=str, default=None, help=_deprecated_help(flag))
         else:
             add(flag, action="store_true", default=None, help=_deprecated_help(flag))
-    return parser

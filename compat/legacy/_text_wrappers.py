@@ -22,6 +22,7 @@ from compat.deprecations import (
     TEXT_MODEL_WRAPPERS,
 )
 from compat.legacy._facade_alias import facade_alias
+from compat.tokenizers.library_names import is_g1_null
 from compat.tokenizers.text.text_tokenizer import MegatronTokenizerText
 
 
@@ -30,10 +31,11 @@ def _init(self: MegatronTokenizerText, path: str | None = None,
     # Upstream overwrote the caller's dict; the facade gets a copy.
     config = {**(config or {}), "class_name": type(self).__name__,
               "class_path": type(self).__module__}
-    # Old code passes the library strings of its generation (G1 "null", G2 "sft").
+    # Old code passes the library strings of its generation (G2 "sft"); G1's "null" goes to
+    # the facade as it is, which keeps G1's null sizes for it.
     library = config.get("library")
     rename = LEGACY_LIBRARIES.get(library) if isinstance(library, str) else None
-    if rename is not None:
+    if rename is not None and not is_g1_null(library):
         config["library"] = rename.new
     MegatronTokenizerText.__init__(self, path, config, **kwargs)
 

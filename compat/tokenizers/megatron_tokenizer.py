@@ -17,12 +17,20 @@ from typing import Any
 
 from compat import deprecations
 from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
+from compat.tokenizers.library_names import (
+    PATHLESS_LIBRARIES,
+    TEXT_LIBRARIES,
+    current_library,
+    g1_null_kwargs,
+    is_g1_null,
+    known_libraries,
+    replacement_text,
+    require_known_library,
+)
+from compat.tokenizers.library_names import (  # upstream's public names of this module
+    VISION_LIBRARIES as VISION_LIBRARIES,
+)
 
-TEXT_LIBRARIES = ["sentencepiece", "huggingface", "megatron", "tiktoken", "byte-level", "null-text"]
-VISION_LIBRARIES = ["multimodal", "null-multimodal"]
-
-# Libraries that need no tokenizer file.
-PATHLESS_LIBRARIES = frozenset({"byte-level", "null-text", "null-multimodal"})
 # from_pretrained kwargs the multimodal library cannot work without.
 MULTIMODAL_REQUIRED_KWARGS = ("prompt_format", "special_tokens", "image_tag_type")
 METADATA_FILE_NAME = "tokenizer_metadata.json"
@@ -61,6 +69,8 @@ class MegatronTokenizer:
             **kwargs: passed to the facade and its library (``prompt_format`` switches on SFT).
         """
         metadata, resolved_metadata_path = _load_metadata(tokenizer_path, metadata_path)
+        if is_g1_null(metadata.get("library")):
+            kwargs = g1_null_kwargs(kwargs)
         # The warning for an old metadata form lands on our caller's line: 2 frames up.
         metadata = _normalize_metadata(metadata, kwargs, stacklevel=2)
         library = metadata["library"]
@@ -111,10 +121,10 @@ class MegatronTokenizer:
                 f"tokenizer path {tokenizer_path!r} does not exist; write_metadata needs the "
                 "tokenizer file or directory the metadata describes."
             )
-        tokenizer_library = _current_library(tokenizer_library, stacklevel=2)
-        _require_known_library(tokenizer_library)
+        library = current_library(tokenizer_library, stacklevel=2)
+        require_known_library(library)
         if model_type is None and tokenizer_class is None:
-            model_type = "default-text" if tokenizer_library in TEXT_LIBRARIES else "default-vision"
+            model_type = "default-text" if library in TEXT_LIBRARIES else "default-vision"
         class_name, class_path = _class_keys(tokenizer_class)
 
         target = os.fspath(metadata_path) if metadata_path else _get_metadata_path(tokenizer_path)
@@ -123,7 +133,8 @@ class MegatronTokenizer:
                 f"metadata file {target!r} already exists; pass overwrite=True to replace it."
             )
         metadata = {
-            "library": tokenizer_library,
+            # G1's "null" is kept as given: read back, it keeps G1's sizes ("null-text" would not).
+            "library": tokenizer_library if is_g1_null(tokenizer_library) else library,
             "class_name": class_name,
             "class_path": class_path,
             "model_type": model_type,
@@ -231,16 +242,16 @@ def _normalize_metadata(
     if library is None:
         raise ValueError(
             "tokenizer metadata has no 'library' key; add one, e.g. "
-            f'{{"library": "huggingface"}}. Known libraries: {_known_libraries()}.'
+            f'{{"library": "huggingface"}}. Known libraries: {known_libraries()}.'
         )
     if not isinstance(library, str):
         raise ValueError(
             f"tokenizer metadata 'library' must be a string, got {library!r}. "
-            f"Known libraries: {_known_libraries()}."
+            f"Known libraries: {known_libraries()}."
         )
     rename = deprecations.LEGACY_LIBRARIES.get(library)
     if rename is not None:
-        legacy_form.add(rename.rule, f"library {library!r}", f"library {rename.new!r}")
+        legacy_form.add(rename.rule, f"library {library!r}", replacement_text(rename))
         metadata["library"] = rename.new
         if library == "sft" and not kwargs.get("prompt_format"):
             raise ValueError(
@@ -248,7 +259,7 @@ def _normalize_metadata(
                 "prompt_format=... to MegatronTokenizer.from_pretrained "
                 "(--tokenizer-prompt-format on the command line)."
             )
-    _require_known_library(metadata["library"])
+    require_known_library(metadata["library"])
 
     class_path = metadata.get("class_path")
     if class_path in deprecations.LEGACY_CLASS_PATHS:
@@ -268,28 +279,6 @@ def _normalize_metadata(
 
     legacy_form.warn(stacklevel + 1)
     return metadata
-
-
-def _current_library(library: str, stacklevel: int) -> str:
-    """The G3 spelling of a library string, warning when an old one was given."""
-    rename = deprecations.LEGACY_LIBRARIES.get(library) if isinstance(library, str) else None
-    if rename is None:
-        return library
-    from compat.warn import warn_deprecated
-
-    warn_deprecated(rename.rule, f"library {library!r}", f"library {rename.new!r}", stacklevel + 1)
-    return rename.new
-
-
-def _known_libraries() -> list[str]:
-    return TEXT_LIBRARIES + VISION_LIBRARIES
-
-
-def _require_known_library(library: Any) -> None:
-    if library not in TEXT_LIBRARIES and library not in VISION_LIBRARIES:
-        raise ValueError(
-            f"unknown tokenizer library {library!r}; known libraries: {_known_libraries()}."
-        )
 
 
 def _facade_paths() -> dict[tuple[str, str], str]:

@@ -1,9 +1,13 @@
-"""build_tokenizer(translate_namespace(old_args)) against megatron-core 0.16.1's builder.
+"""build_tokenizer from old args and old command lines, against both references' builders.
 
-Same real tokenizer files, same old args: same ids, vocab size, end-of-document id and padded
-vocab size. The megatron-library types load their hub names (``gpt2``, ``bert-large-*``) from a
-private offline hub cache filled with our own files (``offline_hub`` fixture). The three types
-0.16.1 lacks (Multimodal, NullMultimodal, SFT) are checked against the reference's description.
+megatron-core 0.16.1 (``text.utils.build_tokenizer``, G1 args) and 0.19.2
+(``utils.build_tokenizer``, args named as its ``TokenizerConfig``): same real tokenizer files,
+same old args or argv, so same ids, vocab size, end-of-document id and padded vocab size. The
+argv route translates with ``source=`` the reference's release, which keeps its behaviour where
+the new API changed it (G1's Hugging Face defaults, the null tokenizer's sizes). The
+megatron-library types load their hub names (``gpt2``, ``bert-large-*``) from a private offline
+hub cache filled with our own files (``offline_hub`` fixture). The three types 0.16.1 lacks
+(Multimodal, NullMultimodal, SFT) are checked against the reference's description.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ import argparse
 import math
 
 import pytest
+from references import G1_VERSION, LATEST_VERSION
 
+from compat import releases
 from compat.args import translate_argv, translate_namespace
 from compat.tokenizers.utils.build_tokenizer import build_tokenizer
 
@@ -21,69 +27,101 @@ pytestmark = pytest.mark.filterwarnings("ignore::compat.MegatronTokenizerDepreca
 
 TEXT_SAMPLE = 300
 DIVISOR, TENSOR_PARALLEL = 128, 2
+TYPES = ["GPT2BPETokenizer", "BertWordPieceLowerCase", "BertWordPieceCase",
+         "SentencePieceTokenizer", "GPTSentencePieceTokenizer", "Llama2Tokenizer", "TikTokenizer",
+         "HuggingFaceTokenizer", "NullTokenizer"]
+RELEASE_OF = {G1_VERSION: releases.G1, LATEST_VERSION: releases.RELEASE_0_19}
+_PARALLEL = dict(make_vocab_size_divisible_by=DIVISOR, tensor_model_parallel_size=TENSOR_PARALLEL,
+                 rank=0)
 
 
 def g1_args(**attributes) -> argparse.Namespace:
     """The tokenizer attributes megatron-core 0.16.1's parser gives, with its defaults."""
-    defaults = argparse.Namespace(
+    defaults = dict(
         tokenizer_type=None, tokenizer_model=None, tokenizer_special_tokens=None,
         vocab_file=None, merge_file=None, tokenizer_hf_use_fast=False, trust_remote_code=False,
         tokenizer_hf_include_special_tokens=False, tokenizer_sentencepiece_legacy=False,
         tiktoken_pattern=None, vocab_size=None, tiktoken_num_special_tokens=1000,
-        tokenizer_metadata=None, make_vocab_size_divisible_by=DIVISOR,
-        tensor_model_parallel_size=TENSOR_PARALLEL, rank=0,
+        tokenizer_metadata=None, **_PARALLEL,
     )
-    return argparse.Namespace(**{**vars(defaults), **attributes})
+    return argparse.Namespace(**{**defaults, **attributes})
+
+
+def latest_args(**attributes) -> argparse.Namespace:
+    """The attributes megatron-core 0.19.2's TokenizerConfig gives (core_v0.19.0's
+    ``megatron/training/config/training_config.py``), with its defaults."""
+    defaults = dict(
+        vocab_size=None, padded_vocab_size=None, pad_vocab_size=True, vocab_file=None,
+        merge_file=None, vocab_extra_ids=0, tokenizer_type=None, tokenizer_model=None,
+        metadata_path=None, special_tokens=None, tiktoken_pattern=None,
+        tiktoken_num_special_tokens=1000, tokenizer_sentencepiece_legacy=False,
+        tokenizer_sentencepiece_ignore_extra_whitespaces=True, tokenizer_hf_no_use_fast=False,
+        tokenizer_hf_no_include_special_tokens=False, trust_remote_code=False,
+        null_tokenizer_eod_id=None, null_tokenizer_pad_id=-1, chat_template=None,
+        sft_tokenizer_prompt_format="nemotron-h-aligned", **_PARALLEL,
+    )
+    return argparse.Namespace(**{**defaults, **attributes})
+
+
+def reference_args(reference, **attributes) -> argparse.Namespace:
+    if reference.version == G1_VERSION:
+        return g1_args(**attributes)
+    renamed = {"tokenizer_special_tokens": "special_tokens", "tokenizer_metadata": "metadata_path"}
+    return latest_args(**{renamed.get(name, name): value for name, value in attributes.items()})
 
 
 @pytest.fixture(scope="module")
-def old_build(megatron_core):
-    from megatron.core.tokenizers.text.utils.build_tokenizer import build_tokenizer as old
-
-    return old
+def old_build(reference):
+    module = ("text.utils.build_tokenizer" if reference.version == G1_VERSION
+              else "utils.build_tokenizer")
+    return reference.module(module).build_tokenizer
 
 
 @pytest.fixture(scope="module")
-def old_args_by_type(offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json,
-                     hf_tokenizer_dir, gpt2_files, bert_vocab_lower, bert_vocab_cased):
+def old_args_by_type(reference, offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3,
+                     tekken_json, hf_tokenizer_dir):
     hub_files = files_dir / "hub-work"
     vocab, merges = hub_files / "gpt2" / "vocab.json", hub_files / "gpt2" / "merges.txt"
+
+    def args(**attributes):
+        return reference_args(reference, **attributes)
+
     return {
-        "GPT2BPETokenizer": g1_args(tokenizer_type="GPT2BPETokenizer", vocab_file=str(vocab),
-                                    merge_file=str(merges)),
-        "BertWordPieceLowerCase": g1_args(
+        "GPT2BPETokenizer": args(tokenizer_type="GPT2BPETokenizer", vocab_file=str(vocab),
+                                 merge_file=str(merges)),
+        "BertWordPieceLowerCase": args(
             tokenizer_type="BertWordPieceLowerCase",
             vocab_file=str(hub_files / "bert-large-uncased" / "vocab.txt")),
-        "BertWordPieceCase": g1_args(
+        "BertWordPieceCase": args(
             tokenizer_type="BertWordPieceCase",
             vocab_file=str(hub_files / "bert-large-cased" / "vocab.txt")),
-        "SentencePieceTokenizer": g1_args(tokenizer_type="SentencePieceTokenizer",
-                                          tokenizer_model=str(sentencepiece_v1)),
-        "GPTSentencePieceTokenizer": g1_args(tokenizer_type="GPTSentencePieceTokenizer",
-                                             tokenizer_model=str(sentencepiece_v3)),
-        "Llama2Tokenizer": g1_args(tokenizer_type="Llama2Tokenizer",
-                                   tokenizer_model=str(sentencepiece_v1),
-                                   tokenizer_sentencepiece_legacy=True),
-        "TikTokenizer": g1_args(tokenizer_type="TikTokenizer", tokenizer_model=str(tekken_json),
-                                tiktoken_pattern="v2", vocab_size=131072),
-        "HuggingFaceTokenizer": g1_args(tokenizer_type="HuggingFaceTokenizer",
-                                        tokenizer_model=str(hf_tokenizer_dir)),
-        "NullTokenizer": g1_args(tokenizer_type="NullTokenizer", vocab_size=500),
+        "SentencePieceTokenizer": args(tokenizer_type="SentencePieceTokenizer",
+                                       tokenizer_model=str(sentencepiece_v1)),
+        "GPTSentencePieceTokenizer": args(tokenizer_type="GPTSentencePieceTokenizer",
+                                          tokenizer_model=str(sentencepiece_v3)),
+        "Llama2Tokenizer": args(tokenizer_type="Llama2Tokenizer",
+                                tokenizer_model=str(sentencepiece_v1),
+                                tokenizer_sentencepiece_legacy=True),
+        "TikTokenizer": args(tokenizer_type="TikTokenizer", tokenizer_model=str(tekken_json),
+                             tiktoken_pattern="v2", vocab_size=131072),
+        "HuggingFaceTokenizer": args(tokenizer_type="HuggingFaceTokenizer",
+                                     tokenizer_model=str(hf_tokenizer_dir)),
+        "NullTokenizer": args(tokenizer_type="NullTokenizer", vocab_size=500),
     }
 
 
 def sample_texts(type_name: str, varied_texts: list[str]) -> list[str]:
-    if type_name == "NullTokenizer":
+    if type_name.startswith("NullTokenizer"):
         return ["1 2 3", "0", "499 17 17 4"]
     return varied_texts[:TEXT_SAMPLE]
 
 
 def old_eod(old, old_args: argparse.Namespace) -> int:
-    """0.16.1's eod; where it crashes, the id it was meant to return.
+    """The reference's eod; where it crashes, the id it was meant to return.
 
-    With ``legacy=True``, 0.16.1's SentencePieceTokenizer looks up an ``eos_token`` attribute
-    that only ``add_special_tokens`` with a dict creates (AttributeError); the SentencePiece
-    model's own eos id is what the non-legacy path returns.
+    With ``legacy=True``, the references' SentencePieceTokenizer looks up an ``eos_token``
+    attribute that only ``add_special_tokens`` with a dict creates (AttributeError); the
+    SentencePiece model's own eos id is what the non-legacy path returns.
     """
     try:
         return old.eod
@@ -92,26 +130,82 @@ def old_eod(old, old_args: argparse.Namespace) -> int:
         return old._tokenizer.tokenizer.eos_id()
 
 
-@pytest.mark.parametrize(
-    "type_name",
-    ["GPT2BPETokenizer", "BertWordPieceLowerCase", "BertWordPieceCase", "SentencePieceTokenizer",
-     "GPTSentencePieceTokenizer", "Llama2Tokenizer", "TikTokenizer", "HuggingFaceTokenizer",
-     "NullTokenizer"],
-)
-def test_same_tokenizer_as_megatron_core_0_16_1(type_name, old_build, old_args_by_type,
-                                                varied_texts):
-    old_args = old_args_by_type[type_name]
-    old = old_build(old_args)
-    new_args = translate_namespace(old_args)
-    new = build_tokenizer(new_args)
-
+def assert_same_build(new, new_args, old, old_args, texts) -> None:
     assert new.vocab_size == old.vocab_size
     assert new.eod == old_eod(old, old_args)
-    for text in sample_texts(type_name, varied_texts):
+    for text in texts:
         assert list(new.tokenize(text)) == list(old.tokenize(text)), text
     multiple = DIVISOR * TENSOR_PARALLEL
     assert new_args.padded_vocab_size == math.ceil(old.vocab_size / multiple) * multiple
-    assert not hasattr(old_args, "padded_vocab_size")  # the old args were not touched
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_same_tokenizer_as_the_references_builder(type_name, old_build, old_args_by_type,
+                                                  varied_texts):
+    old_args = old_args_by_type[type_name]
+    before = dict(vars(old_args))
+    old = old_build(argparse.Namespace(**before))
+    new_args = translate_namespace(old_args)
+    new = build_tokenizer(new_args)
+
+    assert_same_build(new, new_args, old, old_args, sample_texts(type_name, varied_texts))
+    assert vars(old_args) == before  # the old args were not touched
+
+
+def test_null_sizes_follow_the_release_that_saved_the_args(old_args_by_type, reference):
+    """0.16.1's parser (positive HF switches, no tokenizer_library) saved N + 1 sizes; 0.19.2's
+    TokenizerConfig saves N (upstream #4057)."""
+    new = build_tokenizer(translate_namespace(old_args_by_type["NullTokenizer"]))
+    expected = (501, 500) if reference.version == G1_VERSION else (500, 499)
+    assert (new.vocab_size, new.eod) == expected
+
+
+def test_null_eod_and_pad_ids_reach_the_tokenizer_as_in_0_19_2(reference, old_build):
+    if reference.version == G1_VERSION:
+        pytest.skip("megatron-core 0.16.1 has no --null-tokenizer-eod-id/--null-tokenizer-pad-id")
+    old_args = latest_args(tokenizer_type="NullTokenizer", vocab_size=64,
+                           null_tokenizer_eod_id=0, null_tokenizer_pad_id=63)
+    old = old_build(argparse.Namespace(**vars(old_args)))
+    new = build_tokenizer(translate_namespace(old_args))
+    assert (new.vocab_size, new.eod, new.pad) == (old.vocab_size, old.eod, old.pad) == (64, 0, 63)
+
+
+def test_chat_template_and_kept_whitespace_reach_the_tokenizer_as_in_0_19_2(
+    reference, old_build, sentencepiece_v1, hf_tokenizer_dir
+):
+    if reference.version == G1_VERSION:
+        pytest.skip("megatron-core 0.16.1's builder has no chat_template / whitespace switch")
+    template = "{% for m in messages %}[{{ m['content'] }}]{% endfor %}"
+    cases = [
+        latest_args(tokenizer_type="HuggingFaceTokenizer", tokenizer_model=str(hf_tokenizer_dir),
+                    chat_template=template),
+        latest_args(tokenizer_type="SentencePieceTokenizer", tokenizer_model=str(sentencepiece_v1),
+                    chat_template=template,
+                    tokenizer_sentencepiece_ignore_extra_whitespaces=False),
+    ]
+    conversation = [{"role": "user", "content": "a  b"}]
+    for old_args in cases:
+        old = old_build(argparse.Namespace(**vars(old_args)))
+        new = build_tokenizer(translate_namespace(old_args))
+        assert new.chat_template == old.chat_template == template
+        assert new.apply_chat_template(conversation, tokenize=False) == "[a  b]"
+        assert new.tokenize("a   b") == old.tokenize("a   b")
+
+
+def test_padding_is_skipped_without_pad_vocab_size_as_in_main(sentencepiece_v1):
+    args = latest_args(tokenizer_type="SentencePieceTokenizer",
+                       tokenizer_model=str(sentencepiece_v1), pad_vocab_size=False)
+    build_tokenizer(args)
+    assert args.padded_vocab_size is None
+
+
+def test_gigatoken_is_refused_with_the_fix(hf_tokenizer_dir):
+    from compat.args import TokenizerArgsError
+
+    args = latest_args(tokenizer_type="HuggingFaceTokenizer", tokenizer_model=str(hf_tokenizer_dir),
+                       use_gigatoken=True)
+    with pytest.raises(TokenizerArgsError, match="drop it"):
+        build_tokenizer(args)
 
 
 def test_old_args_work_without_translating_first(old_args_by_type):
@@ -132,7 +226,7 @@ def test_only_tokenizer_type_and_model(sentencepiece_v1):
 
 def test_overrides_win(sentencepiece_v1):
     args = argparse.Namespace(tokenizer_library="null", vocab_size=10)
-    assert build_tokenizer(args, vocab_size=20).vocab_size == 21
+    assert build_tokenizer(args, vocab_size=20).vocab_size == 20
 
 
 def test_t5_default_type_does_not_override_the_model(offline_hub, files_dir):
@@ -177,6 +271,14 @@ def test_null_multimodal_type_builds():
     assert tokenizer.vocab_size == 128
     assert tokenizer.eod == 127
     assert list(tokenizer.tokenize("1 2 3")) == [1, 2, 3]
+
+
+def test_null_multimodal_ignores_the_text_null_tokenizers_ids():
+    """upstream's --null-tokenizer-eod-id/--pad-id are NullTokenizer's (#4057) only."""
+    args = latest_args(tokenizer_type="NullMultimodalTokenizer", vocab_size=127,
+                       null_tokenizer_eod_id=3, image_tag_type="", force_system_message=False)
+    tokenizer = build_tokenizer(args)
+    assert (tokenizer.vocab_size, tokenizer.eod) == (128, 127)
 
 
 def test_sft_type(hf_tokenizer_dir):
@@ -229,11 +331,53 @@ def g1_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def g1_parse(argv: list[str]) -> argparse.Namespace:
-    args = g1_parser().parse_args(argv)
-    # G1's validate_args: the deprecated tiktoken flag fills the unset new one (reference §8.2)
-    if args.tiktoken_special_tokens and not args.tokenizer_special_tokens:
-        args.tokenizer_special_tokens = args.tiktoken_special_tokens
+def latest_parser() -> argparse.ArgumentParser:
+    """The tokenizer flags core_v0.19.0's ``TokenizerConfig`` generates (``ArgumentGroupFactory``:
+    a True-default bool becomes ``--no-...``/``--disable-...``), plus ``--sft-tokenizer-prompt-
+    format``. ``--tokenizer-metadata``/``--tokenizer-special-tokens`` keep their flag names but
+    fill ``metadata_path``/``special_tokens``."""
+    parser = argparse.ArgumentParser(allow_abbrev=False)
+    add = parser.add_argument
+    add("--vocab-size", type=int, default=None)
+    add("--padded-vocab-size", type=int, default=None)
+    add("--no-pad-vocab-size", "--disable-pad-vocab-size", dest="pad_vocab_size",
+        action="store_false")
+    add("--vocab-file", type=str, default=None)
+    add("--merge-file", type=str, default=None)
+    add("--tokenizer-type", type=str, default=None,
+        choices=["BertWordPieceLowerCase", "BertWordPieceCase", "GPT2BPETokenizer",
+                 "SentencePieceTokenizer", "GPTSentencePieceTokenizer", "HuggingFaceTokenizer",
+                 "Llama2Tokenizer", "TikTokenizer", "MultimodalTokenizer", "NullTokenizer",
+                 "NullMultimodalTokenizer", "SFTTokenizer"])
+    add("--tokenizer-model", type=str, default=None)
+    add("--tokenizer-metadata", dest="metadata_path", type=str, default=None)
+    add("--tokenizer-special-tokens", dest="special_tokens", type=str, nargs="+", default=None)
+    add("--tiktoken-pattern", type=str, default=None, choices=["v1", "v2"])
+    add("--tiktoken-num-special-tokens", type=int, default=1000)
+    add("--tokenizer-sentencepiece-legacy", action="store_true")
+    add("--no-tokenizer-sentencepiece-ignore-extra-whitespaces",
+        "--disable-tokenizer-sentencepiece-ignore-extra-whitespaces",
+        dest="tokenizer_sentencepiece_ignore_extra_whitespaces", action="store_false")
+    add("--tokenizer-hf-no-use-fast", action="store_true")
+    add("--tokenizer-hf-no-include-special-tokens", action="store_true")
+    add("--trust-remote-code", action="store_true")
+    add("--null-tokenizer-eod-id", type=int, default=None)
+    add("--null-tokenizer-pad-id", type=int, default=-1)
+    add("--chat-template", type=str, default=None)
+    add("--sft-tokenizer-prompt-format", type=str, default="nemotron-h-aligned")
+    return parser
+
+
+def reference_parse(reference, argv: list[str]) -> argparse.Namespace:
+    if reference.version == G1_VERSION:
+        args = g1_parser().parse_args(argv)
+        # G1's validate_args: the deprecated tiktoken flag fills the unset new one (§8.2)
+        if args.tiktoken_special_tokens and not args.tokenizer_special_tokens:
+            args.tokenizer_special_tokens = args.tiktoken_special_tokens
+    else:
+        args = latest_parser().parse_args(argv)
+    for name, value in _PARALLEL.items():
+        setattr(args, name, value)
     return args
 
 
@@ -246,23 +390,49 @@ def new_parse(argv: tuple[str, ...]) -> argparse.Namespace:
     return validate_tokenizer_args(args)
 
 
-# The two HF switches are given because G2 made them the default (G1 defaulted to off): an old
-# argv that relies on the G2 default is what the translator is for.
+# G2 made the two HF switches the default (G1: off). A G1 argv that passes them runs the same on
+# every release, so the translator needs no source for it; one that does not (the "-g1-defaults"
+# cases) needs source=G1.
 HF_ON = ["--tokenizer-hf-use-fast", "--tokenizer-hf-include-special-tokens"]
+G1_ONLY_CASES = ("GPT2BPETokenizer-g1-defaults", "HuggingFaceTokenizer-g1-defaults")
+LATEST_ONLY_CASES = ("NullTokenizer-ids", "SentencePieceTokenizer-kept-whitespace")
+ARGV_CASES = ["GPT2BPETokenizer", "BertWordPieceLowerCase", "BertWordPieceCase",
+              "SentencePieceTokenizer", "GPTSentencePieceTokenizer", "Llama2Tokenizer",
+              "TikTokenizer", "TikTokenizer-few-specials", "HuggingFaceTokenizer", "NullTokenizer",
+              *G1_ONLY_CASES, *LATEST_ONLY_CASES]
 
 
 @pytest.fixture(scope="module")
-def old_argvs(offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json,
+def argv_files(offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json,
+               hf_tokenizer_dir) -> dict:
+    return dict(files_dir=files_dir, sentencepiece_v1=sentencepiece_v1,
+                sentencepiece_v3=sentencepiece_v3, tekken_json=tekken_json,
+                hf_tokenizer_dir=hf_tokenizer_dir)
+
+
+@pytest.fixture(scope="module")
+def old_argvs(reference, argv_files) -> dict[str, list[str]]:
+    return argvs_for(reference.version == G1_VERSION, **argv_files)
+
+
+def argvs_for(g1: bool, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json,
               hf_tokenizer_dir) -> dict[str, list[str]]:
+    """Each case's argv as the reference's parser takes it (0.19.2 has neither the positive HF
+    switches, --tiktoken-special-tokens nor --legacy-tokenizer)."""
+    hf_on = HF_ON if g1 else []
     hub_files = files_dir / "hub-work"
-    return {
-        "GPT2BPETokenizer": ["--tokenizer-type", "GPT2BPETokenizer", "--vocab-file",
-                             str(hub_files / "gpt2" / "vocab.json"), "--merge-file",
-                             str(hub_files / "gpt2" / "merges.txt"), *HF_ON],
+    tiktoken_tokens = "--tiktoken-special-tokens" if g1 else "--tokenizer-special-tokens"
+    gpt2 = ["--tokenizer-type", "GPT2BPETokenizer", "--vocab-file",
+            str(hub_files / "gpt2" / "vocab.json"), "--merge-file",
+            str(hub_files / "gpt2" / "merges.txt")]
+    hf = ["--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-model", str(hf_tokenizer_dir),
+          "--tokenizer-special-tokens", "<my_tool>"]
+    argvs = {
+        "GPT2BPETokenizer": [*gpt2, *hf_on],
         "BertWordPieceLowerCase": ["--tokenizer-type=BertWordPieceLowerCase", "--vocab-file",
-                                   str(hub_files / "bert-large-uncased" / "vocab.txt"), *HF_ON],
+                                   str(hub_files / "bert-large-uncased" / "vocab.txt"), *hf_on],
         "BertWordPieceCase": ["--tokenizer-type", "BertWordPieceCase", "--vocab-file",
-                              str(hub_files / "bert-large-cased" / "vocab.txt"), *HF_ON,
+                              str(hub_files / "bert-large-cased" / "vocab.txt"), *hf_on,
                               "--tokenizer-special-tokens", "<dropped_by_t5>"],
         "SentencePieceTokenizer": ["--tokenizer-type", "SentencePieceTokenizer",
                                    "--tokenizer-model", str(sentencepiece_v1)],
@@ -270,49 +440,113 @@ def old_argvs(offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3, tekken
                                       "--tokenizer-type=GPTSentencePieceTokenizer"],
         "Llama2Tokenizer": ["--tokenizer-type", "Llama2Tokenizer", "--tokenizer-model",
                             str(sentencepiece_v1), "--tokenizer-sentencepiece-legacy",
-                            "--tiktoken-special-tokens", "<eod>", "<mask>"],
+                            tiktoken_tokens, "<eod>", "<mask>"],
         "TikTokenizer": ["--tokenizer-type", "TikTokenizer", "--tokenizer-model",
                          str(tekken_json), "--tiktoken-pattern", "v2", "--vocab-size", "131072",
-                         "--tiktoken-special-tokens", "<unk>", "<s>", "</s>", "<mask>", "<pad>",
+                         tiktoken_tokens, "<unk>", "<s>", "</s>", "<mask>", "<pad>",
                          "<cls>", "<sep>", "<tool_call>"],
         "TikTokenizer-few-specials": ["--tokenizer-type", "TikTokenizer", "--tokenizer-model",
                                       str(tekken_json), "--tiktoken-pattern", "v1",
                                       "--tiktoken-num-special-tokens", "100"],
-        "HuggingFaceTokenizer": ["--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-model",
-                                 str(hf_tokenizer_dir), *HF_ON, "--tokenizer-special-tokens",
-                                 "<my_tool>", "--legacy-tokenizer"],
+        "HuggingFaceTokenizer": [*hf, *hf_on, *(["--legacy-tokenizer"] if g1 else [])],
         "NullTokenizer": ["--tokenizer-type", "NullTokenizer", "--vocab-size", "777"],
+        "GPT2BPETokenizer-g1-defaults": gpt2,
+        "HuggingFaceTokenizer-g1-defaults": hf,
+        "NullTokenizer-ids": ["--tokenizer-type", "NullTokenizer", "--vocab-size", "777",
+                              "--null-tokenizer-eod-id", "0", "--null-tokenizer-pad-id", "776"],
+        "SentencePieceTokenizer-kept-whitespace": [
+            "--tokenizer-type", "SentencePieceTokenizer", "--tokenizer-model",
+            str(sentencepiece_v1), "--no-tokenizer-sentencepiece-ignore-extra-whitespaces"],
     }
+    return argvs
 
 
-@pytest.mark.parametrize(
-    "case",
-    ["GPT2BPETokenizer", "BertWordPieceLowerCase", "BertWordPieceCase", "SentencePieceTokenizer",
-     "GPTSentencePieceTokenizer", "Llama2Tokenizer", "TikTokenizer", "TikTokenizer-few-specials",
-     "HuggingFaceTokenizer", "NullTokenizer"],
-)
-def test_translated_argv_builds_the_old_tokenizer(case, old_build, old_argvs, varied_texts):
-    old_argv = old_argvs[case]
-    old_args = g1_parse(old_argv)
+def argv_case(reference, old_argvs, case: str) -> list[str]:
+    only = G1_ONLY_CASES if reference.version == LATEST_VERSION else LATEST_ONLY_CASES
+    if case in only:
+        pytest.skip(f"{case} uses flags megatron-core {reference.version}'s parser lacks")
+    return old_argvs[case]
+
+
+def texts_for(case: str, argv: list[str], varied_texts: list[str]) -> list[str]:
+    texts = sample_texts(case, varied_texts)
+    if "--tokenizer-special-tokens" in argv or "--tiktoken-special-tokens" in argv:
+        start = max(i for i, w in enumerate(argv)
+                    if w in ("--tokenizer-special-tokens", "--tiktoken-special-tokens")) + 1
+        texts = texts + [f"a{token}b {token} c" for token in argv[start:start + 8]
+                         if not token.startswith("--")]
+    return texts
+
+
+@pytest.mark.parametrize("case", ARGV_CASES)
+def test_translated_argv_builds_the_references_tokenizer(case, reference, old_build, old_argvs,
+                                                         varied_texts):
+    """translate_argv(source=<the reference's release>) keeps its ids, sizes and padding."""
+    old_argv = argv_case(reference, old_argvs, case)
+    old_args = reference_parse(reference, old_argv)
     old = old_build(old_args)
 
-    translation = translate_argv(old_argv)
+    translation = translate_argv(old_argv, source=RELEASE_OF[reference.version])
     assert translation.errors == ()
     assert not any(word.startswith(("--tokenizer-type", "--tiktoken-special", "--tokenizer-hf-use",
                                     "--tokenizer-hf-include", "--legacy-tokenizer"))
                    for word in translation.argv)
     new_args = new_parse(translation.argv)
     new = build_tokenizer(new_args)
+    assert_same_build(new, new_args, old, old_args, texts_for(case, old_argv, varied_texts))
 
-    assert new.vocab_size == old.vocab_size
-    assert new.eod == old_eod(old, old_args)
-    texts = sample_texts(case, varied_texts)
-    special = old_args.tokenizer_special_tokens or []
-    texts += [f"a{token}b {token} c" for token in special]
-    for text in texts:
-        assert list(new.tokenize(text)) == list(old.tokenize(text)), text
-    multiple = DIVISOR * TENSOR_PARALLEL
-    assert new_args.padded_vocab_size == math.ceil(old.vocab_size / multiple) * multiple
+
+@pytest.mark.parametrize("case", ["GPT2BPETokenizer", "BertWordPieceCase", "TikTokenizer",
+                                  "HuggingFaceTokenizer", "Llama2Tokenizer"])
+def test_an_unknown_source_needs_nothing_when_the_argv_says_it_all(case, reference, old_build,
+                                                                    old_argvs, varied_texts):
+    """Without ``source``, an argv that spells out the HF switches builds the same tokenizer."""
+    old_argv = argv_case(reference, old_argvs, case)
+    old_args = reference_parse(reference, old_argv)
+    translation = translate_argv(old_argv)
+    assert translation.errors == ()
+    # 0.19.2's argv has no HF switches (they are its defaults): the note about G1 is right there
+    assert translation.notes == () or reference.version != G1_VERSION
+    new_args = new_parse(translation.argv)
+    assert_same_build(build_tokenizer(new_args), new_args, old_build(old_args), old_args,
+                      texts_for(case, old_argv, varied_texts))
+
+
+def test_an_unknown_source_gets_a_note_for_what_only_a_person_can_tell(reference, old_argvs):
+    """NullTokenizer's sizes and G1's HF defaults depend on the release the script ran on."""
+    for case, expected in (("NullTokenizer", "add 1 to --vocab-size"),
+                           ("HuggingFaceTokenizer-g1-defaults", "--tokenizer-hf-no-use-fast")):
+        if case in G1_ONLY_CASES and reference.version != G1_VERSION:
+            continue
+        translation = translate_argv(old_argvs[case])
+        assert any(expected in note.message + note.suggestion for note in translation.notes)
+
+
+def test_upstream_target_runs_the_g1_argv_on_0_19_2_with_g1_ids(argv_files, varied_texts):
+    """A G1 command line, translated for Megatron-LM main (source=0.16), parsed and built by
+    megatron-core 0.19.2, gives what 0.16.1 gave."""
+    import references
+
+    try:
+        g1, latest = references.get(G1_VERSION), references.get(LATEST_VERSION)
+    except references.ReferenceUnavailable as error:
+        pytest.skip(f"needs both references: {error}")
+    g1_build = g1.module("text.utils.build_tokenizer").build_tokenizer
+    latest_build = latest.module("utils.build_tokenizer").build_tokenizer
+    g1_argvs = argvs_for(True, **argv_files)
+    for case in ("GPT2BPETokenizer-g1-defaults", "HuggingFaceTokenizer-g1-defaults",
+                 "HuggingFaceTokenizer", "TikTokenizer", "Llama2Tokenizer", "NullTokenizer"):
+        old_args = reference_parse(g1, g1_argvs[case])
+        old = g1_build(old_args)
+        translation = translate_argv(g1_argvs[case], target="upstream", source=releases.G1)
+        assert translation.errors == (), case
+        on_main = reference_parse(latest, list(translation.argv))
+        new = latest_build(on_main)
+        assert (new.vocab_size, old_eod(new, on_main)) == (old.vocab_size, old_eod(old, old_args))
+        for text in texts_for(case, g1_argvs[case], varied_texts)[:100]:
+            assert list(new.tokenize(text)) == list(old.tokenize(text)), (case, text)
+        multiple = DIVISOR * TENSOR_PARALLEL
+        assert on_main.padded_vocab_size == math.ceil(old.vocab_size / multiple) * multiple
 
 
 CONVERSATION = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi there"},
@@ -365,6 +599,7 @@ def test_old_args_warn_once_at_the_callers_line(monkeypatch):
     (warning,) = [w for w in caught if issubclass(w.category, MegatronTokenizerDeprecationWarning)]
     assert "--tokenizer-type NullTokenizer" in str(warning.message)
     assert "--tokenizer-library null" in str(warning.message)
+    assert "vocab_size N and eod N - 1 since megatron-core 0.18" in str(warning.message)
     assert warning.filename == __file__
     assert old.tokenizer_type == "NullTokenizer" and not hasattr(old, "tokenizer_library")
 
@@ -372,17 +607,3 @@ def test_old_args_warn_once_at_the_callers_line(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         build_tokenizer(new)
-
-
-def test_a_g1_argv_without_the_hf_switches_keeps_g1_ids_with_the_opt_outs(old_build, old_argvs):
-    """G1 defaulted both HF switches to off, G2 on (docs/args.md): the documented opt-outs."""
-    g1_argv = [word for word in old_argvs["BertWordPieceLowerCase"] if word not in HF_ON]
-    old = old_build(g1_parse(g1_argv))
-    translated = list(translate_argv(g1_argv).argv)
-    with_g2_defaults = build_tokenizer(new_parse(tuple(translated)))
-    opted_out = build_tokenizer(new_parse((*translated, "--tokenizer-hf-no-use-fast",
-                                           "--tokenizer-hf-no-include-special-tokens")))
-    text = "hello world"
-    assert opted_out.tokenize(text) == old.tokenize(text)
-    # G2's default adds [CLS] ... [SEP] around the same ids
-    assert with_g2_defaults.tokenize(text)[1:-1] == old.tokenize(text)

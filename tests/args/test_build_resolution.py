@@ -95,7 +95,7 @@ def test_library_kwargs_per_library():
                                  tokenizer_hf_include_special_tokens=False))
     assert (g1["use_fast"], g1["include_special_tokens"]) == (False, False)
     assert library_kwargs(new_args(tokenizer_library="sentencepiece")) == {
-        "legacy": False, "special_tokens": None}
+        "legacy": False, "special_tokens": None, "ignore_extra_whitespaces": True}
     assert library_kwargs(new_args(tokenizer_library="tiktoken", tiktoken_pattern="v1",
                                    vocab_size=1000)) == {
         "pattern": "v1", "vocab_size": 1000, "num_special_tokens": 1000, "special_tokens": None}
@@ -103,6 +103,27 @@ def test_library_kwargs_per_library():
         "num_special_tokens": 1000, "special_tokens": None}
     assert library_kwargs(new_args(tokenizer_library="null", vocab_size=7)) == {"vocab_size": 7}
     assert library_kwargs(new_args(tokenizer_library="byte-level")) == {}
+
+
+def test_library_kwargs_read_upstream_mains_attributes():
+    """megatron-core >= 0.18 (TokenizerConfig) added these; its builder passes them on."""
+    template = "{{ messages }}"
+    sentencepiece = library_kwargs(new_args(
+        tokenizer_library="sentencepiece", chat_template=template,
+        tokenizer_sentencepiece_ignore_extra_whitespaces=False))
+    assert (sentencepiece["chat_template"], sentencepiece["ignore_extra_whitespaces"]) == (
+        template, False)
+    for library in ("huggingface", "tiktoken"):
+        assert library_kwargs(new_args(tokenizer_library=library, tokenizer_model="m",
+                                       chat_template=template))["chat_template"] == template
+    # upstream main's megatron library does not take it
+    assert "chat_template" not in library_kwargs(new_args(
+        tokenizer_library="megatron", tokenizer_model="GPT2BPETokenizer", chat_template=template))
+    assert library_kwargs(new_args(tokenizer_library="null", vocab_size=7,
+                                   null_tokenizer_eod_id=0, null_tokenizer_pad_id=6)) == {
+        "vocab_size": 7, "eod_id": 0, "pad_id": 6}
+    assert library_kwargs(new_args(tokenizer_library="null", tokenizer_mode="multimodal",
+                                   vocab_size=7, null_tokenizer_eod_id=0)) == {"vocab_size": 7}
 
 
 def test_mode_kwargs():

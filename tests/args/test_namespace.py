@@ -214,6 +214,68 @@ def test_special_tokens_of_the_multimodal_example_are_not_tokenizer_special_toke
     assert translated.special_tokens == ["<image>"]
 
 
+def test_upstream_mains_null_and_whitespace_flags_parse_and_reach_the_tokenizer():
+    """Issue 13: the flags #4057 added were passed through by the translator, then rejected."""
+    from compat.tokenizers.utils.build_tokenizer import build_tokenizer
+
+    argv = ["--tokenizer-type", "NullTokenizer", "--vocab-size", "10",
+            "--null-tokenizer-eod-id", "5", "--null-tokenizer-pad-id", "9"]
+    translated = translate_argv(argv)
+    assert translated.argv[2:] == tuple(argv[2:])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MegatronTokenizerDeprecationWarning)
+        args = validate_tokenizer_args(parse(list(translated.argv)))
+    assert (args.null_tokenizer_eod_id, args.null_tokenizer_pad_id) == (5, 9)
+    tokenizer = build_tokenizer(args)
+    assert (tokenizer.vocab_size, tokenizer.eod, tokenizer.pad) == (10, 5, 9)
+    defaults = parse([])
+    assert (defaults.null_tokenizer_eod_id, defaults.null_tokenizer_pad_id) == (None, -1)
+    assert defaults.tokenizer_sentencepiece_ignore_extra_whitespaces is True
+    assert defaults.chat_template is None
+    for flag in ("--no-tokenizer-sentencepiece-ignore-extra-whitespaces",
+                 "--disable-tokenizer-sentencepiece-ignore-extra-whitespaces"):
+        assert parse([flag]).tokenizer_sentencepiece_ignore_extra_whitespaces is False
+
+
+@pytest.mark.parametrize(
+    ("attributes", "sizes"),
+    [
+        # a megatron-core <= 0.17 parser: positive HF switches, no tokenizer_library
+        (dict(tokenizer_hf_use_fast=False, tokenizer_hf_include_special_tokens=False), (11, 10)),
+        (dict(tokenizer_hf_use_fast=True, tokenizer_hf_include_special_tokens=True,
+              tokenizer_hf_no_use_fast=False, tokenizer_hf_no_include_special_tokens=False),
+         (11, 10)),
+        # megatron-core >= 0.18 (TokenizerConfig), and a Namespace built by hand
+        (dict(tokenizer_hf_no_use_fast=False, null_tokenizer_eod_id=None), (10, 9)),
+        ({}, (10, 9)),
+    ],
+    ids=["0.16", "0.17", "0.18+", "by-hand"],
+)
+def test_saved_null_args_keep_the_sizes_of_the_release_that_saved_them(attributes, sizes):
+    from compat.tokenizers.utils.build_tokenizer import build_tokenizer
+
+    old = argparse.Namespace(tokenizer_type="NullTokenizer", vocab_size=10, **attributes)
+    assert translate_namespace(old).vocab_size == sizes[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MegatronTokenizerDeprecationWarning)
+        tokenizer = build_tokenizer(old)
+    assert (tokenizer.vocab_size, tokenizer.eod) == sizes
+    assert old.vocab_size == 10
+
+
+def test_validate_says_when_the_null_sizes_were_kept(monkeypatch):
+    monkeypatch.delenv("MEGATRON_COMPAT_STRICT", raising=False)
+    args = argparse.Namespace(tokenizer_type="NullTokenizer", vocab_size=10,
+                              tokenizer_hf_use_fast=False,
+                              tokenizer_hf_include_special_tokens=False)
+    with pytest.warns(MegatronTokenizerDeprecationWarning) as caught:
+        validate_tokenizer_args(args)
+    message = str(caught[0].message)
+    assert "--tokenizer-type NullTokenizer --vocab-size 10" in message
+    assert "--tokenizer-library null --vocab-size 11" in message
+    assert args.vocab_size == 11
+
+
 # --- property: the argv route and the namespace route agree ------------------------------------
 
 _FILLER = [["--seq-length", "8"], ["--bf16"], ["--tokenizer-model", "tok"],

@@ -1,8 +1,10 @@
-"""The deprecated aliases against megatron-core 0.16.1's own classes, on real tokenizer files.
+"""The deprecated aliases against both references' own classes, on real tokenizer files.
 
-Same constructor arguments, same files, same texts: same ids, text, vocabulary size, special ids
-and dataset-cache key (``unique_identifiers``). Where 0.16.1 raises for a special id, ours may
-answer (a fixed crash) but must not answer differently where it does answer.
+megatron-core 0.16.1 and 0.19.2 still ship the model wrappers (``text.models``); 0.16.1 also G1's
+``text.utils.build_tokenizer`` (0.19.2 has none: that test skips there). Same constructor
+arguments, same files, same texts: same ids, text, vocabulary size, special ids and dataset-cache
+key (``unique_identifiers``). Where a reference raises for a special id, ours may answer (a fixed
+crash) but must not answer differently where it does answer.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import argparse
 import warnings
 
 import pytest
+from references import G1_VERSION
 
 from compat.deprecations import TEXT_MODEL_WRAPPERS
 from compat.legacy import _build_tokenizer, _chat_template, _text_wrappers
@@ -20,18 +23,18 @@ SPECIAL_IDS = ("bos_id", "eos_id", "eod", "pad_id", "unk_id", "cls_id", "sep_id"
 
 
 @pytest.fixture(scope="module")
-def old_models(megatron_core):
-    from megatron.core.tokenizers.text import models
-
-    return models
+def old_models(reference):
+    return reference.module("text.models")
 
 
 @pytest.fixture(scope="module")
-def library_cases(offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json,
-                  hf_tokenizer_dir):
-    """library → (path, config, kwargs) as old code passed them to a model wrapper. (0.16.1's
-    tiktoken class rejects the cl100k/qwen JSON files outright: no differential there.)"""
+def library_cases(reference, offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3,
+                  tekken_json, hf_tokenizer_dir):
+    """library → (path, config, kwargs) as old code passed them to a model wrapper, in the
+    reference's spelling of the null library. (0.16.1's tiktoken class rejects the cl100k/qwen
+    JSON files outright: no differential there.)"""
     hub = files_dir / "hub-work" / "gpt2"
+    null_library = "null" if reference.version == G1_VERSION else "null-text"
     return {
         "sentencepiece-v1": (str(sentencepiece_v1), {"library": "sentencepiece"}, {}),
         "sentencepiece-v3-legacy": (str(sentencepiece_v3), {"library": "sentencepiece"},
@@ -43,7 +46,7 @@ def library_cases(offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3, te
                           {"vocab_file": str(hub / "vocab.json"),
                            "merges_file": str(hub / "merges.txt")}),
         "byte-level": (None, {"library": "byte-level"}, {}),
-        "null": (None, {"library": "null"}, {"vocab_size": 500}),
+        "null": (None, {"library": null_library}, {"vocab_size": 500}),
     }
 
 
@@ -54,9 +57,10 @@ def _texts(case: str, varied_texts: list[str]) -> list[str]:
 
 
 def _assert_same_text(case: str, text: str, old, ids: list[int], original: str) -> None:
-    """Decoding matches 0.16.1 except for two documented generation differences (reference
-    §4.4, §4.7): Hugging Face keeps special tokens (G2+ default; G1 stripped them), and tiktoken
-    decodes bytes across token boundaries (MAIN; G1-G3 broke multi-byte characters into U+FFFD)."""
+    """Decoding matches the reference except for two documented generation differences of
+    0.16.1 (reference §4.4, §4.7): Hugging Face keeps special tokens (G2+ default; G1 stripped
+    them), and tiktoken decodes bytes across token boundaries (0.18+; G1-G3 broke multi-byte
+    characters into U+FFFD)."""
     if case == "huggingface":
         assert text == old._tokenizer.ids_to_text(ids, remove_special_tokens=False)
         return
@@ -74,11 +78,14 @@ def _special_id(tokenizer, name: str):
         return error
 
 
-@pytest.mark.parametrize("case", ["sentencepiece-v1", "sentencepiece-v3-legacy",
-                                  "tiktoken-tekken", "huggingface",
-                                  "megatron-gpt2", "byte-level", "null"])
+WRAPPER_CASES = ["sentencepiece-v1", "sentencepiece-v3-legacy", "tiktoken-tekken", "huggingface",
+                 "megatron-gpt2", "byte-level", "null"]
+
+
+@pytest.mark.parametrize("case", WRAPPER_CASES)
 @pytest.mark.parametrize("name", list(TEXT_MODEL_WRAPPERS))
-def test_wrapper_matches_megatron_core_0_16_1(name, case, old_models, library_cases, varied_texts):
+def test_wrapper_matches_the_reference(name, case, reference, old_models, library_cases,
+                                       varied_texts, request):
     path, config, kwargs = library_cases[case]
     old = getattr(old_models, name)(path, dict(config), **kwargs)
     ours_config = dict(config)
@@ -97,15 +104,16 @@ def test_wrapper_matches_megatron_core_0_16_1(name, case, old_models, library_ca
             assert _special_id(ours, special) == expected, special
 
 
-def test_isinstance_between_wrappers_is_wider_than_0_16_1(old_models, sentencepiece_v1):
-    """0.16.1: five unrelated subclasses. Ours (like upstream G3's aliases): any text facade
-    passes every check, so ``isinstance(tok, GPTTokenizer)`` keeps working whichever path
+def test_isinstance_between_wrappers_is_wider_than_the_references(reference, old_models,
+                                                                   sentencepiece_v1):
+    """The references: five unrelated subclasses. Ours (like upstream G3's aliases): any text
+    facade passes every check, so ``isinstance(tok, GPTTokenizer)`` keeps working whichever path
     (wrapper, from_pretrained, build_tokenizer) built ``tok``."""
     old = old_models.GPTTokenizer(str(sentencepiece_v1), {"library": "sentencepiece"})
     ours = _text_wrappers.GPTTokenizer(str(sentencepiece_v1), {"library": "sentencepiece"})
-    assert isinstance(old, old_models.GPTTokenizer)
+    assert isinstance(old, reference.raw("text.models", "GPTTokenizer"))
     assert isinstance(ours, _text_wrappers.GPTTokenizer)
-    assert not isinstance(old, old_models.BertTokenizer)
+    assert not isinstance(old, reference.raw("text.models", "BertTokenizer"))
     assert isinstance(ours, _text_wrappers.BertTokenizer)
 
 
@@ -117,11 +125,10 @@ CHATML = (
 )
 
 
-def test_chat_template_mixin_matches_0_16_1(megatron_core, hf_tokenizer_dir):
-    from megatron.core.tokenizers.text.libraries.chat_template import (
-        MegatronTokenizerChatTemplate as OldMixin,
-    )
+def test_chat_template_mixin_matches_the_reference(reference, hf_tokenizer_dir):
     from transformers import AutoTokenizer
+
+    OldMixin = reference.raw("text.libraries.chat_template", "MegatronTokenizerChatTemplate")
 
     backend = AutoTokenizer.from_pretrained(str(hf_tokenizer_dir))
 
@@ -176,9 +183,9 @@ def g1_args_by_type(offline_hub, files_dir, sentencepiece_v1, tekken_json, hf_to
 
 @pytest.mark.parametrize("type_name", ["GPT2BPETokenizer", "BertWordPieceCase", "Llama2Tokenizer",
                                        "TikTokenizer", "HuggingFaceTokenizer", "NullTokenizer"])
-def test_g1_build_tokenizer_matches_0_16_1(type_name, megatron_core, g1_args_by_type,
+def test_g1_build_tokenizer_matches_0_16_1(type_name, reference, g1_args_by_type,
                                            varied_texts):
-    from megatron.core.tokenizers.text.utils.build_tokenizer import build_tokenizer as old_build
+    old_build = reference.module("text.utils.build_tokenizer").build_tokenizer
 
     args = g1_args_by_type[type_name]
     before = dict(vars(args))

@@ -149,11 +149,46 @@ def test_null_reads_integers():
     assert tokenizer.ids_to_tokens([4, 5]) == ["4", "5"]
 
 
-def test_null_vocab_size_and_eod_are_g1_to_g3():
-    # G1–G3: vocab_size N + 1 and eod N (upstream main later made them N and N - 1).
+def test_null_sizes_follow_upstream_4057():
+    # megatron-core >= 0.18 and main: vocab_size N, eod N - 1, no pad (-1) by default.
     tokenizer = null(100)
-    assert (tokenizer.vocab_size, tokenizer.eod) == (101, 100)
+    assert (tokenizer.vocab_size, tokenizer.eod, tokenizer.pad) == (100, 99, -1)
+    assert tokenizer.pad_id == -1
     assert tokenizer.additional_special_tokens_ids is None
+
+
+def test_null_eod_and_pad_ids_can_be_chosen():
+    tokenizer = MegatronTokenizer.from_pretrained(
+        metadata_path={"library": "null-text"}, vocab_size=100, eod_id=0, pad_id=7
+    )
+    assert (tokenizer.vocab_size, tokenizer.eod, tokenizer.pad) == (100, 0, 7)
+    assert tokenizer._tokenizer.unique_identifiers["eod_id"] == 0
+
+
+def test_g1_null_metadata_keeps_the_g1_sizes():
+    """A G1 "null" was written when NullTokenizer(N) meant vocab N + 1 and eod N."""
+    with pytest.warns(FutureWarning, match="library 'null' is deprecated"):
+        tokenizer = MegatronTokenizer.from_pretrained(
+            metadata_path={"library": "null"}, vocab_size=100
+        )
+    assert (tokenizer.vocab_size, tokenizer.eod, tokenizer.library) == (101, 100, "null-text")
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"vocab_size": 10, "eod_id": 10}, "eod_id 10 lies outside its vocabulary 0..9; pass "
+                                           "vocab_size=11"),
+        ({"vocab_size": 10, "eod_id": -1}, "eod_id -1 lies outside"),
+        ({"vocab_size": 10, "pad_id": 10}, "pad_id 10 lies outside .* or -1 for no pad token"),
+        ({"vocab_size": 0}, "needs vocab_size >= 1"),
+        ({"vocab_size": 10, "eod_id": "last"}, "needs an integer eod_id"),
+        ({"vocab_size": True}, "needs an integer vocab_size"),
+    ],
+)
+def test_null_ids_outside_the_vocabulary_are_refused(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, **kwargs)
 
 
 def test_null_cls_sep_mask_are_minus_one():
@@ -164,8 +199,8 @@ def test_null_cls_sep_mask_are_minus_one():
     assert (tokenizer.cls_id, tokenizer.sep_id, tokenizer.mask_id) == (-1, -1, -1)
 
 
-@pytest.mark.parametrize("name", ["pad", "pad_id", "bos", "eos_id", "unk"])
-def test_null_has_no_pad_bos_eos_unk(name):
+@pytest.mark.parametrize("name", ["bos", "eos_id", "unk"])
+def test_null_has_no_bos_eos_unk(name):
     with pytest.raises(AttributeError, match="'null-text' tokenizer library has no"):
         getattr(null(), name)
 

@@ -110,14 +110,14 @@ def test_features_template_hand_checked():
 @pytest.mark.parametrize("library", ["sentencepiece", "tiktoken"])
 @pytest.mark.parametrize("template", [CHATML, MISTRAL_LIKE, "{{ bos_token }}" + CHATML])
 def test_apply_chat_template_matches_megatron_core(
-    megatron_core, tekken_json, library, template
+    reference, tekken_json, library, template
 ):
     """Same text and ids as 0.16.1's mixin, which rendered with only ``messages`` and
     ``add_generation_prompt`` (so ``{{ bos_token }}`` renders empty, as it did)."""
     path = tokenizer_files.sentencepiece_v1() if library == "sentencepiece" else tekken_json
     metadata = {"library": library}
     new = MegatronTokenizer.from_pretrained(str(path), metadata_path=dict(metadata))
-    old = megatron_core.MegatronTokenizer.from_pretrained(str(path), metadata_path=dict(metadata))
+    old = reference.MegatronTokenizer.from_pretrained(str(path), metadata_path=dict(metadata))
     conversation = CONVERSATION[:3]
     for options in (
         {"tokenize": False}, {"tokenize": True}, {"add_generation_prompt": True},

@@ -1,11 +1,13 @@
-"""Our G3 text stack against the real old code (megatron-core 0.16.1) on the same files and texts.
+"""Our G3 text stack against both upstream references on the same files and texts.
 
+megatron-core 0.16.1 (the old code) and 0.19.2 (the latest release), see ``tests/references.py``.
 For ``huggingface``, ``megatron`` (GPT-2 and both BERTs), ``byte-level`` and ``null``: the same ids,
 decoded text, vocabulary size and special ids over the ``varied_texts`` (unicode, whitespace
-runs, special-token strings, the empty string). The ``megatron`` library of 0.16.1 loads its hub
-names from a private offline hub cache filled with the same files (``offline_hub``).
+runs, special-token strings, the empty string). The ``megatron`` library of each reference loads
+its hub names from a private offline hub cache filled with the same files (``offline_hub``).
 
-Where we differ on purpose (an upstream bug), a ``test_pinned_*`` test shows both behaviours.
+Where we differ on purpose (an upstream bug), a ``test_pinned_*`` test shows both behaviours, per
+reference where the two references disagree.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from references import G1_VERSION, LATEST_VERSION
 
 from compat.tokenizers import MegatronTokenizer
 
@@ -26,12 +29,18 @@ HF_SETTINGS = [
 ]
 
 
+# Each reference's Hugging Face defaults, spelled as our keyword arguments (G1: both off).
+REFERENCE_HF_DEFAULTS = {
+    G1_VERSION: dict(use_fast=False, include_special_tokens=False),
+    LATEST_VERSION: {},
+}
+# Each reference's spelling of the null text library (G2+: "null-text").
+NULL_LIBRARY = {G1_VERSION: "null", LATEST_VERSION: "null-text"}
+
+
 @pytest.fixture(scope="module")
-def old_api(megatron_core):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # megatron-core warns about missing Apex/TE on import
-        from megatron.core.tokenizers import MegatronTokenizer as OldTokenizer
-    return OldTokenizer
+def old_api(reference):
+    return reference.MegatronTokenizer
 
 
 @pytest.fixture(scope="module")
@@ -111,16 +120,18 @@ def test_huggingface_chat_template(old_api, hf_tokenizer_dir):
     assert new.apply_chat_template(conversation) == list(old_ids["input_ids"])
 
 
-def test_huggingface_g1_default_decode_equals_ours_without_special_tokens(
-    old_api, hf_tokenizer_dir, varied_texts
+def test_huggingface_default_decode_equals_ours_with_the_references_defaults(
+    old_api, reference, hf_tokenizer_dir, varied_texts
 ):
     # G1's facade decode strips special tokens; ours does when include_special_tokens=False.
     old = old_api.from_pretrained(str(hf_tokenizer_dir), {"library": "huggingface"})
     new = MegatronTokenizer.from_pretrained(
-        str(hf_tokenizer_dir), {"library": "huggingface"}, include_special_tokens=False
+        str(hf_tokenizer_dir), {"library": "huggingface"},
+        **REFERENCE_HF_DEFAULTS[reference.version],
     )
     for text in varied_texts[:500]:
         ids = old.tokenize(text)
+        assert new.tokenize(text) == ids
         assert new.detokenize(ids) == old.detokenize(ids)
 
 
@@ -140,11 +151,12 @@ def test_megatron(old_api, megatron_files, varied_texts, name, include_special_t
 
 
 @pytest.mark.parametrize("name", ["GPT2BPETokenizer", "BertWordPieceLowerCase"])
-def test_megatron_with_g1_defaults(old_api, megatron_files, varied_texts, name):
+def test_megatron_with_the_references_defaults(old_api, reference, megatron_files, varied_texts,
+                                               name):
     files = megatron_files[name]
     old = old_api.from_pretrained(name, {"library": "megatron"}, **files)
     new = MegatronTokenizer.from_pretrained(
-        name, {"library": "megatron"}, use_fast=False, include_special_tokens=False, **files
+        name, {"library": "megatron"}, **REFERENCE_HF_DEFAULTS[reference.version], **files
     )
     for text in varied_texts[:500]:
         ids = old.tokenize(text)
@@ -168,11 +180,15 @@ def test_byte_level(old_api, varied_texts, settings):
     assert new._tokenizer.tokens_to_ids(tokens) == old._tokenizer.tokens_to_ids(tokens)
 
 
-def test_null(old_api):
+def test_null(old_api, reference):
+    """The same metadata gives the same sizes: G1's ``null`` (N + 1, eod N) in 0.16.1 and, read
+    by us, also here; ``null-text`` (N, eod N - 1, pad -1; upstream #4057) in 0.19.2 and here."""
     texts = ["0", "1 2 3", "499 17 17 4", " ".join(str(i) for i in range(500))]
-    # G1 spells the library "null"; G2+ (and we) "null-text".
-    old = old_api.from_pretrained(metadata_path={"library": "null"}, vocab_size=500)
-    new = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, vocab_size=500)
+    metadata = {"library": NULL_LIBRARY[reference.version]}
+    old = old_api.from_pretrained(metadata_path=dict(metadata), vocab_size=500)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # G1's spelling is deprecated
+        new = MegatronTokenizer.from_pretrained(metadata_path=dict(metadata), vocab_size=500)
     assert (new.vocab_size, new.eod) == (old.vocab_size, old.eod)
     for text in texts:
         ids = old.tokenize(text)
@@ -180,38 +196,83 @@ def test_null(old_api):
         assert new.detokenize(ids) == old.detokenize(ids)
         assert new.offsets(ids, text) == old._tokenizer.offsets(ids, text)
     assert new.additional_special_tokens_ids is old.additional_special_tokens_ids is None
-    for name in ("pad", "bos", "eos", "unk"):
+    for name in ("bos", "eos", "unk"):
         assert outcome(old, name) is AttributeError and outcome(new, name) is AttributeError
+
+
+def test_null_eod_and_pad_ids_match_0_19_2(old_api, reference):
+    if reference.version == G1_VERSION:
+        pytest.skip("megatron-core 0.16.1's NullTokenizer takes no eod_id / pad_id (#4057)")
+    settings = dict(vocab_size=64, eod_id=3, pad_id=5)
+    old = old_api.from_pretrained(metadata_path={"library": "null-text"}, **settings)
+    new = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, **settings)
+    assert (new.vocab_size, new.eod, new.pad) == (old.vocab_size, old.eod, old.pad) == (64, 3, 5)
+    assert new._tokenizer.unique_identifiers == {
+        **old._tokenizer.unique_identifiers,
+        "class": "compat.tokenizers.text.libraries.null_tokenizer.NullTokenizer",
+    }
 
 
 # --- intentional differences -------------------------------------------------------------------
 
 
-def test_pinned_byte_level_cls_sep_mask_raise_attribute_error(old_api):
+def test_pinned_byte_level_cls_sep_mask_raise_attribute_error(old_api, reference):
     old = old_api.from_pretrained(metadata_path={"library": "byte-level"})
     new = MegatronTokenizer.from_pretrained(metadata_path={"library": "byte-level"})
+    # 0.16.1's property aliases called themselves; 0.19.2 fixed them (upstream #5445)
+    expected = RecursionError if reference.version == G1_VERSION else AttributeError
     for name in ("cls_id", "sep_id", "mask_id"):
-        assert outcome(old, name) is RecursionError
+        assert outcome(old, name) is expected
         assert outcome(new, name) is AttributeError
 
 
-def test_pinned_null_cls_sep_mask_are_minus_one(old_api):
-    old = old_api.from_pretrained(metadata_path={"library": "null"}, vocab_size=5)
-    new = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, vocab_size=5)
+def test_pinned_null_cls_sep_mask_are_minus_one(old_api, reference):
+    metadata = {"library": NULL_LIBRARY[reference.version]}
+    old = old_api.from_pretrained(metadata_path=dict(metadata), vocab_size=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        new = MegatronTokenizer.from_pretrained(metadata_path=dict(metadata), vocab_size=5)
     for name in ("cls", "sep", "mask"):
+        # both references' facades ask the library for cls_id, which it does not have
         assert outcome(old, name) is AttributeError
         assert outcome(new, name) == -1 == getattr(old._tokenizer, name)
 
 
-def test_pinned_huggingface_additional_special_tokens_ids(old_api, hf_tokenizer_dir):
-    # Under transformers 5, 0.16.1 never sets the attribute it reads (AttributeError).
+def test_pinned_null_pad_is_minus_one_where_0_16_1_had_none(old_api, reference):
+    metadata = {"library": NULL_LIBRARY[reference.version]}
+    old = old_api.from_pretrained(metadata_path=dict(metadata), vocab_size=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        new = MegatronTokenizer.from_pretrained(metadata_path=dict(metadata), vocab_size=5)
+    expected = AttributeError if reference.version == G1_VERSION else -1
+    assert outcome(old, "pad") == expected
+    assert new.pad == -1
+
+
+def test_pinned_huggingface_additional_special_tokens_ids(old_api, reference, hf_tokenizer_dir):
     old = old_api.from_pretrained(str(hf_tokenizer_dir), {"library": "huggingface"})
     new = MegatronTokenizer.from_pretrained(str(hf_tokenizer_dir), {"library": "huggingface"})
-    assert outcome(old, "additional_special_tokens_ids") is AttributeError
+    if reference.version == G1_VERSION:
+        # Under transformers 5, 0.16.1 never sets the attribute it reads.
+        assert outcome(old, "additional_special_tokens_ids") is AttributeError
+    else:
+        # 0.19.2's default additional_special_tokens=[] cleared the tokenizer's own list.
+        assert old.additional_special_tokens_ids == []
     hf = new._tokenizer.tokenizer
     assert new.additional_special_tokens_ids == hf.convert_tokens_to_ids(
         [str(token) for token in hf.extra_special_tokens]
+    ) != []
+
+
+def test_explicit_additional_special_tokens_ids_match(old_api, hf_tokenizer_dir):
+    settings = dict(additional_special_tokens=["<extra_id_0>", "<extra_id_1>"])
+    old = old_api.from_pretrained(str(hf_tokenizer_dir), {"library": "huggingface"}, **settings)
+    new = MegatronTokenizer.from_pretrained(
+        str(hf_tokenizer_dir), {"library": "huggingface"}, **settings
     )
+    assert new.tokenize("a <extra_id_1> b") == old.tokenize("a <extra_id_1> b")
+    if outcome(old, "additional_special_tokens_ids") is not AttributeError:
+        assert new.additional_special_tokens_ids == old.additional_special_tokens_ids
 
 
 def test_pinned_huggingface_explicit_sep_token_is_kept(old_api, hf_tokenizer_dir):
@@ -224,7 +285,7 @@ def test_pinned_huggingface_explicit_sep_token_is_kept(old_api, hf_tokenizer_dir
     assert new._tokenizer.ids_to_tokens([new.sep_id]) == ["<sep>"]
 
 
-def test_pinned_gpt2_merges_file_is_used(old_api, megatron_files, tmp_path):
+def test_pinned_gpt2_merges_file_is_used(old_api, reference, megatron_files, tmp_path):
     files = dict(megatron_files["GPT2BPETokenizer"])
     merges = Path(files["merges_file"]).read_text(encoding="utf-8").splitlines()
     files["merges_file"] = str(tmp_path / "few-merges.txt")
@@ -235,7 +296,10 @@ def test_pinned_gpt2_merges_file_is_used(old_api, megatron_files, tmp_path):
     )
     new = MegatronTokenizer.from_pretrained("GPT2BPETokenizer", {"library": "megatron"}, **files)
     text = "the tokenizer model training data"
-    assert old.tokenize(text) == full.tokenize(text)  # 0.16.1 ignored the merges file given
+    if reference.version == G1_VERSION:
+        assert old.tokenize(text) == full.tokenize(text)  # 0.16.1 ignored the merges file given
+    else:
+        assert new.tokenize(text) == old.tokenize(text)  # fixed upstream (#4392, #5406)
     assert new.tokenize(text) != full.tokenize(text)
 
 

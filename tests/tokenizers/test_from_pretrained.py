@@ -98,7 +98,7 @@ def test_pathless_libraries_need_no_tokenizer_path():
     byte_level = MegatronTokenizer.from_pretrained(metadata_path={"library": "byte-level"})
     assert byte_level.text_to_ids("A") == [65]
     null = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, vocab_size=7)
-    assert null.eod == 7
+    assert null.eod == 6
 
 
 # --- errors -----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from references import G1_VERSION
 
 import compat.warn
 from compat import MegatronTokenizerDeprecationWarning
@@ -138,10 +139,21 @@ def test_write_metadata_tokenizer_class_must_be_a_class(tmp_path):
         MegatronTokenizer.write_metadata(tmp_path, "huggingface", tokenizer_class="GPTTokenizer")
 
 
-def test_write_metadata_translates_a_legacy_library_with_a_warning(tmp_path):
-    with pytest.warns(MegatronTokenizerDeprecationWarning, match="library 'null'.*'null-text'"):
+def test_write_metadata_translates_a_legacy_library_with_a_warning(hf_tokenizer_dir, tmp_path):
+    target = tmp_path / METADATA_FILE_NAME
+    with pytest.warns(MegatronTokenizerDeprecationWarning, match="library 'sft'.*'huggingface'"):
+        MegatronTokenizer.write_metadata(hf_tokenizer_dir, "sft", metadata_path=target)
+    assert read(target)["library"] == "huggingface"
+
+
+def test_write_metadata_keeps_g1_null_so_that_it_loads_with_g1_sizes(tmp_path):
+    """null-text has N ids and eod N - 1 since upstream #4057; G1's null had N + 1 and N."""
+    with pytest.warns(MegatronTokenizerDeprecationWarning,
+                      match="library 'null'.*'null-text' with vocab_size N \\+ 1"):
         MegatronTokenizer.write_metadata(tmp_path, "null")
-    assert read(tmp_path / METADATA_FILE_NAME)["library"] == "null-text"
+    assert read(tmp_path / METADATA_FILE_NAME)["library"] == "null"
+    tokenizer, _ = load_recording(None, str(tmp_path / METADATA_FILE_NAME), vocab_size=10)
+    assert (tokenizer.vocab_size, tokenizer.eod) == (11, 10)
 
 
 def test_written_metadata_loads_back(hf_tokenizer_dir, tmp_path):
@@ -183,7 +195,7 @@ def test_g1_null_library_from_a_file(tmp_path):
 
 def test_g2_null_text_is_current():
     tokenizer, warned = load_recording(metadata_path={"library": "null-text"}, vocab_size=3)
-    assert warned == [] and tokenizer.eod == 3
+    assert warned == [] and (tokenizer.vocab_size, tokenizer.eod) == (3, 2)
 
 
 @pytest.mark.parametrize("model_type", ["default", "gpt", "mamba", "bert", "t5"])
@@ -317,17 +329,27 @@ def test_strict_mode_turns_a_legacy_form_into_an_error(monkeypatch):
         MegatronTokenizer.from_pretrained(metadata_path={"library": "null"}, vocab_size=2)
 
 
-def test_g1_metadata_files_load_with_identical_ids(
-    megatron_core, hf_tokenizer_dir, tmp_path, varied_texts
+def test_metadata_files_written_by_each_reference_load_with_identical_ids(
+    reference, hf_tokenizer_dir, tmp_path, varied_texts
 ):
-    """A file written by megatron-core 0.16.1's own write_metadata loads here, same ids."""
-    from megatron.core.tokenizers import MegatronTokenizer as OldTokenizer
-
-    target = tmp_path / "g1.json"
-    OldTokenizer.write_metadata(str(hf_tokenizer_dir), "huggingface", metadata_path=str(target))
-    assert read(target)["model_type"] == "default"  # the G1 form
-    old = OldTokenizer.from_pretrained(str(hf_tokenizer_dir), str(target))
+    """A file written by the reference's own write_metadata loads here, with the same ids;
+    0.16.1's form (model_type "default") is reported once, 0.19.2's is current."""
+    target = tmp_path / "written.json"
+    reference.MegatronTokenizer.write_metadata(
+        str(hf_tokenizer_dir), "huggingface", metadata_path=str(target))
+    expected_model_type = "default" if reference.version == G1_VERSION else "default-text"
+    assert read(target)["model_type"] == expected_model_type
+    old = reference.MegatronTokenizer.from_pretrained(str(hf_tokenizer_dir), str(target))
     new, warned = load_recording(str(hf_tokenizer_dir), str(target))
-    assert len(warned) == 1
+    assert len(warned) == (1 if reference.version == G1_VERSION else 0)
     for text in varied_texts[:200]:
         assert new.tokenize(text) == old.tokenize(text)
+
+
+def test_null_metadata_files_written_by_each_reference_keep_their_sizes(reference, tmp_path):
+    library = "null" if reference.version == G1_VERSION else "null-text"
+    target = tmp_path / "null.json"
+    reference.MegatronTokenizer.write_metadata(str(tmp_path), library, metadata_path=str(target))
+    old = reference.MegatronTokenizer.from_pretrained(metadata_path=str(target), vocab_size=64)
+    new, _ = load_recording(None, str(target), vocab_size=64)
+    assert (new.vocab_size, new.eod) == (old.vocab_size, old.eod)

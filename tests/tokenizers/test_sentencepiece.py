@@ -47,33 +47,30 @@ def ours(path: Path, **kwargs) -> MegatronTokenizer:
     return MegatronTokenizer.from_pretrained(str(path), metadata_path=dict(SP_METADATA), **kwargs)
 
 
-def old_facade(megatron_core, path: Path, **kwargs):
-    return megatron_core.MegatronTokenizer.from_pretrained(
+def old_facade(reference, path: Path, **kwargs):
+    return reference.MegatronTokenizer.from_pretrained(
         str(path), metadata_path=dict(SP_METADATA), **kwargs
     )
 
 
-def old_library(path: Path, **kwargs):
-    from megatron.core.tokenizers.text.libraries.sentencepiece_tokenizer import (
-        SentencePieceTokenizer as OldSentencePieceTokenizer,
-    )
-
-    return OldSentencePieceTokenizer(str(path), **kwargs)
+def old_library(reference, path: Path, **kwargs):
+    library = reference.module("text.libraries.sentencepiece_tokenizer")
+    return library.SentencePieceTokenizer(str(path), **kwargs)
 
 
 # ------------------------------------------------------------------ differential (0.16.1)
 
 
-def test_ids_and_decoded_text_match_megatron_core(sp_model, megatron_core, varied_texts):
-    new, old = ours(sp_model), old_facade(megatron_core, sp_model)
+def test_ids_and_decoded_text_match_megatron_core(sp_model, reference, varied_texts):
+    new, old = ours(sp_model), old_facade(reference, sp_model)
     for text in varied_texts:
         ids = new.tokenize(text)
         assert ids == old.tokenize(text), text
         assert new.detokenize(ids) == old.detokenize(ids), text
 
 
-def test_vocab_and_special_ids_match_megatron_core(sp_model, megatron_core):
-    new, old = ours(sp_model), old_facade(megatron_core, sp_model)
+def test_vocab_and_special_ids_match_megatron_core(sp_model, reference):
+    new, old = ours(sp_model), old_facade(reference, sp_model)
     for name in ("vocab_size", "eod", "bos_id", "eos_id", "pad_id", "unk_id"):
         assert getattr(new, name) == getattr(old, name), name
     assert new.vocab == old.vocab
@@ -81,8 +78,8 @@ def test_vocab_and_special_ids_match_megatron_core(sp_model, megatron_core):
     assert new.space_sensitive == old._tokenizer.space_sensitive
 
 
-def test_token_lookups_match_megatron_core(sp_model, megatron_core, varied_texts):
-    new, old = ours(sp_model)._tokenizer, old_library(sp_model)
+def test_token_lookups_match_megatron_core(sp_model, reference, varied_texts):
+    new, old = ours(sp_model)._tokenizer, old_library(reference, sp_model)
     for text in varied_texts[:300]:
         tokens = new.text_to_tokens(text)
         assert tokens == old.text_to_tokens(text), text
@@ -97,10 +94,10 @@ def test_token_lookups_match_megatron_core(sp_model, megatron_core, varied_texts
 
 
 @pytest.mark.parametrize("special_tokens", [LEGACY_SPECIAL_TOKENS, LEGACY_NAMED_TOKENS])
-def test_legacy_mode_matches_megatron_core(megatron_core, varied_texts, special_tokens):
+def test_legacy_mode_matches_megatron_core(reference, varied_texts, special_tokens):
     model = tokenizer_files.sentencepiece_v1()
     new = SentencePieceTokenizer(str(model), special_tokens=special_tokens, legacy=True)
-    old = old_library(model, special_tokens=special_tokens, legacy=True)
+    old = old_library(reference, model, special_tokens=special_tokens, legacy=True)
     assert new.vocab_size == old.vocab_size
     assert new.vocab == old.vocab
     marked = [f"[INST] {text} [/INST]<extra_id_0>{text}[SEP]" for text in varied_texts[:400]]
@@ -136,10 +133,10 @@ def test_legacy_trims_separator_after_special_token():
 
 
 def test_ignore_extra_whitespaces_false_matches_megatron_core(
-    whitespace_collapsing_model, megatron_core, varied_texts
+    whitespace_collapsing_model, reference, varied_texts
 ):
     new = SentencePieceTokenizer(str(whitespace_collapsing_model), ignore_extra_whitespaces=False)
-    old = old_library(whitespace_collapsing_model, ignore_extra_whitespaces=False)
+    old = old_library(reference, whitespace_collapsing_model, ignore_extra_whitespaces=False)
     assert new.removed_extra_spaces and old.removed_extra_spaces
     for text in varied_texts[:500] + ["a  b", "  lead", "trail  ", "a   b    c", " "]:
         assert new.text_to_ids(text) == old.text_to_ids(text), text
@@ -151,11 +148,11 @@ def test_ignore_extra_whitespaces_false_matches_megatron_core(
 
 
 def test_legacy_with_kept_whitespace_matches_megatron_core(
-    whitespace_collapsing_model, megatron_core, varied_texts
+    whitespace_collapsing_model, reference, varied_texts
 ):
     kwargs = dict(special_tokens=["<sep>"], legacy=True, ignore_extra_whitespaces=False)
     new = SentencePieceTokenizer(str(whitespace_collapsing_model), **kwargs)
-    old = old_library(whitespace_collapsing_model, **kwargs)
+    old = old_library(reference, whitespace_collapsing_model, **kwargs)
     for text in ["a  <sep>  b", "<sep>   x", "x <sep>"] + varied_texts[:200]:
         assert new.text_to_ids(text) == old.text_to_ids(text), text
 
@@ -163,8 +160,8 @@ def test_legacy_with_kept_whitespace_matches_megatron_core(
 # ------------------------------------------------------------------ behaviour 0.16.1 lacked
 
 
-def test_non_legacy_sep_cls_mask_are_none_not_name_error(sp_model, megatron_core):
-    old = old_library(sp_model)
+def test_non_legacy_sep_cls_mask_are_none_not_name_error(sp_model, reference):
+    old = old_library(reference, sp_model)
     with pytest.raises(NameError):
         _ = old.sep_id
     tokenizer = ours(sp_model)
@@ -293,11 +290,11 @@ def test_out_of_range_ids_name_the_vocabulary(sp_model):
         tokenizer.offsets([too_big], "")
 
 
-def test_legacy_list_mode_falls_back_to_model_ids(megatron_core):
+def test_legacy_list_mode_falls_back_to_model_ids(reference):
     """0.16.1 raised AttributeError (no ``pad_token`` attribute) for pad/bos/eos and
     ``additional_special_tokens_ids`` when legacy tokens were given as a list."""
     model = tokenizer_files.sentencepiece_v1()
-    old = old_library(model, special_tokens=["[INST]"], legacy=True)
+    old = old_library(reference, model, special_tokens=["[INST]"], legacy=True)
     with pytest.raises(AttributeError):
         _ = old.pad_id
     new = SentencePieceTokenizer(str(model), special_tokens=["[INST]"], legacy=True)
@@ -305,12 +302,12 @@ def test_legacy_list_mode_falls_back_to_model_ids(megatron_core):
     assert new.additional_special_tokens_ids == [32000]
 
 
-def test_random_text_matches_megatron_core(megatron_core):
+def test_random_text_matches_megatron_core(reference):
     """Property: any text (hypothesis-generated, all of unicode) gives 0.16.1's ids and text."""
     hypothesis = pytest.importorskip("hypothesis")
     strategies = pytest.importorskip("hypothesis.strategies")
     model = tokenizer_files.sentencepiece_v3()
-    new, old = ours(model), old_facade(megatron_core, model)
+    new, old = ours(model), old_facade(reference, model)
 
     @hypothesis.settings(max_examples=300, deadline=None, database=None)
     @hypothesis.given(strategies.text(max_size=80))

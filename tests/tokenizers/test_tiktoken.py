@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import tokenizer_files
+from references import G1_VERSION
 
 from compat.tokenizers import MegatronTokenizer
 from compat.tokenizers.text.libraries.tiktoken_tokenizer import (
@@ -36,16 +37,24 @@ def ours(path: Path, **kwargs) -> MegatronTokenizer:
     )
 
 
-def old_facade(megatron_core, path: Path, **kwargs):
-    return megatron_core.MegatronTokenizer.from_pretrained(
+def old_facade(reference, path: Path, **kwargs):
+    return reference.MegatronTokenizer.from_pretrained(
         str(path), metadata_path={"library": "tiktoken"}, **kwargs
     )
 
 
 @pytest.fixture(scope="module", params=list(TEKKEN_CONFIGS))
-def tekken_pair(request, tekken_json, megatron_core):
+def tekken_pair(request, tekken_json, reference):
     kwargs = TEKKEN_CONFIGS[request.param]
-    return ours(tekken_json, **kwargs), old_facade(megatron_core, tekken_json, **kwargs)
+    return ours(tekken_json, **kwargs), old_facade(reference, tekken_json, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def g1_pair(tekken_pair, reference):
+    """The pair, for tests of what 0.16.1 did differently (0.17+ behave like us there)."""
+    if reference.version != G1_VERSION:
+        pytest.skip(f"megatron-core {reference.version} already behaves like ours here")
+    return tekken_pair
 
 
 @pytest.fixture(scope="module")
@@ -74,12 +83,23 @@ def test_ids_match_megatron_core(tekken_pair, varied_texts):
         assert new.tokenize(text) == old.tokenize(text), text
 
 
-def test_decoded_text_matches_megatron_core_unless_it_broke_characters(
-    tekken_pair, varied_texts
-):
+def test_decoded_text_matches_megatron_core(tekken_pair, reference, varied_texts):
+    """0.19.2, like us (and upstream since 0.18), decodes the bytes of all tokens together."""
+    if reference.version == G1_VERSION:
+        pytest.skip("0.16.1 broke split characters: test_decoded_text_repairs_0_16_1")
+    new, old = tekken_pair
+    for text in varied_texts:
+        ids = new.tokenize(text)
+        assert new.detokenize(ids) == old.detokenize(ids) == text
+        assert new._tokenizer.ids_to_text(ids, remove_special_tokens=True) == (
+            old._tokenizer.ids_to_text(ids, remove_special_tokens=True)
+        )
+
+
+def test_decoded_text_repairs_0_16_1(g1_pair, varied_texts):
     """0.16.1 decodes token by token, so a character split across tokens became U+FFFD; ours
     decodes the bytes together and always gives the text back."""
-    new, old = tekken_pair
+    new, old = g1_pair
     repaired = 0
     for text in varied_texts:
         ids = new.tokenize(text)
@@ -116,11 +136,26 @@ def test_token_lookups_match_megatron_core(tekken_pair, varied_texts):
     )
 
 
-def test_vocabularies_extend_megatron_cores(tekken_pair):
+def test_vocabularies_match_0_19_2_which_still_shifts_inv_vocab(tekken_pair, reference):
+    """0.19.2's ``vocab`` is ours; its ``inv_vocab`` still shifts BPE ids by
+    ``num_special_tokens`` twice (id 2000 holds the token of id 1000) where ours does not."""
+    if reference.version == G1_VERSION:
+        pytest.skip("0.16.1's vocabularies differ: test_vocabularies_extend_0_16_1s")
+    new, old = tekken_pair
+    assert new.vocab == old.vocab
+    shift = new._tokenizer.num_special_tokens
+    old_inverse, new_inverse = old.inv_vocab, new.inv_vocab
+    assert all(new_inverse[i] == old_inverse[i] for i in range(shift))
+    for token_id in range(shift, new.vocab_size - shift, 997):
+        assert new_inverse[token_id] == old_inverse[token_id + shift]
+        assert new.vocab[new_inverse[token_id]] == token_id
+
+
+def test_vocabularies_extend_0_16_1s(g1_pair):
     """0.16.1 (G1): ``vocab`` holds only the BPE ranks, and ``inv_vocab`` shifts BPE ids by
     ``num_special_tokens`` a second time and gives str. Ours (G2+): ``vocab`` adds the special
     tokens, ``inv_vocab`` maps every real id to its token (BPE tokens as bytes)."""
-    new, old = tekken_pair
+    new, old = g1_pair
     shift = new._tokenizer.num_special_tokens
     old_vocab, new_vocab = old.vocab, new.vocab
     assert len(new_vocab) == len(old_vocab) + shift
@@ -229,9 +264,9 @@ def test_converted_rank_files_match_tiktoken(request, fixture, source, varied_te
     assert tokenizer.vocab_size == entries + 1000
 
 
-def test_megatron_core_rejects_cl100k_that_we_load(cl100k_json, megatron_core):
+def test_megatron_core_rejects_cl100k_that_we_load(cl100k_json, reference):
     with pytest.raises(AssertionError):
-        old_facade(megatron_core, cl100k_json, vocab_size=101256)
+        old_facade(reference, cl100k_json, vocab_size=101256)
     assert ours(cl100k_json, vocab_size=101256).tokenize("hello") == [1000 + 15339]
 
 
@@ -326,12 +361,12 @@ def test_caller_special_tokens_list_is_not_modified(tekken_json):
     assert special_tokens == CHAT_TOKENS
 
 
-def test_random_text_matches_megatron_core(tekken, tekken_json, megatron_core):
+def test_random_text_matches_megatron_core(tekken, tekken_json, reference):
     """Property: any text (hypothesis-generated, all of unicode, special-token strings mixed
     in) gives 0.16.1's ids, and decodes back to itself."""
     hypothesis = pytest.importorskip("hypothesis")
     strategies = pytest.importorskip("hypothesis.strategies")
-    old = old_facade(megatron_core, tekken_json)
+    old = old_facade(reference, tekken_json)
     pieces = strategies.one_of(strategies.text(max_size=20),
                                strategies.sampled_from(["<s>", "</s>", "<SPECIAL_42>", "<pad"]))
 
@@ -345,9 +380,9 @@ def test_random_text_matches_megatron_core(tekken, tekken_json, megatron_core):
     same()
 
 
-def test_aliases_and_single_token_lookups_match_megatron_core(tekken, tekken_json, megatron_core):
+def test_aliases_and_single_token_lookups_match_megatron_core(tekken, tekken_json, reference):
     library = tekken._tokenizer
-    old = old_facade(megatron_core, tekken_json)._tokenizer
+    old = old_facade(reference, tekken_json)._tokenizer
     assert library.encoder is library.vocab and library.decoder is library.inv_vocab
     tokens = ["<unk>", "Hello", " world", "<SPECIAL_999>", "東"]
     assert library.tokens_to_ids(tokens) == old.tokens_to_ids(tokens)

@@ -14,21 +14,17 @@ from typing import Any
 
 from compat import deprecations
 from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
-from compat.tokenizers.megatron_tokenizer import _current_library
+from compat.tokenizers.library_names import (
+    PATHLESS_LIBRARIES,
+    TEXT_LIBRARY_CLASSES,
+    current_library,
+    g1_null_kwargs,
+    is_g1_null,
+)
 from compat.tokenizers.text.libraries.abstract_tokenizer import resolve_chat_template
 
-TOKENIZER_MAPPING_LIBRARIES = OrderedDict(
-    [
-        ("sentencepiece", "SentencePieceTokenizer"),
-        ("huggingface", "HuggingFaceTokenizer"),
-        ("megatron", "MegatronHFTokenizer"),
-        ("tiktoken", "TikTokenTokenizer"),
-        ("byte-level", "ByteLevelTokenizer"),
-        ("null-text", "NullTokenizer"),
-    ]
-)
-# Libraries built without a tokenizer path.
-_PATHLESS_LIBRARIES = frozenset({"byte-level", "null-text"})
+# upstream's name for the table: library string → class name in ``text.libraries``
+TOKENIZER_MAPPING_LIBRARIES = TEXT_LIBRARY_CLASSES
 # Libraries whose save_pretrained writes Hugging Face files.
 _HF_LIBRARIES = frozenset({"huggingface", "megatron"})
 
@@ -74,9 +70,13 @@ class MegatronTokenizerText(MegatronTokenizerBase):
             **kwargs: library arguments, plus ``prompt_format`` (SFT) and ``chat_template``.
         """
         config = dict(config)
+        # unique_identifiers (a dataset cache key) records the arguments as the caller gave them
+        given_kwargs = kwargs
+        if is_g1_null(config.get("library")):
+            kwargs = g1_null_kwargs(kwargs)
         if isinstance(config.get("library"), str):
             # A G1/G2 config built by hand ({"library": "null"}) still works, with a warning.
-            config["library"] = _current_library(config["library"], stacklevel=2)
+            config["library"] = current_library(config["library"], stacklevel=2)
         text_name, text_path = deprecations.TEXT_FACADE
         config.setdefault("class_name", text_name)
         config.setdefault("class_path", text_path)
@@ -86,16 +86,15 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         # Upstream G3 forwarded prompt_format to the library, which rejects it (reference §5.5).
         prompt_format = library_kwargs.pop("prompt_format", None)
         self._tokenizer = self._restore_model(**library_kwargs)
-        self.additional_args = kwargs
+        self.additional_args = given_kwargs
 
-        config_template = config.get("chat_template")
-        library_template = getattr(self._tokenizer, "chat_template", None)
-        if config_template is not None:
-            self.chat_template = config_template
-        elif library_template is not None:
-            self.chat_template = library_template
-        else:
-            self.chat_template = kwargs.get("chat_template")
+        # Upstream's precedence since 0.18: metadata, then the chat_template keyword, then the
+        # library's own template (0.17 asked the library before the keyword).
+        for template in (config.get("chat_template"), kwargs.get("chat_template"),
+                         getattr(self._tokenizer, "chat_template", None)):
+            if template is not None:
+                break
+        self.chat_template = template
 
         self._prompt_config = None
         if prompt_format is not None:
@@ -127,7 +126,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         # The facade consumes chat_template itself; only libraries that take it receive it.
         if "chat_template" in kwargs and not _accepts_keyword(library_class, "chat_template"):
             kwargs.pop("chat_template")
-        arguments = () if self.library in _PATHLESS_LIBRARIES else (self.path,)
+        arguments = () if self.library in PATHLESS_LIBRARIES else (self.path,)
         _check_arguments(self.library, library_class, arguments, kwargs)
         return library_class(*arguments, **kwargs)
 
@@ -142,8 +141,13 @@ class MegatronTokenizerText(MegatronTokenizerBase):
             ).tolist()
         return self._tokenizer.text_to_ids(text)
 
-    def detokenize(self, ids: list[int]) -> str:
-        """Ids → text."""
+    def detokenize(self, ids: list[int], skip_special_tokens: bool | None = None) -> str:
+        """Ids → text. ``skip_special_tokens`` (as upstream since 0.18) overrides the library's
+        default where its ``ids_to_text`` can drop special tokens; None keeps the default."""
+        if skip_special_tokens is not None and _accepts_keyword(
+            self._tokenizer.ids_to_text, "remove_special_tokens"
+        ):
+            return self._tokenizer.ids_to_text(ids, remove_special_tokens=skip_special_tokens)
         return self._tokenizer.ids_to_text(ids)
 
     def text_to_ids(self, text: str) -> list[int]:

@@ -9,6 +9,11 @@ Resolves the library, the tokenizer path, the library kwargs and the mode kwargs
   forward the Hugging Face kwargs (upstream: they clobbered the tokenizer's special tokens);
 * a Namespace with only the old ``tokenizer_type`` works (it is translated first), and every
   attribute the builder reads has a default.
+
+It also reads what upstream main (megatron-core >= 0.18) added: its ``TokenizerConfig`` names
+(``metadata_path``, ``special_tokens``), ``chat_template``,
+``tokenizer_sentencepiece_ignore_extra_whitespaces``, ``null_tokenizer_eod_id`` /
+``null_tokenizer_pad_id`` and ``pad_vocab_size``.
 """
 
 from __future__ import annotations
@@ -109,24 +114,15 @@ def library_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         # opt-in carries over.
         return {"trust_remote_code": True} if getattr(args, "trust_remote_code", False) else {}
     if library in ("huggingface", "megatron"):
-        if _megatron_name(args) == _T5_TOKENIZER_NAME:
-            additional_special_tokens = list(T5_SENTINEL_TOKENS)
-        else:
-            additional_special_tokens = list(special_tokens or [])
-        return {
-            "additional_special_tokens": additional_special_tokens,
-            "vocab_file": getattr(args, "vocab_file", None),
-            "merges_file": getattr(args, "merge_file", None),
-            "use_fast": not getattr(args, "tokenizer_hf_no_use_fast", False),
-            "trust_remote_code": getattr(args, "trust_remote_code", False),
-            "include_special_tokens": not getattr(
-                args, "tokenizer_hf_no_include_special_tokens", False
-            ),
-        }
+        return {**_hf_kwargs(args, special_tokens), **_chat_template_kwargs(args, library)}
     if library == "sentencepiece":
         return {
             "legacy": getattr(args, "tokenizer_sentencepiece_legacy", False),
             "special_tokens": special_tokens,
+            "ignore_extra_whitespaces": getattr(
+                args, "tokenizer_sentencepiece_ignore_extra_whitespaces", True
+            ),
+            **_chat_template_kwargs(args, library),
         }
     if library == "tiktoken":
         kwargs: dict[str, Any] = {}
@@ -136,11 +132,53 @@ def library_kwargs(args: argparse.Namespace) -> dict[str, Any]:
             kwargs["vocab_size"] = args.vocab_size
         kwargs["num_special_tokens"] = getattr(args, "tiktoken_num_special_tokens", 1000)
         kwargs["special_tokens"] = special_tokens
-        return kwargs
+        return {**kwargs, **_chat_template_kwargs(args, library)}
     if library == "null":
-        vocab_size = getattr(args, "vocab_size", None)
-        return {"vocab_size": vocab_size} if vocab_size else {}
+        return _null_kwargs(args)
     return {}
+
+
+def _hf_kwargs(args: argparse.Namespace, special_tokens: Any) -> dict[str, Any]:
+    if getattr(args, "use_gigatoken", False):
+        raise TokenizerArgsError(
+            "--use-gigatoken (upstream main's gigatoken backend) is not available here; drop "
+            "it: the Hugging Face tokenizer gives the same ids"
+        )
+    if _megatron_name(args) == _T5_TOKENIZER_NAME:
+        additional_special_tokens = list(T5_SENTINEL_TOKENS)
+    else:
+        additional_special_tokens = list(special_tokens or [])
+    return {
+        "additional_special_tokens": additional_special_tokens,
+        "vocab_file": getattr(args, "vocab_file", None),
+        "merges_file": getattr(args, "merge_file", None),
+        "use_fast": not getattr(args, "tokenizer_hf_no_use_fast", False),
+        "trust_remote_code": getattr(args, "trust_remote_code", False),
+        "include_special_tokens": not getattr(
+            args, "tokenizer_hf_no_include_special_tokens", False
+        ),
+    }
+
+
+def _chat_template_kwargs(args: argparse.Namespace, library: str) -> dict[str, Any]:
+    """Upstream main's ``--chat-template``, for the libraries its builder gives it to."""
+    template = getattr(args, "chat_template", None)
+    if template is None or library == "megatron":
+        return {}
+    return {"chat_template": template}
+
+
+def _null_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    kwargs = {}
+    if getattr(args, "vocab_size", None):
+        kwargs["vocab_size"] = args.vocab_size
+    if args.tokenizer_mode == "multimodal":
+        return kwargs  # upstream's null ids (#4057) are the text null tokenizer's only
+    for attribute, keyword in (("null_tokenizer_eod_id", "eod_id"),
+                               ("null_tokenizer_pad_id", "pad_id")):
+        if getattr(args, attribute, None) is not None:
+            kwargs[keyword] = getattr(args, attribute)
+    return kwargs
 
 
 def mode_kwargs(args: argparse.Namespace, library: str) -> dict[str, Any]:
@@ -181,9 +219,12 @@ def vocab_size_with_padding(
 
 
 def _set_padded_vocab_size(args: argparse.Namespace, tokenizer: Any) -> None:
-    """Set ``args.padded_vocab_size`` from the tokenizer when it is unset (as upstream); when it
-    is given (a checkpoint's size), check that the tokenizer's ids fit it."""
+    """Set ``args.padded_vocab_size`` from the tokenizer when it is unset (as upstream; main
+    only with ``pad_vocab_size``, its default); when it is given (a checkpoint's size), check
+    that the tokenizer's ids fit it."""
     if getattr(args, "padded_vocab_size", None) is None:
+        if not getattr(args, "pad_vocab_size", True):
+            return
         args.padded_vocab_size = vocab_size_with_padding(tokenizer.vocab_size, args)
     elif hasattr(tokenizer, "check_embedding_fits"):
         tokenizer.check_embedding_fits(args.padded_vocab_size)

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import warnings
-from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
 from compat import deprecations
 from compat.tokenizers.base_tokenizer import MegatronTokenizerBase
+from compat.tokenizers.library_names import VISION_LIBRARY_CLASSES
 
-TOKENIZER_MAPPING_LIBRARIES = OrderedDict(
-    [
-        ("multimodal", "MegatronMultimodalTokenizer"),
-        ("null-multimodal", "MegatronNullMultimodalTokenizer"),
-    ]
-)
+# upstream's name for the table: library string → class name in ``vision.libraries``
+TOKENIZER_MAPPING_LIBRARIES = VISION_LIBRARY_CLASSES
 
 # What ``--tokenizer-mode multimodal`` adds to the library arguments, with the values that mean
 # "not set". Upstream passes them to null-multimodal too, which crashes (reference §1 item 2).

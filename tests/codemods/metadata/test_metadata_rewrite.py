@@ -14,6 +14,7 @@ from codemods.core import UnparsableError
 from codemods.metadata import KIND, matches, validate
 from compat.deprecations import (
     DELETED_CLASS_PATH,
+    G1_NULL_LIBRARY,
     LEGACY_CLASS_PATHS,
     LEGACY_LIBRARIES,
     LEGACY_LIBRARY,
@@ -33,10 +34,10 @@ run, check = _CHECKS.run, _CHECKS.check_transformed
     "before, after",
     [
         pytest.param(  # exactly what G1's write_metadata writes (json.dump, one line)
-            '{"library": "null", "class_name": null, "class_path": null, "model_type": '
+            '{"library": "sentencepiece", "class_name": null, "class_path": null, "model_type": '
             '"default", "chat_template": null}',
-            '{"library": "null-text", "class_name": null, "class_path": null, "model_type": '
-            '"default-text", "chat_template": null}', id="G1-null-default"),
+            '{"library": "sentencepiece", "class_name": null, "class_path": null, "model_type": '
+            '"default-text", "chat_template": null}', id="G1-default"),
         pytest.param(
             '{"library": "sft", "model_type": "default-text"}',
             '{"library": "huggingface", "model_type": "default-text"}', id="G2-sft"),
@@ -84,11 +85,24 @@ def test_current_or_foreign_metadata_is_left_alone(text):
 
 
 def test_unicode_key_order_and_other_keys_kept():
-    before = ('{"chat_template": "{{ \'héllo\' }}\\u00e9", "library": "null",\n'
+    before = ('{"chat_template": "{{ \'héllo\' }}\\u00e9", "library": "sft",\n'
               ' "extra": [1, 2, {"model_type": "default"}]}')
     after = run(before).new_text
-    assert after == before.replace('"null"', '"null-text"')
+    assert after == before.replace('"sft"', '"huggingface"')
     assert list(json.loads(after)) == ["chat_template", "library", "extra"]
+
+
+def test_g1_null_library_is_noted_not_renamed_its_sizes_are_passed_where_it_loads():
+    # "null" has N + 1 ids in the new API, "null-text" N: renaming the file alone changes them
+    text = '{"library": "null", "model_type": "default"}'
+    result = run(text)
+    assert result.new_text == '{"library": "null", "model_type": "default-text"}'
+    null = [f for f in result.findings if f.code == LEGACY_LIBRARY.code]
+    assert [(f.informational, f.fixed) for f in null] == [(True, False)]
+    assert "vocab_size=N + 1" in null[0].message
+    # Megatron-LM main has no "null" library: there it is a site for a person
+    upstream = [f for f in run(text, target="upstream").findings if f.code == LEGACY_LIBRARY.code]
+    assert [(f.informational, f.fixed) for f in upstream] == [(False, False)]
 
 
 def test_findings_name_the_rule_line_and_fix():
@@ -102,11 +116,11 @@ def test_findings_name_the_rule_line_and_fix():
 
 
 def test_select_and_ignore():
-    text = '{"library": "null", "model_type": "default"}'
+    text = '{"library": "sft", "model_type": "default"}'
     only_library = run(text, select=frozenset({LEGACY_LIBRARY.code})).new_text
-    assert only_library == '{"library": "null-text", "model_type": "default"}'
+    assert only_library == '{"library": "huggingface", "model_type": "default"}'
     no_library = run(text, ignore=frozenset({LEGACY_LIBRARY.code})).new_text
-    assert no_library == '{"library": "null", "model_type": "default-text"}'
+    assert no_library == '{"library": "sft", "model_type": "default-text"}'
 
 
 @pytest.mark.parametrize("text", [
@@ -139,7 +153,7 @@ def test_matches_by_file_name(path, expected):
 
 @pytest.mark.parametrize("library, model_type", [
     ("sentencepiece", None), ("sentencepiece", "gpt"), ("null", None)])
-def test_files_written_by_megatron_core_load_silently_after_migration(
+def test_files_written_by_megatron_core_load_after_migration_with_their_sizes(
         megatron_core, sentencepiece_v1, tmp_path, library, model_type):
     from megatron.core.tokenizers import MegatronTokenizer as OldTokenizer
 
@@ -155,7 +169,8 @@ def test_files_written_by_megatron_core_load_silently_after_migration(
     path = None if library == "null" else str(sentencepiece_v1)
     kwargs = {"vocab_size": 100} if library == "null" else {}
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        # G1's "null" stays (renaming it would change its sizes): it still warns
+        warnings.simplefilter("default" if library == "null" else "error")
         migrated = MegatronTokenizer.from_pretrained(path, metadata_path=str(metadata_path),
                                                      **kwargs)
     old = OldTokenizer.from_pretrained(path, metadata_path=json.loads(old_text), **kwargs)
@@ -183,7 +198,7 @@ _METADATA = st.fixed_dictionaries(
 
 def _intended(metadata: dict) -> dict:
     expected = dict(metadata)
-    if expected["library"] in LEGACY_LIBRARIES:
+    if expected["library"] in LEGACY_LIBRARIES and expected["library"] != G1_NULL_LIBRARY:
         expected["library"] = LEGACY_LIBRARIES[expected["library"]].new
     vision = expected["library"] in ("multimodal", "null-multimodal")
     current = "default-vision" if vision else "default-text"

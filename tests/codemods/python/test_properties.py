@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rewrite_checks import assert_names_still_bound
 
 from codemods.core import Options
 from codemods.python import rewrite
@@ -64,7 +65,7 @@ sources = st.builds(
 )
 options = st.builds(
     Options,
-    target=st.sampled_from(["megatron", "compat"]),
+    target=st.sampled_from(["pr3889", "upstream", "compat"]),
     add_todo=st.booleans(),
     ignore=st.sets(st.sampled_from(["MTC001", "MTC003", "MTC201"]), max_size=1).map(frozenset),
 )
@@ -72,9 +73,10 @@ options = st.builds(
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sources, options)
-def test_output_parses_and_is_a_fixed_point(source, chosen):
+def test_output_parses_binds_its_names_and_is_a_fixed_point(source, chosen):
     first = rewrite(source, "generated.py", chosen)
     cst.parse_module(first.new_text)
+    assert_names_still_bound(source, first.new_text)
     second = rewrite(first.new_text, "generated.py", chosen)
     assert second.new_text == first.new_text
     assert not [f for f in second.findings if f.fixed]

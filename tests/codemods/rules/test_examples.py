@@ -32,6 +32,7 @@ def test_example(rule, example):
     if example.after is None:
         assert result.new_text == example.before
         assert [f for f in result.findings if not f.fixed and f.code == rule.code]
+        assert all(not f.fixed for f in result.findings)
     else:
         assert result.new_text == example.after
         kind.validate(result.new_text)

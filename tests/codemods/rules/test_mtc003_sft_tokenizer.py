@@ -103,3 +103,23 @@ def test_other_uses_are_reported_and_the_import_kept():
 def test_star_arguments_are_reported():
     findings = check_noop(f"from {SFT} import SFTTokenizer\ntok = SFTTokenizer(*args)\n")
     assert [(f.code, f.fixed) for f in findings] == [("MTC003", False)]
+
+
+def test_a_rewritten_call_beside_a_kept_use_imports_the_facade():
+    # the legacy import stays for the isinstance check; the rewritten call needs its own import
+    findings = check_transformed(
+        f"""\
+        from {SFT} import SFTTokenizer
+
+        tok = SFTTokenizer(path, "identity")
+        assert isinstance(tok, SFTTokenizer)
+        """,
+        f"""\
+        from {SFT} import SFTTokenizer
+        from megatron.core.tokenizers import MegatronTokenizer
+
+        tok = MegatronTokenizer.from_pretrained(path, {NEW}, prompt_format="identity")
+        assert isinstance(tok, SFTTokenizer)
+        """,
+    )
+    assert [(f.line, f.fixed) for f in findings] == [(3, True), (4, False)]

@@ -65,14 +65,59 @@ def test_fstring_is_reported_with_the_translation():
     assert "--tokenizer-library tiktoken" in findings[0].suggestion
 
 
-def test_flag_definitions_and_prose_are_left_alone():
-    assert check_noop(
+def test_flag_definitions_and_prose_are_left_alone_with_a_note_each():
+    findings = check_noop(
         """\
         parser.add_argument("--tokenizer-type", type=str, default=None)
         if "--tokenizer-type" in sys.argv:
             help_text = "--tokenizer-type is the old way to choose a tokenizer"
         """
-    ) == []
+    )
+    assert [(f.line, f.code, f.informational) for f in findings] == [
+        (1, "MTC205", True), (2, "MTC205", True), (3, "MTC205", True)]
+
+
+def test_messages_help_texts_and_docstrings_are_never_edited():
+    findings = check_noop(
+        """\
+        def check(args):
+            \"\"\"Refuses --legacy-tokenizer and --tokenizer-hf-use-fast.\"\"\"
+            if args.legacy:
+                raise ValueError("--legacy-tokenizer is no longer supported")
+            logger.warning("pass --tokenizer-type GPT2BPETokenizer instead of --legacy-tokenizer")
+            print_rank_0(f"use --tokenizer-type {name}")
+            parser.add_argument("--old", help="like --tokenizer-type HuggingFaceTokenizer")
+            assert args.ok, "--sft-tokenizer-prompt-format needs a value"
+        """
+    )
+    assert [f.line for f in findings] == [2, 4, 5, 6, 7, 8]
+    assert all(f.informational and f.code == "MTC205" for f in findings)
+
+
+def test_command_lines_passed_to_runners_directly_or_through_a_variable():
+    check_transformed(
+        """\
+        import os
+        import subprocess
+
+        cmd = "python pretrain_gpt.py --tokenizer-type NullTokenizer --vocab-size 8"
+        subprocess.run(cmd, shell=True)
+        os.system("torchrun train.py --tokenizer-type HuggingFaceTokenizer")
+        """,
+        """\
+        import os
+        import subprocess
+
+        cmd = "python pretrain_gpt.py --tokenizer-library null --vocab-size 8"
+        subprocess.run(cmd, shell=True)
+        os.system("torchrun train.py --tokenizer-library huggingface")
+        """,
+    )
+
+
+def test_a_lone_flag_outside_an_argv_list_is_noted_not_guessed():
+    findings = check_noop('extra = " --legacy-tokenizer"\n')
+    assert [(f.code, f.informational) for f in findings] == [("MTC205", True)]
 
 
 def test_look_alike_flags_of_other_projects_are_left_alone():

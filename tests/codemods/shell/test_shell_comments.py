@@ -70,10 +70,17 @@ def test_commented_out_command_lines_are_rewritten_like_live_ones(before, after)
     "python t.py --lr 1  # do not add --legacy-tokenizer here\n",
     "# torchrun pretrain_gpt.py --tokenizer-type $(\n",  # command-like but not valid bash
 ])
-def test_other_comments_naming_old_flags_are_reported(source):
+def test_other_comments_naming_old_flags_are_noted(source):
+    # a note, like a message naming an old flag in Python: --check does not fail on commentary
     findings = check_noop(source)
-    assert [(f.line, f.fixed) for f in findings] == [(1, False)]
+    assert [(f.line, f.fixed, f.informational) for f in findings] == [(1, False, True)]
     assert "left as it is" in findings[0].message and "comment" in findings[0].message
+
+
+def test_comments_naming_flags_the_target_keeps_are_not_noted():
+    source = "# we pass --tokenizer-type GPT2BPETokenizer; --legacy-tokenizer is gone\n"
+    findings = run(source, command_target="upstream").findings
+    assert [(f.col, f.code, f.informational) for f in findings] == [(46, "MTC203", True)]
 
 
 def test_todo_lines_and_suppressed_comments_are_not_reported():

@@ -109,15 +109,10 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
             use_fast=use_fast,
             trust_remote_code=trust_remote_code,
         )
-        if chat_template is None:
-            chat_template = getattr(self.tokenizer, "chat_template", None)
-        else:
-            self.tokenizer.chat_template = chat_template
-        self.chat_template = chat_template
+        self.chat_template = self._own_chat_template(chat_template)
         self.include_special_tokens = include_special_tokens
         self.original_vocab_size = len(self.tokenizer)
         self._inv_vocab: dict[int, str] = {}
-
         explicit = {
             "unk_token": unk_token,
             "mask_token": mask_token,
@@ -127,36 +122,55 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
             "bos_token": bos_token,
             "cls_token": cls_token,
         }
-        special_tokens = {name: token for name, token in explicit.items() if token is not None}
-        # Models usually define only one of each pair; the other takes its value. An explicit
-        # sep_token is kept (upstream replaced it with the EOS token here).
-        hf = self.tokenizer
-        if eos_token is None and sep_token is None and hf.sep_token is None and hf.eos_token:
-            special_tokens["sep_token"] = hf.eos_token
-        elif eos_token is None and hf.eos_token is None and hf.sep_token:
-            special_tokens["eos_token"] = hf.sep_token
-        if bos_token is None and hf.bos_token is None and hf.cls_token:
-            special_tokens["bos_token"] = hf.cls_token
-        if cls_token is None and hf.cls_token is None and hf.bos_token:
-            special_tokens["cls_token"] = hf.bos_token
-        if additional_special_tokens:
-            special_tokens["additional_special_tokens"] = list(additional_special_tokens)
+        self._set_special_tokens(explicit, additional_special_tokens)
+        self.space_sensitive = self.text_to_tokens("x y") != (
+            self.text_to_tokens("x") + self.text_to_tokens("y")
+        )
 
-        vocabulary = hf.get_vocab()
-        new_tokens = [
-            token
-            for token in [*explicit.values(), *(additional_special_tokens or ())]
-            if token is not None and token not in vocabulary
-        ]
+    def _own_chat_template(self, chat_template: str | None) -> str | None:
+        """The given template (which also replaces the transformers tokenizer's own), else the
+        tokenizer's own."""
+        if chat_template is None:
+            return getattr(self.tokenizer, "chat_template", None)
+        self.tokenizer.chat_template = chat_template
+        return chat_template
+
+    def _set_special_tokens(
+        self, explicit: dict[str, str | None], additional: Sequence[str] | None
+    ) -> None:
+        """Apply the named tokens given, their missing partners and the extra ones."""
+        special_tokens: dict[str, Any] = {
+            name: token for name, token in explicit.items() if token is not None
+        }
+        special_tokens.update(self._partner_tokens(explicit))
+        if additional:
+            special_tokens["additional_special_tokens"] = list(additional)
+        vocabulary = self.tokenizer.get_vocab()
+        new_tokens = [token for token in [*explicit.values(), *(additional or ())]
+                      if token is not None and token not in vocabulary]
         if new_tokens:
             logger.warning(
                 "%s will be added to the vocabulary; resize the model's embeddings accordingly.",
                 new_tokens,
             )
         self.add_special_tokens(special_tokens)
-        self.space_sensitive = self.text_to_tokens("x y") != (
-            self.text_to_tokens("x") + self.text_to_tokens("y")
-        )
+
+    def _partner_tokens(self, explicit: dict[str, str | None]) -> dict[str, str]:
+        """Models usually define one token of each pair (EOS/SEP, BOS/CLS); the missing one
+        takes its partner's value. An explicit sep_token is kept (upstream replaced it with the
+        EOS token here)."""
+        hf = self.tokenizer
+        partners: dict[str, str] = {}
+        no_eos, no_sep = explicit["eos_token"] is None, explicit["sep_token"] is None
+        if no_eos and no_sep and hf.sep_token is None and hf.eos_token:
+            partners["sep_token"] = hf.eos_token
+        elif no_eos and hf.eos_token is None and hf.sep_token:
+            partners["eos_token"] = hf.sep_token
+        if explicit["bos_token"] is None and hf.bos_token is None and hf.cls_token:
+            partners["bos_token"] = hf.cls_token
+        if explicit["cls_token"] is None and hf.cls_token is None and hf.bos_token:
+            partners["cls_token"] = hf.bos_token
+        return partners
 
     def _load(
         self,

@@ -17,7 +17,8 @@ __all__ = ["MegatronNullMultimodalTokenizer"]
 class MegatronNullMultimodalTokenizer(SpaceSeparatedIdsTokenizer):
     """Reads space-separated ids (mock data, converters); ``vocab_size`` ids plus an EOD.
 
-    ``vocab_size`` = N + 1 and ``eod`` = N, as upstream. The image token maps to
+    ``vocab_size`` = N + 1 and ``eod`` = N, as upstream (upstream #4057 changed only the text
+    null tokenizer). The image token maps to
     ``image_token_id`` (LLaVA's ``-200`` by default), a placeholder the model replaces with image
     embeddings, not an embedding row.
     """
@@ -38,7 +39,7 @@ class MegatronNullMultimodalTokenizer(SpaceSeparatedIdsTokenizer):
             ) from error
         if vocab_size_without_eod <= 0:
             raise ValueError(f"vocab_size must be positive (--vocab-size N), not {vocab_size!r}")
-        super().__init__(vocab_size_without_eod)
+        super().__init__(vocab_size_without_eod + 1, vocab_size_without_eod)
         self._image_token = IMAGE_TOKEN if image_token is None else image_token
         self._image_token_id = (
             DEFAULT_IMAGE_TOKEN_INDEX if image_token_id is None else int(image_token_id)
