@@ -71,6 +71,10 @@ FLAG_IN_TEXT = _rule(
 TOKENIZER_TYPE_ATTRIBUTE = _rule(
     "MTC301", "tokenizer-type-attribute", "code reads or sets args.tokenizer_type"
 )
+# prompt formats (forks add their own to upstream's if-chain)
+UNREGISTERED_PROMPT_FORMAT = _rule(
+    "MTC401", "unregistered-prompt-format", "prompt format neither built in nor registered"
+)
 
 
 # How the uses of a legacy name are migrated: renamed to the new name where they stand; or

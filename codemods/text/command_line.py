@@ -87,6 +87,12 @@ def carry_out(
         if doc.wanted(offset, problem.code):
             doc.report(offset, problem.code, problem.message, problem.suggestion,
                        anchor_of(offset))
+    for note in translation.notes:
+        offset = offset_of(note.index)
+        if doc.wanted(offset, note.code):
+            doc.note(offset, note.code, f"{note.message}: {note.suggestion}"
+                     if note.suggestion else note.message)
+    _judge_prompt_formats(doc, translation, offset_of, anchor_of)
     for edit in translation.edits:
         offset = offset_of(edit.start)
         if not doc.wanted(offset, edit.code):
@@ -103,6 +109,22 @@ def carry_out(
                        suggestion, anchor_of(offset))
             continue
         doc.fix(offset, edit.code, edit.message, suggestion, edits)
+
+
+def _judge_prompt_formats(doc: TextDocument, translation: Translation,
+                          offset_of: Callable[[int], int],
+                          anchor_of: Callable[[int], int | None]) -> None:
+    from codemods.rules.unregistered_prompt_format import rule, verdict
+
+    for index, name in translation.prompt_formats:
+        offset = offset_of(index)
+        found = verdict(name, built_by_compat=doc.options.command_target != "upstream")
+        if found is None or not doc.wanted(offset, rule.code):
+            continue
+        if found.informational:
+            doc.note(offset, rule.code, found.message)
+        else:
+            doc.report(offset, rule.code, found.message, found.suggestion, anchor_of(offset))
 
 
 def report_leftovers(doc: TextDocument, why: str,

@@ -97,6 +97,8 @@ class Translation:
     errors: tuple[Problem, ...]
     # follow-ups a person must do that do not block the edit (e.g. "if this ran on <= 0.17")
     notes: tuple[Problem, ...] = ()
+    # (argv index, name) of each prompt format written out, for callers that check it is known
+    prompt_formats: tuple[tuple[int, str], ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -260,6 +262,11 @@ class _Translator:
             warnings=tuple(self.warnings),
             errors=tuple(sorted(self.errors, key=lambda problem: problem.index)),
             notes=tuple(sorted(self.notes, key=lambda problem: problem.index)),
+            prompt_formats=tuple(
+                (o.start, o.values[0]) for o in self.occurrences
+                if o.flag in (PROMPT_FORMAT_FLAG, SFT_PROMPT_FORMAT_FLAG)
+                and o.values and not is_dynamic(o.values[0])
+            ),
         )
 
     def apply(self) -> tuple[str, ...]:

@@ -283,7 +283,7 @@ def test_new_argv_passes_through_unchanged():
             "--tokenizer-prompt-format", "identity", "--tokenizer-model", "d",
             "--tokenizer-special-tokens", "a", "b"]
     result = translate_argv(argv)
-    assert result == Translation(tuple(argv), (), (), ())
+    assert result == Translation(tuple(argv), (), (), (), prompt_formats=((4, "identity"),))
 
 
 def test_megatron_types_warn_about_upstream_default_type_precedence():

@@ -16,7 +16,7 @@ import inspect
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 # ---------------------------------------------------------------------------------------------
 # Chat templates. Every literal is emitted by an expression and every tag trims the template's
@@ -416,6 +416,94 @@ class UnknownPromptFormatError(ValueError, NotImplementedError):
     """
 
 
+class PromptFormatRegistrationError(ValueError):
+    """A prompt format that cannot be registered or loaded as asked."""
+
+
+# The entry-point group through which an installed package adds prompt formats: the entry
+# point's name is the format's, its object the factory. A tokenizer built anywhere (deep inside
+# Megatron's training loop too) finds them without an import of the package that defines them.
+PROMPT_FORMAT_ENTRY_POINTS = "megatron_tokenizer_compat.prompt_formats"
+BUILT_IN_PROMPT_FORMATS = frozenset(PROMPT_FORMAT_REGISTRY)
+
+PromptFormatFactory = Callable[..., PromptConfig]
+
+
+def register_prompt_format(
+    name: str, factory: PromptFormatFactory | None = None, *, replace: bool = False
+) -> Any:
+    """Add the prompt format ``name``: ``factory(tokenizer, **options)`` returns its
+    :class:`PromptConfig`. Usable as a decorator, ``@register_prompt_format("gemma")``.
+
+    A name already registered (a built-in format too) is refused unless ``replace=True``:
+    replacing a format changes the token ids and loss masks of every dataset built with it.
+    """
+    if factory is None:
+        return functools.partial(register_prompt_format, name, replace=replace)
+    if not isinstance(name, str) or not name or name != name.strip() or " " in name:
+        raise PromptFormatRegistrationError(
+            f"a prompt format name is a non-empty word as written on the command line "
+            f"(--tokenizer-prompt-format NAME), not {name!r}"
+        )
+    if not callable(factory):
+        raise PromptFormatRegistrationError(
+            f"prompt format {name!r}: the factory must be callable as factory(tokenizer) and "
+            f"return a PromptConfig, not {type(factory).__name__} {factory!r}"
+        )
+    if name in PROMPT_FORMAT_REGISTRY and not replace:
+        kind = "a built-in" if name in BUILT_IN_PROMPT_FORMATS else "an already registered"
+        raise PromptFormatRegistrationError(
+            f"{name!r} is {kind} prompt format; register yours under another name, or pass "
+            "replace=True if you mean to change the ids of every conversation tokenized with it"
+        )
+    PROMPT_FORMAT_REGISTRY[name] = factory
+    return factory
+
+
+@functools.cache
+def _entry_points() -> dict[str, list[Any]]:
+    from importlib.metadata import entry_points
+
+    found: dict[str, list[Any]] = {}
+    for entry_point in entry_points(group=PROMPT_FORMAT_ENTRY_POINTS):
+        found.setdefault(entry_point.name, []).append(entry_point)
+    return found
+
+
+def prompt_format_names() -> frozenset[str]:
+    """Every prompt format :func:`build_prompt_config` accepts: built in, registered in this
+    process, or offered by an installed package's entry point (not imported to list it)."""
+    return frozenset(PROMPT_FORMAT_REGISTRY) | frozenset(_entry_points())
+
+
+def _entry_point_factory(name: str) -> PromptFormatFactory | None:
+    offered = _entry_points().get(name, [])
+    if not offered:
+        return None
+    if len(offered) > 1:
+        sources = ", ".join(f"{_distribution(point)} ({point.value})" for point in offered)
+        raise PromptFormatRegistrationError(
+            f"prompt format {name!r} is offered by several installed packages: {sources}; "
+            "uninstall all but one, or call register_prompt_format(..., replace=True) with the "
+            "one you mean before building the tokenizer"
+        )
+    (point,) = offered
+    try:
+        factory = point.load()
+    except Exception as error:
+        raise PromptFormatRegistrationError(
+            f"prompt format {name!r}: loading {point.value} (entry point of "
+            f"{_distribution(point)}) failed with {type(error).__name__}: {error}; fix or "
+            "reinstall that package"
+        ) from error
+    return cast(PromptFormatFactory, register_prompt_format(name, factory))
+
+
+def _distribution(entry_point: Any) -> str:
+    distribution = getattr(entry_point, "dist", None)
+    return distribution.name if distribution is not None else "an unnamed package"
+
+
 def _factory_options(factory: Callable[..., PromptConfig]) -> frozenset:
     parameters = list(inspect.signature(factory).parameters)
     return frozenset(parameters[1:])
@@ -428,12 +516,13 @@ def build_prompt_config(prompt_format: str, tokenizer: Any, **options: Any) -> P
     Passing an option the format does not use is allowed, as upstream's multimodal tokenizer
     allowed it; setting it to a true value warns, because it has no effect.
     """
-    factory = PROMPT_FORMAT_REGISTRY.get(prompt_format)
+    factory = PROMPT_FORMAT_REGISTRY.get(prompt_format) or _entry_point_factory(prompt_format)
     if factory is None:
-        known = ", ".join(sorted(PROMPT_FORMAT_REGISTRY))
+        known = ", ".join(sorted(prompt_format_names()))
         raise UnknownPromptFormatError(
             f"unknown prompt format {prompt_format!r}; known formats: {known} "
-            "(--tokenizer-prompt-format / prompt_format=...)"
+            "(--tokenizer-prompt-format / prompt_format=...); a format of your own is added "
+            f"with register_prompt_format() or the {PROMPT_FORMAT_ENTRY_POINTS!r} entry point"
         )
     unknown = sorted(set(options) - set(PROMPT_FORMAT_OPTIONS))
     if unknown:
@@ -450,4 +539,10 @@ def build_prompt_config(prompt_format: str, tokenizer: Any, **options: Any) -> P
                 stacklevel=2,
             )
     kwargs = {name: value for name, value in options.items() if name in accepted}
-    return factory(tokenizer, **kwargs)
+    config = factory(tokenizer, **kwargs)
+    if not isinstance(config, PromptConfig):
+        raise TypeError(
+            f"prompt format {prompt_format!r}: its factory returned {type(config).__name__}, "
+            "not a PromptConfig"
+        )
+    return config

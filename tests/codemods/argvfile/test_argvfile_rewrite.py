@@ -41,7 +41,7 @@ run, check = _CHECKS.run, _CHECKS.check_transformed
 )
 def test_rewrites(before, after):
     findings = check(before, after)
-    assert findings and all(f.fixed for f in findings)
+    assert findings and all(f.fixed or f.informational for f in findings)
 
 
 @pytest.mark.parametrize("text", [

@@ -67,7 +67,10 @@ GOLDEN = [
 @pytest.mark.parametrize("before, after", GOLDEN)
 def test_golden_set_matches_upstream_rewrites(before, after):
     findings = check_transformed(golden(*before), golden(*after))
-    assert [(f.code, f.fixed) for f in findings] == [("MTC201", True)]
+    assert [(f.code, f.fixed) for f in findings if not f.informational] == [("MTC201", True)]
+    # what the old type did on an unknown release is a note, not a site left open
+    assert all(f.code == "MTC201" and "if this ran on" in f.message
+               for f in findings if f.informational)
 
 
 def test_p5_quoted_null_loads_as_the_string_null():
@@ -160,7 +163,7 @@ def test_p6_conflicting_model_key_is_reported_not_merged():
 )
 def test_rewrites(before, after):
     findings = check_transformed(before, after)
-    assert findings and all(f.fixed for f in findings)
+    assert findings and all(f.fixed or f.informational for f in findings)
 
 
 def test_templated_value_is_reported_not_guessed():
