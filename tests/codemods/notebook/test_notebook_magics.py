@@ -15,6 +15,11 @@ LEGACY = "from megatron.core.tokenizers.text.models import GPTTokenizer\n"
 NEW = "from megatron.core.tokenizers.text import MegatronTokenizerText\n"
 
 
+def sites(findings):
+    """The findings that are sites (rewritten or left for a person), not the translator's notes."""
+    return [finding for finding in findings if not finding.informational]
+
+
 def _notebook(*cells: list[str] | tuple[str, list[str]]) -> str:
     built = []
     for cell in cells:
@@ -56,7 +61,7 @@ def test_shell_escape_with_continuations_and_variables_beside_python():
         "    --data-path $DATA\n",
         "t = MegatronTokenizerText",
     ]
-    assert sorted((f.code, f.fixed) for f in findings) == [
+    assert sorted((f.code, f.fixed) for f in sites(findings)) == [
         ("MTC001", True), ("MTC001", True), ("MTC201", True), ("MTC203", True)]
 
 

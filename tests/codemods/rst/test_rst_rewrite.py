@@ -12,6 +12,11 @@ _CHECKS = RewriteChecks(KIND, "docs/training.rst")
 run, check = _CHECKS.run, _CHECKS.check_transformed
 
 
+def sites(findings):
+    """The findings that are sites (rewritten or left for a person), not the translator's notes."""
+    return [finding for finding in findings if not finding.informational]
+
+
 def test_code_block_directive_with_options_and_continuations():
     findings = check(
         """\
@@ -48,7 +53,8 @@ def test_code_block_directive_with_options_and_continuations():
         Then evaluate.
         """,
     )
-    assert [(f.line, f.col, f.code) for f in findings] == [(11, 8, "MTC201"), (12, 8, "MTC203")]
+    assert [(f.line, f.col, f.code) for f in sites(findings)] == [(11, 8, "MTC201"),
+                                                                  (12, 8, "MTC203")]
 
 
 @pytest.mark.parametrize("before, after", [

@@ -215,7 +215,8 @@ def test_literal_variable_is_rewritten_with_its_assignment():
         """,
     )
     assert [(f.code, f.informational) for f in findings] == [("MTC201", False), ("MTC201", True)]
-    assert "if this ran on megatron-core <= 0.16, add --tokenizer-hf-no-use-fast" in findings[1].message
+    assert "if this ran on megatron-core <= 0.16, add --tokenizer-hf-no-use-fast" in \
+        findings[1].message
 
 
 def test_variable_used_at_two_sites_is_renamed_once_and_extra_flags_added():

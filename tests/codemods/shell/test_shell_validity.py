@@ -19,6 +19,11 @@ from codemods.shell.scan import first_error, parse
 _CHECKS = RewriteChecks(KIND, "train.sh")
 run = _CHECKS.run
 
+
+def sites(findings):
+    """The findings that are sites (rewritten or left for a person), not the translator's notes."""
+    return [finding for finding in findings if not finding.informational]
+
 needs_bash = pytest.mark.skipif(shell_syntax.bash_path() is None, reason="bash is not installed")
 
 
@@ -27,7 +32,7 @@ def check_rewritten_keeping_errors(before: str, after: str) -> None:
     assert first_error(parse(before)) is not None, "the case must hold a tree-sitter error"
     result = run(before)
     assert result.new_text == after
-    assert all(f.fixed for f in result.findings), result.findings
+    assert all(f.fixed for f in sites(result.findings)), result.findings
     KIND.check_rewrite(before, after)
     assert run(after).new_text == after, "a second run changed the output"
 
@@ -81,7 +86,7 @@ def test_command_lines_below_placeholders_are_rewritten(placeholder):
                            "--tokenizer-library megatron --tokenizer-model GPT2BPETokenizer")
     result = run(before)
     assert result.new_text == after
-    assert [(f.line, f.fixed) for f in result.findings] == [(6, True)]
+    assert [(f.line, f.fixed) for f in sites(result.findings)] == [(6, True)]
     KIND.check_rewrite(before, after)
 
 

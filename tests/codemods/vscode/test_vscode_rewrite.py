@@ -13,6 +13,11 @@ _CHECKS = RewriteChecks(KIND, ".vscode/launch.json")
 run, check, check_noop = _CHECKS.run, _CHECKS.check_transformed, _CHECKS.check_noop
 
 
+def sites(findings):
+    """The findings that are sites (rewritten or left for a person), not the translator's notes."""
+    return [finding for finding in findings if not finding.informational]
+
+
 def test_launch_configuration_keeps_comments_trailing_commas_and_layout():
     findings = check(
         """\
@@ -53,7 +58,7 @@ def test_launch_configuration_keeps_comments_trailing_commas_and_layout():
         }
         """,
     )
-    assert [(f.line, f.col, f.code, f.fixed) for f in findings] == [
+    assert [(f.line, f.col, f.code, f.fixed) for f in sites(findings)] == [
         (11, 17, "MTC201", True), (12, 17, "MTC203", True)]
 
 

@@ -13,6 +13,11 @@ _CHECKS = RewriteChecks(KIND, "gpt_config.yaml")
 run, check_transformed, check_noop = _CHECKS.run, _CHECKS.check_transformed, _CHECKS.check_noop
 
 
+def sites(findings):
+    """The findings that are sites (rewritten or left for a person), not the translator's notes."""
+    return [finding for finding in findings if not finding.informational]
+
+
 def test_megatrons_yaml_cfg_layout_with_sections():
     # the shape of Megatron-LM's examples/gpt3/gpt_config.yaml
     findings = check_transformed(
@@ -45,7 +50,7 @@ def test_megatrons_yaml_cfg_layout_with_sections():
         reset_position_ids: False
         """,
     )
-    assert [(f.line, f.code, f.fixed) for f in findings] == [(10, "MTC201", True)]
+    assert [(f.line, f.code, f.fixed) for f in sites(findings)] == [(10, "MTC201", True)]
 
 
 @pytest.mark.parametrize("before, after", [
@@ -85,7 +90,7 @@ def test_megatrons_yaml_cfg_layout_with_sections():
     ),
 ])
 def test_rewrites(before, after):
-    findings = check_transformed(before, after)
+    findings = sites(check_transformed(before, after))
     assert findings and all(f.fixed for f in findings)
     assert yaml.safe_load(after) is not None
 
