@@ -39,7 +39,7 @@ import yaml
 from codemods.core import Options
 from codemods.kinds import kind_named
 from codemods.shell import KIND as SHELL
-from codemods.shell.rewriter import parse as parse_bash
+from codemods.shell.scan import parse as parse_bash
 from codemods.yaml import KIND as YAML
 
 TYPES = ["TikTokenizer", "GPT2BPETokenizer", "HuggingFaceTokenizer", "NullTokenizer",

@@ -86,6 +86,17 @@ class FileKind:
     rewrite: Callable[[str, str, Options], RewriteResult]
     # raises UnparsableError when the text does not parse; used on output before writing
     validate: Callable[[str], None]
+    # for kinds that rewrite inputs holding errors of their own (a shell script with
+    # placeholders, a notebook with a broken cell): raises UnparsableError when the rewritten
+    # text (second argument) is not valid *compared with* the original (first argument)
+    validate_rewrite: Callable[[str, str], None] | None = None
+
+    def check_rewrite(self, before: str, after: str) -> None:
+        """Raise :class:`UnparsableError` unless ``after`` may replace ``before``."""
+        if self.validate_rewrite is None:
+            self.validate(after)
+        else:
+            self.validate_rewrite(before, after)
 
 
 SUPPRESSION_MARKER = "megatron-compat: ignore"

@@ -16,6 +16,8 @@ _KIND_MODULES = (
     "codemods.yaml",
     "codemods.argvfile",
     "codemods.markdown",
+    "codemods.rst",
+    "codemods.vscode",
 )
 
 

@@ -214,13 +214,14 @@ def _check_output(kind: FileKind, old_text: str, new_text: str, shown: str, opti
                   writing: bool) -> str:
     """Why the rewritten text must not be written ("" when it is fine)."""
     try:
-        kind.validate(new_text)
+        kind.check_rewrite(old_text, new_text)
     except UnparsableError as error:
-        try:
-            kind.validate(old_text)
-        except UnparsableError as input_error:
-            # libcst's grammar is not the running interpreter's: neither parses here
-            return _not_on_this_python(input_error)
+        if kind.name in _LIBCST_KINDS:
+            try:
+                kind.validate(old_text)
+            except UnparsableError as input_error:
+                # libcst's grammar is not the running interpreter's: neither parses here
+                return _not_on_this_python(input_error)
         return _tool_bug(f"the rewritten text does not parse ({error})")
     if not writing:
         return ""
@@ -259,7 +260,8 @@ def _first_line(data: bytes) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _kind_name(name: str, first_line: str) -> str | None:
-    """The kind of a file by its name and first line (names repeat: ``__init__.py``)."""
+    """The kind of a file by the end of its path (its folder and name: ``.vscode/launch.json``)
+    and its first line; the ends repeat (``__init__.py``), so the answers are kept."""
     from codemods.kinds import kind_for
 
     kind = kind_for(name, first_line)
@@ -269,11 +271,12 @@ def _kind_name(name: str, first_line: str) -> str | None:
 def read_candidate(path: Path) -> tuple[str, bytes] | None:
     """The kind and bytes of a file the tool rewrites; None for any other file, which is read no
     further than its first line (it may hold a shebang)."""
-    if _kind_name(path.name, "") is None and _kind_name(
-            path.name, _first_line(read_start(path, _HEAD_BYTES))) is None:
+    name = f"{path.parent.name}/{path.name}"
+    if _kind_name(name, "") is None and _kind_name(
+            name, _first_line(read_start(path, _HEAD_BYTES))) is None:
         return None
     data = path.read_bytes()
-    kind = _kind_name(path.name, _first_line(data))
+    kind = _kind_name(name, _first_line(data))
     return None if kind is None else (kind, data)
 
 
@@ -537,6 +540,9 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
                         help="text (default), json, github (workflow annotations) or sarif")
     output.add_argument("--show-fixed", action="store_true",
                         help="list every rewritten site, not only those needing manual changes")
+    output.add_argument("--statistics", action="store_true",
+                        help="print how many sites each rule rewrote, left for a person and "
+                        "noted")
     output.add_argument("--quiet", "-q", action="store_true",
                         help="print only the sites and the files that need attention: no "
                         "summary, no progress bar")
@@ -663,7 +669,7 @@ def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
     code = exit_code(run, args)
     write_report(run, stdout, args.output_format, show_diff=args.diff or mode == "diff",
                  show_fixed=args.show_fixed, quiet=args.quiet,
-                 color=use_color(args.color, stdout))
+                 color=use_color(args.color, stdout), statistics=args.statistics)
     return code
 
 
@@ -703,8 +709,8 @@ def _run_stdin(args: argparse.Namespace, settings: Settings, mode: Mode, stdout:
     code = exit_code(run, args)
     report_to = stderr if mode == "write" else stdout
     write_report(run, report_to, args.output_format, show_diff=args.diff or mode == "diff",
-                 show_fixed=args.show_fixed, quiet=args.quiet, color=use_color(args.color,
-                                                                               report_to))
+                 show_fixed=args.show_fixed, quiet=args.quiet,
+                 color=use_color(args.color, report_to), statistics=args.statistics)
     if mode == "write":
         stdout.flush()
         output = getattr(stdout, "buffer", None)
@@ -722,7 +728,7 @@ def migrate_text(data: bytes, path: Path, settings: Settings, mode: Mode,
     from codemods.kinds import kind_for
 
     shown = path.as_posix()
-    kind = kind_for(path.name, _first_line(data))
+    kind = kind_for(path.as_posix(), _first_line(data))
     excluded = force_exclude and settings.excludes.excludes_file(os.path.abspath(path))
     if kind is None or excluded:
         return Run(mode, 1, []), data

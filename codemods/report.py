@@ -101,6 +101,34 @@ def state_label(finding: Finding, mode: Mode) -> str:
     return finding.state
 
 
+# --- statistics -----------------------------------------------------------------------------
+
+def rule_counts(run: Run) -> dict[str, dict[str, int]]:
+    """Per rule code that found something: sites rewritten, sites left for a person, and notes
+    (text that needs no change to run)."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in run.outcomes:
+        for finding in outcome.findings:
+            row = counts.setdefault(finding.code, {"rewritten": 0, "manual": 0, "notes": 0})
+            column = "rewritten" if finding.fixed else "notes" if finding.informational \
+                else "manual"
+            row[column] += 1
+    return dict(sorted(counts.items()))
+
+
+def write_statistics(run: Run, out: TextIO) -> None:
+    from compat.deprecations import RULES
+
+    counts = rule_counts(run)
+    columns = ("rewritten", "manual", "notes")
+    out.write(f"{'rule':<8}{'name':<28}" + "".join(f"{c:>10}" for c in columns) + "\n")
+    for code, row in counts.items():
+        name = RULES[code].name if code in RULES else ""
+        out.write(f"{code:<8}{name:<28}" + "".join(f"{row[c]:>10}" for c in columns) + "\n")
+    totals = [sum(row[c] for row in counts.values()) for c in columns]
+    out.write(f"{'total':<36}" + "".join(f"{total:>10}" for total in totals) + "\n")
+
+
 # --- text ---------------------------------------------------------------------------------------
 
 class Style:
@@ -245,8 +273,11 @@ def as_json(run: Run) -> dict[str, object]:
     }
 
 
-def write_json(run: Run, out: TextIO) -> None:
-    json.dump(as_json(run), out, indent=2)
+def write_json(run: Run, out: TextIO, statistics: bool = False) -> None:
+    report = as_json(run)
+    if statistics:
+        report["statistics"] = rule_counts(run)
+    json.dump(report, out, indent=2)
     out.write("\n")
 
 
@@ -358,7 +389,7 @@ def _sarif_result(finding: Finding, artifact: dict[str, str], mode: Mode) -> dic
     }
 
 
-def as_sarif(run: Run, root: Path | None = None) -> dict[str, object]:
+def as_sarif(run: Run, root: Path | None = None, statistics: bool = False) -> dict[str, object]:
     root = root or repository_root(Path.cwd().resolve())
     results = [
         _sarif_result(finding, _artifact(outcome.path, root), run.mode)
@@ -383,26 +414,37 @@ def as_sarif(run: Run, root: Path | None = None) -> dict[str, object]:
             "toolExecutionNotifications": notifications,
         }],
     }
+    properties: dict[str, object] = {}
     if run.contexts:
-        sarif_run["properties"] = {"megatronContexts": run.contexts}
+        properties["megatronContexts"] = run.contexts
+    if statistics:
+        properties["statistics"] = rule_counts(run)
+    if properties:
+        sarif_run["properties"] = properties
     return {"$schema": _SARIF_SCHEMA, "version": "2.1.0", "runs": [sarif_run]}
 
 
-def write_sarif(run: Run, out: TextIO) -> None:
-    json.dump(as_sarif(run), out, indent=2)
+def write_sarif(run: Run, out: TextIO, statistics: bool = False) -> None:
+    json.dump(as_sarif(run, statistics=statistics), out, indent=2)
     out.write("\n")
 
 
 def write_report(run: Run, out: TextIO, output_format: str, show_diff: bool,
-                 show_fixed: bool = False, quiet: bool = False, color: bool = False) -> None:
+                 show_fixed: bool = False, quiet: bool = False, color: bool = False,
+                 statistics: bool = False) -> None:
+    """Print the run; ``statistics`` adds the counts per rule (a table after the text and
+    GitHub output, a ``statistics`` member of the JSON, run properties in SARIF)."""
     if output_format == "json":
-        write_json(run, out)
-    elif output_format == "github":
-        write_github(run, out, quiet)
+        write_json(run, out, statistics)
     elif output_format == "sarif":
-        write_sarif(run, out)
+        write_sarif(run, out, statistics)
     else:
-        write_text(run, out, show_diff, show_fixed, quiet, color)
+        if output_format == "github":
+            write_github(run, out, quiet)
+        else:
+            write_text(run, out, show_diff, show_fixed, quiet, color)
+        if statistics:
+            write_statistics(run, out)
 
 
 def write_rule_list(out: TextIO) -> None:

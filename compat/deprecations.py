@@ -287,6 +287,12 @@ def flag_for(attribute: str) -> str:
     return "--" + attribute.replace("_", "-")
 
 
+def attribute_for(flag: str) -> str:
+    """The ``args`` attribute of a command-line flag (argparse's ``dest``), as Megatron's YAML
+    configs spell it."""
+    return flag.lstrip("-").replace("-", "_")
+
+
 DEFAULT_SFT_PROMPT_FORMAT = "nemotron-h-aligned"
 
 # The new API's flags (PR #3889's parser; compat.args.add_tokenizer_args).
@@ -446,6 +452,10 @@ def megatron_path(module: str) -> str:
 
 
 LEGACY_BY_QUALNAME: dict[str, LegacyName] = {n.legacy_qualname: n for n in LEGACY_NAMES}
+
+# Legacy class names that other libraries use too (transformers' ``BertTokenizer`` and
+# ``T5Tokenizer``): mentioned without their module outside Python code, they are not the old API.
+NAMES_SHARED_WITH_OTHER_LIBRARIES: frozenset[str] = frozenset({"BertTokenizer", "T5Tokenizer"})
 
 
 # --- saved training args (checkpoints) ------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Markdown documents (``.md``): fenced sh/bash/shell/console blocks."""
+"""Markdown and MDX documents (``.md``, ``.markdown``, ``.mdx``): fenced shell, console and
+untagged blocks."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import PurePath
 from codemods.core import FileKind
 from codemods.markdown.rewriter import rewrite, validate
 
-EXTENSIONS = (".md", ".markdown")
+EXTENSIONS = (".md", ".markdown", ".mdx")
 
 
 def matches(path: str, first_line: str) -> bool:

@@ -1,4 +1,5 @@
-"""Jupyter notebooks (``.ipynb``): the Python rules inside code cells.
+"""Jupyter notebooks (``.ipynb``): Python cells (IPython lines masked), shell magics and
+``%%bash`` cells, ``%%writefile`` bodies and Markdown cells.
 
 The notebook JSON is otherwise kept as it is.
 """
@@ -8,7 +9,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from codemods.core import FileKind
-from codemods.notebook.rewriter import rewrite, validate
+from codemods.notebook.rewriter import rewrite, validate, validate_rewrite
 
 EXTENSIONS = (".ipynb",)
 
@@ -17,6 +18,7 @@ def matches(path: str, first_line: str) -> bool:
     return PurePath(path).suffix.lower() in EXTENSIONS
 
 
-KIND = FileKind(name="notebook", matches=matches, rewrite=rewrite, validate=validate)
+KIND = FileKind(name="notebook", matches=matches, rewrite=rewrite, validate=validate,
+                validate_rewrite=validate_rewrite)
 
-__all__ = ["KIND", "matches", "rewrite", "validate"]
+__all__ = ["KIND", "matches", "rewrite", "validate", "validate_rewrite"]

@@ -1,7 +1,7 @@
 """MTC203: tokenizer flags that were no-ops and are gone."""
 
 from codemods.rules import Example, Rule
-from compat.deprecations import LEGACY_FLAGS, REMOVED_FLAG
+from compat.deprecations import LEGACY_FLAGS, REMOVED_FLAG, attribute_for
 
 _REMOVED = tuple(name for name, flag in LEGACY_FLAGS.items() if flag.rule is REMOVED_FLAG)
 
@@ -20,6 +20,8 @@ rule = Rule(
             kind="shell",
         ),
     ),
-    needles=tuple(name.lstrip("-") for name in _REMOVED),
+    # the flag, and its attribute as YAML args configs spell it
+    needles=tuple(needle for name in _REMOVED
+                  for needle in (name.lstrip("-"), attribute_for(name))),
     carried_out_by="command-line",
 )

@@ -1,7 +1,7 @@
 """MTC202: tokenizer flags the new design renamed."""
 
 from codemods.rules import Example, Rule
-from compat.deprecations import LEGACY_FLAGS, RENAMED_FLAG
+from compat.deprecations import LEGACY_FLAGS, RENAMED_FLAG, attribute_for
 
 _RENAMED = {name: flag for name, flag in LEGACY_FLAGS.items() if flag.rule is RENAMED_FLAG}
 
@@ -21,6 +21,8 @@ rule = Rule(
             kind="argvfile",
         ),
     ),
-    needles=tuple(name.lstrip("-") for name in _RENAMED),
+    # the flag, and its attribute as YAML args configs spell it
+    needles=tuple(needle for name in _RENAMED
+                  for needle in (name.lstrip("-"), attribute_for(name))),
     carried_out_by="command-line",
 )

@@ -1,7 +1,12 @@
 """MTC201: ``--tokenizer-type X`` on command lines, in every file kind that holds one."""
 
 from codemods.rules import Example, Rule
-from compat.deprecations import LIBRARY_FLAG, TOKENIZER_TYPE_FLAG, TOKENIZER_TYPE_FLAG_NAME
+from compat.deprecations import (
+    LIBRARY_FLAG,
+    TOKENIZER_TYPE_FLAG,
+    TOKENIZER_TYPE_FLAG_NAME,
+    attribute_for,
+)
 
 rule = Rule(
     id=TOKENIZER_TYPE_FLAG,
@@ -34,7 +39,9 @@ rule = Rule(
             kind="yaml",
         ),
     ),
-    # the YAML null library upstream wrote by hand (`--tokenizer-library: null`) is quoted too
-    needles=(TOKENIZER_TYPE_FLAG_NAME.lstrip("-"), f"{LIBRARY_FLAG.lstrip('-')}: null"),
+    # the YAML null library upstream wrote by hand (`--tokenizer-library: null`) is quoted too;
+    # YAML args configs spell the flag as its attribute
+    needles=(TOKENIZER_TYPE_FLAG_NAME.lstrip("-"), f"{LIBRARY_FLAG.lstrip('-')}: null",
+             attribute_for(TOKENIZER_TYPE_FLAG_NAME)),
     carried_out_by="command-line",
 )

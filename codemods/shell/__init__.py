@@ -6,7 +6,7 @@ import re
 from pathlib import PurePath
 
 from codemods.core import FileKind
-from codemods.shell.rewriter import rewrite, validate
+from codemods.shell.rewriter import rewrite, validate, validate_rewrite
 
 EXTENSIONS = (".sh", ".bash", ".sbatch", ".slurm")
 _SHEBANG = re.compile(r"^#!\s*\S*/(?:env\s+(?:-\S+\s+)*)?(?:ba|da|k|z)?sh\b")
@@ -18,6 +18,7 @@ def matches(path: str, first_line: str) -> bool:
     return bool(_SHEBANG.match(first_line))
 
 
-KIND = FileKind(name="shell", matches=matches, rewrite=rewrite, validate=validate)
+KIND = FileKind(name="shell", matches=matches, rewrite=rewrite, validate=validate,
+                validate_rewrite=validate_rewrite)
 
-__all__ = ["KIND", "matches", "rewrite", "validate"]
+__all__ = ["KIND", "matches", "rewrite", "validate", "validate_rewrite"]

@@ -4,8 +4,13 @@ Each argument list :mod:`codemods.shell.scan` finds goes through the translator;
 text edits on the words as written. A ``--tokenizer-type $VAR`` whose variable has one literal
 value in the file is rewritten together with the assignment (``TOKENIZER_TYPE=X`` →
 ``TOKENIZER_LIBRARY=<library>``); other run-time values are reported (MTC204) and left alone.
-Comments are never touched. A script that does not parse is not written (its sites are still
-found and reported): the result could not be checked.
+A commented-out command line is rewritten like a live one (the words inside the comment only);
+a prose comment naming an old flag is reported.
+
+A script tree-sitter cannot read is judged by ``bash -n`` (:mod:`codemods.shell.syntax`): the
+commands read cleanly are rewritten as long as no edit touches an error region and the result
+has exactly the errors the original had; otherwise nothing is written (the sites are still
+reported).
 """
 
 from __future__ import annotations
@@ -21,13 +26,29 @@ from codemods.shell.scan import (
     Scan,
     Sequence,
     Source,
-    first_error,
     flag_positions,
-    parse,
+    parse_masked,
     scan_script,
+    unknowable_in,
+)
+from codemods.shell.syntax import (
+    Syntax,
+    first_error_position,
+    read,
+    same_errors,
     validate,
+    validate_rewrite,
 )
 from codemods.text.command_line import NotRewritable, carry_out, report_leftovers
+from codemods.text.comments import (
+    PROSE_COMMENT,
+    adopt_comment,
+    continued_groups,
+    is_command_line,
+    is_todo,
+    report_prose_mentions,
+    uncommented,
+)
 from codemods.text.document import TextDocument
 from codemods.text.words import (
     TextEdit,
@@ -35,13 +56,14 @@ from codemods.text.words import (
     is_legacy_flag_word,
     legacy_flag_code,
     mentions_legacy_flag,
+    mentions_old_api,
     spell,
     text_edits_for,
 )
 from compat.args import ArgvEdit
 from compat.deprecations import DYNAMIC_TOKENIZER_TYPE, TOKENIZER_TYPE_FLAG_NAME, TOKENIZER_TYPES
 
-__all__ = ["record", "rewrite", "validate"]
+__all__ = ["record", "rewrite", "validate", "validate_rewrite"]
 
 _VARIABLE_REFERENCE = re.compile(r"^(?P<prefix>[^$]*)\$(?:\{(?P<braced>\w+)\}|(?P<bare>\w+))$")
 
@@ -95,22 +117,31 @@ def _mentions(text: str, name: str, comments: list[tuple[int, int]]) -> int:
     )
 
 
+def clean_syntax(text: str) -> Syntax | None:
+    """The syntax of a piece of text tree-sitter reads without error (None otherwise)."""
+    masked, tree = parse_masked(text)
+    return None if tree.root_node.has_error else Syntax(masked, tree, (), (), "valid")
+
+
 class _Rewriter:
-    def __init__(self, doc: TextDocument, tree: Any) -> None:
+    def __init__(self, doc: TextDocument, syntax: Syntax) -> None:
         self.doc = doc
-        self.tree = tree
-        self.source = Source(doc.text)
+        self.syntax = syntax
+        self.tree = syntax.tree
+        self.source = Source(doc.text, parsed=syntax.text)
         self._variables: Scan | None = None
 
     def variables(self) -> Scan:
         """The full scan (every assignment, reference and comment), made on first need."""
         if self._variables is None:
             self._variables = scan_script(self.tree, self.source)
+            for start, end in self.syntax.blanked:
+                self._variables.unknowable |= unknowable_in(self.doc.text, start, end)
         return self._variables
 
     def run(self) -> None:
-        scan = scan_script(self.tree, self.source, only_near=flag_positions(self.doc.text))
-        for start, end in scan.errors:
+        scan = scan_script(self.tree, self.source, only_near=flag_positions(self.syntax.text))
+        for start, end in sorted(set(scan.errors) | set(self.syntax.errors)):
             if mentions_legacy_flag(self.doc.text[start:end]):
                 # no TODO line: the region's line start may lie inside a string
                 self.doc.report(start, legacy_flag_code(self.doc.text[start:end]),
@@ -122,6 +153,7 @@ class _Rewriter:
         for nested in scan.nested:
             self.rewrite_nested(nested)
         comments = self.variables().comments
+        self.rewrite_comments(comments)
         report_leftovers(
             self.doc, "it is not a word of a command, array or assignment (a message, a "
             "pattern, or text built at run time?); check it by hand",
@@ -131,16 +163,35 @@ class _Rewriter:
         inner = self.doc.text[nested.start:nested.end]
         if not mentions_legacy_flag(inner):
             return
-        tree = parse(inner)
-        if tree.root_node.has_error:
+        syntax = clean_syntax(inner)
+        if syntax is None:
             self.doc.report(nested.start, legacy_flag_code(inner),
                             "old tokenizer flags inside embedded text (a here-document or "
                             "`bash -c` string) that is not a bash script; rewrite them by hand",
                             anchor=nested.statement_start)
             return
         inner_doc = TextDocument(inner, self.doc.options)
-        _Rewriter(inner_doc, tree).run()
+        _Rewriter(inner_doc, syntax).run()
         self.doc.adopt(inner_doc, nested.start, anchor=nested.statement_start)
+
+    def rewrite_comments(self, comments: list[tuple[int, int]]) -> None:
+        """Commented-out command lines are rewritten like live ones; other comments naming an
+        old flag are reported."""
+        text = self.doc.text
+        for start, end in continued_groups(comments, text):
+            group = text[start:end]
+            if not mentions_old_api(group) or is_todo(group):
+                continue
+            inner = uncommented(group)
+            syntax = clean_syntax(inner) if is_command_line(inner) else None
+            if syntax is None:
+                why = PROSE_COMMENT if not is_command_line(inner) else (
+                    "it is in a commented-out command that is not valid bash; update it by hand")
+                report_prose_mentions(self.doc, start, end, why)
+                continue
+            inner_doc = TextDocument(inner, self.doc.options)
+            _Rewriter(inner_doc, syntax).run()
+            adopt_comment(self.doc, inner_doc, start, end)
 
     def rewrite_sequence(self, sequence: Sequence) -> None:
         words = sequence.words
@@ -166,8 +217,14 @@ class _Rewriter:
         def text_edits(edit: ArgvEdit) -> list[TextEdit]:
             sites = [index for index in via_variable if edit.start <= index < edit.stop]
             if sites:
-                return self.variable_edits(words, edit, via_variable[sites[0]], sites[0])
-            return text_edits_for(self.doc.text, words, edit)
+                edits = self.variable_edits(words, edit, via_variable[sites[0]], sites[0])
+            else:
+                edits = text_edits_for(self.doc.text, words, edit)
+            if any(self.syntax.touches_error(e.start, e.end) for e in edits):
+                raise NotRewritable(edit.code, f"{edit.message}; but the edit would touch a part "
+                                    "of the script that does not parse as bash: rewrite it by "
+                                    "hand", " ".join(edit.words))
+            return edits
 
         carry_out(self.doc, argv, lambda index: words[index].start, text_edits,
                   anchor=sequence.statement_start)
@@ -239,17 +296,32 @@ class _Rewriter:
 
 def record(doc: TextDocument) -> None:
     """Record the rewrite of the bash script ``doc.text`` in ``doc``."""
-    tree = parse(doc.text)
-    _Rewriter(doc, tree).run()
-    error = first_error(tree)
-    if error is not None:
-        doc.withdraw(f"not rewritten: the script has a bash syntax error at line {error[0]}, "
-                     f"column {error[1]}; fix it and run the migration again")
+    syntax = read(doc.text)
+    _Rewriter(doc, syntax).run()
+    if syntax.clean:
+        return
+    reason = _why_not_written(doc, syntax)
+    if reason:
+        doc.withdraw(f"not rewritten: {reason}")
+
+
+def _why_not_written(doc: TextDocument, syntax: Syntax) -> str:
+    """Why a script with syntax errors cannot be written ("" when it can)."""
+    line, column = first_error_position(syntax)
+    if syntax.verdict == "unknown":
+        return (f"the script has a bash syntax error at line {line}, column {column} (by "
+                "tree-sitter; bash is not installed to judge it); fix it and run the migration "
+                "again")
+    if doc.edits and not same_errors(doc.text, doc.new_text()):
+        return (f"the script has a bash syntax error at line {line}, column {column}, and the "
+                "rewritten script would not have exactly the same errors; fix it and run the "
+                "migration again")
+    return ""
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     """Rewrite the old tokenizer flags of a bash script (``path`` is only used in messages)."""
-    if not mentions_legacy_flag(text):
+    if not mentions_old_api(text):
         return RewriteResult(text)
     doc = TextDocument(text, options, todo_comments=True)
     record(doc)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from codemods.core import UnparsableError
 from codemods.text.words import Context, Word, split_quoted_contents
 from compat.deprecations import LEGACY_FLAG_NAMES
 
@@ -49,25 +48,59 @@ def _parser() -> Parser:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_bash.language()))
 
 
-# documentation placeholders (`CKPT=<PATH_TO_CHECKPOINT>`, `--load <ckpt-dir>`): bash reads them
-# as broken redirections, which makes tree-sitter's recovery swallow the lines that follow
-_PLACEHOLDER = re.compile(r"(?<![<\w$])<[A-Za-z_][\w.:/-]*>(?!>)")
+# documentation placeholders (`CKPT=<PATH_TO_CHECKPOINT>`, `--load <ckpt-dir>`, and a whole
+# assignment value such as `CKPT=<Path to checkpoint (e.g. /345m)>`): bash reads them as broken
+# redirections, which makes tree-sitter's recovery swallow the lines that follow
+_PLACEHOLDER = re.compile(
+    r"(?<![<\w$])<[A-Za-z_][\w.:/-]*>(?!>)"
+    r"|(?<==)<[A-Za-z_][^<>\n]*>(?=[ \t]*(?:#[^\n]*)?$)",
+    re.MULTILINE,
+)
 
 
-def parse(text: str) -> Tree:
-    """The syntax tree; placeholders are read as plain words when that removes errors.
+def parse(text: str, mask_placeholders: bool = True) -> Tree:
+    """The syntax tree; placeholders are read as plain words when that removes errors."""
+    return parse_masked(text)[1] if mask_placeholders else _parse(text)
 
-    A placeholder is replaced by ``_`` characters of the same (ASCII) length, so every offset
-    into the tree is still an offset into ``text``.
-    """
-    tree = _parser().parse(text.encode("utf-8"))
+
+def parse_masked(text: str) -> tuple[str, Tree]:
+    """The text tree-sitter read and its tree: placeholders are replaced by ``_`` characters
+    (as many as they had, so every character offset still points into ``text``) when that
+    removes errors."""
+    tree = _parse(text)
     if not tree.root_node.has_error:
-        return tree
-    masked = _PLACEHOLDER.sub(lambda match: "_" * len(match.group()), text)
+        return text, tree
+    masked = mask_placeholders(text)
     if masked == text:
-        return tree
-    masked_tree = _parser().parse(masked.encode("utf-8"))
-    return masked_tree if _error_count(masked_tree) < _error_count(tree) else tree
+        return text, tree
+    masked_tree = _parse(masked)
+    if _error_count(masked_tree) < _error_count(tree):
+        return masked, masked_tree
+    return text, tree
+
+
+def mask_placeholders(text: str) -> str:
+    return _PLACEHOLDER.sub(lambda match: "_" * len(match.group()), text)
+
+
+def _parse(text: str) -> Tree:
+    return _parser().parse(text.encode("utf-8"))
+
+
+def error_nodes(tree: Tree, text: str) -> list[tuple[int, int]]:
+    """Character spans of the outermost ERROR nodes and of the MISSING ones."""
+    if not tree.root_node.has_error:
+        return []
+    source = Source(text)
+    spans = []
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "ERROR" or node.is_missing:
+            spans.append(source.span(node))
+            continue
+        stack.extend(child for child in node.children if child.has_error or child.is_missing)
+    return sorted(spans)
 
 
 def first_error(tree: Tree) -> tuple[int, int] | None:
@@ -106,26 +139,24 @@ def _error_count(tree: Tree) -> int:
     return count
 
 
-def validate(text: str) -> None:
-    """Raise unless ``text`` is bash without syntax errors (``<placeholder>`` words allowed)."""
-    error = first_error(parse(text))
-    if error is not None:
-        raise UnparsableError(f"bash syntax error at line {error[0]}, column {error[1]}")
-
-
 # --- from the syntax tree to words ----------------------------------------------------------
 
 
 class Source:
-    """The script text with byte ↔ character offsets (tree-sitter counts bytes)."""
+    """The script text with byte ↔ character offsets (tree-sitter counts bytes).
 
-    def __init__(self, text: str) -> None:
+    ``parsed`` is the text tree-sitter read, when it differs from ``text`` (placeholders
+    blanked): the same characters count, so only the byte offsets are its own.
+    """
+
+    def __init__(self, text: str, parsed: str | None = None) -> None:
         self.text = text
-        self.ascii = text.isascii()
+        parsed = text if parsed is None else parsed
+        self.ascii = parsed.isascii()
         if not self.ascii:
             self._char_at_byte: dict[int, int] = {}
             position = 0
-            for index, char in enumerate(text):
+            for index, char in enumerate(parsed):
                 self._char_at_byte[position] = index
                 position += len(char.encode("utf-8"))
             self._char_at_byte[position] = len(text)
@@ -166,6 +197,46 @@ def _word(node: Node, source: Source) -> Word:
     start, end = source.span(node)
     quote = {"string": '"', "raw_string": "'"}.get(node.type, "")
     return Word(start, end, _value(node, source), "shell", quote)
+
+
+def _quoted_words(node: Node, source: Source) -> list[Word]:
+    """The words bash's word splitting makes of a quoted string expanded unquoted."""
+    start, end = source.span(node)
+    context: Context = "double" if node.type == "string" else "single"
+    return split_quoted_contents(source.text, start + 1, end - 1, context)
+
+
+def _element_words(node: Node, source: Source) -> list[Word]:
+    """An array element: one word, or, for a quoted ``"--flag value"`` (a flag and its value
+    in one string, for an array expanded unquoted), the words it splits into."""
+    word = _word(node, source)
+    if node.type not in ("string", "raw_string") or not word.value.startswith("-") or \
+            not any(char.isspace() for char in word.value.strip()):
+        return [word]
+    return [part._replace(enclosure=(word.start, word.end))
+            for part in _quoted_words(node, source)]
+
+
+def _concatenation_words(node: Node, source: Source) -> list[Word]:
+    """The words of ``A="--x "$B" --y"`` once expanded unquoted: each piece's words, a word
+    glued across two pieces (it cannot be respelled in place) joined into one."""
+    words: list[Word] = []
+    glued = False  # the last word reaches the end of its piece
+    for piece in node.children:
+        start, end = source.span(piece)
+        if piece.type in ("string", "raw_string"):
+            inner = _quoted_words(piece, source)
+            touches_start = bool(inner) and inner[0].start == start + 1
+            touches_end = bool(inner) and inner[-1].end == end - 1
+        else:
+            inner = [_word(piece, source)]
+            touches_start = touches_end = True
+        if inner and words and glued and touches_start:
+            left = words.pop()
+            inner[0] = Word(left.start, inner[0].end, left.value + inner[0].value, "spanning")
+        words.extend(inner)
+        glued = touches_end if inner else glued and end - start == 2
+    return words
 
 
 @dataclass
@@ -271,8 +342,8 @@ def scan_script(tree: Tree, source: Source, only_near: list[int] | None = None) 
         elif kind == "variable_assignment":
             _scan_assignment(node, source, scan)
         elif kind == "array":
-            words = [_word(child, source) for child in node.children
-                     if child.type in _ARGUMENT_NODES]
+            words = [word for child in node.children if child.type in _ARGUMENT_NODES
+                     for word in _element_words(child, source)]
             scan.sequences.append(Sequence(words, statement_start(node, source),
                                             node.has_error))
         elif kind == "heredoc_body":
@@ -293,8 +364,13 @@ def _scan_error(node: Node, source: Source, scan: Scan) -> None:
     """Words in a region that does not parse are not rewritten; its variables are unknowable."""
     start, end = source.span(node)
     scan.errors.append((start, end))
-    for match in _ASSIGNED_OR_EXPANDED.finditer(source.text, start, end):
-        scan.unknowable.add(match.group(1) or match.group(2))
+    scan.unknowable |= unknowable_in(source.text, start, end)
+
+
+def unknowable_in(text: str, start: int, end: int) -> set[str]:
+    """The variables set or expanded in ``text[start:end]``, a part that does not parse."""
+    return {match.group(1) or match.group(2)
+            for match in _ASSIGNED_OR_EXPANDED.finditer(text, start, end)}
 
 
 # Programs whose arguments are text (messages, search patterns), not a Megatron command line.
@@ -338,8 +414,9 @@ def _scan_command(node: Node, source: Source, scan: Scan) -> None:
             scripts.add(index)
     # a `-c` script is rewritten as a script of its own, not as one word of this command
     argv = [_word(a, source) for index, a in enumerate(arguments) if index not in scripts]
-    if name_node is not None and source.of(name_node).startswith("-"):
-        # a line of flags on its own (a here-document fed to a program, a lost continuation)
+    if name_node is not None and source.of(name_node).lstrip("\"'").startswith("-"):
+        # a line of flags on its own (a here-document fed to a program, a lost continuation, a
+        # commented-out array element)
         argv.insert(0, _word(name_node.children[0] if name_node.children else name_node, source))
     scan.sequences.append(Sequence(argv, statement_start(node, source), node.has_error))
 
@@ -356,10 +433,11 @@ def _scan_assignment(node: Node, source: Source, scan: Scan) -> None:
     statement = statement_start(node, source)
     value_word = None
     if value_node is not None and value_node.type in ("string", "raw_string"):
-        start, end = source.span(value_node)
-        context: Context = "double" if value_node.type == "string" else "single"
-        words = split_quoted_contents(source.text, start + 1, end - 1, context)
-        scan.sequences.append(Sequence(words, statement, node.has_error))
+        scan.sequences.append(Sequence(_quoted_words(value_node, source), statement,
+                                       node.has_error))
+    elif value_node is not None and value_node.type == "concatenation":
+        scan.sequences.append(Sequence(_concatenation_words(value_node, source), statement,
+                                       node.has_error))
     if value_node is not None and value_node.type in _ARGUMENT_NODES:
         value_word = _word(value_node, source)
         if value_node.type == "word":

@@ -10,6 +10,7 @@ left as it is, with a note saying why.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -18,10 +19,16 @@ from codemods.text.document import TextDocument
 from codemods.text.words import (
     TextEdit,
     UnspellableWord,
-    flag_mentions,
+    Word,
     is_legacy_flag_word,
     legacy_flag_code,
+    mention_code,
+    old_api_mentions,
+    text_edits_for,
 )
+from compat.deprecations import TOKENIZER_TYPE_FLAG_NAME, TOKENIZER_TYPES
+
+_WORD = re.compile(r"\S+")
 
 if TYPE_CHECKING:
     from compat.args import ArgvEdit, Translation
@@ -125,17 +132,101 @@ def _judge_prompt_formats(doc: TextDocument, translation: Translation,
 
 def report_leftovers(doc: TextDocument, why: str,
                      skip: Callable[[int], bool] = lambda offset: False) -> None:
-    """Report every old flag on a line that holds no finding yet: never a silent miss.
+    """Report every old flag, and every name of the old Python API, on a line that holds no
+    finding yet and that no edit rewrites: never a silent miss.
 
     ``why`` completes "<flag> left as it is: ..."; ``skip`` leaves out offsets the kind knows
-    are not code (comments).
+    are not code (comments, which the kind reads on its own).
     """
     handled = doc.handled_lines()
-    for offset, flag in flag_mentions(doc.text):
+    for offset, mention in old_api_mentions(doc.text):
         line = doc.lines.line_number(offset)
-        if line in handled or skip(offset) or still_valid(flag, doc.options):
+        flag = _as_flag(mention)
+        if line in handled or skip(offset) or _rewritten(doc, offset, mention) or \
+                (flag and still_valid(flag, doc.options)):
             continue
         handled.add(line)
-        code = legacy_flag_code(flag)
+        code = mention_code(mention)
         if doc.wanted(offset, code):
-            doc.report(offset, code, f"{flag} left as it is: {why}")
+            reason = why if mention.startswith("-") else \
+                TYPE_LEFT if mention in TOKENIZER_TYPES else NAME_LEFT
+            doc.report(offset, code, f"{mention} left as it is: {reason}")
+
+
+def _as_flag(mention: str) -> str:
+    """The flag a mention stands for: itself, ``--tokenizer-type`` for a tokenizer type's name
+    (a value it takes), or "" for a name of the old Python API."""
+    if mention.startswith("-"):
+        return mention
+    return TOKENIZER_TYPE_FLAG_NAME if mention in TOKENIZER_TYPES else ""
+
+
+def _rewritten(doc: TextDocument, offset: int, mention: str) -> bool:
+    """Whether an edit replaces the text at ``offset`` with text that no longer names
+    ``mention`` (a variable's assignment rewritten with its flag)."""
+    return any(edit.start <= offset < edit.end and mention not in edit.replacement
+               for edit in doc.edits)
+
+
+TYPE_LEFT = ("it is an old tokenizer type (or class) named outside a command line the tool "
+             "rewrites; update it by hand")
+NAME_LEFT = ("it names the old tokenizer API outside Python code the tool rewrites (a message, "
+             "a string, documentation); update it by hand")
+
+
+# --- plain-text word lists (argv files, documentation, comments) ---------------------------
+
+
+def loose_words(text: str, start: int, end: int) -> list[Word]:
+    """Whitespace-separated words of ``text[start:end]``; a quoted word loses its quotes."""
+    return [word for match in _WORD.finditer(text, start, end)
+            if (word := loose_word(match)) is not None]
+
+
+def loose_word(match: re.Match[str]) -> Word | None:
+    """The word a whitespace-separated match spells; None for a line continuation."""
+    written = match.group()
+    if written == "\\":
+        return None
+    quoted = len(written) > 1 and written[0] in "'\"" and written[-1] == written[0]
+    quote = written[0] if quoted else ""
+    value = written[1:-1] if quote else written
+    return Word(match.start(), match.end(), value, "shell", quote)
+
+
+def rewrite_groups(doc: TextDocument, groups: list[list[Word]], one_flag_per_line: bool) -> None:
+    """Translate each word list as one argv and record its edits and findings in ``doc``."""
+    for words in groups:
+        if any(is_legacy_flag_word(word.value) for word in words):
+            _rewrite_group(doc, words, one_flag_per_line)
+
+
+def _rewrite_group(doc: TextDocument, words: list[Word], one_flag_per_line: bool) -> None:
+    def text_edits(edit: ArgvEdit) -> list[TextEdit]:
+        separator, value_separator = " ", " "
+        if one_flag_per_line:
+            separator, value_separator = _line_layout(doc, words, edit)
+        return text_edits_for(doc.text, words, edit, new_word_separator=separator,
+                              value_separator=value_separator)
+
+    carry_out(doc, [word.value for word in words], lambda index: words[index].start,
+              text_edits, anchor=None)
+
+
+def _line_layout(doc: TextDocument, words: list[Word], edit: ArgvEdit) -> tuple[str, str]:
+    """Separators for new flags and their values, copied from the lines being edited.
+
+    A new flag starts a new line indented like the last edited word's line (ending in ``\\``
+    when that line does); its value goes on the same line, unless the edited flag had its value
+    on a line of its own (one word per line, argparse's ``fromfile_prefix_chars`` layout).
+    """
+    last = words[edit.stop - 1]
+    line = doc.lines.line_at(last.start)
+    indent = line[: len(line) - len(line.lstrip())]
+    continued = line.rstrip().endswith("\\")
+    separator = (" \\" if continued else "") + "\n" + indent
+    first = words[edit.start]
+    value_on_own_line = (
+        edit.stop - edit.start > 1 and "\n" in doc.text[first.end : words[edit.start + 1].start]
+    )
+    return separator, separator if value_on_own_line else " "

@@ -19,15 +19,23 @@ from compat.args import ArgvEdit
 from compat.deprecations import (
     LEGACY_FLAG_NAMES,
     LEGACY_FLAGS,
+    LEGACY_MODULES,
+    LEGACY_NAMES,
+    MEGATRON_ROOT,
+    MOVED_MODULE,
+    NAMES_SHARED_WITH_OTHER_LIBRARIES,
     TOKENIZER_TYPE_FLAG,
     TOKENIZER_TYPE_FLAG_NAME,
+    attribute_for,
 )
 
 # Where a word sits decides how a replacement must be spelled:
 #   shell   a word of the shell grammar (may carry its own quotes)
 #   double  a piece of the contents of a double-quoted shell string
 #   single  a piece of the contents of a single-quoted shell string (or YAML text)
-Context = Literal["shell", "double", "single"]
+#   spanning  a word glued together from pieces quoted differently (``"--a "b" c"``): it
+#             cannot be respelled in place
+Context = Literal["shell", "double", "single", "spanning"]
 
 
 class Word(NamedTuple):
@@ -41,6 +49,9 @@ class Word(NamedTuple):
     context: Context = "shell"
     # the quote character wrapping the whole word as written ("" when unquoted)
     quote: str = ""
+    # the quoted string this word was split out of (an array element "--flag value"): when all
+    # of its words go, the string goes with them
+    enclosure: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -56,13 +67,83 @@ def is_legacy_flag_word(value: str) -> bool:
 
 
 def legacy_flag_code(text: str) -> str:
-    """The rule code of the first old flag named in ``text`` (``--tokenizer-type``'s if none)."""
+    """The rule code of the first old flag named in ``text`` (``--tokenizer-type``'s if none);
+    ``text`` may also be a flag's attribute (``legacy_tokenizer``), as YAML configs spell it."""
+    flag = _FLAG_OF_ATTRIBUTE.get(text.strip())
+    if flag is not None:
+        return LEGACY_FLAGS[flag].rule.code
     positions = {flag: text.find(flag) for flag in LEGACY_FLAGS}
     found = sorted((at, flag) for flag, at in positions.items() if at >= 0)
     type_at = text.find(TOKENIZER_TYPE_FLAG_NAME)
     if found and (type_at < 0 or found[0][0] < type_at):
         return LEGACY_FLAGS[found[0][1]].rule.code
     return TOKENIZER_TYPE_FLAG.code
+
+
+_FLAG_OF_ATTRIBUTE = {attribute_for(flag): flag for flag in LEGACY_FLAGS}
+# an old flag's attribute used as a YAML key (`tokenizer_type: X`, also in a comment)
+_ATTRIBUTE_KEY = re.compile(
+    r"(?<![\w-])(?:" + "|".join(re.escape(attribute_for(flag)) for flag in LEGACY_FLAG_NAMES)
+    + r")(?=[ \t]*:)"
+)
+
+
+def attribute_key_mentions(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, attribute) of every old flag's attribute written as a YAML key in ``text``."""
+    for match in _ATTRIBUTE_KEY.finditer(text):
+        yield match.start(), match.group()
+
+
+def _legacy_name_codes() -> dict[str, str]:
+    """Each way the old Python API is named in a text (a deleted module, a legacy name with
+    its module, a legacy name that nothing else uses) → its rule code."""
+    codes: dict[str, str] = {}
+    for entry in LEGACY_NAMES:
+        codes[entry.legacy_qualname] = entry.rule.code
+        if entry.new_name != entry.legacy_name and \
+                entry.legacy_name not in NAMES_SHARED_WITH_OTHER_LIBRARIES:
+            codes.setdefault(entry.legacy_name, entry.rule.code)
+    for module in LEGACY_MODULES:
+        inside = sorted(entry.rule.code for entry in LEGACY_NAMES
+                        if entry.legacy_module.startswith(module))
+        codes.setdefault(module, inside[0] if inside else MOVED_MODULE.code)
+    return codes
+
+
+LEGACY_NAME_CODES = _legacy_name_codes()
+# what every mention contains: the package's path, or a bare legacy name (a cheap first test)
+_NAME_HINTS = tuple({MEGATRON_ROOT, *(name for name in LEGACY_NAME_CODES if "." not in name)})
+_NAME_MENTION = re.compile(
+    r"(?<![\w.])(?:" + "|".join(re.escape(name) for name in
+                               sorted(LEGACY_NAME_CODES, key=len, reverse=True)) + r")(?![\w])"
+)
+
+
+def name_mentions(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, name) of every mention of the old Python API (see :data:`LEGACY_NAME_CODES`)."""
+    if not any(hint in text for hint in _NAME_HINTS):
+        return
+    for match in _NAME_MENTION.finditer(text):
+        yield match.start(), match.group()
+
+
+def mentions_legacy_name(text: str) -> bool:
+    return any(hint in text for hint in _NAME_HINTS) and _NAME_MENTION.search(text) is not None
+
+
+def mentions_old_api(text: str) -> bool:
+    """Whether ``text`` names an old flag or the old Python API."""
+    return mentions_legacy_flag(text) or mentions_legacy_name(text)
+
+
+def old_api_mentions(text: str) -> Iterator[tuple[int, str]]:
+    """Old flags and names of the old Python API in ``text``, in order."""
+    yield from sorted([*flag_mentions(text), *name_mentions(text)])
+
+
+def mention_code(mention: str) -> str:
+    """The rule code of one mention (a flag, a flag's attribute or a name of the old API)."""
+    return LEGACY_NAME_CODES.get(mention) or legacy_flag_code(mention)
 
 
 # an old flag as a whole token (not `--patch-tokenizer-type`, not `--tokenizer-type-x`)
@@ -167,6 +248,8 @@ class UnspellableWord(ValueError):
 
 def spell(new: str, old: Word, old_text: str) -> str:
     """``new`` written where ``old`` (written as ``old_text``) stood, in its quoting style."""
+    if old.context == "spanning":
+        raise UnspellableWord(new)
     if old.context == "double":
         if any(char.isspace() for char in new):
             raise UnspellableWord(new)
@@ -263,8 +346,18 @@ def text_edits_for(
         edits.append(TextEdit(anchor.end, anchor.end, _join_flags(
             extra, new[paired:], new_word_separator, value_separator)))
     elif len(old) > paired:
-        edits.append(_deletion(text, old[paired].start, old[-1].end))
+        edits.append(_deletion_of(text, words, old[paired:]))
     return edits
+
+
+def _deletion_of(text: str, words: Sequence[Word], deleted: list[Word]) -> TextEdit:
+    """Delete ``deleted`` (consecutive words); with the quotes around them when they are all the
+    words of one quoted string (an empty ``""`` left behind would still be an argument)."""
+    enclosure = deleted[0].enclosure
+    if enclosure is not None and all(word.enclosure == enclosure for word in deleted) and \
+            sum(word.enclosure == enclosure for word in words) == len(deleted):
+        return _deletion(text, *enclosure)
+    return _deletion(text, deleted[0].start, deleted[-1].end)
 
 
 def _join_flags(spelled_words: list[str], values: list[str], separator: str,

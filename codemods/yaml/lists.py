@@ -10,6 +10,7 @@ import yaml
 from codemods.core import UnparsableError
 from codemods.shell.rewriter import record as record_shell
 from codemods.shell.rewriter import validate as validate_shell
+from codemods.shell.rewriter import validate_rewrite as validate_shell_rewrite
 from codemods.text.command_line import NotRewritable, carry_out
 from codemods.text.document import TextDocument
 from codemods.text.words import (
@@ -130,7 +131,7 @@ def _literal_block_as_script(node: Any, path: tuple[Any, ...], rewrite: YamlRewr
     record_shell(script)
     try:
         new_value = script.new_text()
-        validate_shell(new_value)
+        validate_shell_rewrite(value, new_value)
     except UnparsableError:
         return False
     if not new_value.endswith(trailing) or new_value[: len(new_value) - len(trailing)].endswith(

@@ -92,7 +92,7 @@ def rewrite_flag_keys(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
             whole = (edit.start, edit.stop) == (whole_start, whole_stop)
             return _list_entry_edits(rewrite, node, path, covered, edit, whole, keys)
         words = [*argv[whole_start:edit.start], *edit.words, *argv[edit.stop:whole_stop]]
-        return _entry_edits(rewrite, node, path, covered, _pairs(words), edit, keys)
+        return _entry_edits(rewrite, node, path, covered, pairs_of(words), edit, keys)
 
     carry_out(rewrite.doc, argv,
               lambda index: entries[owner[index]].key.start_mark.index, text_edits,
@@ -160,7 +160,7 @@ def _quote_null_library(entries: list[_Entry], rewrite: YamlRewrite) -> None:
                             [TextEdit(value.start_mark.index, value.end_mark.index, '"null"')])
 
 
-def _pairs(words: list[str]) -> list[tuple[str, str | None]]:
+def pairs_of(words: list[str]) -> list[tuple[str, str | None]]:
     """argv words → (flag, argument) pairs; a flag followed by a flag is bare (None)."""
     pairs: list[tuple[str, str | None]] = []
     index = 0

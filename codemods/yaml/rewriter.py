@@ -1,10 +1,11 @@
 """Rewrite Megatron's old tokenizer flags in YAML configs, surgically, and prove it by loading.
 
-Three shapes carry flags: mapping keys in flag form (:mod:`codemods.yaml.mapping`), sequences of
-argv words and command strings (:mod:`codemods.yaml.lists`). Positions come from PyYAML's composer
-marks; the document is never re-dumped, so comments, key order, quoting and indentation stay as
-they were. Every rewrite is checked: the loaded result must equal the loaded input with exactly
-the intended change, or the file is left alone and the sites are reported.
+Four shapes carry flags: mapping keys in flag form (:mod:`codemods.yaml.mapping`), args
+attributes in snake_case (Megatron's ``--yaml-cfg`` configs, :mod:`codemods.yaml.args_config`),
+sequences of argv words and command strings (:mod:`codemods.yaml.lists`). Positions come from
+PyYAML's composer marks; the document is never re-dumped, so comments, key order, quoting and
+indentation stay as they were. Every rewrite is checked: the loaded result must equal the loaded
+input with exactly the intended change, or the file is left alone and the sites are reported.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ import yaml
 from codemods.core import Options, RewriteResult, UnparsableError
 from codemods.text.command_line import report_leftovers
 from codemods.text.document import TextDocument
-from codemods.text.words import is_legacy_flag_word, legacy_flag_code, mentions_legacy_flag
+from codemods.text.words import (
+    is_legacy_flag_word,
+    legacy_flag_code,
+    mentions_legacy_flag,
+    mentions_old_api,
+)
+from codemods.yaml.args_config import LEGACY_ATTRIBUTES, rewrite_args_keys
+from codemods.yaml.comments import rewrite_comments
 from codemods.yaml.lists import rewrite_argv_list, rewrite_command_string
 from codemods.yaml.mapping import rewrite_flag_keys
 from codemods.yaml.state import MERGE_TAG, STR_TAG, YamlRewrite, expected, same, spell_scalar
@@ -27,7 +35,6 @@ __all__ = ["rewrite", "spell_scalar", "validate"]
 
 # upstream's hand edits wrote `--tokenizer-library: null`, which loads as a YAML null
 _UNQUOTED_NULL_LIBRARY = re.compile(re.escape(LIBRARY_FLAG) + r"\s*:\s*(?:null|Null|NULL)\b")
-_COMMENT_START = re.compile(r"(?:^|\s)#")
 
 
 def _walk(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | None,
@@ -37,6 +44,7 @@ def _walk(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | 
     visited.add(id(node))
     if isinstance(node, yaml.MappingNode):
         rewrite_flag_keys(node, path, rewrite, anchor)
+        rewrite_args_keys(node, path, rewrite, anchor, top_level=len(path) == 1)
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 continue
@@ -115,7 +123,8 @@ def _loads_as_intended(new_text: str, before: list[Any], rewrite: YamlRewrite) -
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
-    if not mentions_legacy_flag(text) and not _UNQUOTED_NULL_LIBRARY.search(text):
+    if not mentions_old_api(text) and not _UNQUOTED_NULL_LIBRARY.search(text) and \
+            not any(attribute in text for attribute in LEGACY_ATTRIBUTES):
         return RewriteResult(text)
     try:
         documents, before = _compose(text)
@@ -127,11 +136,11 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     visited: set[int] = set()
     for index, document in enumerate(documents):
         _walk(document, (index,), state, None, visited)
+    comments = rewrite_comments(doc, documents)
     report_leftovers(
         doc, "it is not a flag-form key, an argv list item or a word of a command string here; "
         "check it by hand",
-        skip=lambda offset: bool(
-            _COMMENT_START.search(text, doc.lines.line_start(offset), offset)))
+        skip=lambda offset: any(start <= offset < end for start, end in comments))
     new_text = doc.new_text()
     if new_text != text and not _loads_as_intended(new_text, before, state):
         doc.withdraw("not rewritten: the edited file would not load as exactly the intended "

@@ -45,12 +45,11 @@ def test_rewrites(before, after):
 
 
 @pytest.mark.parametrize("text", [
-    "# --tokenizer-type TikTokenizer\n--lr 1\n",
     "--patch-tokenizer-type GPT2BPETokenizer\n",
     "--tokenizer-library tiktoken\n",
     "--tokenizer-type TikTokenizer  # megatron-compat: ignore\n",
 ])
-def test_comments_look_alikes_migrated_and_suppressed_are_left_alone(text):
+def test_look_alikes_migrated_and_suppressed_are_left_alone(text):
     assert run(text).new_text == text
 
 
@@ -85,4 +84,14 @@ def test_flag_glued_to_other_text_is_reported():
     text = "--lr 1\n'--tokenizer-type TikTokenizer'\n# --tokenizer-type X\n"
     result = run(text)
     assert result.new_text == text
-    assert [(f.line, f.fixed) for f in result.findings] == [(2, False)]
+    assert [(f.line, f.fixed) for f in result.findings] == [(2, False), (3, False)]
+    assert "unknown tokenizer type 'X'" in result.findings[1].message
+
+
+def test_commented_out_flags_are_rewritten_and_prose_comments_reported():
+    result = run("# --tokenizer-type TikTokenizer\n--lr 1\n#--legacy-tokenizer\n"
+                 "# drop --tokenizer-hf-use-fast when upgrading\n")
+    assert result.new_text == ("# --tokenizer-library tiktoken\n--lr 1\n"
+                               "# drop --tokenizer-hf-use-fast when upgrading\n")
+    assert [(f.line, f.code, f.fixed) for f in result.findings] == [
+        (1, "MTC201", True), (3, "MTC203", True), (4, "MTC203", False)]

@@ -1,7 +1,8 @@
 """Properties of the shell rewriter over generated scripts.
 
 Scripts are built from statements that either carry old flags (in every shape the rewriter
-knows: arguments, continuation lines, arrays, quoted assignments, ``+=``, ``bash -c``) or do not.
+knows: arguments, continuation lines, arrays, quoted assignments, ``+=``, ``bash -c``, commented-out
+command lines) or do not.
 Properties: the output parses and a second run changes nothing; the rewrite of a script is the
 rewrite of each statement on its own (so nothing outside the statements with old flags changes);
 the rewritten command line means what ``translate_argv`` says the old one meant.
@@ -52,6 +53,8 @@ def _command(words: list[str], layout: str) -> str:
     quoted = [shlex.quote(word) for word in words]
     if layout == "one-line":
         return "python pretrain_gpt.py " + " ".join(quoted)
+    if layout == "commented-out":
+        return "# python pretrain_gpt.py " + " ".join(quoted)
     if layout == "continued":
         return "python pretrain_gpt.py \\\n    " + " \\\n    ".join(quoted)
     if layout == "array":
@@ -65,8 +68,8 @@ def _command(words: list[str], layout: str) -> str:
     return f"srun bash -c '{plain}'"
 
 
-_LAYOUTS = st.sampled_from(["one-line", "continued", "array", "double-quoted", "append",
-                            "bash-c"])
+_LAYOUTS = st.sampled_from(["one-line", "commented-out", "continued", "array", "double-quoted",
+                            "append", "bash-c"])
 
 
 def _safe_in_string(words: list[str]) -> bool:
@@ -85,7 +88,7 @@ def statements_with_old_flags(draw) -> str:
 NEUTRAL_STATEMENTS = st.sampled_from([
     "set -euo pipefail",
     "echo \"starting $(date)\"",
-    "# python old.py --tokenizer-type TikTokenizer",
+    "# the old runs used another tokenizer",
     "NUM_LAYERS=2",
     "for i in 1 2; do echo $i; done",
     "python tools/x.py --patch-tokenizer-type GPT2BPETokenizer --lr 1",
@@ -115,11 +118,11 @@ def test_output_parses_is_idempotent_and_is_the_rewrite_of_each_statement(statem
 
 
 @PROPERTY_SETTINGS
-@given(argvs(), st.sampled_from(["one-line", "continued"]))
+@given(argvs(), st.sampled_from(["one-line", "continued", "commented-out"]))
 def test_rewritten_command_line_means_the_translated_argv(words, layout):
     script = _command(words, layout) + "\n"
     new = rewrite(script)
-    new_words = shlex.split(new.replace("\\\n", " "))[2:]
+    new_words = shlex.split(new.lstrip("# ").replace("\\\n", " "))[2:]
     translation = translate_argv(words)
     # sites the translator refuses stay as written
     assert new_words == list(translation.argv)

@@ -208,9 +208,33 @@ def test_merge_key_that_would_shadow_the_new_key_is_refused():
     assert result.findings and not any(f.fixed for f in result.findings)
 
 
-def test_comment_and_look_alike_flags_untouched():
-    check_noop("MODEL_ARGS:\n  # --tokenizer-type: TikTokenizer\n"
-               "  --patch-tokenizer-type: GPT2BPETokenizer\n")
+def test_look_alike_flags_untouched():
+    assert check_noop("MODEL_ARGS:\n  --patch-tokenizer-type: GPT2BPETokenizer\n") == []
+
+
+@pytest.mark.parametrize("before, after", [
+    pytest.param("MODEL_ARGS:\n  # --tokenizer-type: TikTokenizer\n  --lr: 1\n",
+                 "MODEL_ARGS:\n  # --tokenizer-library: tiktoken\n  --lr: 1\n",
+                 id="flag-form-key"),
+    pytest.param("A:\n  # --tokenizer-type: BertWordPieceCase\n",
+                 "A:\n  # --tokenizer-library: megatron\n"
+                 "  # --tokenizer-model: BertWordPieceCase\n",
+                 id="one-setting-becomes-two"),
+    pytest.param("A:\n  b: 1\n  #--legacy-tokenizer: true\n",
+                 "A:\n  b: 1\n",
+                 id="removed-flag-goes-with-its-line"),
+    pytest.param("num_layers: 2\nseq_length: 8\nlr: 1\n# tokenizer_type: NullTokenizer\n",
+                 'num_layers: 2\nseq_length: 8\nlr: 1\n# tokenizer_library: "null"\n',
+                 id="snake-case-in-an-args-config"),
+])
+def test_commented_out_settings_are_translated(before, after):
+    findings = check_transformed(before, after)
+    assert findings and all(f.fixed for f in findings)
+
+
+def test_commented_out_snake_case_setting_outside_an_args_config_is_reported():
+    findings = check_noop("tokenizer:\n  # tokenizer_type: NullTokenizer\n")
+    assert [(f.line, f.fixed) for f in findings] == [(2, False)]
 
 
 def test_suppression_comment():
@@ -296,12 +320,38 @@ def test_list_shaped_values_with_one_old_flag(before, after):
     assert [f.fixed for f in findings] == [True]
 
 
-def test_old_flag_in_a_shape_not_understood_is_reported_but_comments_are_not():
-    source = ("A:\n  --tokenizer-type: {name: TikTokenizer}\n  # --tokenizer-type: X\n"
-              "  b: 1  # --legacy-tokenizer\n")
+def test_old_flag_in_a_shape_not_understood_is_reported():
+    source = "A:\n  --tokenizer-type: {name: TikTokenizer}\n"
     findings = check_noop(source)
     assert [(f.line, f.col, f.fixed) for f in findings] == [(2, 3, False)]
     assert "left as it is" in findings[0].message
+
+
+def test_comments_commented_out_lines_rewritten_settings_and_prose_reported():
+    findings = check_transformed(
+        """\
+        # torchrun pretrain_gpt.py --tokenizer-type TikTokenizer
+        A:
+          # --tokenizer-type: X
+          b: 1  # --legacy-tokenizer
+          c: "# --tokenizer-model is not a comment here"
+          d: |
+            # --legacy-tokenizer (a line of the block's text: the shell reads it)
+        # tokenizer_type: GPT2BPETokenizer
+        """,
+        """\
+        # torchrun pretrain_gpt.py --tokenizer-library tiktoken
+        A:
+          # --tokenizer-type: X
+          b: 1
+          c: "# --tokenizer-model is not a comment here"
+          d: |
+            # --legacy-tokenizer (a line of the block's text: the shell reads it)
+        # tokenizer_type: GPT2BPETokenizer
+        """,
+    )
+    assert [(f.line, f.fixed) for f in findings] == [
+        (1, True), (3, False), (4, True), (7, False), (8, False)]
 
 
 def test_list_value_that_cannot_be_carried_over_is_reported():
