@@ -10,9 +10,7 @@ import pytest
 import compat
 from compat.deprecations import MEGATRON_ROOT
 
-from .conftest import ENVIRONMENT_TO_CLEAR
-
-PROJECT_ROOT = Path(compat.__file__).resolve().parent.parent
+from .installs import PROJECT_ROOT, environment
 
 # Every line of reference §10.1 that a user can have, numbered like the script's lines below.
 LEGACY_IMPORTS = f"""\
@@ -204,15 +202,13 @@ def test_a_removed_names_fail_with_the_codemod_hint(run_python, site_without_meg
 
 def test_a_python_dash_c_gets_its_warning(site_without_megatron):
     """``python -c``'s ``__main__`` has a loader that cannot give source: still one warning."""
-    import os
     import subprocess
     import sys
 
     code = (f"import site; site.addsitedir({str(site_without_megatron)!r}); "
             f"from {MEGATRON_ROOT}.text.models import GPTTokenizer")
-    environment = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_TO_CLEAR}
     completed = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
-                               env=environment, timeout=120)
+                               env=environment(), timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr.count("MegatronTokenizerDeprecationWarning") == 1
     assert completed.stderr.startswith("<string>:1: MegatronTokenizerDeprecationWarning")
@@ -221,9 +217,10 @@ def test_a_python_dash_c_gets_its_warning(site_without_megatron):
 # --- (b) megatron-core 0.16.1 installed -------------------------------------------------------
 
 
-def test_b_megatron_core_modules_are_used_untouched(run_python, megatron_core):
-    """One interpreter (importing megatron-core takes seconds): its own modules for everything
-    it has, no warning for them; compat serves only a path it lacks (G2's sft_tokenizer)."""
+def test_b_megatron_core_modules_are_used_and_their_legacy_names_warn(run_python, megatron_core):
+    """One interpreter (importing megatron-core takes seconds): megatron-core's own modules and
+    objects for everything it has, its legacy names warning at the user's line like ours; compat
+    serves only a path it lacks (G2's sft_tokenizer)."""
     run = run_python(
         "import sys, warnings; warnings.simplefilter('always')\n"
         f"from {MEGATRON_ROOT}.text.models.gpt_tokenizer import GPTTokenizer\n"
@@ -246,8 +243,11 @@ def test_b_megatron_core_modules_are_used_untouched(run_python, megatron_core):
     assert libraries == str(["sentencepiece", "huggingface", "megatron", "tiktoken", "byte-level",
                              "null"])
     assert ignore_index == "-100"
-    assert [(line, message.split()[0]) for _, line, message in run.warnings()] == [
-        (12, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.IGNORE_INDEX")]
+    assert [(line, code) for line, _, code in _names_and_codes(run)] == [
+        (2, "MTC001"), (3, "MTC001"), (4, "MTC005"), (5, "MTC004"), (6, "MTC006"),
+        (12, "MTC005")]
+    served = _names_and_codes(run)[-1][1]
+    assert served == f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.IGNORE_INDEX"
 
 
 # --- (c) strict mode and -W error -------------------------------------------------------------
