@@ -218,9 +218,11 @@ def _codemods_migrate(path: Sequence[str] | None, target: Any) -> Answer:
     ours = os.path.join(INSTALL_ROOT, *CODEMODS_MIGRATE.split(".")) + ".py"
     if package is None or _same_dir(_package_dir(package), os.path.dirname(ours)):
         return None
-    found = _provided_elsewhere(CODEMODS_MIGRATE, path, target)
-    if found is not None or not os.path.isfile(ours):
-        return found
+    # Its own ``migrate`` runs; ours is never grafted onto it (as an editable install's finder,
+    # which maps ``codemods.*`` names to our files, would).
+    own = importlib.machinery.PathFinder.find_spec(CODEMODS_MIGRATE, path, target)
+    if own is not None or not os.path.isfile(ours):
+        return own
     return ModuleNotFoundError(
         f"No module named {CODEMODS_MIGRATE!r}: the 'codemods' package imported here is "
         f"{_package_dir(package)}, not megatron-tokenizer-compat's (it shadows ours). Run the "
@@ -309,10 +311,11 @@ def _our_compat_in_place() -> Iterator[None]:
     if current is None and not _compat_shadowed():
         yield  # ``import compat`` finds ours: it is imported the usual way
         return
+    _refuse_foreign_submodules()
     sys.modules[COMPAT_PACKAGE] = _our_compat_package()
     try:
         for name in LAZILY_IMPORTED:
-            _require_ours(name)
+            importlib.import_module(name)
         yield
     finally:
         if current is None:
@@ -342,14 +345,16 @@ def _our_compat_package() -> types.ModuleType:
     return _our_package
 
 
-def _require_ours(name: str) -> None:
-    loaded = sys.modules.get(name)
-    if loaded is not None and not _served_by_us(loaded):
-        raise ImportError(
-            f"{name} is already imported from {getattr(loaded, '__file__', loaded)!r}, a "
-            "module of a local 'compat' package named like one of megatron-tokenizer-compat's"
-        )
-    importlib.import_module(name)
+def _refuse_foreign_submodules() -> None:
+    """A local ``compat`` package's module already imported under one of our modules' names
+    would stand in for ours: the hook cannot work in this process."""
+    for name in LAZILY_IMPORTED:
+        loaded = sys.modules.get(name)
+        if loaded is not None and not _served_by_us(loaded):
+            raise ImportError(
+                f"{name} is already imported from {getattr(loaded, '__file__', loaded)!r}, a "
+                "module of a local 'compat' package named like one of megatron-tokenizer-compat's"
+            )
 
 
 def _served_by_us(module: types.ModuleType) -> bool:

@@ -3,6 +3,7 @@ megatron-core 0.16.1, (c) strict mode and ``-W error``, (d) the hook disabled; a
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -343,14 +344,20 @@ def test_doctor_with_megatron_core_0_16_1(run_python, megatron_core):
     assert "megatron-core: 0.16.1 at" in run.stdout
     assert "API generation: G1" in run.stdout
     assert "import hook: active" in run.stdout
-    served = run.stdout.split("compat serves:")[1]
-    assert f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer" in served
-    # G1 has these itself
-    assert f"{MEGATRON_ROOT}.text.models.gpt_tokenizer" not in served
-    assert f"{MEGATRON_ROOT}.text.utils.build_tokenizer" not in served
-    # G1 has no vision package: nothing below it can be served
-    assert f"{MEGATRON_ROOT}.vision" not in served
+    served = _block(run.stdout, "compat serves:")
+    assert served == [f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer (deprecated aliases)"]
+    # (G1 has every other legacy module itself, and no vision package to serve below)
+    warned = _block(run.stdout, "legacy names warn in megatron's own modules:")
+    assert f"{MEGATRON_ROOT}.text.models.gpt_tokenizer" in warned
+    assert f"{MEGATRON_ROOT}.megatron_tokenizer" in warned
+    assert not any(".vision" in module for module in warned)
     assert "torch" not in run.stderr  # megatron-core was inspected, not imported
+
+
+def _block(report: str, heading: str) -> list[str]:
+    """The indented lines under ``heading`` in the doctor's report."""
+    lines = report.split(heading + "\n", 1)[1].splitlines()
+    return [line.strip() for line in itertools.takewhile(lambda line: line[:2] == "  ", lines)]
 
 
 def test_doctor_reports_a_disabled_hook(run_python, site_without_megatron):
