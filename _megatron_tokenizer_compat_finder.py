@@ -1,16 +1,23 @@
-"""megatron-tokenizer-compat's import hook, first on ``sys.meta_path`` (see compat/importhook.py).
+"""megatron-tokenizer-compat's import hook at interpreter start (see compat/importhook.py).
 
-``megatron_tokenizer_compat.pth`` imports this module, installed next to it, at every interpreter
-start: hence so little here. The first ``megatron...`` or ``codemods.migrate`` lookup loads
-``compat/importhook.py`` by file location, under a private name, and hands it that lookup and
-every later one. When it cannot be loaded, the hook steps aside and ``failure`` says why.
+``megatron_tokenizer_compat.pth`` imports this module, installed next to it, at every start:
+hence so little here, and nothing that slows down the process's other imports. It registers
+itself at the end of ``sys.meta_path`` (asked only about modules no other finder found) and a
+path hook that takes only the directories of megatron's ``core/tokenizers`` package. The first
+time either is needed, ``compat/importhook.py`` is loaded by file location under a private name
+and does the work. When it cannot be loaded, the hook steps aside and ``failure`` says why.
 """
 
 import sys
+from os import sep
+
+# (No module kept in this module's globals but sys, which lives to the end anyway: a module
+# referenced from here stays alive into the interpreter's shutdown, which then costs more.)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from importlib.abc import PathEntryFinder
     from importlib.machinery import ModuleSpec
     from types import ModuleType
 
@@ -18,6 +25,7 @@ if TYPE_CHECKING:
 # install); an editable install's build step writes the project's directory here.
 PACKAGE_ROOT = None
 HOOK_MODULE = "_megatron_tokenizer_compat_hook"
+TOKENIZERS_DIR = sep.join(("megatron", "core", "tokenizers"))
 failure = ""
 
 
@@ -28,6 +36,15 @@ def find_spec(
         return None
     hook = load()
     return None if hook is None else hook.find_spec(name, path, target)
+
+
+def path_hook(path: "str") -> "PathEntryFinder":
+    """Megatron's tokenizers directories go to the hook; the next path hook takes the rest."""
+    if TOKENIZERS_DIR in path:
+        hook = load()
+        if hook is not None:
+            return hook.path_hook(path)  # type: ignore[no-any-return]
+    raise ImportError("not a directory of megatron's tokenizers package", path=path)
 
 
 def load() -> "ModuleType | None":
@@ -59,4 +76,17 @@ def load() -> "ModuleType | None":
     return hook
 
 
-sys.meta_path.insert(0, sys.modules[__name__])
+def _install() -> None:
+    # Last on sys.meta_path, but before setuptools' editable-install finders: they would graft
+    # our ``codemods.migrate`` onto a user's own ``codemods`` package.
+    position = len(sys.meta_path)
+    for index, finder in enumerate(sys.meta_path):
+        if getattr(finder, "__module__", "").startswith("__editable__"):
+            position = index
+            break
+    sys.meta_path.insert(position, sys.modules[__name__])
+    # Before Python's own directory hook, which accepts every directory.
+    sys.path_hooks.insert(max(len(sys.path_hooks) - 1, 0), path_hook)
+
+
+_install()

@@ -1,19 +1,21 @@
 """The import hook: legacy tokenizer import paths keep working, and warn, whoever provides them.
 
 How it runs: ``megatron_tokenizer_compat.pth`` imports ``_megatron_tokenizer_compat_finder``, a
-tiny module shipped next to it in site-packages, which puts itself FIRST on ``sys.meta_path``. At
-the first ``megatron...`` (or ``codemods.migrate``) lookup it loads this file by its location,
-under the private name ``_megatron_tokenizer_compat_hook``, and hands it every later lookup
-(:func:`find_spec`). Our ``compat`` package is also found by location, never by name: a user's
-own ``compat.py`` or ``compat/`` stays theirs and cannot stand in for ours.
+tiny module shipped next to it in site-packages, which registers two things that cost nothing
+for the rest of the process's imports: itself, at the end of ``sys.meta_path`` (asked only about
+modules no other finder found), and a path hook that takes only the directories of megatron's
+``core/tokenizers`` packages. The first time either is needed, it loads this file by location,
+under the private name ``_megatron_tokenizer_compat_hook``, and hands it the work. Our ``compat``
+package is found by location as well, never by name: a user's own ``compat.py`` or ``compat/``
+stays theirs and cannot stand in for ours.
 
 For ``megatron...`` names:
 
-* A real megatron-core always wins: what another finder provides is returned as that finder
-  found it. The only change: megatron-core's own legacy modules (``LEGACY_MODULES``, and those
-  holding ``LEGACY_NAMES``) get a loader that makes their legacy names warn when user code uses
-  them (``compat.warn``'s rules; the objects are megatron-core's, unchanged; Megatron's own code
-  never warns), and serves the legacy names they lack (0.19.2's
+* A real megatron-core always wins: the hook serves only what no finder provides. What it adds
+  to megatron-core's own modules: its legacy modules (``LEGACY_MODULES``, and those holding
+  ``LEGACY_NAMES``) get a loader that makes their legacy names warn when user code uses them
+  (``compat.warn``'s rules; the objects are megatron-core's, unchanged; Megatron's own code never
+  warns), and serves the legacy names they lack (0.19.2's
   ``megatron_tokenizer.TOKENIZER_LIBRARIES``) from ``compat.legacy``.
 * Deleted legacy modules megatron-core lacks come from ``compat.legacy``.
 * Without megatron-core, the whole ``megatron.core.tokenizers`` tree *is* ``compat.tokenizers``
@@ -55,6 +57,8 @@ COMPAT_PACKAGE = "compat"
 MEGATRON_CORE_DISTRIBUTION = "megatron-core"
 _MINIMAL_PACKAGES = (TOP_LEVEL, MEGATRON_CORE)
 _HOOKED_PREFIXES = (TOP_LEVEL, CODEMODS_MIGRATE)
+# A directory of megatron's tokenizers package (of any megatron tree), as the path hook sees it.
+TOKENIZERS_DIR = os.sep.join(("megatron", "core", "tokenizers"))
 _MINIMAL_MARKER = "__megatron_tokenizer_compat_minimal__"
 _FALSE_VALUES = frozenset({"", "0", "false", "no", "off"})
 # Our compat package, and the directory holding it (site-packages, or an editable checkout).
@@ -92,8 +96,8 @@ def disabled() -> bool:
 def find_spec(
     name: str, path: Sequence[str] | None = None, target: Any = None
 ) -> importlib.machinery.ModuleSpec | None:
-    """The ``sys.meta_path`` entry point, asked about every import of the process (so the first
-    test is cheap). Raises only the deliberate ``ModuleNotFoundError``s naming a fix."""
+    """The ``sys.meta_path`` entry point (at its end: asked about modules no other finder
+    found). Raises only the deliberate ``ModuleNotFoundError``s naming a fix."""
     if not name.startswith(_HOOKED_PREFIXES) or name in _in_progress:
         return None
     if name not in (TOP_LEVEL, CODEMODS_MIGRATE) and not name.startswith(TOP_LEVEL + "."):
@@ -136,7 +140,7 @@ def _answer(name: str, path: Sequence[str] | None, target: Any) -> Answer:
         return _codemods_migrate(path, target)
     parent = sys.modules.get(name.rpartition(".")[0])
     if parent is not None and _served_by_us(parent):
-        return _child_of_ours(name)
+        return _child_of_ours(name)  # (the mirror, first on sys.meta_path, answers first)
     if disabled():
         return None
     if name in _MINIMAL_PACKAGES:
@@ -196,7 +200,7 @@ def _tokenizers_module(name: str, path: Sequence[str] | None, target: Any) -> An
     if name not in tables.watched:
         return None
     found = _provided_elsewhere(name, path, target)
-    if found is not None:
+    if found is not None:  # by a finder after ours (an editable megatron-core's)
         return _with_legacy_warnings(found)
     if name in tables.legacy_modules:
         return _alias_spec(name)
@@ -260,7 +264,34 @@ def _alias_spec(name: str) -> importlib.machinery.ModuleSpec | None:
     if own is None:
         return None
     is_package = own.submodule_search_locations is not None
+    if is_package:
+        _MirrorFinder.install()
     return importlib.machinery.ModuleSpec(name, _AliasLoader(target), is_package=is_package)
+
+
+class _MirrorFinder(importlib.abc.MetaPathFinder):
+    """Once we serve a package, its submodules must be our module objects too, not second
+    copies the path finder would load from our package's directory (the alias package's
+    ``__path__``) under the upstream name: this finder, first on ``sys.meta_path`` from then on
+    (only in such processes), claims them."""
+
+    @classmethod
+    def install(cls) -> None:
+        if not any(isinstance(finder, cls) for finder in sys.meta_path):
+            sys.meta_path.insert(0, cls())
+
+    def find_spec(
+        self, name: str, path: Sequence[str] | None = None, target: Any = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        parent = sys.modules.get(name.rpartition(".")[0])
+        if parent is None or not _served_by_us(parent) or not name.startswith(TOP_LEVEL + "."):
+            return None
+        try:
+            answer = _child_of_ours(name)
+        except Exception as error:  # noqa: BLE001 - never break an import
+            _step_aside(name, error)
+            return None
+        return answer if isinstance(answer, importlib.machinery.ModuleSpec) else None
 
 
 def compat_module_for(name: str) -> str:
@@ -405,6 +436,39 @@ def _compat_warn() -> types.ModuleType:
 
 
 # --- megatron-core's own legacy modules -------------------------------------------------------
+
+
+# Where the path entry finders look, as ``importlib.machinery.FileFinder``'s default hook does.
+_LOADER_DETAILS = (
+    (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
+    (importlib.machinery.SourceFileLoader, importlib.machinery.SOURCE_SUFFIXES),
+    (importlib.machinery.SourcelessFileLoader, importlib.machinery.BYTECODE_SUFFIXES),
+)
+
+
+def path_hook(path: str) -> importlib.abc.PathEntryFinder:
+    """The path entry finder of a directory of megatron's ``core/tokenizers`` package (the
+    finder module sends only those here): finds what Python's own would, and gives megatron's
+    legacy modules the warning loader."""
+    return _LegacyFileFinder(path)
+
+
+class _LegacyFileFinder(importlib.machinery.FileFinder):
+    def __init__(self, path: str) -> None:
+        super().__init__(path, *_LOADER_DETAILS)
+
+    def find_spec(
+        self, fullname: str, target: types.ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        spec = super().find_spec(fullname, target)
+        if spec is None or disabled():
+            return spec
+        try:
+            watched = fullname in _tables().watched
+        except Exception as error:  # noqa: BLE001 - never break an import
+            _step_aside(fullname, error)
+            return spec
+        return _with_legacy_warnings(spec) if watched else spec
 
 
 def _with_legacy_warnings(spec: importlib.machinery.ModuleSpec) -> importlib.machinery.ModuleSpec:
@@ -588,7 +652,9 @@ def _same_dir(first: str, second: str) -> bool:
 
 
 def _is_hook_finder(finder: object) -> bool:
-    return getattr(finder, "__name__", None) in (FINDER_MODULE, HOOK_MODULE, __name__)
+    return isinstance(finder, _MirrorFinder) or getattr(finder, "__name__", None) in (
+        FINDER_MODULE, HOOK_MODULE, __name__
+    )
 
 
 def installed() -> bool:
@@ -597,14 +663,24 @@ def installed() -> bool:
 
 
 def install() -> None:
-    """Put the hook first on ``sys.meta_path`` when it is not there (for interpreters that skip
-    ``.pth`` files, e.g. ``python -S`` or an embedded interpreter)."""
-    if not installed():
-        sys.meta_path.insert(0, sys.modules[__name__])
+    """Install the hook when the .pth file did not (for interpreters that skip ``.pth`` files,
+    e.g. ``python -S`` or an embedded interpreter), as the finder module does."""
+    if installed():
+        return
+    sys.meta_path.append(sys.modules[__name__])
+    sys.path_hooks.insert(max(len(sys.path_hooks) - 1, 0), _tokenizers_path_hook)
+    sys.path_importer_cache.clear()  # directories seen before are looked at again
+
+
+def _tokenizers_path_hook(path: str) -> importlib.abc.PathEntryFinder:
+    if TOKENIZERS_DIR in path:
+        return path_hook(path)
+    raise ImportError("not a directory of megatron's tokenizers package", path=path)
 
 
 def pth_line() -> str:
     """The one line of ``megatron_tokenizer_compat.pth``. ``site`` compiles it at every start-up,
-    so it only imports the finder module (which comes with compiled bytecode); the ``try`` keeps
-    a missing or unreadable finder from ever failing the interpreter's start."""
+    so it only imports the finder module (which comes with compiled bytecode; loading a module
+    costs less than compiling one line defining a finder); the ``try`` keeps a missing or
+    unreadable finder from ever failing the interpreter's start."""
     return f'import sys; exec("try: import {FINDER_MODULE}\\nexcept Exception: pass")'

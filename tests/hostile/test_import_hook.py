@@ -304,6 +304,21 @@ def test_every_module_of_ours_imported_on_first_use_is_loaded_by_the_hook():
     assert children - {"compat.importhook", "compat.__main__"} <= set(importhook.LAZILY_IMPORTED)
 
 
+def test_the_hook_costs_other_imports_nothing(site_without_megatron, tmp_path):
+    """Start-up registers a finder asked only about modules no other finder found, and a path
+    hook for megatron's tokenizers directories: importing anything else runs none of our code
+    (the hook's own module is never even loaded)."""
+    run = run_with_sites("""\
+import sys, importlib.machinery
+import argparse, asyncio, email.mime.multipart, json, sqlite3, xml.dom.minidom
+finder = sys.modules["_megatron_tokenizer_compat_finder"]
+print(sys.meta_path.index(finder) > sys.meta_path.index(importlib.machinery.PathFinder))
+print("_megatron_tokenizer_compat_hook" in sys.modules, "compat" in sys.modules)
+""", [site_without_megatron], tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["True", "False", "False"]
+
+
 # --- 2. a vendored megatron/ on the path (issue 14, item 7) --------------------------------------
 
 WITHOUT_CORE = {"megatron/__init__.py": ""}

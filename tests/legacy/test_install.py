@@ -22,6 +22,7 @@ from .installs import (
     FINDER_FILE,
     PROJECT_ROOT,
     PTH_FILE,
+    SITE_PACKAGES,
     build,
     copy_project,
     install_editable,
@@ -35,7 +36,8 @@ from .installs import (
 SMOKE = f"""\
 import compat, sys
 print(compat.__file__)
-print(sys.meta_path[0].__name__)
+print([getattr(f, "__name__", "") for f in sys.meta_path].count("{FINDER_MODULE}"),
+      [getattr(h, "__module__", "") for h in sys.path_hooks].count("{FINDER_MODULE}"))
 from {MEGATRON_ROOT}.text.models.gpt_tokenizer import GPTTokenizer
 from {MEGATRON_ROOT} import MegatronTokenizer
 print(MegatronTokenizer.from_pretrained(metadata_path={{"library": "null-text"}}, vocab_size=9)
@@ -56,11 +58,11 @@ def site_without_megatron_or_compat(tmp_path_factory) -> Path:
 
 def _assert_hook_works(completed: subprocess.CompletedProcess, compat_root: Path) -> None:
     assert completed.returncode == 0, completed.stderr
-    compat_file, first_finder, ids = completed.stdout.strip().splitlines()
+    compat_file, registered, ids = completed.stdout.strip().splitlines()
     assert Path(compat_file).resolve().is_relative_to(compat_root.resolve())
-    assert first_finder == FINDER_MODULE
+    assert registered == "1 1"  # one meta path finder, one path hook
     assert ids == "[4, 5]"
-    assert "user_script.py:4: MegatronTokenizerDeprecationWarning" in completed.stderr
+    assert "user_script.py:5: MegatronTokenizerDeprecationWarning" in completed.stderr
 
 
 def test_regular_wheel_installs_the_hook(project_copy, site_without_megatron_or_compat, tmp_path):
@@ -121,3 +123,22 @@ def test_a_site_directory_reached_twice_installs_one_finder(site_without_megatro
                                text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "1"
+
+
+def test_install_for_interpreters_that_skip_pth_files(megatron_core, tmp_path):
+    """``python -S`` (or an embedded interpreter) calls ``compat.importhook.install()``: the
+    legacy paths megatron-core lacks are served, and its own legacy names warn."""
+    code = (
+        f"import sys; sys.path[:0] = [{str(PROJECT_ROOT)!r}, {str(SITE_PACKAGES)!r}]; "
+        "import compat.importhook; compat.importhook.install(); compat.importhook.install(); "
+        f"from {MEGATRON_ROOT}.text.models import GPTTokenizer\n"
+        f"from {MEGATRON_ROOT}.text.libraries.sft_tokenizer import SFTTokenizer\n"
+        "print(sum(f is sys.modules['compat.importhook'] for f in sys.meta_path))"
+    )
+    completed = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True,
+                               text=True, cwd=tmp_path, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.strip() == "1"
+    assert f"{MEGATRON_ROOT}.text.models is deprecated" in completed.stderr
+    assert f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.SFTTokenizer is deprecated" in (
+        completed.stderr)
