@@ -679,8 +679,13 @@ def _tokenizers_path_hook(path: str) -> importlib.abc.PathEntryFinder:
 
 
 def pth_line() -> str:
-    """The one line of ``megatron_tokenizer_compat.pth``. ``site`` compiles it at every start-up,
-    so it only imports the finder module (which comes with compiled bytecode; loading a module
-    costs less than compiling one line defining a finder); the ``try`` keeps a missing or
-    unreadable finder from ever failing the interpreter's start."""
-    return f'import sys; exec("try: import {FINDER_MODULE}\\nexcept Exception: pass")'
+    """The one line of ``megatron_tokenizer_compat.pth``. ``site`` compiles it at every start-up
+    (twice in a Linux virtual environment, whose ``lib64`` links to ``lib``), so it only imports
+    the finder module, which comes with compiled bytecode: loading a module costs less than
+    compiling a line defining a finder. The ``try`` keeps a missing or unreadable finder from
+    ever failing the interpreter's start; the second time, the finder is there and nothing more
+    is compiled."""
+    return (
+        f'import sys; "{FINDER_MODULE}" in sys.modules or '
+        f'exec("try: import {FINDER_MODULE}\\nexcept Exception: pass")'
+    )
