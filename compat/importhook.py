@@ -42,9 +42,9 @@ import importlib.util
 import os
 import sys
 import types
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Union
+from typing import Any, TypeAlias, TypeVar
 
 DISABLE_VARIABLE = "MEGATRON_COMPAT_DISABLE"
 FINDER_MODULE = "_megatron_tokenizer_compat_finder"
@@ -56,7 +56,6 @@ MIGRATE_SCRIPT = "megatron-migrate"
 COMPAT_PACKAGE = "compat"
 MEGATRON_CORE_DISTRIBUTION = "megatron-core"
 _MINIMAL_PACKAGES = (TOP_LEVEL, MEGATRON_CORE)
-_HOOKED_PREFIXES = (TOP_LEVEL, CODEMODS_MIGRATE)
 # A directory of megatron's tokenizers package (of any megatron tree), as the path hook sees it.
 TOKENIZERS_DIR = os.sep.join(("megatron", "core", "tokenizers"))
 _MINIMAL_MARKER = "__megatron_tokenizer_compat_minimal__"
@@ -72,7 +71,8 @@ LAZILY_IMPORTED = (
     "compat.deprecations", "compat.warn", "compat.legacy", "compat.args", "compat.tokenizers"
 )
 
-Answer = Union[importlib.machinery.ModuleSpec, ModuleNotFoundError, None]  # noqa: UP007 - a runtime alias on 3.9+
+# What a lookup gets: a spec, nothing (other finders' turn), or an error naming the fix.
+Answer: TypeAlias = "importlib.machinery.ModuleSpec | ModuleNotFoundError | None"
 
 # Why the hook stepped aside in this process (``python -m compat doctor`` lists them).
 failures: list[str] = []
@@ -98,9 +98,8 @@ def find_spec(
 ) -> importlib.machinery.ModuleSpec | None:
     """The ``sys.meta_path`` entry point (at its end: asked about modules no other finder
     found). Raises only the deliberate ``ModuleNotFoundError``s naming a fix."""
-    if not name.startswith(_HOOKED_PREFIXES) or name in _in_progress:
-        return None
-    if name not in (TOP_LEVEL, CODEMODS_MIGRATE) and not name.startswith(TOP_LEVEL + "."):
+    ours = name in (TOP_LEVEL, CODEMODS_MIGRATE) or name.startswith(TOP_LEVEL + ".")
+    if not ours or name in _in_progress:
         return None
     _in_progress.add(name)
     try:
@@ -140,7 +139,7 @@ def _answer(name: str, path: Sequence[str] | None, target: Any) -> Answer:
         return _codemods_migrate(path, target)
     parent = sys.modules.get(name.rpartition(".")[0])
     if parent is not None and _served_by_us(parent):
-        return _child_of_ours(name)  # (the mirror, first on sys.meta_path, answers first)
+        return _child_of_ours(name)  # (normally the mirror finder answered already)
     if disabled():
         return None
     if name in _MINIMAL_PACKAGES:
@@ -188,8 +187,9 @@ def _tokenizers_root(path: Sequence[str] | None, target: Any) -> Answer:
     core = sys.modules.get(MEGATRON_CORE)
     if core is None:
         return None
+    # Ours under our minimal package, or under a megatron-core release older than its tokenizers.
     if _is_minimal(core) or _megatron_is_the_installed_distribution():
-        return _alias_spec(root)  # (a megatron-core release older than its tokenizers)
+        return _alias_spec(root)
     # A ``megatron.core`` without tokenizers that is not megatron-core's: a vendored fork.
     return _not_megatron_core(root, core) if _compat_warn().requested_module() else None
 
@@ -239,8 +239,8 @@ def _codemods_migrate(path: Sequence[str] | None, target: Any) -> Answer:
 def _provided_elsewhere(
     name: str, path: Sequence[str] | None, target: Any
 ) -> importlib.machinery.ModuleSpec | None:
-    """What the other finders on ``sys.meta_path`` provide for ``name``: we are first, so this
-    is what the import system would find without us."""
+    """What the other finders on ``sys.meta_path`` provide for ``name``: those after ours (an
+    editable megatron-core's) would be asked after us."""
     for finder in list(sys.meta_path):
         find = getattr(finder, "find_spec", None)
         if find is None or _is_hook_finder(finder):
@@ -492,7 +492,7 @@ class _LegacyWarningLoader(importlib.abc.Loader):
             module.__spec__.loader = self._loader
         module.__loader__ = self._loader
         self._loader.exec_module(module)
-        _watch_legacy_names(module)
+        _guarded(module.__name__, lambda: _watch_legacy_names(module), None)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._loader, name)
@@ -512,14 +512,47 @@ class _LegacyNamesModule(types.ModuleType):
 
     def __getattribute__(self, name: str) -> Any:
         value = super().__getattribute__(name)
-        if name in _tables().all_names and not _used_by_megatron():
-            _import_ours("compat.legacy").warn_name_used(self.__name__, name)
+        if name in _tables().all_names:
+            _guarded(self.__name__, lambda: _warn_name_used(self.__name__, name), None)
         return value
 
     def __getattr__(self, name: str) -> Any:
-        if name in _tables().names_by_module.get(self.__name__, ()) and not _used_by_megatron():
-            return _import_ours("compat.legacy").legacy_attribute(self.__name__, name)
-        raise AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        missing = AttributeError(f"module {self.__name__!r} has no attribute {name!r}")
+        served = _guarded(self.__name__, lambda: _dropped_name(self.__name__, name), missing)
+        if served is missing:
+            raise missing
+        return served
+
+
+def _warn_name_used(module_name: str, name: str) -> None:
+    if not _used_by_megatron():
+        _import_ours("compat.legacy").warn_name_used(module_name, name)
+
+
+def _dropped_name(module_name: str, name: str) -> Any:
+    """Our alias for a legacy name megatron-core's module lacks (``AttributeError`` for any
+    other name, and for Megatron's own code, which must see the module as it is)."""
+    if name not in _tables().names_by_module.get(module_name, ()) or _used_by_megatron():
+        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+    return _import_ours("compat.legacy").legacy_attribute(module_name, name)
+
+
+_T = TypeVar("_T")
+
+
+def _guarded(name: str, action: Callable[[], _T], fallback: _T) -> _T:
+    """``action()``, or ``fallback`` when it fails by a bug of ours (the hook steps aside). What
+    it raises on purpose goes through: strict mode's error, a warning under ``-W error``, the
+    ``AttributeError`` of a name that does not exist."""
+    try:
+        return action()
+    except (Warning, AttributeError):
+        raise
+    except Exception as error:
+        if type(error).__module__ == "compat.warn":  # MegatronTokenizerDeprecationError
+            raise
+        _step_aside(name, error)
+        return fallback
 
 
 def _used_by_megatron() -> bool:
@@ -669,7 +702,8 @@ def install() -> None:
         return
     sys.meta_path.append(sys.modules[__name__])
     sys.path_hooks.insert(max(len(sys.path_hooks) - 1, 0), _tokenizers_path_hook)
-    sys.path_importer_cache.clear()  # directories seen before are looked at again
+    for seen in [entry for entry in sys.path_importer_cache if TOKENIZERS_DIR in entry]:
+        del sys.path_importer_cache[seen]  # (megatron imported before: its finders are redone)
 
 
 def _tokenizers_path_hook(path: str) -> importlib.abc.PathEntryFinder:

@@ -587,3 +587,25 @@ except AttributeError as error:
         (2, f"{MEGATRON_ROOT}.megatron_tokenizer.TOKENIZER_LIBRARIES"),
         (3, f"{MEGATRON_ROOT}.megatron_tokenizer.TOKENIZER_MAPPING_NAMES"),
     ]
+
+
+def test_d_a_bug_while_warning_never_costs_megatron_core_its_names(bare_site, tmp_path):
+    """The warning machinery failing (here: a broken ``warn_name_used``) makes the hook step
+    aside; megatron-core's names and modules keep working, unwarned."""
+    project = copy_project(tmp_path / "project")
+    legacy = project / "compat" / "legacy" / "__init__.py"
+    legacy.write_text(legacy.read_text(encoding="utf-8") + textwrap.dedent("""
+        def warn_name_used(module_name, name):
+            raise RuntimeError("broken warning")
+        """), encoding="utf-8")
+    site = _site_with_finder(tmp_path / "site", project)
+    release = write_tree(tmp_path / "release", RELEASE_WITHOUT_LIBRARIES)
+    run = run_with_sites(f"""\
+from {MEGATRON_ROOT}.megatron_tokenizer import TOKENIZER_MAPPING_NAMES
+from {MEGATRON_ROOT}.megatron_tokenizer import TOKENIZER_MAPPING_NAMES as again
+print(TOKENIZER_MAPPING_NAMES is again, TOKENIZER_MAPPING_NAMES)
+""", [bare_site, release, site], tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "True {'gpt': 'GPTTokenizer'}"
+    assert run.stderr.count("stepped aside") == 1 and "RuntimeError: broken warning" in run.stderr
+    assert warnings_in(run.stderr) == []
