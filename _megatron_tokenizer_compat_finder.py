@@ -1,7 +1,7 @@
 """megatron-tokenizer-compat's import hook at interpreter start (see compat/importhook.py).
 
 ``megatron_tokenizer_compat.pth`` imports this module, installed next to it, at every start:
-hence so little here, and nothing that slows down the process's other imports. It registers
+hence so little here, and next to nothing for the process's other imports. It registers
 itself at the end of ``sys.meta_path`` (asked only about modules no other finder found) and a
 path hook that takes only the directories of megatron's ``core/tokenizers`` package. The first
 time either is needed, ``compat/importhook.py`` is loaded by file location under a private name

@@ -1,8 +1,8 @@
 """The import hook: legacy tokenizer import paths keep working, and warn, whoever provides them.
 
 How it runs: ``megatron_tokenizer_compat.pth`` imports ``_megatron_tokenizer_compat_finder``, a
-tiny module shipped next to it in site-packages, which registers two things that cost nothing
-for the rest of the process's imports: itself, at the end of ``sys.meta_path`` (asked only about
+tiny module shipped next to it in site-packages, which registers two things the rest of the
+process's imports barely notice: itself, at the end of ``sys.meta_path`` (asked only about
 modules no other finder found), and a path hook that takes only the directories of megatron's
 ``core/tokenizers`` packages. The first time either is needed, it loads this file by location,
 under the private name ``_megatron_tokenizer_compat_hook``, and hands it the work. Our ``compat``
