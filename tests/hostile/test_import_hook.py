@@ -29,6 +29,7 @@ from ..legacy.installs import (
     PTH_FILE,
     copy_project,
     environment,
+    finder_source,
     install_editable,
     install_wheel,
     is_megatron_core,
@@ -213,11 +214,7 @@ def _site_with_finder(site: Path, package_root: Path) -> Path:
     """A site directory holding our .pth and a finder loading the hook from ``package_root``."""
     site.mkdir()
     shutil.copy2(PROJECT_ROOT / PTH_FILE, site / PTH_FILE)
-    source = (PROJECT_ROOT / FINDER_FILE).read_text(encoding="utf-8")
-    (site / FINDER_FILE).write_text(
-        source.replace("PACKAGE_ROOT = None\n", f"PACKAGE_ROOT = {str(package_root)!r}\n"),
-        encoding="utf-8",
-    )
+    (site / FINDER_FILE).write_text(finder_source(package_root), encoding="utf-8")
     return site
 
 

@@ -12,6 +12,7 @@ would.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -75,6 +76,15 @@ def build(hook: str, project: Path, out: Path) -> Path:
                                text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
     return out / completed.stdout.strip().splitlines()[-1]
+
+
+def finder_source(package_root: Path) -> str:
+    """The finder module an editable install's build writes (``_build_pth.finder_source``)."""
+    spec = importlib.util.spec_from_file_location("_build_pth", PROJECT_ROOT / "_build_pth.py")
+    assert spec is not None and spec.loader is not None
+    build_step = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_step)
+    return str(build_step.finder_source(str(package_root)))
 
 
 def install_wheel(project: Path, work: Path) -> Path:
