@@ -20,7 +20,7 @@ import warnings
 from collections.abc import Iterable
 from types import FrameType
 
-from compat.deprecations import RuleCode, message_for
+from compat.deprecations import RuleCode, advice_for, message_for
 
 STRICT_VARIABLE = "MEGATRON_COMPAT_STRICT"
 _TRUE_VALUES = frozenset({"1", "true", "yes", "on"})
@@ -38,13 +38,23 @@ class MegatronTokenizerDeprecationError(RuntimeError):
 _seen: set[tuple[str, str, int]] = set()
 
 # Frames skipped when looking for the user's line: the import system (frozen, and the
-# ``importlib`` package whose ``import_module`` our import hook calls) and this package.
+# ``importlib`` package whose ``import_module`` our import hook calls), this package, and the
+# files registered with :func:`skip_frames_of` (the import hook's finder, in site-packages).
 _COMPAT_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _IMPORTLIB_DIR = os.path.dirname(os.path.abspath(warnings.__file__)) + os.sep + "importlib" + os.sep
+_internal_files: set[str] = set()
+
+
+def skip_frames_of(filename: str) -> None:
+    """Count frames of ``filename`` as import machinery: never the user's line."""
+    _internal_files.add(filename)
 
 
 def _is_internal(filename: str) -> bool:
-    return filename.startswith(("<frozen importlib", _COMPAT_DIR, _IMPORTLIB_DIR))
+    return (
+        filename.startswith(("<frozen importlib", _COMPAT_DIR, _IMPORTLIB_DIR))
+        or filename in _internal_files
+    )
 
 
 def _is_rank_zero() -> bool:
@@ -99,6 +109,7 @@ def warn_deprecated(
     stacklevel: int = 2,
     *,
     covered_by: Iterable[str] = (),
+    advice: str | None = None,
 ) -> None:
     """Warn that ``legacy`` is deprecated, attributed to the frame ``stacklevel`` up.
 
@@ -106,8 +117,12 @@ def warn_deprecated(
     this one. Frames of the import system and of ``compat`` are skipped on top of it. With
     ``covered_by``, nothing is shown when a warning about one of those (broader) legacy names
     was already shown at the same site: ``from old.module import Name`` warns once, not twice.
+    ``advice`` replaces "use <replacement>" for a name that nothing replaces.
     """
-    message = message_for(rule, legacy, replacement)
+    if advice is None:
+        message = message_for(rule, legacy, replacement)
+    else:
+        message = advice_for(rule, legacy, advice)
     if strict_mode():
         raise MegatronTokenizerDeprecationError(
             f"{message} [{STRICT_VARIABLE}=1 turns this warning into an error]"

@@ -12,12 +12,14 @@ Every legacy name is listed in :mod:`compat.deprecations`; this package only res
 
 Names are resolved lazily and warn on use (:func:`compat.warn.warn_deprecated`), attributed to
 the user's line. Importing a deleted module warns once at the import statement; the names that
-same statement imports do not warn a second time.
+same statement imports do not warn a second time. The import hook gives megatron-core's own
+legacy modules the same warnings (:func:`warn_module_imported`, :func:`warn_name_used`).
 """
 
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Callable
 from functools import cache
 from typing import Any
@@ -96,23 +98,36 @@ def resolve(entry: LegacyName) -> Any:
     return getattr(new_module, entry.new_name)
 
 
-def legacy_attribute(module_name: str, name: str) -> Any:
-    """``module_name.name`` for a name the module lost: the replacement object, with a
-    deprecation warning at the user's line; ``AttributeError`` for anything else (with a hint
-    when ``name`` was removed outright)."""
-    legacy_module = megatron_path(module_name)
-    entry = _names_in(legacy_module).get(name)
-    if entry is None:
-        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
-    value = resolve(entry)
+def _warn(entry: LegacyName) -> None:
+    # A name imported by ``from old.module import Name`` is covered by the module's own warning.
     warn_deprecated(
         entry.rule,
         entry.legacy_qualname,
         entry.note or entry.replacement,
-        stacklevel=3,
-        covered_by=_legacy_ancestors(legacy_module),
+        covered_by=_legacy_ancestors(entry.legacy_module),
+        # (only megatron-core still defines the names nothing replaces: ours raise instead)
+        advice=entry.note if entry.new_name is None else None,
     )
+
+
+def legacy_attribute(module_name: str, name: str) -> Any:
+    """``module_name.name`` for a name the module lost: the replacement object, with a
+    deprecation warning at the user's line; ``AttributeError`` for anything else (with a hint
+    when ``name`` was removed outright)."""
+    entry = _names_in(megatron_path(module_name)).get(name)
+    if entry is None:
+        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+    value = resolve(entry)
+    _warn(entry)
     return value
+
+
+def warn_name_used(module_name: str, name: str) -> None:
+    """Warn that the legacy name ``module_name.name`` was used where megatron-core still defines
+    it (the value stays megatron-core's); nothing for a name that is not a legacy one there."""
+    entry = _names_in(module_name).get(name)
+    if entry is not None:
+        _warn(entry)
 
 
 def _module_warning(legacy_module: str) -> tuple[RuleCode, str] | None:
@@ -143,16 +158,7 @@ def legacy_module(
     so each names its own replacement and codemod rule.
     """
     legacy = megatron_path(module_name)
-    warning = _module_warning(legacy)
-    requested = megatron_path(requested_module() or "")
-    if requested.startswith(legacy + ".") and requested in LEGACY_MODULES:
-        # ``import old.package.module``: the warning names the module asked for, not the
-        # package imported on the way.
-        warning = None
-    if warning is not None:
-        rule, replacement = warning
-        ancestors = _legacy_ancestors(legacy)
-        warn_deprecated(rule, legacy, replacement, stacklevel=3, covered_by=ancestors[1:])
+    warn_module_imported(legacy)
     names = sorted(_names_in(legacy))
 
     def __getattr__(name: str) -> Any:
@@ -162,3 +168,19 @@ def legacy_module(
         return names
 
     return __getattr__, __dir__, list(names)
+
+
+def warn_module_imported(legacy: str) -> None:
+    """Warn, at the import statement, that the deleted module ``legacy`` (its upstream path) was
+    imported. ``import old.package.module`` names the module asked for, not the package imported
+    on the way: now, if importing the package already loaded that module (megatron-core's
+    ``text.models`` imports its five submodules), else when the module itself runs."""
+    requested = megatron_path(requested_module() or "")
+    if requested.startswith(legacy + ".") and requested in LEGACY_MODULES:
+        if requested not in sys.modules:
+            return
+        legacy = requested
+    warning = _module_warning(legacy)
+    if warning is not None:
+        rule, replacement = warning
+        warn_deprecated(rule, legacy, replacement, covered_by=_legacy_ancestors(legacy)[1:])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from typing_extensions import deprecated
 
@@ -24,12 +24,12 @@ def _alias_metaclass(facade: type) -> type:
         def __instancecheck__(cls, instance: Any) -> bool:
             if cls.__dict__.get("_legacy_facade") is not None:
                 return cls._legacy_facade in type(instance).__mro__
-            return super().__instancecheck__(instance)
+            return bool(super().__instancecheck__(instance))
 
         def __subclasscheck__(cls, subclass: type) -> bool:
             if cls.__dict__.get("_legacy_facade") is not None:
                 return cls._legacy_facade in getattr(subclass, "__mro__", ())
-            return super().__subclasscheck__(subclass)
+            return bool(super().__subclasscheck__(subclass))
 
     return FacadeAliasMeta
 
@@ -56,8 +56,8 @@ def facade_alias(entry: LegacyName, facade: type, init: Callable[..., None]) -> 
         "_legacy_facade": facade,
     }
     alias = _alias_metaclass(facade)(entry.legacy_name, (facade,), namespace)
-    return deprecated(message_for(entry.rule, entry.legacy_qualname, entry.replacement),
-                      category=None)(alias)
+    return cast(type, deprecated(message_for(entry.rule, entry.legacy_qualname,
+                                             entry.replacement), category=None)(alias))
 
 
 def present_as(cls: type, entry: LegacyName) -> type:

@@ -21,7 +21,7 @@ used directly (``SFTTokenizer(path, fmt).tokenize_conversation(...)``) or throug
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
+from typing import Any, cast
 
 from compat.deprecations import (
     LEGACY_LIBRARIES,
@@ -70,16 +70,16 @@ class _SFTTokenizer(MegatronTokenizerText):
     def text_to_ids(self, text: str | list[dict[str, Any]]) -> list[int]:
         if isinstance(text, list):
             return self.tokenize(text)
-        return self._hf_tokenizer.encode(text)
+        return cast("list[int]", self._hf_tokenizer.encode(text))
 
     def ids_to_text(self, ids: list[int]) -> str:
-        return self._hf_tokenizer.decode(ids)
+        return cast(str, self._hf_tokenizer.decode(ids))
 
     def tokens_to_ids(self, tokens: str | list[str]) -> Any:
         return self._hf_tokenizer.convert_tokens_to_ids(tokens)
 
     def get_special_tokens(self) -> dict[str, int]:
-        return self._hf_tokenizer.get_added_vocab()
+        return cast("dict[str, int]", self._hf_tokenizer.get_added_vocab())
 
     @property
     def vocab_size(self) -> int:
@@ -97,7 +97,7 @@ class _SFTTokenizer(MegatronTokenizerText):
         return self.eos
 
     @property
-    def unique_identifiers(self) -> OrderedDict:
+    def unique_identifiers(self) -> OrderedDict[str, str | None]:
         return OrderedDict(
             [("class", _G2_FACADE_CLASS), ("tokenizer_path", self.path),
              ("prompt_format", str(self.prompt_format))]

@@ -10,11 +10,9 @@ is simply absent.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
-import sysconfig
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,14 +22,11 @@ import pytest
 
 import compat.warn
 
-SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])
+from .installs import environment, is_megatron_core, site_view
+
 WARNING_LINE = re.compile(
     r"^(?P<file>.+?):(?P<line>\d+): MegatronTokenizerDeprecationWarning: (?P<message>.*)$",
     re.MULTILINE,
-)
-ENVIRONMENT_TO_CLEAR = (
-    "RANK", "LOCAL_RANK", "PYTHONWARNINGS", "PYTHONPATH", "MEGATRON_COMPAT_DISABLE",
-    "MEGATRON_COMPAT_STRICT",
 )
 
 
@@ -50,12 +45,7 @@ class Run:
 
 @pytest.fixture(scope="session")
 def site_without_megatron(tmp_path_factory) -> Path:
-    view = tmp_path_factory.mktemp("site-without-megatron")
-    for entry in SITE_PACKAGES.iterdir():
-        if entry.name == "megatron" or entry.name.startswith("megatron_core"):
-            continue
-        (view / entry.name).symlink_to(entry)
-    return view
+    return site_view(tmp_path_factory.mktemp("site-without-megatron"), is_megatron_core)
 
 
 @pytest.fixture
@@ -72,9 +62,6 @@ def run_python(tmp_path):
     ) -> Run:
         script = tmp_path / name
         script.write_text(textwrap.dedent(source), encoding="utf-8")
-        environment = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_TO_CLEAR}
-        environment["HF_HUB_OFFLINE"] = "1"
-        environment.update(env or {})
         if site is None:
             command = [sys.executable, *interpreter_args, str(script)]
         else:
@@ -85,7 +72,7 @@ def run_python(tmp_path):
             )
             command = [sys.executable, "-S", *interpreter_args, "-c", bootstrap]
         completed = subprocess.run(
-            command, capture_output=True, text=True, env=environment, cwd=tmp_path, timeout=300
+            command, capture_output=True, text=True, env=environment(env), cwd=tmp_path, timeout=300
         )
         return Run(completed.returncode, completed.stdout, completed.stderr, script)
 

@@ -3,6 +3,7 @@ megatron-core 0.16.1, (c) strict mode and ``-W error``, (d) the hook disabled; a
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,7 @@ import pytest
 import compat
 from compat.deprecations import MEGATRON_ROOT
 
-from .conftest import ENVIRONMENT_TO_CLEAR
-
-PROJECT_ROOT = Path(compat.__file__).resolve().parent.parent
+from .installs import PROJECT_ROOT, environment
 
 # Every line of reference §10.1 that a user can have, numbered like the script's lines below.
 LEGACY_IMPORTS = f"""\
@@ -204,15 +203,13 @@ def test_a_removed_names_fail_with_the_codemod_hint(run_python, site_without_meg
 
 def test_a_python_dash_c_gets_its_warning(site_without_megatron):
     """``python -c``'s ``__main__`` has a loader that cannot give source: still one warning."""
-    import os
     import subprocess
     import sys
 
     code = (f"import site; site.addsitedir({str(site_without_megatron)!r}); "
             f"from {MEGATRON_ROOT}.text.models import GPTTokenizer")
-    environment = {k: v for k, v in os.environ.items() if k not in ENVIRONMENT_TO_CLEAR}
     completed = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
-                               env=environment, timeout=120)
+                               env=environment(), timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr.count("MegatronTokenizerDeprecationWarning") == 1
     assert completed.stderr.startswith("<string>:1: MegatronTokenizerDeprecationWarning")
@@ -221,9 +218,10 @@ def test_a_python_dash_c_gets_its_warning(site_without_megatron):
 # --- (b) megatron-core 0.16.1 installed -------------------------------------------------------
 
 
-def test_b_megatron_core_modules_are_used_untouched(run_python, megatron_core):
-    """One interpreter (importing megatron-core takes seconds): its own modules for everything
-    it has, no warning for them; compat serves only a path it lacks (G2's sft_tokenizer)."""
+def test_b_megatron_core_modules_are_used_and_their_legacy_names_warn(run_python, megatron_core):
+    """One interpreter (importing megatron-core takes seconds): megatron-core's own modules and
+    objects for everything it has, its legacy names warning at the user's line like ours; compat
+    serves only a path it lacks (G2's sft_tokenizer)."""
     run = run_python(
         "import sys, warnings; warnings.simplefilter('always')\n"
         f"from {MEGATRON_ROOT}.text.models.gpt_tokenizer import GPTTokenizer\n"
@@ -246,8 +244,11 @@ def test_b_megatron_core_modules_are_used_untouched(run_python, megatron_core):
     assert libraries == str(["sentencepiece", "huggingface", "megatron", "tiktoken", "byte-level",
                              "null"])
     assert ignore_index == "-100"
-    assert [(line, message.split()[0]) for _, line, message in run.warnings()] == [
-        (12, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.IGNORE_INDEX")]
+    assert [(line, code) for line, _, code in _names_and_codes(run)] == [
+        (2, "MTC001"), (3, "MTC001"), (4, "MTC005"), (5, "MTC004"), (6, "MTC006"),
+        (12, "MTC005")]
+    served = _names_and_codes(run)[-1][1]
+    assert served == f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.IGNORE_INDEX"
 
 
 # --- (c) strict mode and -W error -------------------------------------------------------------
@@ -343,14 +344,20 @@ def test_doctor_with_megatron_core_0_16_1(run_python, megatron_core):
     assert "megatron-core: 0.16.1 at" in run.stdout
     assert "API generation: G1" in run.stdout
     assert "import hook: active" in run.stdout
-    served = run.stdout.split("compat serves:")[1]
-    assert f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer" in served
-    # G1 has these itself
-    assert f"{MEGATRON_ROOT}.text.models.gpt_tokenizer" not in served
-    assert f"{MEGATRON_ROOT}.text.utils.build_tokenizer" not in served
-    # G1 has no vision package: nothing below it can be served
-    assert f"{MEGATRON_ROOT}.vision" not in served
+    served = _block(run.stdout, "compat serves:")
+    assert served == [f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer (deprecated aliases)"]
+    # (G1 has every other legacy module itself, and no vision package to serve below)
+    warned = _block(run.stdout, "legacy names warn in megatron's own modules:")
+    assert f"{MEGATRON_ROOT}.text.models.gpt_tokenizer" in warned
+    assert f"{MEGATRON_ROOT}.megatron_tokenizer" in warned
+    assert not any(".vision" in module for module in warned)
     assert "torch" not in run.stderr  # megatron-core was inspected, not imported
+
+
+def _block(report: str, heading: str) -> list[str]:
+    """The indented lines under ``heading`` in the doctor's report."""
+    lines = report.split(heading + "\n", 1)[1].splitlines()
+    return [line.strip() for line in itertools.takewhile(lambda line: line[:2] == "  ", lines)]
 
 
 def test_doctor_reports_a_disabled_hook(run_python, site_without_megatron):
