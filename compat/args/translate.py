@@ -29,6 +29,7 @@ from compat.deprecations import (
     LIBRARY_FLAG,
     MODE_FLAG,
     MODEL_FLAG,
+    NULL_EOD_ID_FLAG,
     NULL_TEXT_LIBRARY,
     PROMPT_FORMAT_FLAG,
     SFT_PROMPT_FORMAT_FLAG,
@@ -510,9 +511,11 @@ class _Translator:
         (eod N - 1) since; ``--vocab-size`` changes by the difference. None: nothing to change;
         False: it cannot change (a Problem says why)."""
         extra = source.null_vocab_extra - self.target.null_vocab_extra
-        if extra == 0:
+        occurrences = _scan(self.argv, (VOCAB_SIZE_FLAG, NULL_EOD_ID_FLAG))
+        if extra == 0 or any(o.flag == NULL_EOD_ID_FLAG for o in occurrences):
+            # an explicit eod id exists since megatron-core 0.18: the sizes are the new ones
             return None
-        sites = [o for o in _scan(self.argv, (VOCAB_SIZE_FLAG,)) if o.flag == VOCAB_SIZE_FLAG]
+        sites = [o for o in occurrences if o.flag == VOCAB_SIZE_FLAG]
         why = (f"NullTokenizer(N) had {_null_sizes(source)} on {source.name} and has "
                f"{_null_sizes(self.target)} on {self.target.name}")
         given = [site for site in sites if not site.missing_value]
@@ -530,11 +533,17 @@ class _Translator:
             return False
         site = given[-1]
         new_value = str(int(value) + extra)
-        words = ((f"{VOCAB_SIZE_FLAG}={new_value}",) if site.equals_form
-                 else (VOCAB_SIZE_FLAG, new_value))
+        flags = [VOCAB_SIZE_FLAG, new_value]
+        marked = ""
+        if self.keeps_tokenizer_type and self.target.accepts(NULL_EOD_ID_FLAG):
+            # The type flag stays, so the next run would see the same old type again: the eod id
+            # it now has, written out, says the sizes are already the new API's.
+            flags += [NULL_EOD_ID_FLAG, str(int(new_value) - 1)]
+            marked = f" ({NULL_EOD_ID_FLAG}, the eod id it had, marks it as done)"
+        words = _flag_words(flags, site.equals_form)
         return ArgvEdit(site.start, site.stop, words, TOKENIZER_TYPE_FLAG.code,
                         f"{VOCAB_SIZE_FLAG} {value} became {new_value}: {why}, so this keeps the "
-                        "vocab size, eod id and padded vocab size")
+                        f"vocab size, eod id and padded vocab size{marked}")
 
     def note_dynamic_type(self, site: _Occurrence) -> None:
         """A type known only at run time keeps its site; say what a source-dependent type

@@ -26,8 +26,10 @@ def test_null_vocab_grows_by_one_from_a_release_with_n_plus_1_ids(source, target
                             target=target, source=source)
     kept_type = ("--tokenizer-type", "NullTokenizer")
     new_type = ("--tokenizer-library", "null")
-    assert result.argv == ((*kept_type,) if target == "upstream" else new_type) + (
-        "--vocab-size", "501", "x")
+    # where --tokenizer-type stays, the eod id written out tells the next run it is done
+    assert result.argv == (
+        (*kept_type, "--vocab-size", "501", "--null-tokenizer-eod-id", "500", "x")
+        if target == "upstream" else (*new_type, "--vocab-size", "501", "x"))
     assert result.errors == () and result.notes == ()
     (vocab_edit,) = [edit for edit in result.edits if edit.start == 2]
     assert "500 became 501" in vocab_edit.message and "eod" in vocab_edit.message
@@ -324,3 +326,15 @@ def test_the_multimodal_examples_own_prompt_format_flag_is_not_the_new_design_s(
         ["--tokenizer-type", "GPT2BPETokenizer", "--tokenizer-prompt-format", "mistral"],
         target="upstream")
     assert [problem.index for problem in beside_another_type.errors] == [2]
+
+
+@pytest.mark.parametrize("target", ["pr3889", "upstream"])
+@pytest.mark.parametrize("source", ["0.16.1", "0.17.0", "0.18.2", "0.19.2"])
+@pytest.mark.parametrize("type_name", sorted(TOKENIZER_TYPES))
+def test_a_translation_for_a_source_is_a_fixed_point(type_name, source, target):
+    """What the migration writes is read again by its next run, with the same source: nothing
+    may change twice (a kept NullTokenizer grew its vocab size at every run)."""
+    argv = ["--tokenizer-type", type_name, "--vocab-size", "128", "--tokenizer-model", "m"]
+    once = translate_argv(argv, target=target, source=source)
+    twice = translate_argv(list(once.argv), target=target, source=source)
+    assert twice.argv == once.argv
