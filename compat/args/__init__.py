@@ -1,7 +1,8 @@
 """Old tokenizer flags → new ones: the pure argv translator, argparse helpers and a CLI.
 
 ``python -m compat.args translate -- <argv...>`` prints the translated argv;
-``python -m compat.args exec -- <command...>`` runs a command with its argv translated.
+``python -m compat.args exec -- <command...>`` runs a command with its argv translated;
+``python -m compat.args verify -- <old argv...>`` compares the tokenizers both argvs build.
 """
 
 from compat.args.namespace import (

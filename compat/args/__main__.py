@@ -1,7 +1,7 @@
 """``python -m compat.args``: translate old tokenizer flags on a command line, run it, verify it.
 
-    python -m compat.args translate [--] <argv...>
-    python -m compat.args exec [--pass-untranslated] -- <command...>
+    python -m compat.args translate [--target T] [--source VERSION] [--] <argv...>
+    python -m compat.args exec [--target T] [--source VERSION] [--pass-untranslated] -- <command...>
     python -m compat.args verify [--release R] [--text FILE] [--script FILE] [-- <old argv...>]
 
 Exit codes (docs/args.md): 0 success (verify: the same tokenizer); 1 verify: the tokenizers
@@ -20,13 +20,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from compat.args.translate import Translation, translate_argv
+from compat.args.translate import TARGETS, Translation, translate_argv
 from compat.args.verify import VERIFY_HELP, VERIFY_VALUE_OPTIONS, run_verify
 
 PROGRAM = "python -m compat.args"
 HELP_OPTIONS = ("-h", "--help")
 SEPARATOR = "--"
 PASS_UNTRANSLATED = "--pass-untranslated"
+TARGET_OPTION = "--target"
+SOURCE_OPTION = "--source"
+TRANSLATION_OPTIONS = (TARGET_OPTION, SOURCE_OPTION)
 
 EXIT_OK = 0
 EXIT_DIFFERENT = 1
@@ -40,8 +43,8 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
 USAGE = f"""\
-usage: {PROGRAM} translate [--] <argv...>
-       {PROGRAM} exec [--pass-untranslated] -- <command...>
+usage: {PROGRAM} translate [--target T] [--source VERSION] [--] <argv...>
+       {PROGRAM} exec [--target T] [--source VERSION] [--pass-untranslated] -- <command...>
        {PROGRAM} verify [--release R] [--text FILE] [--script FILE] [-- <old argv...>]
 
 translate  print the argv with the old tokenizer flags (--tokenizer-type, ...) replaced by the
@@ -54,13 +57,24 @@ verify     build the tokenizer the old flags gave and the one their translation 
 `{PROGRAM} <command> --help` describes each command and its exit codes.
 """
 
+TRANSLATION_OPTIONS_HELP = """\
+  --target T          pr3889 (default: the new flags, which compat.args parses) or upstream
+                      (Megatron-LM main's parser: --tokenizer-type stays, removed flags go)
+  --source VERSION    the megatron-core release the command line ran on (0.16.1, ...): where
+                      the target changed what the old flags did (the null tokenizer's sizes,
+                      0.16's Hugging Face defaults), the translation keeps the old behaviour;
+                      without it, what to check is printed as notes
+"""
+
 TRANSLATE_HELP = f"""\
-usage: {PROGRAM} translate [--] <argv...>
+usage: {PROGRAM} translate [--target T] [--source VERSION] [--] <argv...>
 
 Print <argv...> with the old tokenizer flags (--tokenizer-type, ...) replaced by the new ones,
 shell-quoted, on one line; everything else is left as it was. Put -- first when the argv itself
 begins with -h or --help.
 
+options:
+{TRANSLATION_OPTIONS_HELP}
 exit codes:
   0  printed (warnings that need no action go to stderr)
   2  a flag cannot be translated, or a usage error: every problem is printed on stderr
@@ -68,7 +82,7 @@ exit codes:
 """
 
 EXEC_HELP = f"""\
-usage: {PROGRAM} exec [--pass-untranslated] -- <command...>
+usage: {PROGRAM} exec [--target T] [--source VERSION] [--pass-untranslated] -- <command...>
 
 Translate the old tokenizer flags of a command line and run it in place of this process, for
 launch scripts nobody may edit: put `{PROGRAM} exec --` in front of the command. The command
@@ -77,7 +91,7 @@ is looked up on PATH like a shell does.
 options:
   --pass-untranslated  run the command even when a flag cannot be translated, with those words
                        unchanged (a fork's own --tokenizer-type value, say)
-
+{TRANSLATION_OPTIONS_HELP}
 exit codes:
   the command's own, once it runs
   2    a flag cannot be translated (nothing is run), or a usage error (no command, an empty
@@ -129,7 +143,7 @@ class Command:
                 raise HelpRequested
             if name in self.value_options:
                 if not equals:
-                    if index + 1 == len(arguments):
+                    if index + 1 == len(arguments) or arguments[index + 1] == SEPARATOR:
                         raise UsageError(f"{name} needs a value")
                     index += 1
                     value = arguments[index]
@@ -151,9 +165,31 @@ class Command:
                 f"`{PROGRAM} {self.name} -- {shlex.quote(word)} ...`")
 
 
+def _translated(options: Options, stderr: TextIO) -> Translation | None:
+    """The translation of ``options.words`` for ``--target``/``--source``, its warnings, notes
+    and problems printed; None (after a message) when those options are wrong."""
+    target = options.values.get(TARGET_OPTION, TARGETS[0])
+    if target not in TARGETS:
+        print(f"compat.args: {TARGET_OPTION} is {' or '.join(TARGETS)} (Megatron-LM main's "
+              f"parser), not {target!r}", file=stderr)
+        return None
+    try:
+        translation = translate_argv(options.words, target=target,
+                                     source=options.values.get(SOURCE_OPTION))
+    except ValueError as error:
+        print(f"compat.args: {SOURCE_OPTION}: {error}", file=stderr)
+        return None
+    _report(translation, stderr)
+    return translation
+
+
 def _report(translation: Translation, stderr: TextIO) -> None:
     for warning in translation.warnings:
         print(f"compat.args: warning: {warning}", file=stderr)
+    for note in translation.notes:
+        print(f"compat.args: note at word {note.index}: {note.message}", file=stderr)
+        if note.suggestion:
+            print(f"  suggestion: {note.suggestion}", file=stderr)
     for problem in translation.errors:
         print(f"compat.args: error [{problem.code}] at word {problem.index}: {problem.message}",
               file=stderr)
@@ -181,8 +217,9 @@ def _write_line(stream: TextIO, text: str) -> None:
 
 
 def _translate(options: Options, stdout: TextIO, stderr: TextIO) -> int:
-    translation = translate_argv(options.words)
-    _report(translation, stderr)
+    translation = _translated(options, stderr)
+    if translation is None:
+        return EXIT_USAGE
     if translation.errors:
         print("compat.args: nothing printed; fix the flags above", file=stderr)
         return EXIT_UNTRANSLATABLE
@@ -220,8 +257,9 @@ def _exec(options: Options, stdout: TextIO, stderr: TextIO) -> int:
     if not options.words:
         print(f"compat.args: exec needs a command to run\n{EXEC_HELP}", file=stderr, end="")
         return EXIT_USAGE
-    translation = translate_argv(options.words)
-    _report(translation, stderr)
+    translation = _translated(options, stderr)
+    if translation is None:
+        return EXIT_USAGE
     if translation.errors and not pass_untranslated:
         print("compat.args: nothing run; fix the flags above, or add "
               f"{PASS_UNTRANSLATED} to run with them unchanged", file=stderr)
@@ -253,8 +291,8 @@ def _verify(options: Options, stdout: TextIO, stderr: TextIO) -> int:
 
 
 COMMANDS: dict[str, Command] = {
-    "translate": Command("translate", TRANSLATE_HELP, (), (), "argv"),
-    "exec": Command("exec", EXEC_HELP, (), (PASS_UNTRANSLATED,), "command"),
+    "translate": Command("translate", TRANSLATE_HELP, TRANSLATION_OPTIONS, (), "argv"),
+    "exec": Command("exec", EXEC_HELP, TRANSLATION_OPTIONS, (PASS_UNTRANSLATED,), "command"),
     "verify": Command("verify", VERIFY_HELP, VERIFY_VALUE_OPTIONS, (), "separator"),
 }
 RUNNERS: dict[str, Callable[[Options, TextIO, TextIO], int]] = {

@@ -207,7 +207,7 @@ def test_a_closed_output_pipe_is_not_a_traceback():
     try:
         result = subprocess.run(
             [sys.executable, "-m", "compat.args", "translate", "--", "--tokenizer-type",
-             "NullTokenizer"], stdout=write_end, stderr=subprocess.PIPE, text=True,
+             "SentencePieceTokenizer"], stdout=write_end, stderr=subprocess.PIPE, text=True,
             timeout=120, check=False,
         )
     finally:
@@ -542,3 +542,35 @@ def test_module_verify_end_to_end(old_argvs):
     result = run_module("verify", "--", *old_argvs["hf-bert"])
     assert result.returncode == DIFFERENT, result.stderr
     assert "DIFFERENT" in result.stdout and "Traceback" not in result.stderr
+
+
+# --- --target and --source ---------------------------------------------------------------------
+
+def test_translate_for_megatron_lm_main_from_a_release():
+    code, out, err = run_main("translate", "--target", "upstream", "--source", "0.16.1", "--",
+                              "--tokenizer-type", "NullTokenizer", "--vocab-size", "128",
+                              "--legacy-tokenizer")
+    assert code == 0 and err == ""
+    # main keeps the type flag; 0.16's sizes are kept and marked; the removed flag goes
+    assert out == ("--tokenizer-type NullTokenizer --vocab-size 129 "
+                   "--null-tokenizer-eod-id 128\n")
+
+
+def test_translate_without_a_source_prints_what_to_check_as_notes():
+    code, out, err = run_main("translate", "--tokenizer-type", "NullTokenizer", "--vocab-size",
+                              "12")
+    assert (code, out) == (0, "--tokenizer-library null --vocab-size 12\n")
+    assert "compat.args: note at word 0: the null tokenizer has vocab_size N" in err
+    assert "suggestion: if this ran on megatron-core <= 0.17, add 1 to --vocab-size" in err
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--target", "main"], "--target is pr3889 or upstream (Megatron-LM main's parser), not "
+                           "'main'"),
+    (["--source", "9.x"], "--source: '9.x' is not a megatron-core version"),
+    (["--source"], "--source needs a value"),
+])
+def test_bad_target_or_source_is_a_usage_error(options, message):
+    for command in ("translate", "exec"):
+        code, out, err = run_main(command, *options, "--", "--tokenizer-type", "NullTokenizer")
+        assert (code, out) == (2, "") and message in err
