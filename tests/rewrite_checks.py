@@ -16,6 +16,17 @@ from codemods.core import FileKind, Finding, Options, RewriteResult
 from codemods.kinds import kind_named
 
 
+def assert_probes_change_nothing(source: str, path: str, options: Options,
+                                 result: RewriteResult | None = None) -> None:
+    """The rules' probes only save work: without them the Python rewrite is the same."""
+    from codemods.python.rewriter import rewrite_source
+
+    probed = result or rewrite_source(source, path, options)
+    unprobed = rewrite_source(source, path, options, use_probes=False)
+    assert (probed.new_text, probed.findings) == (unprobed.new_text, unprobed.findings), (
+        "a rule's probe rejected a statement where the rule acts")
+
+
 def name_problems(source: str) -> tuple[set[str], int]:
     """pyflakes' undefined names, and how many imports are unused or redefined."""
     found = checker.Checker(ast.parse(source)).messages
@@ -52,7 +63,11 @@ class RewriteChecks:
         return textwrap.dedent(text) if self.dedent else text
 
     def run(self, source: str, **options) -> RewriteResult:
-        return self.kind.rewrite(self._source(source), self.path, Options(**options))
+        result = self.kind.rewrite(self._source(source), self.path, Options(**options))
+        if self.kind.name == "python":
+            assert_probes_change_nothing(self._source(source), self.path, Options(**options),
+                                         result)
+        return result
 
     def check_transformed(self, before: str, after: str, **options) -> list[Finding]:
         """Assert ``before`` becomes ``after``, which must be valid and stay put on a second run."""

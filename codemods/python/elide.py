@@ -4,9 +4,10 @@ libcst with name metadata costs about 0.7 s per 1,000 lines, and a file that pas
 usually has its old API in one or two places. Before parsing, every top-level ``def``/``class``
 whose text holds none of the rules' needles, and no name the file imports from the tokenizer
 package, is replaced by a one-line placeholder comment (found with :mod:`ast`, ~100x cheaper than
-libcst); the rewritten text gets the original lines back, and findings get their original line
-numbers. A rule can only see what it needs: its needles, and the imports it resolves names through
-(top-level statements other than ``def``/``class`` are always kept).
+libcst; a rule's probe, when it has one, judges the statement instead of its needles, see
+:mod:`codemods.python.probe`); the rewritten text gets the original lines back, and findings
+get their original line numbers. A rule can only see what it needs: its needles, and the imports
+it resolves names through (top-level statements other than ``def``/``class`` are always kept).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Elided:
     text: str
     regions: tuple[tuple[str, ...], ...]  # the original lines of each placeholder, in order
     placeholder_lines: tuple[int, ...]  # 1-based line of each placeholder in ``text``
+    # whether any top-level statement may hold a site (False: the file needs no libcst pass)
+    relevant: bool = True
 
     def restore(self, new_text: str) -> str | None:
         """The original regions put back into ``new_text``; None if a placeholder went missing."""
@@ -76,9 +79,10 @@ def _tokenizer_bindings(tree: ast.Module, package_markers: tuple[str, ...]) -> s
     return names
 
 
-def elide(text: str, is_relevant: Callable[[str], bool],
+def elide(text: str, is_relevant: Callable[[ast.stmt, str], bool],
           package_markers: tuple[str, ...]) -> Elided:
-    """Replace the top-level definitions ``is_relevant`` rejects by placeholders."""
+    """Replace the top-level definitions ``is_relevant`` (given the statement and its text)
+    rejects by placeholders, and say whether it accepted any top-level statement."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -91,14 +95,20 @@ def elide(text: str, is_relevant: Callable[[str], bool],
     placeholder_lines: list[int] = []
     out: list[str] = []
     next_line = 1
+    relevant = False
     for node in tree.body:
         if not isinstance(node, _ELIDABLE):
+            end = node.end_lineno or node.lineno
+            relevant = relevant or is_relevant(node, "\n".join(lines[node.lineno - 1:end]))
             continue
         start = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
         end = node.end_lineno or node.lineno
         region = lines[start - 1:end]
         chunk = "\n".join(region)
-        if is_relevant(chunk) or (uses_binding is not None and uses_binding.search(chunk)):
+        if is_relevant(node, chunk):
+            relevant = True
+            continue
+        if uses_binding is not None and uses_binding.search(chunk):
             continue
         if start < next_line or (end < len(lines) and _shares_line(lines[end - 1], node)):
             continue
@@ -108,9 +118,9 @@ def elide(text: str, is_relevant: Callable[[str], bool],
         regions.append(tuple(region))
         next_line = end + 1
     if not regions:
-        return Elided(text, (), ())
+        return Elided(text, (), (), relevant)
     out.extend(lines[next_line - 1:])
-    return Elided("\n".join(out), tuple(regions), tuple(placeholder_lines))
+    return Elided("\n".join(out), tuple(regions), tuple(placeholder_lines), relevant)
 
 
 def _shares_line(last_line: str, node: ast.stmt) -> bool:

@@ -1,16 +1,20 @@
 """Decide cheaply whether a Python file needs the libcst pass, and run it on what matters.
 
-A file is parsed only if it holds a needle of an enabled rule; its top-level definitions that
-hold none are left out of the parse (:mod:`codemods.python.elide`); libcst is imported only then.
+A file is read with :mod:`ast` only if it holds a needle of an enabled rule; its top-level
+statements are then judged by the rules' probes (or needles): the definitions none accepts are
+left out of the libcst pass (:mod:`codemods.python.elide`), and a file whose statements none
+accepts is not parsed by libcst at all (libcst is imported only then).
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable
 from functools import cache
 
 from codemods.core import Options, RewriteResult
 from codemods.python.elide import elide
+from codemods.python.probe import RegionFacts
 from codemods.rules import Rule, enabled_rules
 from codemods.text.document import sorted_findings
 from compat.deprecations import COMPAT_ROOT, MEGATRON_ROOT
@@ -25,22 +29,41 @@ def needs_parsing(text: str, options: Options) -> bool:
     return any(rule.found_in(text) for rule in _rules(options.codes))
 
 
-def _chunk_filter(options: Options) -> Callable[[str], bool]:
-    """Whether a top-level definition may hold a site: a needle of an enabled rule (for a
-    needle of several parts, its first; the others, imports, sit at the top of the file)."""
+def _region_filter(options: Options, use_probes: bool) -> Callable[[ast.stmt, str], bool]:
+    """Whether a top-level statement may hold a site: an enabled rule's probe accepts it, or,
+    for a rule without one, its text holds a needle (for a needle of several parts, its first;
+    the others, imports, sit at the top of the file)."""
+    rules = _rules(options.codes)
+    probes = [rule.python_probe for rule in rules
+              if use_probes and rule.python_probe is not None]
     firsts = tuple({
         needle if isinstance(needle, str) else needle[0]
-        for rule in _rules(options.codes) for needle in rule.needles
+        for rule in rules if not (use_probes and rule.python_probe is not None)
+        for needle in rule.needles
     })
-    return lambda chunk: any(needle in chunk for needle in firsts)
+
+    def relevant(node: ast.stmt, chunk: str) -> bool:
+        if any(needle in chunk for needle in firsts):
+            return True
+        if not probes:
+            return False
+        facts = RegionFacts.of(node)
+        return any(probe(facts, options) for probe in probes)
+
+    return relevant
 
 
-def rewrite_source(text: str, path: str, options: Options) -> RewriteResult:
+def rewrite_source(text: str, path: str, options: Options,
+                   use_probes: bool = True) -> RewriteResult:
+    """The rewritten file; ``use_probes=False`` judges statements by needles alone (the tests
+    compare both ways on every fixture)."""
     if not needs_parsing(text, options):
+        return RewriteResult(text)
+    elided = elide(text, _region_filter(options, use_probes), (MEGATRON_ROOT, COMPAT_ROOT))
+    if use_probes and not elided.relevant:
         return RewriteResult(text)
     from codemods.python.engine import rewrite_module
 
-    elided = elide(text, _chunk_filter(options), (MEGATRON_ROOT, COMPAT_ROOT))
     new_text, findings = rewrite_module(elided.text, text, path, options)
     restored = elided.restore(new_text)
     if restored is None:  # a rewrite moved a placeholder away: do the whole file instead

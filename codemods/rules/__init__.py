@@ -22,14 +22,20 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compat.deprecations import LEGACY_MODULES, LEGACY_NAMES, RULES, RuleCode
+
+if TYPE_CHECKING:
+    from codemods.core import Options
+    from codemods.python.probe import RegionFacts
 
 # A substring a file must contain for the rule to find anything in it, or several that must all
 # appear (``("apply_chat_template", "megatron")``).
 Needle = str | tuple[str, ...]
 Handler = Callable[..., Any]
+# (the facts of a stretch of Python, the file's options) -> whether the rule may fire there
+Probe = Callable[["RegionFacts", "Options"], bool]
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,13 @@ class Rule(Handlers):
     family: str = field(kw_only=True)
     # the fixer that carries the rule out from a table, when it has no handlers of its own
     carried_out_by: str = field(default="", kw_only=True)
+    # a necessary condition for a site in Python, sharper than the needles (``@rule.probe``)
+    python_probe: Probe | None = field(default=None, kw_only=True)
+
+    def probe(self, function: Probe) -> Probe:
+        """Register the rule's Python probe (see :mod:`codemods.python.probe`)."""
+        self.python_probe = function
+        return function
 
     @property
     def code(self) -> str:

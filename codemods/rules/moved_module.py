@@ -1,8 +1,20 @@
 """MTC005: names that moved to another module (``PromptConfig``, ``IGNORE_INDEX``, the chat
 templates, the G1 ``build_tokenizer``)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from codemods.rules import Example, Rule
 from compat.deprecations import LEGACY_NAMES, MOVED_MODULE
+
+if TYPE_CHECKING:
+    from codemods.core import Options
+    from codemods.python.probe import RegionFacts
+
+# the old homes of the moved names
+_OLD_HOMES = frozenset(entry.legacy_module for entry in LEGACY_NAMES
+                       if entry.rule is MOVED_MODULE)
 
 
 def _module_needle(legacy_module: str, legacy_name: str) -> str:
@@ -34,3 +46,10 @@ rule = Rule(
     })),
     carried_out_by="deprecated-alias",
 )
+
+
+@rule.probe
+def _mentions_an_old_home(facts: RegionFacts, options: Options) -> bool:
+    """``utils.build_tokenizer`` is also the path of the new ``build_tokenizer``: only an
+    import or a path of the old module is a site."""
+    return facts.mentions_module(_OLD_HOMES)

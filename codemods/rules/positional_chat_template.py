@@ -15,7 +15,9 @@ from codemods.rules import Example, Rule
 from compat.deprecations import POSITIONAL_CHAT_TEMPLATE
 
 if TYPE_CHECKING:
+    from codemods.core import Options
     from codemods.python.engine import Context
+    from codemods.python.probe import RegionFacts
 
 # the old mixin's signature after ``conversation``
 _PARAMETERS = ("chat_template", "tokenize", "truncation", "max_length", "add_generation_prompt")
@@ -72,3 +74,9 @@ def _keyword_chat_template(ctx: Context, original: cst.Call, updated: cst.Call) 
         return updated
     ctx.fixed(original, "chat_template passed positionally; passed by keyword now")
     return keyworded
+
+
+@rule.probe
+def _positional_call(facts: RegionFacts, options: Options) -> bool:
+    return any(name == "apply_chat_template" and positional >= 2
+               for name, positional in facts.calls)

@@ -1,5 +1,6 @@
 """MTC203: tokenizer flags that were no-ops and are gone."""
 
+from codemods.python.probe import holds_legacy_flag
 from codemods.rules import Example, Rule
 from compat.deprecations import LEGACY_FLAGS, REMOVED_FLAG, attribute_for
 
@@ -24,4 +25,5 @@ rule = Rule(
     needles=tuple(needle for name in _REMOVED
                   for needle in (name.lstrip("-"), attribute_for(name))),
     carried_out_by="command-line",
+    python_probe=holds_legacy_flag,
 )

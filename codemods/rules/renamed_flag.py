@@ -1,5 +1,6 @@
 """MTC202: tokenizer flags the new design renamed."""
 
+from codemods.python.probe import holds_legacy_flag
 from codemods.rules import Example, Rule
 from compat.deprecations import LEGACY_FLAGS, RENAMED_FLAG, attribute_for
 
@@ -25,4 +26,5 @@ rule = Rule(
     needles=tuple(needle for name in _RENAMED
                   for needle in (name.lstrip("-"), attribute_for(name))),
     carried_out_by="command-line",
+    python_probe=holds_legacy_flag,
 )

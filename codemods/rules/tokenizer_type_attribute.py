@@ -20,7 +20,9 @@ from compat.deprecations import (
 )
 
 if TYPE_CHECKING:
+    from codemods.core import Options
     from codemods.python.engine import Context
+    from codemods.python.probe import RegionFacts
 
 ATTRIBUTE = TOKENIZER_TYPE_ATTRIBUTE_NAME
 _GENERIC = (
@@ -123,3 +125,8 @@ def _getattr(ctx: Context, original: cst.Call, updated: cst.Call) -> cst.Call:
     if len(original.args) >= 2 and string_value(original.args[1].value) == ATTRIBUTE:
         _report(ctx, original, f"{original.func.value}(..., {ATTRIBUTE!r})", _GENERIC)
     return updated
+
+
+@rule.probe
+def _names_the_attribute(facts: RegionFacts, options: Options) -> bool:
+    return options.command_target == "pr3889" and facts.names(ATTRIBUTE)

@@ -1,5 +1,6 @@
 """MTC201: ``--tokenizer-type X`` on command lines, in every file kind that holds one."""
 
+from codemods.python.probe import holds_legacy_flag
 from codemods.rules import Example, Rule
 from compat.deprecations import (
     LIBRARY_FLAG,
@@ -44,4 +45,5 @@ rule = Rule(
     needles=(TOKENIZER_TYPE_FLAG_NAME.lstrip("-"), f"{LIBRARY_FLAG.lstrip('-')}: null",
              attribute_for(TOKENIZER_TYPE_FLAG_NAME)),
     carried_out_by="command-line",
+    python_probe=holds_legacy_flag,
 )

@@ -19,7 +19,9 @@ from codemods.rules import Example, Rule
 from compat.deprecations import UNREGISTERED_PROMPT_FORMAT
 
 if TYPE_CHECKING:
+    from codemods.core import Options
     from codemods.python.engine import Context
+    from codemods.python.probe import RegionFacts
 
 # the keywords and dict keys under which Python code names a prompt format
 _PYTHON_NAMES = frozenset(
@@ -117,3 +119,8 @@ def _judge(ctx: Context, value: cst.BaseExpression) -> None:
         ctx.note(value, found.message)
     else:
         ctx.report(value, found.message, found.suggestion)
+
+
+@rule.probe
+def _named_format(facts: RegionFacts, options: Options) -> bool:
+    return any(name in _PYTHON_NAMES for name, _ in facts.named_strings)

@@ -1,0 +1,87 @@
+"""The rules' probes (codemods/python/probe.py) only save work: every Python fixture, migrated
+for every target, gives the same text and findings with and without them.
+
+Every before/after check of the rule tests already compares both ways (tests/rewrite_checks.py);
+this module adds the Python files of the example project, of the recall tree and of the rule
+examples, under each combination of targets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from recall_tree import write_tree
+from rewrite_checks import assert_probes_change_nothing
+
+from codemods.core import Options
+from codemods.python.rewriter import rewrite_source
+from codemods.rules import all_rules
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "legacy-project"
+TARGETS = [
+    Options(),
+    Options(target="upstream", command_target="upstream"),
+    Options(target="compat", command_target="keep", kept_because="an old parser", source="0.16"),
+    Options(target="compat", command_target="upstream", source="0.19"),
+]
+
+
+def python_fixtures(tmp_path: Path) -> list[tuple[str, str]]:
+    files = [path for path in EXAMPLE.rglob("*.py") if "expected" not in path.parts]
+    files += [path for path in write_tree(tmp_path / "recall") if path.suffix == ".py"]
+    fixtures = [(path.name, path.read_text()) for path in files]
+    fixtures += [(f"{rule.code}.py", example.before) for rule in all_rules()
+                 for example in rule.examples if example.kind == "python"]
+    return fixtures
+
+
+@pytest.mark.parametrize("options", TARGETS, ids=["pr3889", "upstream", "compat-keep",
+                                                   "compat-upstream"])
+def test_every_fixture_migrates_the_same_with_and_without_probes(tmp_path, options):
+    fixtures = python_fixtures(tmp_path)
+    assert len(fixtures) > 20
+    for name, source in fixtures:
+        assert_probes_change_nothing(source, name, options)
+
+
+def test_a_file_whose_words_only_look_like_sites_is_not_parsed(monkeypatch):
+    """A data loader's own ``prompt_format`` attribute and a comment naming an old flag hold
+    the needles, not a site: libcst is never reached."""
+    from codemods.python import engine
+
+    def fail(*args, **kwargs):
+        raise AssertionError("parsed with libcst")
+
+    monkeypatch.setattr(engine, "rewrite_module", fail)
+    source = ("import megatron.core\n"
+              "# pass --tokenizer-type on the command line\n"
+              "class Loader:\n"
+              "    def __init__(self, prompt_format):\n"
+              "        self.prompt_format = prompt_format\n"
+              "        self.tokenizer_type_name = 'x'\n")
+    result = rewrite_source(source, "loader.py", Options())
+    assert (result.new_text, result.findings) == (source, [])
+
+
+@pytest.mark.parametrize("source, relevant", [
+    # the new build_tokenizer lives at a path the old one's needle matches
+    ("from megatron.core.tokenizers.utils.build_tokenizer import build_tokenizer\n", False),
+    ("from megatron.core.tokenizers.text.utils.build_tokenizer import build_tokenizer\n", True),
+    ("from megatron.core.tokenizers.text.utils import build_tokenizer\n", True),
+    ("import megatron.core.tokenizers.text.utils.build_tokenizer as old\n", True),
+    ("from megatron.core.tokenizers.text import utils\n", True),
+    ("from .sft_tokenizer import IGNORE_INDEX\n", True),
+    ("x = megatron.core.tokenizers.text.libraries.sft_tokenizer.IGNORE_INDEX\n", True),
+    ("from megatron.core.tokenizers.text import MegatronTokenizerText\n", False),
+])
+def test_the_moved_module_probe_accepts_old_homes_only(source, relevant):
+    import ast
+
+    from codemods.python.probe import RegionFacts
+    from codemods.rules import rule_for
+
+    probe = rule_for("MTC005").python_probe
+    assert probe is not None
+    assert probe(RegionFacts.of(ast.parse(source)), Options()) is relevant
+    assert_probes_change_nothing(source, "m.py", Options())
