@@ -310,6 +310,7 @@ def phases(tree: Path) -> tuple[dict[str, float], list[tuple[float, str]]]:
     """CPU seconds per phase of a ``--check`` run, one worker's view (imports in a fresh
     interpreter, the rest in this process), and the slowest files."""
     from codemods import migrate
+    from codemods.context import ContextFinder
     from codemods.core import Options
     from codemods.files import Excludes, discover
     from codemods.report import Run, write_report
@@ -323,14 +324,15 @@ def phases(tree: Path) -> tuple[dict[str, float], list[tuple[float, str]]]:
     discover([str(tree)])
     timings["discovery"] = clock() - start
     start = clock()
-    candidates, skipped, scanned, _, _ = migrate.collect([str(tree)], Excludes(), options)
+    finder = ContextFinder()
+    candidates, skipped, scanned, _, _ = migrate.collect([str(tree)], Excludes(), options, finder)
     timings["reading and prefilter"] = clock() - start - timings["discovery"]
     per_kind: dict[str, float] = defaultdict(float)
     per_file = []
     results = []
     for candidate in candidates:
         start = clock()
-        results.append(migrate.process(candidate, options, writing=False))
+        results.append(migrate.process(candidate, writing=False))
         per_kind[candidate.kind] += clock() - start
         per_file.append((clock() - start, candidate.shown))
     for kind, seconds in sorted(per_kind.items()):
@@ -338,7 +340,9 @@ def phases(tree: Path) -> tuple[dict[str, float], list[tuple[float, str]]]:
         timings[f"rewrite: {kind} ({count} files)"] = seconds
     start = clock()
     outcomes = [*skipped, *(processed.outcome for processed in results)]
-    write_report(Run("check", scanned, outcomes), io.StringIO(), "text", show_diff=False)
+    contexts = [migrate.context_record(context) for context in finder.contexts()]
+    write_report(Run("check", scanned, outcomes, contexts), io.StringIO(), "text",
+                 show_diff=False)
     timings["report"] = clock() - start
     return timings, sorted(per_file, reverse=True)[:8]
 

@@ -9,15 +9,17 @@ time. f-strings are reported, not rewritten.
 Only command lines are rewritten: argv lists, the arguments of ``subprocess``/``os.system``/
 ``os.exec*``/``shlex.split`` (directly or through a variable), and strings that are a command
 as a whole. Messages, log and print text, ``help=`` strings and docstrings are never edited;
-an old flag they name gets one note (MTC205). Look-alikes are left alone: NeMo files (its own
-``--tokenizer-type``), argv lists in NeMo's style (``--tokenizer-library`` beside a
-non-Megatron type).
+an old flag they name gets one note (MTC205). Dicts of flags (``{"--tokenizer-type": "X"}``)
+are translated as the argv they stand for and reported with the entries to write. Look-alikes
+are decided per site: in a file that imports NeMo, a command line whose ``--tokenizer-type`` is
+not a Megatron type is NeMo's own; anywhere, an argv in NeMo's style (``--tokenizer-library``
+beside a non-Megatron type).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -38,6 +40,7 @@ from compat.deprecations import (
 
 if TYPE_CHECKING:
     from codemods.python.engine import Context
+    from compat.args import Translation
 
 fixer = Fixer(name="command-line", codes=frozenset({
     TOKENIZER_TYPE_FLAG.code, DYNAMIC_TOKENIZER_TYPE.code, FLAG_IN_TEXT.code,
@@ -70,9 +73,36 @@ def _element_word(element: cst.BaseElement) -> str:
     return value if value is not None else f"${code_of(element.value)}"
 
 
-def _looks_like_nemo(words: list[str]) -> bool:
-    """NeMo's preprocessing takes ``--tokenizer-library`` *and* its own ``--tokenizer-type``."""
-    return LIBRARY_FLAG in words and not all(map(_is_megatron_type, _type_values(words)))
+def _looks_like_nemo(ctx: Context, words: list[str]) -> bool:
+    """NeMo's preprocessing takes ``--tokenizer-library`` *and* its own ``--tokenizer-type``
+    (whose values include Megatron's type names); in a file that imports NeMo, a command line
+    with ``--tokenizer-type`` is NeMo's. Other sites of such a file are migrated."""
+    types = _type_values(words)
+    if ctx.facts.foreign and types:
+        return True
+    return LIBRARY_FLAG in words and not all(map(_is_megatron_type, types))
+
+
+def _follow_ups(ctx: Context, translation: Translation,
+                node_at: Callable[[int], cst.CSTNode]) -> None:
+    """What the translation asks of a person besides its edits and errors: its notes, and
+    every prompt format the registry lacks (MTC401)."""
+    from codemods.rules.unregistered_prompt_format import rule, verdict
+
+    for note in translation.notes:
+        node = node_at(note.index)
+        if ctx.allowed(node, note.code):
+            ctx.note(node, f"{note.message}: {note.suggestion}" if note.suggestion
+                     else note.message, code=note.code)
+    for index, name in translation.prompt_formats:
+        node = node_at(index)
+        found = verdict(name, built_by_compat=ctx.file.options.command_target != "upstream")
+        if found is None or not ctx.allowed(node, rule.code):
+            continue
+        if found.informational:
+            ctx.note(node, found.message, code=rule.code)
+        else:
+            ctx.report(node, found.message, found.suggestion, code=rule.code)
 
 
 def _new_elements(replaced: list[cst.Element], words: tuple[str, ...]) -> list[cst.Element]:
@@ -99,10 +129,10 @@ def _new_elements(replaced: list[cst.Element], words: tuple[str, ...]) -> list[c
 @fixer.leave("List", "Tuple")
 def _rewrite_argv_list(ctx: Context, original: cst.List | cst.Tuple,
                        updated: cst.List | cst.Tuple) -> cst.List | cst.Tuple:
-    if ctx.facts.foreign or not original.elements:
+    if not original.elements:
         return updated
     words = [_element_word(element) for element in original.elements]
-    if not any(map(is_legacy_flag_word, words)) or _looks_like_nemo(words):
+    if not any(map(is_legacy_flag_word, words)) or _looks_like_nemo(ctx, words):
         return updated
     if _kept(ctx, zip(original.elements, words)):
         return updated
@@ -111,6 +141,7 @@ def _rewrite_argv_list(ctx: Context, original: cst.List | cst.Tuple,
         node = original.elements[problem.index]
         if ctx.allowed(node, problem.code):
             ctx.report(node, problem.message, problem.suggestion, code=problem.code)
+    _follow_ups(ctx, translation, lambda index: original.elements[index])
     elements = list(updated.elements)
     for edit in sorted(translation.edits, key=lambda edit: edit.start, reverse=True):
         replaced = elements[edit.start:edit.stop]
@@ -292,7 +323,8 @@ def _mentions_flag(value: str) -> bool:
 
 
 def _note_text(ctx: Context, node: cst.CSTNode) -> None:
-    if ctx.allowed(node, FLAG_IN_TEXT.code):
+    # NeMo's messages and docstrings speak of its own --tokenizer-type
+    if not ctx.facts.foreign and ctx.allowed(node, FLAG_IN_TEXT.code):
         ctx.note(node, "an old tokenizer flag is named in text that is not a command line (a "
                  "message, a help text, a docstring); it was left as it is: update the wording "
                  "if it tells users to pass the flag", code=FLAG_IN_TEXT.code)
@@ -301,11 +333,15 @@ def _note_text(ctx: Context, node: cst.CSTNode) -> None:
 @fixer.leave("SimpleString")
 def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
                             updated: cst.SimpleString) -> cst.SimpleString:
-    if ctx.facts.foreign or "b" in original.prefix.lower() or not _mentions_flag(original.value):
+    if "b" in original.prefix.lower() or not _mentions_flag(original.value):
         return updated
+    if id(original) in ctx.prescan.flag_dict_keys:
+        return updated  # a key of a dict of flags: translated with its dict
     body = original.raw_value
     tokens = _tokens(body)
     words = [token.word for token in tokens]
+    if _looks_like_nemo(ctx, words):
+        return updated
     role = _role(ctx)
     if role == "argv" and len(tokens) == 1 and isinstance(ctx.parent(), cst.Element):
         return updated  # one word of an argv list: rewritten with its list
@@ -318,6 +354,7 @@ def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
     for problem in translation.errors:
         if ctx.allowed(original, problem.code):
             ctx.report(original, problem.message, problem.suggestion, code=problem.code)
+    _follow_ups(ctx, translation, lambda index: original)
     new_body = body
     for edit in sorted(translation.edits, key=lambda edit: edit.start, reverse=True):
         if not ctx.allowed(original, edit.code):
@@ -340,8 +377,6 @@ def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
 @fixer.leave("FormattedString")
 def _report_command_fstring(ctx: Context, original: cst.FormattedString,
                             updated: cst.FormattedString) -> cst.FormattedString:
-    if ctx.facts.foreign:
-        return updated
     text = "".join(
         part.value if isinstance(part, cst.FormattedStringText)
         else f"${{{code_of(part.expression)}}}" if isinstance(part, cst.FormattedStringExpression)
@@ -351,6 +386,8 @@ def _report_command_fstring(ctx: Context, original: cst.FormattedString,
     if not _mentions_flag(text):
         return updated
     words = [token.word for token in _tokens(text)]
+    if _looks_like_nemo(ctx, words):
+        return updated
     role = _role(ctx)
     if role == "text" or (role == "unknown" and not _is_command(words)):
         _note_text(ctx, original)
@@ -358,6 +395,7 @@ def _report_command_fstring(ctx: Context, original: cst.FormattedString,
     if _kept(ctx, ((original, word) for word in words)):
         return updated
     translation = translate(words, ctx.file.options)
+    _follow_ups(ctx, translation, lambda index: original)
     problems = [(p.code, p.message, p.suggestion) for p in translation.errors]
     if translation.edits:
         problems.append((
@@ -369,3 +407,74 @@ def _report_command_fstring(ctx: Context, original: cst.FormattedString,
         if ctx.allowed(original, code):
             ctx.report(original, message, suggestion, code=code)
     return updated
+
+
+# --- dicts of flags ---------------------------------------------------------------------------
+
+def _flag_dict_words(node: cst.Dict) -> list[str] | None:
+    """The argv a dict of flags stands for (``{"--flag": value}``; ``True``/``None`` for a
+    switch), or None when it is not one: every key a literal flag, one of them an old one."""
+    words: list[str] = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            return None
+        key = string_value(element.key)
+        if key is None or not key.startswith("-"):
+            return None
+        words.append(key)
+        value = element.value
+        if isinstance(value, cst.Name) and value.value in ("True", "None"):
+            continue
+        literal = string_value(value)
+        if literal is None and isinstance(value, (cst.Integer, cst.Float)):
+            literal = value.value
+        words.append(literal if literal is not None else f"${code_of(value)}")
+    return words if any(map(is_legacy_flag_word, words)) else None
+
+
+@fixer.prescan("Dict")
+def _keys_of_flag_dicts(ctx: Context, node: cst.Dict) -> None:
+    if _flag_dict_words(node) is not None:
+        ctx.prescan.flag_dict_keys.update(
+            id(element.key) for element in node.elements if isinstance(element, cst.DictElement))
+
+
+@fixer.leave("Dict")
+def _report_flag_dict(ctx: Context, original: cst.Dict, updated: cst.Dict) -> cst.Dict:
+    """A dict of flags is reported with the entries to write: its values may be computed, and
+    a translation can split one entry into two (``--tokenizer-library``, ``--tokenizer-model``)."""
+    words = _flag_dict_words(original)
+    if words is None or _looks_like_nemo(ctx, words):
+        return updated
+    elements = [element for element in original.elements if isinstance(element, cst.DictElement)]
+    starts = [index for index, word in enumerate(words) if word.startswith("-")]
+
+    def element_at(index: int) -> cst.CSTNode:
+        return elements[max(position for position, start in enumerate(starts) if start <= index)]
+
+    if _kept(ctx, ((element_at(index), word) for index, word in enumerate(words))):
+        return updated
+    translation = translate(words, ctx.file.options)
+    for problem in translation.errors:
+        node = element_at(problem.index)
+        if ctx.allowed(node, problem.code):
+            ctx.report(node, problem.message, problem.suggestion, code=problem.code)
+    for edit in translation.edits:
+        node = element_at(edit.start)
+        if ctx.allowed(node, edit.code):
+            ctx.report(node, f"{edit.message}; a dict of flags is not rewritten automatically",
+                       _as_entries(edit.words), code=edit.code)
+    _follow_ups(ctx, translation, element_at)
+    return updated
+
+
+def _as_entries(words: tuple[str, ...]) -> str:
+    """``--a x --b`` as dict entries: ``"--a": "x", "--b": True``."""
+    entries = []
+    for index, word in enumerate(words):
+        if not word.startswith("-"):
+            continue
+        value = words[index + 1] if index + 1 < len(words) and not words[index + 1].startswith(
+            "-") else None
+        entries.append(f'"{word}": ' + (f'"{value}"' if value is not None else "True"))
+    return ", ".join(entries) if entries else "(delete the entry)"

@@ -89,6 +89,10 @@ class Prescan:
     dropped_bases: set[int] = field(default_factory=set)
     # variables handed to subprocess/os.system/shlex.split: the strings they hold are commands
     command_variables: set[str] = field(default_factory=set)
+    # names bound to Megatron's args (``args = get_args()``, ``margs = checkpoint["args"]``)
+    megatron_args_names: set[str] = field(default_factory=set)
+    # ids of the keys of dicts of flags (``{"--tokenizer-type": X}``), translated as one argv
+    flag_dict_keys: set[int] = field(default_factory=set)
 
 
 class Migration(cst.CSTTransformer):
