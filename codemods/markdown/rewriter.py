@@ -13,6 +13,7 @@ never touched; old flags there are reported. Python blocks go through the Python
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 
 from codemods.core import Options, RewriteResult, UnparsableError
 from codemods.shell.rewriter import record as record_shell
@@ -151,10 +152,19 @@ def validate(text: str) -> None:
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
+    return rewrite_documentation(text, path, options, fenced_blocks)
+
+
+def rewrite_documentation(
+    text: str, path: str, options: Options,
+    code_blocks: Callable[[str], Iterable[tuple[str, int, int]]],
+) -> RewriteResult:
+    """Rewrite each ``(language, start, end)`` code block ``code_blocks`` finds in a document,
+    and report what is left in its prose."""
     if not mentions_old_api(text):
         return RewriteResult(text)
     doc = TextDocument(text, options)
-    for language, start, end in fenced_blocks(text):
+    for language, start, end in code_blocks(text):
         rewrite_code_block(doc, language, start, end, path)
     report_leftovers(doc, DOCUMENTATION_TEXT)
     return doc.result()

@@ -13,10 +13,7 @@ from __future__ import annotations
 import re
 
 from codemods.core import Options, RewriteResult
-from codemods.markdown.rewriter import DOCUMENTATION_TEXT, SHELL_LANGUAGES, rewrite_code_block
-from codemods.text.command_line import report_leftovers
-from codemods.text.document import TextDocument
-from codemods.text.words import mentions_old_api
+from codemods.markdown.rewriter import SHELL_LANGUAGES, rewrite_documentation
 
 _DIRECTIVE = re.compile(
     r"^(?P<indent>[ \t]*)\.\.[ \t]+(?P<name>code-block|code|sourcecode|prompt)::"
@@ -77,10 +74,4 @@ def validate(text: str) -> None:
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
-    if not mentions_old_api(text):
-        return RewriteResult(text)
-    doc = TextDocument(text, options)
-    for language, start, end in code_blocks(text):
-        rewrite_code_block(doc, language, start, end, path)
-    report_leftovers(doc, DOCUMENTATION_TEXT)
-    return doc.result()
+    return rewrite_documentation(text, path, options, code_blocks)
