@@ -18,7 +18,8 @@ from codemods.kinds import kind_named
 
 def assert_probes_change_nothing(source: str, path: str, options: Options,
                                  result: RewriteResult | None = None) -> None:
-    """The rules' probes only save work: without them the Python rewrite is the same."""
+    """The rules' probes and the elision only save work: the plain path (the whole file
+    through libcst) rewrites the same."""
     from codemods.python.rewriter import rewrite_source
 
     probed = result or rewrite_source(source, path, options)

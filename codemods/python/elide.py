@@ -1,4 +1,4 @@
-"""Leave the irrelevant top-level functions and classes out of the libcst pass, then put them back.
+"""Leave the irrelevant functions and classes out of the libcst pass, then put them back.
 
 libcst with name metadata costs about 0.7 s per 1,000 lines, and a file that passes the prefilter
 usually has its old API in one or two places. Before parsing, every top-level ``def``/``class``
@@ -6,8 +6,10 @@ whose text holds none of the rules' needles, and no name the file imports from t
 package, is replaced by a one-line placeholder comment (found with :mod:`ast`, ~100x cheaper than
 libcst; a rule's probe, when it has one, judges the statement instead of its needles, see
 :mod:`codemods.python.probe`); the rewritten text gets the original lines back, and findings
-get their original line numbers. A rule can only see what it needs: its needles, and the imports
-it resolves names through (top-level statements other than ``def``/``class`` are always kept).
+get their original line numbers. Inside a top-level class with a site, the methods and nested
+classes that hold none are left out the same way (converters are one class of many methods). A
+rule can only see what it needs: its needles, and the imports it resolves names through
+(statements other than ``def``/``class`` are always kept).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, replace
 from codemods.core import Finding
 
 _PLACEHOLDER = "# megatron-compat-elided {index}"
-_PLACEHOLDER_LINE = re.compile(r"^# megatron-compat-elided (\d+)$")
+_PLACEHOLDER_LINE = re.compile(r"^[ \t]*# megatron-compat-elided (\d+)$")
 _ELIDABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -91,36 +93,59 @@ def elide(text: str, is_relevant: Callable[[ast.stmt, str], bool],
     alternatives = "|".join(map(re.escape, sorted(bindings)))
     uses_binding = re.compile(rf"\b(?:{alternatives})\b") if bindings else None
     lines = text.split("\n")
+
+    def text_of(node: ast.stmt) -> str:
+        start, end = _span(node)
+        return "\n".join(lines[start - 1:end])
+
+    def needed(node: ast.stmt) -> bool:
+        chunk = text_of(node)
+        return is_relevant(node, chunk) or (
+            uses_binding is not None and uses_binding.search(chunk) is not None)
+
+    elidable: list[ast.stmt] = []
+    relevant = False
+    for node in tree.body:
+        if is_relevant(node, text_of(node)):
+            relevant = True
+            if isinstance(node, ast.ClassDef):
+                elidable += _unneeded_members(node, needed)
+        elif isinstance(node, _ELIDABLE) and not needed(node):
+            elidable.append(node)
     regions: list[tuple[str, ...]] = []
     placeholder_lines: list[int] = []
     out: list[str] = []
     next_line = 1
-    relevant = False
-    for node in tree.body:
-        if not isinstance(node, _ELIDABLE):
-            end = node.end_lineno or node.lineno
-            relevant = relevant or is_relevant(node, "\n".join(lines[node.lineno - 1:end]))
-            continue
-        start = min([node.lineno, *(decorator.lineno for decorator in node.decorator_list)])
-        end = node.end_lineno or node.lineno
-        region = lines[start - 1:end]
-        chunk = "\n".join(region)
-        if is_relevant(node, chunk):
-            relevant = True
-            continue
-        if uses_binding is not None and uses_binding.search(chunk):
-            continue
+    for node in elidable:
+        start, end = _span(node)
         if start < next_line or (end < len(lines) and _shares_line(lines[end - 1], node)):
             continue
         out.extend(lines[next_line - 1:start - 1])
         placeholder_lines.append(len(out) + 1)
-        out.append(_PLACEHOLDER.format(index=len(regions)))
-        regions.append(tuple(region))
+        indent = lines[start - 1][:len(lines[start - 1]) - len(lines[start - 1].lstrip())]
+        out.append(indent + _PLACEHOLDER.format(index=len(regions)))
+        regions.append(tuple(lines[start - 1:end]))
         next_line = end + 1
     if not regions:
         return Elided(text, (), (), relevant)
     out.extend(lines[next_line - 1:])
     return Elided("\n".join(out), tuple(regions), tuple(placeholder_lines), relevant)
+
+
+def _unneeded_members(classdef: ast.ClassDef,
+                      needed: Callable[[ast.stmt], bool]) -> list[ast.stmt]:
+    """The methods and nested classes of a class with a site that hold none: a class body
+    keeps at least one statement, so a class made only of such members keeps its last one."""
+    members: list[ast.stmt] = [member for member in classdef.body
+                               if isinstance(member, _ELIDABLE) and not needed(member)]
+    return members[:-1] if len(members) == len(classdef.body) else members
+
+
+def _span(node: ast.stmt) -> tuple[int, int]:
+    """The first and last line of a statement, its decorators included."""
+    decorators = getattr(node, "decorator_list", [])
+    start = min([node.lineno, *(decorator.lineno for decorator in decorators)])
+    return start, node.end_lineno or node.lineno
 
 
 def _shares_line(last_line: str, node: ast.stmt) -> bool:

@@ -29,17 +29,15 @@ def needs_parsing(text: str, options: Options) -> bool:
     return any(rule.found_in(text) for rule in _rules(options.codes))
 
 
-def _region_filter(options: Options, use_probes: bool) -> Callable[[ast.stmt, str], bool]:
-    """Whether a top-level statement may hold a site: an enabled rule's probe accepts it, or,
-    for a rule without one, its text holds a needle (for a needle of several parts, its first;
-    the others, imports, sit at the top of the file)."""
+def _region_filter(options: Options) -> Callable[[ast.stmt, str], bool]:
+    """Whether a statement may hold a site: an enabled rule's probe accepts it, or, for a rule
+    without one, its text holds a needle (for a needle of several parts, its first; the
+    others, imports, sit at the top of the file)."""
     rules = _rules(options.codes)
-    probes = [rule.python_probe for rule in rules
-              if use_probes and rule.python_probe is not None]
+    probes = [rule.python_probe for rule in rules if rule.python_probe is not None]
     firsts = tuple({
         needle if isinstance(needle, str) else needle[0]
-        for rule in rules if not (use_probes and rule.python_probe is not None)
-        for needle in rule.needles
+        for rule in rules if rule.python_probe is None for needle in rule.needles
     })
 
     def relevant(node: ast.stmt, chunk: str) -> bool:
@@ -55,15 +53,18 @@ def _region_filter(options: Options, use_probes: bool) -> Callable[[ast.stmt, st
 
 def rewrite_source(text: str, path: str, options: Options,
                    use_probes: bool = True) -> RewriteResult:
-    """The rewritten file; ``use_probes=False`` judges statements by needles alone (the tests
-    compare both ways on every fixture)."""
+    """The rewritten file. ``use_probes=False`` is the plain path, the whole file through
+    libcst once a needle is found: the tests compare both paths on every fixture."""
     if not needs_parsing(text, options):
-        return RewriteResult(text)
-    elided = elide(text, _region_filter(options, use_probes), (MEGATRON_ROOT, COMPAT_ROOT))
-    if use_probes and not elided.relevant:
         return RewriteResult(text)
     from codemods.python.engine import rewrite_module
 
+    if not use_probes:
+        new_text, findings = rewrite_module(text, text, path, options)
+        return RewriteResult(new_text, sorted_findings(findings))
+    elided = elide(text, _region_filter(options), (MEGATRON_ROOT, COMPAT_ROOT))
+    if not elided.relevant:
+        return RewriteResult(text)
     new_text, findings = rewrite_module(elided.text, text, path, options)
     restored = elided.restore(new_text)
     if restored is None:  # a rewrite moved a placeholder away: do the whole file instead

@@ -1,5 +1,6 @@
-"""The rules' probes (codemods/python/probe.py) only save work: every Python fixture, migrated
-for every target, gives the same text and findings with and without them.
+"""The rules' probes and the elision of what they reject (codemods/python/probe.py, elide.py)
+only save work: every Python fixture, migrated for every target, gives the same text and
+findings as the plain path (the whole file through libcst).
 
 Every before/after check of the rule tests already compares both ways (tests/rewrite_checks.py);
 this module adds the Python files of the example project, of the recall tree and of the rule
@@ -85,3 +86,34 @@ def test_the_moved_module_probe_accepts_old_homes_only(source, relevant):
     assert probe is not None
     assert probe(RegionFacts.of(ast.parse(source)), Options()) is relevant
     assert_probes_change_nothing(source, "m.py", Options())
+
+
+def test_a_class_keeps_only_its_methods_with_sites_in_the_parse():
+    from codemods.python.elide import elide
+    from codemods.python.rewriter import _region_filter
+
+    source = (
+        "from megatron.training import get_args\n"
+        "class Saver:\n"
+        "    def quiet(self):\n        return 1\n"
+        "    @property\n    def other(self):\n        return 2\n"
+        "    def argv(self):\n"
+        "        return ['pretrain_gpt.py', '--tokenizer-type', 'NullTokenizer']\n"
+        "class Empty:\n"
+        "    def only(self):\n        return 3\n"
+    )
+    elided = elide(source, _region_filter(Options()), ("megatron.core.tokenizers",))
+    assert "--tokenizer-type" in elided.text and "return 1" not in elided.text
+    assert "@property" not in elided.text
+    assert elided.restore(elided.text) == source
+    assert_probes_change_nothing(source, "saver.py", Options())
+
+
+def test_a_relevant_class_made_only_of_unneeded_methods_stays_valid():
+    source = ("from megatron.core.tokenizers.text.models import GPTTokenizer\n"
+              "class Mine(GPTTokenizer):\n"
+              "    def a(self):\n        return 1\n"
+              "    def b(self):\n        return 2\n")
+    assert_probes_change_nothing(source, "mine.py", Options())
+    result = rewrite_source(source, "mine.py", Options())
+    assert "MegatronTokenizerText" in result.new_text and "return 2" in result.new_text
