@@ -41,8 +41,11 @@ class BuildPyWithPth(build_py):  # type: ignore[misc]
             target_dir = self.get_finalized_command("install").install_lib
             package_root = os.path.dirname(os.path.abspath(self.get_package_dir("compat")))
         self.mkpath(target_dir)
-        self.copy_file(os.path.join(PROJECT_DIR, PTH_FILE), os.path.join(target_dir, PTH_FILE),
-                       preserve_mode=False)
+        self.copy_file(
+            os.path.join(PROJECT_DIR, PTH_FILE),
+            os.path.join(target_dir, PTH_FILE),
+            preserve_mode=False,
+        )
         with open(os.path.join(target_dir, FINDER_FILE), "w", encoding="utf-8") as file:
             file.write(finder_source(package_root))
 

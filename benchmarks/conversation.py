@@ -66,10 +66,41 @@ Conversation = list[dict[str, str]]
 Tokenize = Callable[[Conversation], tuple[np.ndarray, np.ndarray]]
 
 _WORDS = [
-    "the", "model", "was", "trained", "on", "a", "large", "corpus", "of", "text", "with",
-    "tensor", "and", "pipeline", "parallel", "layers", "attention", "embedding", "vocabulary",
-    "tokenizer", "hello", "world", "café", "naïve", "Straße", "東京", "日本語", "Привет", "🙂",
-    "12:00", "3.14", '{"a":', "1}", "?!", ".",
+    "the",
+    "model",
+    "was",
+    "trained",
+    "on",
+    "a",
+    "large",
+    "corpus",
+    "of",
+    "text",
+    "with",
+    "tensor",
+    "and",
+    "pipeline",
+    "parallel",
+    "layers",
+    "attention",
+    "embedding",
+    "vocabulary",
+    "tokenizer",
+    "hello",
+    "world",
+    "café",
+    "naïve",
+    "Straße",
+    "東京",
+    "日本語",
+    "Привет",
+    "🙂",
+    "12:00",
+    "3.14",
+    '{"a":',
+    "1}",
+    "?!",
+    ".",
 ]
 
 
@@ -96,8 +127,10 @@ def prompt_formats(library: str) -> tuple[str, ...]:
 
 def without_tool_turns(conversations: list[Conversation]) -> list[Conversation]:
     """The conversations with tool turns asked as user turns, for formats without a tool role."""
-    return [[{**turn, "role": "user"} if turn["role"] == "tool" else turn for turn in turns]
-            for turns in conversations]
+    return [
+        [{**turn, "role": "user"} if turn["role"] == "tool" else turn for turn in turns]
+        for turns in conversations
+    ]
 
 
 def build_tokenizers(library: str, prompt_format: str, files: Path) -> tuple[Tokenize, Tokenize]:
@@ -114,8 +147,9 @@ def build_tokenizers(library: str, prompt_format: str, files: Path) -> tuple[Tok
     else:
         path = str(tokenizer_files.tekken_vocab_json(files))
     extra = {name: value for name, value in options.items() if name != "metadata"}
-    tokenizer = MegatronTokenizer.from_pretrained(path, metadata_path=dict(options["metadata"]),
-                                                  prompt_format=prompt_format, **extra)
+    tokenizer = MegatronTokenizer.from_pretrained(
+        path, metadata_path=dict(options["metadata"]), prompt_format=prompt_format, **extra
+    )
     prompt_config = tokenizer._prompt_config
     # G2 drove the raw transformers tokenizer; G3 the library object (tiktoken, sentencepiece)
     if library == "huggingface":
@@ -128,20 +162,27 @@ def build_tokenizers(library: str, prompt_format: str, files: Path) -> tuple[Tok
 
     def upstream(conversation: Conversation) -> tuple[np.ndarray, np.ndarray]:
         return g2_tokenize_conversation(
-            backend, prompt_config.custom_chat_template, conversation,
+            backend,
+            prompt_config.custom_chat_template,
+            conversation,
             assistant_prefix_len=prompt_config.assistant_prefix_len,
-            has_bos=prompt_config.has_bos, conversation_options=tensor_options,
-            spans_match=np.allclose)
+            has_bos=prompt_config.has_bos,
+            conversation_options=tensor_options,
+            spans_match=np.allclose,
+        )
 
     return ours, upstream
 
 
 def check_identical(ours: Tokenize, upstream: Tokenize, conversations: list[Conversation]) -> None:
     for index, conversation in enumerate(conversations):
-        (tokens, target), (expected_tokens, expected_target) = ours(conversation), upstream(
-            conversation)
-        if not (np.array_equal(tokens, expected_tokens) and np.array_equal(target,
-                                                                           expected_target)):
+        (tokens, target), (expected_tokens, expected_target) = (
+            ours(conversation),
+            upstream(conversation),
+        )
+        if not (
+            np.array_equal(tokens, expected_tokens) and np.array_equal(target, expected_target)
+        ):
             raise SystemExit(f"conversation {index}: ours differs from upstream's algorithm")
 
 
@@ -162,14 +203,20 @@ def main() -> int:
 
     all_conversations = generated_conversations(options.conversations)
     turns = sum(len(conversation) for conversation in all_conversations)
-    print(f"{len(all_conversations)} conversations, {turns} turns, {options.rounds} rounds "
-          "(median), identical tokens and targets checked on every conversation", flush=True)
+    print(
+        f"{len(all_conversations)} conversations, {turns} turns, {options.rounds} rounds "
+        "(median), identical tokens and targets checked on every conversation",
+        flush=True,
+    )
     print(f"{'library':<15}{'format':<20}{'ours conv/s':>13}{'upstream conv/s':>17}{'ratio':>8}")
     failures = []
     with tempfile.TemporaryDirectory() as directory:
         for library in options.libraries:
-            conversations = (without_tool_turns(all_conversations) if library == "sentencepiece"
-                             else all_conversations)
+            conversations = (
+                without_tool_turns(all_conversations)
+                if library == "sentencepiece"
+                else all_conversations
+            )
             for prompt_format in prompt_formats(library):
                 ours, upstream = build_tokenizers(library, prompt_format, Path(directory))
                 check_identical(ours, upstream, conversations)
@@ -180,12 +227,17 @@ def main() -> int:
                 ours_rate = len(conversations) / statistics.median(timings["ours"])
                 upstream_rate = len(conversations) / statistics.median(timings["upstream"])
                 ratio = ours_rate / upstream_rate
-                print(f"{library:<15}{prompt_format:<20}{ours_rate:>13.0f}{upstream_rate:>17.0f}"
-                      f"{ratio:>7.2f}x", flush=True)
+                print(
+                    f"{library:<15}{prompt_format:<20}{ours_rate:>13.0f}{upstream_rate:>17.0f}"
+                    f"{ratio:>7.2f}x",
+                    flush=True,
+                )
                 if ratio < BUDGET:
                     failures.append(f"{library}/{prompt_format}: {ratio:.2f}x < {BUDGET}x")
-    print(f"budget ≥{BUDGET}x on every library: "
-          + ("met" if not failures else "MISSED: " + "; ".join(failures)))
+    print(
+        f"budget ≥{BUDGET}x on every library: "
+        + ("met" if not failures else "MISSED: " + "; ".join(failures))
+    )
     return 1 if failures else 0
 
 

@@ -42,8 +42,15 @@ from codemods.shell import KIND as SHELL
 from codemods.shell.scan import parse as parse_bash
 from codemods.yaml import KIND as YAML
 
-TYPES = ["TikTokenizer", "GPT2BPETokenizer", "HuggingFaceTokenizer", "NullTokenizer",
-         "Llama2Tokenizer", "SFTTokenizer", "BertWordPieceCase"]
+TYPES = [
+    "TikTokenizer",
+    "GPT2BPETokenizer",
+    "HuggingFaceTokenizer",
+    "NullTokenizer",
+    "Llama2Tokenizer",
+    "SFTTokenizer",
+    "BertWordPieceCase",
+]
 # 5 ms/kloc rewrite target over 2.2 ms/kloc parse, as measured for the design notes
 BASH_REWRITE_OVER_PARSE_BUDGET = 5.0 / 2.2
 SECONDS_PER_MB_BUDGET = 1.0
@@ -87,12 +94,12 @@ def launch_script(index: int) -> str:
     ]
     for block in range(12):
         lines += [
-            f"if [ \"$STAGE\" = {block} ]; then",
-            f"    echo \"stage {block}: $(date)\"",
-            f"    TRAINING_ARGS+=\" --lr-warmup-iters {block * 10}\"",
+            f'if [ "$STAGE" = {block} ]; then',
+            f'    echo "stage {block}: $(date)"',
+            f'    TRAINING_ARGS+=" --lr-warmup-iters {block * 10}"',
             "fi",
             f"for shard in $(seq 1 {block}); do",
-            "    ls \"${DATA_PATH}_${shard}\" > /dev/null || true",
+            '    ls "${DATA_PATH}_${shard}" > /dev/null || true',
             "done",
         ]
     lines += [
@@ -146,12 +153,15 @@ def compare(name: str, files: list[str], callables: dict, rounds: int) -> dict:
     medians = {label: statistics.median(values) for label, values in samples.items()}
     print(f"\n{name}: {len(files)} files, {lines} lines")
     for label, seconds in medians.items():
-        print(f"  {label:<24} {len(files) / seconds:9.0f} files/s  "
-              f"{seconds * 1000 / (lines / 1000):7.2f} ms/kloc  {seconds * 1000:8.1f} ms total")
+        print(
+            f"  {label:<24} {len(files) / seconds:9.0f} files/s  "
+            f"{seconds * 1000 / (lines / 1000):7.2f} ms/kloc  {seconds * 1000:8.1f} ms total"
+        )
     return {"medians": medians, "lines": lines}
 
 
 # --- one big file per kind ------------------------------------------------------------------------
+
 
 def _repeated(make: Callable[[int], str], size: int) -> str:
     parts, total = [], 0
@@ -169,11 +179,20 @@ def _one_command_line(size: int) -> str:
 def _notebook(size: int) -> str:
     def cell(index: int) -> dict:
         legacy = index % 50 == 0
-        return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                "source": [f"x_{index} = {index}\n",
-                           "from megatron.core.tokenizers.text.models import GPTTokenizer\n"
-                           if legacy else "y = x_0\n",
-                           f"def step_{index}(value):\n", "    return value + 1\n"]}
+        return {
+            "cell_type": "code",
+            "execution_count": None,
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                f"x_{index} = {index}\n",
+                "from megatron.core.tokenizers.text.models import GPTTokenizer\n"
+                if legacy
+                else "y = x_0\n",
+                f"def step_{index}(value):\n",
+                "    return value + 1\n",
+            ],
+        }
 
     cells: list[dict] = []
     notebook = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
@@ -187,15 +206,31 @@ def big_inputs(size: int) -> dict[str, tuple[str, str, str]]:
     return {
         "shell (many commands)": ("shell", "train.sh", _repeated(launch_script, size)),
         "shell (one 5 MB line)": ("shell", "train.sh", _one_command_line(size)),
-        "argv file (word per line)": ("argvfile", "train.args", "--tokenizer-type NullTokenizer\n"
-                                      + "--seq-length\n8\n" * (size // 16)),
-        "argv file (one line)": ("argvfile", "train.args", "--tokenizer-type NullTokenizer "
-                                 + "--seq-length 8 " * (size // 15) + "\n"),
-        "yaml": ("yaml", "configs.yaml", _repeated(
-            lambda i: f"case_{i}:\n" + "".join(f"  {line}\n"
-                                               for line in model_config(i).splitlines()), size)),
-        "markdown": ("markdown", "README.md", _repeated(
-            lambda i: f"## Step {i}\n\nRun:\n\n```bash\n{launch_script(i)}```\n\n", size)),
+        "argv file (word per line)": (
+            "argvfile",
+            "train.args",
+            "--tokenizer-type NullTokenizer\n" + "--seq-length\n8\n" * (size // 16),
+        ),
+        "argv file (one line)": (
+            "argvfile",
+            "train.args",
+            "--tokenizer-type NullTokenizer " + "--seq-length 8 " * (size // 15) + "\n",
+        ),
+        "yaml": (
+            "yaml",
+            "configs.yaml",
+            _repeated(
+                lambda i: (
+                    f"case_{i}:\n" + "".join(f"  {line}\n" for line in model_config(i).splitlines())
+                ),
+                size,
+            ),
+        ),
+        "markdown": (
+            "markdown",
+            "README.md",
+            _repeated(lambda i: f"## Step {i}\n\nRun:\n\n```bash\n{launch_script(i)}```\n\n", size),
+        ),
         "notebook": ("notebook", "explore.ipynb", _notebook(size)),
     }
 
@@ -228,28 +263,42 @@ def main() -> None:
     options = Options()
 
     scripts = [launch_script(i) for i in range(arguments.files)]
-    shell = compare("shell", scripts, {
-        "rewrite": lambda text: SHELL.rewrite(text, "train.sh", options),
-        "tree-sitter parse only": parse_bash,
-    }, arguments.rounds)
+    shell = compare(
+        "shell",
+        scripts,
+        {
+            "rewrite": lambda text: SHELL.rewrite(text, "train.sh", options),
+            "tree-sitter parse only": parse_bash,
+        },
+        arguments.rounds,
+    )
 
     configs = [model_config(i) for i in range(arguments.files)]
-    yaml_run = compare("yaml", configs, {
-        "rewrite": lambda text: YAML.rewrite(text, "model_config.yaml", options),
-        "libyaml load only": lambda text: yaml.load(text, Loader=yaml.CSafeLoader),
-        "PyYAML (pure) load only": lambda text: yaml.load(text, Loader=yaml.SafeLoader),
-    }, arguments.rounds)
+    yaml_run = compare(
+        "yaml",
+        configs,
+        {
+            "rewrite": lambda text: YAML.rewrite(text, "model_config.yaml", options),
+            "libyaml load only": lambda text: yaml.load(text, Loader=yaml.CSafeLoader),
+            "PyYAML (pure) load only": lambda text: yaml.load(text, Loader=yaml.SafeLoader),
+        },
+        arguments.rounds,
+    )
 
     shell_medians, yaml_medians = shell["medians"], yaml_run["medians"]
     shell_ratio = shell_medians["rewrite"] / shell_medians["tree-sitter parse only"]
     verdict = "within" if shell_ratio <= BASH_REWRITE_OVER_PARSE_BUDGET else "OVER"
     print("\nratios (same run):")
-    print(f"  shell rewrite / tree-sitter parse: {shell_ratio:.2f}x ({verdict} the "
-          f"{BASH_REWRITE_OVER_PARSE_BUDGET:.1f}x budget)")
-    print(f"  yaml rewrite / libyaml load: "
-          f"{yaml_medians['rewrite'] / yaml_medians['libyaml load only']:.2f}x; "
-          f"/ pure PyYAML load: "
-          f"{yaml_medians['rewrite'] / yaml_medians['PyYAML (pure) load only']:.2f}x")
+    print(
+        f"  shell rewrite / tree-sitter parse: {shell_ratio:.2f}x ({verdict} the "
+        f"{BASH_REWRITE_OVER_PARSE_BUDGET:.1f}x budget)"
+    )
+    print(
+        f"  yaml rewrite / libyaml load: "
+        f"{yaml_medians['rewrite'] / yaml_medians['libyaml load only']:.2f}x; "
+        f"/ pure PyYAML load: "
+        f"{yaml_medians['rewrite'] / yaml_medians['PyYAML (pure) load only']:.2f}x"
+    )
     per_352 = yaml_medians["rewrite"] / len(configs) * 352
     print(f"  yaml: 352 files (upstream's functional tests) in {per_352:.2f} s")
 

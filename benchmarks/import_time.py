@@ -32,7 +32,8 @@ TIMER = (
 def import_seconds(statement: str) -> float:
     result = subprocess.run(
         [sys.executable, "-c", TIMER.format(statement=statement)],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise SystemExit(f"{statement!r} failed:\n{result.stderr.strip()[-2000:]}")
@@ -51,11 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     medians = {name: statistics.median(values) for name, values in timings.items()}
 
     for name, statement in STATEMENTS.items():
-        print(f"{name:<22}{medians[name] * 1000:>9.1f} ms  (median of {args.repeats})  "
-              f"{statement}")
+        print(f"{name:<22}{medians[name] * 1000:>9.1f} ms  (median of {args.repeats})  {statement}")
     share = medians["compat"] / medians["megatron-core 0.16.1"]
-    print(f"\ncompat / megatron-core = {share:.1%} (budget < {BUDGET:.0%}): "
-          f"{'ok' if share < BUDGET else 'MISSED'}")
+    print(
+        f"\ncompat / megatron-core = {share:.1%} (budget < {BUDGET:.0%}): "
+        f"{'ok' if share < BUDGET else 'MISSED'}"
+    )
     return 0 if share < BUDGET else 1
 
 

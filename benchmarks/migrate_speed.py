@@ -45,8 +45,16 @@ from pathlib import Path
 WALL_BUDGET_SECONDS = 1.0
 LIBCST_RATIO_BUDGET = 100.0
 RUFF_RATIO_BUDGET = 6.0
-TYPES = ("HuggingFaceTokenizer", "TikTokenizer", "GPTSentencePieceTokenizer", "NullTokenizer",
-         "BertWordPieceCase", "GPT2BPETokenizer", "MultimodalTokenizer", "Llama2Tokenizer")
+TYPES = (
+    "HuggingFaceTokenizer",
+    "TikTokenizer",
+    "GPTSentencePieceTokenizer",
+    "NullTokenizer",
+    "BertWordPieceCase",
+    "GPT2BPETokenizer",
+    "MultimodalTokenizer",
+    "Llama2Tokenizer",
+)
 OLD_CLASS = "megatron.core.tokenizers.text.models.GPTTokenizer"
 NEW_CLASS = "megatron.core.tokenizers.text.MegatronTokenizerText"
 
@@ -112,11 +120,11 @@ def train_step_{index}(args, iteration: int, batch: dict) -> dict:
     return {{"tokens": tokens, "labels": batch["labels"], "loss_mask": batch["loss_mask"]}}
 '''
 
-ARGUMENT = '''    group.add_argument("--{flag}-{index}", type=int, default={index},
+ARGUMENT = """    group.add_argument("--{flag}-{index}", type=int, default={index},
                        help="A setting read next to the tokenizer arguments.")
-'''
+"""
 
-ARGUMENTS_HEAD = '''
+ARGUMENTS_HEAD = """
 
 def _add_tokenizer_args(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     group = parser.add_argument_group(title="tokenizer")
@@ -127,9 +135,9 @@ def _add_tokenizer_args(parser: argparse.ArgumentParser) -> argparse.ArgumentPar
     group.add_argument("--tokenizer-model", type=str, default=None,
                        help="Sentencepiece tokenizer model.")
     group.add_argument("--tiktoken-special-tokens", type=str, nargs="+", default=None)
-'''
+"""
 
-LEGACY = '''
+LEGACY = """
 
 from megatron.core.tokenizers.text.models import GPTTokenizer
 
@@ -138,9 +146,9 @@ def build_tokenizer_{index}(args):
     if args.tokenizer_type == "{type}":
         return GPTTokenizer(args.tokenizer_model)
     return None
-'''
+"""
 
-SHELL = '''#!/bin/bash
+SHELL = """#!/bin/bash
 # Launches {name}; the tokenizer flags follow the data flags.
 set -euo pipefail
 
@@ -152,9 +160,9 @@ torchrun --nproc-per-node 8 pretrain_gpt.py \\
     ${{GPT_ARGS}} \\
     --data-path ${{DATA_PATH}} \\
     --save ${{CHECKPOINT_PATH}} --load ${{CHECKPOINT_PATH}}
-'''
+"""
 
-YAML = '''ENV_VARS:
+YAML = """ENV_VARS:
   CUDA_DEVICE_MAX_CONNECTIONS: 1
 MODEL_ARGS:
   --num-layers: {layers}
@@ -163,16 +171,16 @@ MODEL_ARGS:
   {tokenizer}
   --data-path: ${{DATA_PATH}}/my-gpt3_00_text_document
 TEST_TYPE: regular
-'''
+"""
 
-MARKDOWN = '''# {name}
+MARKDOWN = """# {name}
 
 The tokenizer is chosen with the launch script's flags:
 
 ```bash
 bash examples/{name}/train.sh /checkpoints /data
 ```
-'''
+"""
 
 
 def _header(doc: str, rng: random.Random) -> str:
@@ -184,16 +192,21 @@ def _header(doc: str, rng: random.Random) -> str:
 
 def _python_module(rng: random.Random, index: int) -> str:
     parts = [_header(f"Module {index}: transformer blocks and their training step.", rng)]
-    parts += [BLOCK.format(name=f"Block{index}x{number}", size=rng.choice([1024, 4096]),
-                           index=f"{index}_{number}") for number in range(rng.randint(3, 10))]
+    parts += [
+        BLOCK.format(
+            name=f"Block{index}x{number}", size=rng.choice([1024, 4096]), index=f"{index}_{number}"
+        )
+        for number in range(rng.randint(3, 10))
+    ]
     if rng.random() < 0.05:
         parts.append(LEGACY.format(index=index, type=rng.choice(TYPES)))
     return "".join(parts)
 
 
 def _arguments_module(count: int) -> str:
-    flags = "".join(ARGUMENT.format(flag=f"option{index % 37}", index=index)
-                    for index in range(count))
+    flags = "".join(
+        ARGUMENT.format(flag=f"option{index % 37}", index=index) for index in range(count)
+    )
     head = HEADER.format(doc="Megatron arguments.", flags="``--tokenizer-type``")
     return head + ARGUMENTS_HEAD + flags + "    return parser\n"
 
@@ -219,28 +232,48 @@ def generate(root: Path, files: int, seed: int = 0) -> dict[str, int]:
     for index in range(files):
         draw = rng.random()
         if draw < 0.60:
-            write(f"megatron/core/pkg{index % 40}/module_{index}.py",
-                  _python_module(rng, index), "python")
+            write(
+                f"megatron/core/pkg{index % 40}/module_{index}.py",
+                _python_module(rng, index),
+                "python",
+            )
         elif draw < 0.70:
-            tokenizer = f"--tokenizer-type {rng.choice(TYPES)}" if rng.random() < 0.5 else \
-                "--tokenizer-library huggingface"
-            write(f"examples/ex{index % 30}/train_{index}.sh",
-                  SHELL.format(name=f"model{index}", layers=rng.choice([12, 24]),
-                               tokenizer=tokenizer), "shell")
+            tokenizer = (
+                f"--tokenizer-type {rng.choice(TYPES)}"
+                if rng.random() < 0.5
+                else "--tokenizer-library huggingface"
+            )
+            write(
+                f"examples/ex{index % 30}/train_{index}.sh",
+                SHELL.format(
+                    name=f"model{index}", layers=rng.choice([12, 24]), tokenizer=tokenizer
+                ),
+                "shell",
+            )
         elif draw < 0.90:
-            tokenizer = f"--tokenizer-type: {rng.choice(TYPES)}" if rng.random() < 0.3 else \
-                "--tokenizer-library: huggingface"
-            write(f"tests/functional_tests/case_{index}/model_config.yaml",
-                  YAML.format(layers=rng.choice([2, 4]), tokenizer=tokenizer), "yaml")
+            tokenizer = (
+                f"--tokenizer-type: {rng.choice(TYPES)}"
+                if rng.random() < 0.3
+                else "--tokenizer-library: huggingface"
+            )
+            write(
+                f"tests/functional_tests/case_{index}/model_config.yaml",
+                YAML.format(layers=rng.choice([2, 4]), tokenizer=tokenizer),
+                "yaml",
+            )
         elif draw < 0.95:
             write(f"docs/page_{index}.md", MARKDOWN.format(name=f"model{index}"), "markdown")
         else:
-            write(f"tests/functional_tests/case_{index}/golden_values.json",
-                  _golden_values(rng), "json")
+            write(
+                f"tests/functional_tests/case_{index}/golden_values.json",
+                _golden_values(rng),
+                "json",
+            )
     return dict(counts)
 
 
 # --- side by side ---------------------------------------------------------------------------------
+
 
 def _wall(command: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
     start = time.perf_counter()
@@ -254,13 +287,29 @@ def _ruff() -> str | None:
 
 
 def side_by_side(tree: Path, copy: Path, jobs: int, rounds: int) -> dict[str, float]:
-    ours = [sys.executable, "-m", "codemods.migrate", "--check", "--quiet", "--jobs", str(jobs),
-            "."]
+    ours = [
+        sys.executable,
+        "-m",
+        "codemods.migrate",
+        "--check",
+        "--quiet",
+        "--jobs",
+        str(jobs),
+        ".",
+    ]
     commands = {"ours": ours}
     ruff = _ruff()
     if ruff is not None:
-        commands["ruff"] = [ruff, "check", "--select", "UP", "--no-cache", "--exit-zero",
-                            "--quiet", "."]
+        commands["ruff"] = [
+            ruff,
+            "check",
+            "--select",
+            "UP",
+            "--no-cache",
+            "--exit-zero",
+            "--quiet",
+            ".",
+        ]
     samples: dict[str, list[float]] = defaultdict(list)
     for _ in range(rounds):
         for label, command in commands.items():
@@ -268,9 +317,22 @@ def side_by_side(tree: Path, copy: Path, jobs: int, rounds: int) -> dict[str, fl
             if completed.returncode not in (0, 1):
                 raise SystemExit(f"{label} failed: {completed.stderr[-2000:]}")
             samples[label].append(seconds)
-    libcst = [sys.executable, "-m", "libcst.tool", "codemod", "rename.RenameCommand",
-              "--no-format", "-j", str(jobs), "--hide-progress",
-              "--old_name", OLD_CLASS, "--new_name", NEW_CLASS, "."]
+    libcst = [
+        sys.executable,
+        "-m",
+        "libcst.tool",
+        "codemod",
+        "rename.RenameCommand",
+        "--no-format",
+        "-j",
+        str(jobs),
+        "--hide-progress",
+        "--old_name",
+        OLD_CLASS,
+        "--new_name",
+        NEW_CLASS,
+        ".",
+    ]
     seconds, completed = _wall(libcst, copy)
     if completed.returncode != 0:
         print(completed.stderr[-2000:])
@@ -285,11 +347,18 @@ def same_findings(tree: Path, jobs: int) -> int:
     found = []
     for workers in (1, jobs):
         out = io.StringIO()
-        migrate.main(["--check", "--format", "json", "-j", str(workers), str(tree)], stdout=out,
-                     stderr=io.StringIO())
-        found.append([(entry["path"], finding["line"], finding["col"], finding["code"])
-                      for entry in json.loads(out.getvalue())["files"]
-                      for finding in entry["findings"]])
+        migrate.main(
+            ["--check", "--format", "json", "-j", str(workers), str(tree)],
+            stdout=out,
+            stderr=io.StringIO(),
+        )
+        found.append(
+            [
+                (entry["path"], finding["line"], finding["col"], finding["code"])
+                for entry in json.loads(out.getvalue())["files"]
+                for finding in entry["findings"]
+            ]
+        )
     if found[0] != found[1]:
         raise SystemExit("--jobs 1 and --jobs N found different sites")
     return len(found[0])
@@ -317,8 +386,9 @@ def phases(tree: Path) -> tuple[dict[str, float], list[tuple[float, str]]]:
 
     clock = time.process_time
     options = Options()
-    imports = subprocess.run([sys.executable, "-c", IMPORTS], capture_output=True, text=True,
-                             check=True)
+    imports = subprocess.run(
+        [sys.executable, "-c", IMPORTS], capture_output=True, text=True, check=True
+    )
     timings = {"imports (rules, kinds, libcst)": float(imports.stdout)}
     start = clock()
     discover([str(tree)])
@@ -341,8 +411,7 @@ def phases(tree: Path) -> tuple[dict[str, float], list[tuple[float, str]]]:
     start = clock()
     outcomes = [*skipped, *(processed.outcome for processed in results)]
     contexts = [migrate.context_record(context) for context in finder.contexts()]
-    write_report(Run("check", scanned, outcomes, contexts), io.StringIO(), "text",
-                 show_diff=False)
+    write_report(Run("check", scanned, outcomes, contexts), io.StringIO(), "text", show_diff=False)
     timings["report"] = clock() - start
     return timings, sorted(per_file, reverse=True)[:8]
 
@@ -369,8 +438,10 @@ def main() -> None:
         print(f"sites found: {sites} (the same with --jobs 1 and --jobs {args.jobs})")
         medians = side_by_side(tree, copy, args.jobs, args.rounds)
         within = report(medians, args.jobs)
-        print(f"\nwhere the time goes (CPU s, one process; the pool spreads 'rewrite' over "
-              f"{args.jobs} workers):")
+        print(
+            f"\nwhere the time goes (CPU s, one process; the pool spreads 'rewrite' over "
+            f"{args.jobs} workers):"
+        )
         timings, slowest = phases(tree)
         for phase, seconds in timings.items():
             print(f"  {phase:<40} {seconds:6.3f}")

@@ -48,10 +48,14 @@ STDLIB_BATCH = (
 def _make_venv(directory: Path, hook_files: list[Path]) -> Path:
     venv.EnvBuilder(with_pip=False).create(directory)
     python = directory / "bin" / "python"
-    purelib = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
-    ).stdout.strip())
+    purelib = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    )
     # Every environment sees the project (as an install would); only the hook files differ.
     (purelib / "project.pth").write_text(str(PROJECT_ROOT) + "\n", encoding="utf-8")
     for file in hook_files:
@@ -85,9 +89,11 @@ def instructions(python: Path, code: str) -> int | None:
     if shutil.which("valgrind") is None:
         return None
     completed = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(python), "-c",
-         code],
-        capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}, check=True,
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(python), "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+        check=True,
     )
     collected = [line for line in completed.stderr.splitlines() if "Collected :" in line]
     return int(collected[-1].split()[-1])
@@ -102,13 +108,13 @@ def _site_without_megatron(work: Path) -> Path:
     return view
 
 
+_LEGACY_IMPORT = "from megatron.core.tokenizers.text.models.gpt_tokenizer import GPTTokenizer"
+_SERVED_IMPORT = "from megatron.core.tokenizers.text import MegatronTokenizerText"
+_DIRECT_IMPORT = "from compat.tokenizers.text import MegatronTokenizerText"
 IMPORTS = {
-    "legacy: from megatron.core.tokenizers.text.models.gpt_tokenizer import GPTTokenizer":
-        "from megatron.core.tokenizers.text.models.gpt_tokenizer import GPTTokenizer",
-    "served G3: from megatron.core.tokenizers.text import MegatronTokenizerText":
-        "from megatron.core.tokenizers.text import MegatronTokenizerText",
-    "direct: from compat.tokenizers.text import MegatronTokenizerText":
-        "from compat.tokenizers.text import MegatronTokenizerText",
+    f"legacy: {_LEGACY_IMPORT}": _LEGACY_IMPORT,
+    f"served G3: {_SERVED_IMPORT}": _SERVED_IMPORT,
+    f"direct: {_DIRECT_IMPORT}": _DIRECT_IMPORT,
 }
 
 
@@ -119,8 +125,9 @@ def measure_first_import(statement: str, site: Path) -> float:
         "warnings.simplefilter('ignore'); start = time.perf_counter(); "
         f"exec({statement!r}); print(time.perf_counter() - start)"
     )
-    completed = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True,
-                               text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, check=True
+    )
     return float(completed.stdout)
 
 
@@ -133,8 +140,10 @@ def _print_ratios(title: str, times: dict[str, list[float]], baseline: str) -> l
     for label, samples in times.items():
         low, mid = min(samples), statistics.median(samples)
         ratios = (low / min(times[baseline]), mid / statistics.median(times[baseline]))
-        print(f"{label:>22} {low * 1e3:>6.2f} ms {mid * 1e3:>6.2f} ms {ratios[0]:>10.3f}"
-              f" {ratios[1]:>13.3f}")
+        print(
+            f"{label:>22} {low * 1e3:>6.2f} ms {mid * 1e3:>6.2f} ms {ratios[0]:>10.3f}"
+            f" {ratios[1]:>13.3f}"
+        )
         if label == "with the hook":
             verdict = list(ratios)
     return verdict
@@ -150,16 +159,21 @@ def _print_instructions(title: str, counts: dict[str, int | None]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=60)
-    parser.add_argument("--compare", type=Path, metavar="PTH",
-                        help="another .pth file to measure in the same rounds")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="PTH",
+        help="another .pth file to measure in the same rounds",
+    )
     options = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="startup-bench-") as directory:
         work = Path(directory)
         pythons = {
             "without the hook": _make_venv(work / "without", []),
-            "with the hook": _make_venv(work / "with",
-                                        [PROJECT_ROOT / PTH_FILE, PROJECT_ROOT / FINDER_FILE]),
+            "with the hook": _make_venv(
+                work / "with", [PROJECT_ROOT / PTH_FILE, PROJECT_ROOT / FINDER_FILE]
+            ),
         }
         if options.compare:
             compared = work / "compared" / PTH_FILE
@@ -168,8 +182,9 @@ def main() -> int:
             pythons[f"with {options.compare.name}"] = _make_venv(work / "other", [compared])
         startup = measure_alternating(pythons, "pass", options.runs)
         counts = {label: instructions(python, "pass") for label, python in pythons.items()}
-        batch_counts = {label: instructions(python, STDLIB_BATCH)
-                        for label, python in pythons.items()}
+        batch_counts = {
+            label: instructions(python, STDLIB_BATCH) for label, python in pythons.items()
+        }
         batch = measure_alternating(pythons, STDLIB_BATCH, max(options.runs // 3, 5))
         site = _site_without_megatron(work)
         import_times = {
@@ -177,19 +192,22 @@ def main() -> int:
             for label, statement in IMPORTS.items()
         }
 
-    verdicts = _print_ratios(f"interpreter start-up (python -c pass), {options.runs} rounds",
-                             startup, "without the hook")
+    verdicts = _print_ratios(
+        f"interpreter start-up (python -c pass), {options.runs} rounds", startup, "without the hook"
+    )
     within = min(verdicts) <= STARTUP_BUDGET
     print(f"budget: with/without <= {STARTUP_BUDGET:.2f} -> {'OK' if within else 'EXCEEDED'}")
     baseline_count = counts["without the hook"]
     if baseline_count:
         _print_instructions("\ninstructions executed by python -c pass (callgrind)", counts)
     print()
-    _print_ratios("imports after start-up (~190 standard-library modules)", batch,
-                  "without the hook")
+    _print_ratios(
+        "imports after start-up (~190 standard-library modules)", batch, "without the hook"
+    )
     if baseline_count:
-        _print_instructions("instructions executed by those imports, start-up included",
-                            batch_counts)
+        _print_instructions(
+            "instructions executed by those imports, start-up included", batch_counts
+        )
 
     print("\nfirst import in a fresh interpreter without megatron-core (median of 7)")
     baseline = import_times[next(reversed(IMPORTS))]

@@ -58,7 +58,7 @@ def documents(count: int) -> list[str]:
     docs = []
     for index in range(count):
         source = lines if index % 2 else varied
-        docs.append("\n".join(source[index * 12:(index + 1) * 12]) * 3)
+        docs.append("\n".join(source[index * 12 : (index + 1) * 12]) * 3)
     return docs
 
 
@@ -66,8 +66,12 @@ def offline_environment(work: Path) -> Path:
     """No model hub: a private hub cache holding our GPT-2/BERT files under the names
     megatron-core's ``megatron`` library loads."""
     hub = work / "hub"
-    os.environ.update(HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", HF_HUB_CACHE=str(hub),
-                      HF_HUB_DISABLE_TELEMETRY="1")
+    os.environ.update(
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        HF_HUB_CACHE=str(hub),
+        HF_HUB_DISABLE_TELEMETRY="1",
+    )
     import tokenizer_files
 
     tokenizer_files.offline_hub_cache(hub, work / "hub-work")
@@ -98,8 +102,7 @@ def build_cases(work: Path) -> list[Case]:
     old_from_pretrained = old_loader()
 
     def both(path: str | None, library: str, **kwargs):
-        ours = MegatronTokenizer.from_pretrained(path, metadata_path={"library": library},
-                                                 **kwargs)
+        ours = MegatronTokenizer.from_pretrained(path, metadata_path={"library": library}, **kwargs)
         old = None
         if old_from_pretrained is not None:
             with warnings.catch_warnings():
@@ -113,8 +116,11 @@ def build_cases(work: Path) -> list[Case]:
     # the same settings for both: 0.16.1's defaults (slow tokenizer, no BOS/EOS) differ from G3's
     ours, old = both(hf_dir, "huggingface", use_fast=True, include_special_tokens=True)
     raw_hf = ours._tokenizer.tokenizer
-    cases.append(Case("huggingface", ours.tokenize, lambda text: raw_hf(text).input_ids,
-                      old and old.tokenize))
+    cases.append(
+        Case(
+            "huggingface", ours.tokenize, lambda text: raw_hf(text).input_ids, old and old.tokenize
+        )
+    )
 
     model = str(tokenizer_files.sentencepiece_v1())
     ours, old = both(model, "sentencepiece")
@@ -122,29 +128,44 @@ def build_cases(work: Path) -> list[Case]:
 
     processor = sentencepiece.SentencePieceProcessor()
     processor.Load(model)
-    cases.append(Case("sentencepiece", ours.tokenize, processor.encode_as_ids,
-                      old and old.tokenize))
+    cases.append(
+        Case("sentencepiece", ours.tokenize, processor.encode_as_ids, old and old.tokenize)
+    )
 
     tekken = str(tokenizer_files.tekken_vocab_json(work))
     ours, old = both(tekken, "tiktoken")
     encoding = ours._tokenizer.tokenizer
-    cases.append(Case("tiktoken", ours.tokenize,
-                      lambda text: encoding.encode(text, allowed_special="all"),
-                      old and old.tokenize))
+    cases.append(
+        Case(
+            "tiktoken",
+            ours.tokenize,
+            lambda text: encoding.encode(text, allowed_special="all"),
+            old and old.tokenize,
+        )
+    )
 
-    files = {"vocab_file": str(gpt2_dir / "vocab.json"),
-             "merges_file": str(gpt2_dir / "merges.txt")}
+    files = {
+        "vocab_file": str(gpt2_dir / "vocab.json"),
+        "merges_file": str(gpt2_dir / "merges.txt"),
+    }
     ours, old = both("GPT2BPETokenizer", "megatron", **files)
     raw_gpt2 = ours._tokenizer.tokenizer
     encode_gpt2 = (
-        (lambda text: raw_gpt2(text).input_ids) if ours._tokenizer.include_special_tokens
+        (lambda text: raw_gpt2(text).input_ids)
+        if ours._tokenizer.include_special_tokens
         else (lambda text: raw_gpt2.convert_tokens_to_ids(raw_gpt2.tokenize(text)))
     )
     cases.append(Case("megatron GPT2", ours.tokenize, encode_gpt2, old and old.tokenize))
 
     ours, old = both(None, "byte-level")
-    cases.append(Case("byte-level", ours.tokenize, lambda text: list(text.encode("utf-8")),
-                      old and old.tokenize))
+    cases.append(
+        Case(
+            "byte-level",
+            ours.tokenize,
+            lambda text: list(text.encode("utf-8")),
+            old and old.tokenize,
+        )
+    )
     return cases
 
 
@@ -188,8 +209,11 @@ class Result:
 def measure(case: Case, docs: list[str], rounds: int) -> Result:
     """Interleaved rounds; in each round every encoder makes the same passes over ``docs``, so
     a round's ratios compare encoders under the same machine load."""
-    encoders = {name: encoder for name, encoder in
-                (("ours", case.ours), ("raw", case.raw), ("old", case.old)) if encoder}
+    encoders = {
+        name: encoder
+        for name, encoder in (("ours", case.ours), ("raw", case.raw), ("old", case.old))
+        if encoder
+    }
     passes = passes_per_round(case.raw, docs)
     timings: dict[str, list[float]] = {name: [] for name in encoders}
     gc.disable()  # a collection landing in one encoder's timing is noise, not its cost
@@ -203,10 +227,14 @@ def measure(case: Case, docs: list[str], rounds: int) -> Result:
     finally:
         gc.enable()
     return Result(
-        seconds_per_pass={name: statistics.median(values) / passes
-                          for name, values in timings.items()},
-        ratios={name: [other / ours for other, ours in zip(values, timings["ours"], strict=True)]
-                for name, values in timings.items() if name != "ours"},
+        seconds_per_pass={
+            name: statistics.median(values) / passes for name, values in timings.items()
+        },
+        ratios={
+            name: [other / ours for other, ours in zip(values, timings["ours"], strict=True)]
+            for name, values in timings.items()
+            if name != "ours"
+        },
     )
 
 
@@ -235,8 +263,10 @@ def main(argv: list[str] | None = None) -> int:
     megabytes = sum(len(doc.encode("utf-8")) for doc in docs) / 1e6
     with tempfile.TemporaryDirectory(prefix="bench-text-to-ids-") as work:
         cases = build_cases(Path(work))
-        print(f"{len(docs)} documents, {megabytes:.2f} MB; per library {args.rounds} interleaved "
-              f"rounds of ~{ROUND_SECONDS}s each, median\n")
+        print(
+            f"{len(docs)} documents, {megabytes:.2f} MB; per library {args.rounds} interleaved "
+            f"rounds of ~{ROUND_SECONDS}s each, median\n"
+        )
         print(f"{'library':<15}{'ours MB/s':>10}{'× raw':>14}{'× 0.16.1':>14}  budget raw / 0.16.1")
         missed = False
         for case in cases:
@@ -244,11 +274,15 @@ def main(argv: list[str] | None = None) -> int:
             result = measure(case, docs, args.rounds)
             verdicts = [verdict(result, "raw", RAW_BUDGET), verdict(result, "old", OLD_BUDGET)]
             missed |= "MISSED" in verdicts
-            print(f"{case.library:<15}{megabytes / result.seconds_per_pass['ours']:>10.2f}"
-                  f"{column(result, 'raw')}{column(result, 'old')}  {' / '.join(verdicts)}")
-    print(f"\nratio = the other encoder's time / ours, median of per-round ratios; ± half their "
-          f"interquartile range.\nbudget: ≥{RAW_BUDGET}× raw backend, ≥{OLD_BUDGET}× "
-          "megatron-core 0.16.1 (\"within noise\": the budget lies inside the ± band)")
+            print(
+                f"{case.library:<15}{megabytes / result.seconds_per_pass['ours']:>10.2f}"
+                f"{column(result, 'raw')}{column(result, 'old')}  {' / '.join(verdicts)}"
+            )
+    print(
+        f"\nratio = the other encoder's time / ours, median of per-round ratios; ± half their "
+        f"interquartile range.\nbudget: ≥{RAW_BUDGET}× raw backend, ≥{OLD_BUDGET}× "
+        'megatron-core 0.16.1 ("within noise": the budget lies inside the ± band)'
+    )
     return 1 if missed else 0
 
 

@@ -41,11 +41,22 @@ CONFIG_FILE = "pyproject.toml"
 # what --target and ``target`` accept, and the Python target each names: None for auto (each
 # file's Megatron context decides); megatron is the old name of pr3889
 TARGETS: dict[str, Target | None] = {
-    "auto": None, "pr3889": "pr3889", "megatron": "pr3889", "upstream": "upstream",
+    "auto": None,
+    "pr3889": "pr3889",
+    "megatron": "pr3889",
+    "upstream": "upstream",
     "compat": "compat",
 }
-_KEYS = ("select", "ignore", "exclude", "target", "megatron", "include-megatron", "backup",
-         "per-file-ignores")
+_KEYS = (
+    "select",
+    "ignore",
+    "exclude",
+    "target",
+    "megatron",
+    "include-megatron",
+    "backup",
+    "per-file-ignores",
+)
 
 
 class ConfigError(Exception):
@@ -194,8 +205,10 @@ def _target(value: object, where: str) -> str | None:
 def _megatron(value: object, where: str) -> str | None:
     if value is None or isinstance(value, str) and value.strip():
         return value
-    raise ConfigError(f"{where}: megatron must be a megatron-core version (\"0.19.2\") or the "
-                      f"path of a Megatron-LM checkout, not {value!r}")
+    raise ConfigError(
+        f'{where}: megatron must be a megatron-core version ("0.19.2") or the '
+        f"path of a Megatron-LM checkout, not {value!r}"
+    )
 
 
 def _boolean(value: object, key: str, where: str) -> bool | None:
@@ -211,6 +224,10 @@ def _per_file_ignores(value: object, base: Path, where: str) -> PerFileIgnores:
     for pattern, codes in value.items():
         if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
             raise ConfigError(f"{where}: per-file-ignores {pattern!r} must be a list of codes")
-        entries.append((pathspec.GitIgnoreSpec.from_lines([pattern]),
-                        rule_codes(codes, f"{where} per-file-ignores {pattern!r}")))
+        entries.append(
+            (
+                pathspec.GitIgnoreSpec.from_lines([pattern]),
+                rule_codes(codes, f"{where} per-file-ignores {pattern!r}"),
+            )
+        )
     return PerFileIgnores(base, tuple(entries))

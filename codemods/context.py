@@ -52,8 +52,14 @@ from compat.releases import (
 )
 
 EvidenceKind = Literal["user", "vendored", "submodule", "pin", "installed"]
-_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "environment.yml",
-                    "environment.yaml", ".gitmodules")
+_PROJECT_MARKERS = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "environment.yml",
+    "environment.yaml",
+    ".gitmodules",
+)
 _PIN = re.compile(
     r"""megatron[-_]core\s*(?P<op>==|~=|>=|===)\s*(?P<version>[0-9][0-9A-Za-z.+-]*)"""
 )
@@ -109,15 +115,19 @@ class MegatronContext:
     def summary(self) -> str:
         """How the context was decided, for the report's header."""
         if self.chosen is None:
-            found = "no Megatron found (no megatron/ package, submodule, pin or installed " \
+            found = (
+                "no Megatron found (no megatron/ package, submodule, pin or installed "
                 "megatron-core): assuming the new API (PR #3889's design)"
+            )
         else:
             found = f"{self.chosen.describe()}, {_STRENGTH[self.chosen.kind]}"
             others = [e for e in self.evidence if e is not self.chosen]
             if others:
                 found += "; also found: " + "; ".join(e.describe() for e in others)
-        return (f"{found}. Python code → {_PYTHON_TARGETS[self.python_target]}; command "
-                f"lines → {_COMMAND_TARGETS[self.command_target]}")
+        return (
+            f"{found}. Python code → {_PYTHON_TARGETS[self.python_target]}; command "
+            f"lines → {_COMMAND_TARGETS[self.command_target]}"
+        )
 
 
 _STRENGTH: dict[EvidenceKind, str] = {
@@ -172,9 +182,7 @@ class VendoredMegatron:
         """The tracked flags its argument parser defines; None when it has no parser file."""
         texts = [_read(self.package / name) for name in _PARSER_FILES]
         found = {flag for text in texts if text for flag in _FLAG_LITERAL.findall(text)}
-        fields = _tokenizer_config_fields(
-            *(_read(self.package / name) for name in _CONFIG_FILES)
-        )
+        fields = _tokenizer_config_fields(*(_read(self.package / name) for name in _CONFIG_FILES))
         found |= {flag_for(name) for name in fields}
         if not any(texts) and not fields:
             return None
@@ -184,8 +192,11 @@ class VendoredMegatron:
         tokenizers = self.package / "core" / "tokenizers"
         if not tokenizers.is_dir():
             return None
-        return {name for name in (_CONVERSATION, _G1_BUILDER, _MODELS, _VISION)
-                if (tokenizers / name).exists()}
+        return {
+            name
+            for name in (_CONVERSATION, _G1_BUILDER, _MODELS, _VISION)
+            if (tokenizers / name).exists()
+        }
 
     def api(self) -> MegatronAPI | None:
         """The API this copy has: its parser's flags on the release whose parser and tokenizer
@@ -196,12 +207,16 @@ class VendoredMegatron:
         base = _release_like(flags, null_tokenizer, modules)
         if base is None:
             return None
-        return replace(base, parser_flags=flags if flags is not None else base.parser_flags,
-                       name=f"a vendored Megatron like {base.name}")
+        return replace(
+            base,
+            parser_flags=flags if flags is not None else base.parser_flags,
+            name=f"a vendored Megatron like {base.name}",
+        )
 
 
-def _release_like(flags: frozenset[str] | None, null_tokenizer: str,
-                  modules: set[str] | None) -> MegatronAPI | None:
+def _release_like(
+    flags: frozenset[str] | None, null_tokenizer: str, modules: set[str] | None
+) -> MegatronAPI | None:
     """The release whose parser and tokenizer tree look like these (each test is a marker
     one generation added or removed)."""
     if modules is not None and _CONVERSATION in modules or flags and LIBRARY_FLAG in flags:
@@ -235,7 +250,8 @@ def _tokenizer_config_fields(*texts: str) -> set[str]:
         for node in ast.walk(tree):
             if isinstance(node, ast.ClassDef) and node.name == "TokenizerConfig":
                 return {
-                    item.target.id for item in node.body
+                    item.target.id
+                    for item in node.body
                     if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
                 }
     return set()
@@ -259,21 +275,36 @@ def user_evidence(value: str, base: Path, given_as: str = "--megatron") -> Evide
         package = path if path.name == "megatron" else path / "megatron"
         api = VendoredMegatron(package).api() if package.is_dir() else None
         if api is None:
-            raise ValueError(f"{given_as} {value}: no Megatron there (expected a megatron/ "
-                             "package with megatron/training/arguments.py or "
-                             "megatron/core/tokenizers)")
+            raise ValueError(
+                f"{given_as} {value}: no Megatron there (expected a megatron/ "
+                "package with megatron/training/arguments.py or "
+                "megatron/core/tokenizers)"
+            )
         return Evidence("user", str(path), api)
     try:
         match = api_for_version(value)
     except ValueError as error:
-        raise ValueError(f"{given_as} {value}: neither a folder that exists ({path}) nor a "
-                         f"megatron-core version: {error}") from None
+        raise ValueError(
+            f"{given_as} {value}: neither a folder that exists ({path}) nor a "
+            f"megatron-core version: {error}"
+        ) from None
     return Evidence("user", f"--megatron {value}", match.api, match.note or "")
 
 
 def _pins(root: Path) -> list[Evidence]:
-    files = [*sorted(root.glob("requirements*.txt")), *(root / name for name in (
-        "pyproject.toml", "setup.cfg", "setup.py", "environment.yml", "environment.yaml"))]
+    files = [
+        *sorted(root.glob("requirements*.txt")),
+        *(
+            root / name
+            for name in (
+                "pyproject.toml",
+                "setup.cfg",
+                "setup.py",
+                "environment.yml",
+                "environment.yaml",
+            )
+        ),
+    ]
     found = []
     for path in files:
         for match in _PIN.finditer(_read(path)):
@@ -282,10 +313,19 @@ def _pins(root: Path) -> list[Evidence]:
                 result = api_for_version(version)
             except ValueError:
                 continue
-            note = result.note or ("" if match["op"] in ("==", "===") else
-                                   f"'{match['op']}' pins at least this release")
-            found.append(Evidence("pin", f"pinned: megatron-core{match['op']}{version} in "
-                                  f"{path.name}", result.api, note))
+            note = result.note or (
+                ""
+                if match["op"] in ("==", "===")
+                else f"'{match['op']}' pins at least this release"
+            )
+            found.append(
+                Evidence(
+                    "pin",
+                    f"pinned: megatron-core{match['op']}{version} in {path.name}",
+                    result.api,
+                    note,
+                )
+            )
     return found
 
 
@@ -308,8 +348,9 @@ def _submodules(root: Path) -> list[tuple[Path, Evidence]]:
         package = folder / "megatron"
         if package.is_dir():
             api = VendoredMegatron(package).api()
-            found.append((folder, Evidence("submodule", f"submodule {relative}", api,
-                                           "checked out")))
+            found.append(
+                (folder, Evidence("submodule", f"submodule {relative}", api, "checked out"))
+            )
             continue
         commit = _gitlink(root, relative)
         api, note = _release_at(commit)
@@ -321,8 +362,13 @@ def _gitlink(root: Path, relative: str) -> str | None:
     """The commit a submodule is pinned at (git's index; the submodule need not be checked
     out). None when git cannot tell."""
     try:
-        completed = subprocess.run(["git", "-C", str(root), "ls-tree", "HEAD", "--", relative],
-                                   capture_output=True, text=True, timeout=10, check=False)
+        completed = subprocess.run(
+            ["git", "-C", str(root), "ls-tree", "HEAD", "--", relative],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     fields = completed.stdout.split()
@@ -347,8 +393,7 @@ def installed_evidence() -> Evidence | None:
         match = api_for_version(version)
     except ValueError as error:
         return Evidence("installed", f"installed: megatron-core {version}", None, str(error))
-    return Evidence("installed", f"installed: megatron-core {version}", match.api,
-                    match.note or "")
+    return Evidence("installed", f"installed: megatron-core {version}", match.api, match.note or "")
 
 
 # --- deciding ---------------------------------------------------------------------------------
@@ -391,8 +436,9 @@ class ContextFinder:
             if folder.name == "megatron" and self._is_megatron(folder):
                 return folder
         context = self.for_file(path)
-        return next((folder for folder in context.megatron_dirs if real.is_relative_to(folder)),
-                    None)
+        return next(
+            (folder for folder in context.megatron_dirs if real.is_relative_to(folder)), None
+        )
 
     def _is_megatron(self, folder: Path) -> bool:
         known = self._megatron_packages.get(folder)
@@ -408,8 +454,9 @@ class ContextFinder:
         vendored_api = VendoredMegatron(root / "megatron").api()
         if vendored_api is not None:
             megatron_dirs += _own_tokenizer_tests(root)
-            evidence.append(Evidence("vendored", f"vendored: {_shown(root / 'megatron')}/",
-                                     vendored_api))
+            evidence.append(
+                Evidence("vendored", f"vendored: {_shown(root / 'megatron')}/", vendored_api)
+            )
         for folder, found in _submodules(root):
             megatron_dirs.append(folder)
             evidence.append(found)
@@ -428,7 +475,9 @@ class ContextFinder:
             # a Megatron of unknown version: no release has the new API (PR #3889 never merged)
             python, command = "compat", "keep"
         return MegatronContext(
-            root=root, chosen=chosen, evidence=tuple(evidence),
+            root=root,
+            chosen=chosen,
+            evidence=tuple(evidence),
             python_target=self.target or python,
             command_target=_explicit_command_target(self.target) or command,
             megatron_dirs=tuple(path.resolve() for path in megatron_dirs),

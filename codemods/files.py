@@ -35,9 +35,27 @@ import pathspec
 # Folder names that never hold code to migrate (installed packages, caches, build output).
 DEFAULT_EXCLUDED_DIRS: frozenset[str] = frozenset(
     {
-        ".git", ".hg", ".svn", ".venv", "venv", ".env", "env", ".tox", ".nox", "node_modules",
-        "site-packages", "dist-packages", "build", "dist", "__pycache__", ".mypy_cache",
-        ".pytest_cache", ".ruff_cache", ".hypothesis", ".eggs", ".ipynb_checkpoints",
+        ".git",
+        ".hg",
+        ".svn",
+        ".venv",
+        "venv",
+        ".env",
+        "env",
+        ".tox",
+        ".nox",
+        "node_modules",
+        "site-packages",
+        "dist-packages",
+        "build",
+        "dist",
+        "__pycache__",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".hypothesis",
+        ".eggs",
+        ".ipynb_checkpoints",
     }
 )
 
@@ -46,7 +64,8 @@ _LINE_ENDING = re.compile(r"\r\n|\r|\n")
 # ``tempfile.mkstemp(prefix=".<name>.", suffix=TEMPORARY_SUFFIX)``: 8 random characters between
 TEMPORARY_SUFFIX = ".migrate"
 _TEMPORARY_FILE = re.compile(
-    r"^\.(?P<original>.+)\.[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX) + "$")
+    r"^\.(?P<original>.+)\.[a-z0-9_]{8}" + re.escape(TEMPORARY_SUFFIX) + "$"
+)
 # how long a write waits for another run holding the file's lock
 LOCK_WAIT_SECONDS = 30.0
 _LOCK_POLL_SECONDS = 0.01
@@ -76,6 +95,7 @@ class Discovery:
 
 # --- which paths are left out -----------------------------------------------------------------
 
+
 def _is_within(path: str, roots: Iterable[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
@@ -83,7 +103,7 @@ def _is_within(path: str, roots: Iterable[str]) -> bool:
 def _relative(path: str, base: str) -> str | None:
     """``path`` relative to the folder ``base`` (both real), or None when it is not inside."""
     prefix = base.rstrip("/") + "/"
-    return path[len(prefix):] if path.startswith(prefix) else None
+    return path[len(prefix) :] if path.startswith(prefix) else None
 
 
 @dataclass(frozen=True)
@@ -138,8 +158,11 @@ class _Patterns:
         regexes = [getattr(p, "regex", None) for p in patterns]
         if all(p.include is True for p in patterns) and all(regexes):
             # the named group only tells a directory match apart, which matters for negations
-            alternatives = [f"(?:{regex.pattern.replace('(?P<ps_d>', '(?:')})"
-                            for regex in regexes if regex is not None]
+            alternatives = [
+                f"(?:{regex.pattern.replace('(?P<ps_d>', '(?:')})"
+                for regex in regexes
+                if regex is not None
+            ]
             self.regex = re.compile("|".join(alternatives) or "(?!)")
 
     def match_file(self, path: str) -> bool:
@@ -197,6 +220,7 @@ def _chain_above(real_top: str) -> _IgnoreChain:
 
 # --- discovery --------------------------------------------------------------------------------
 
+
 def discover(
     paths: Iterable[str | os.PathLike[str]],
     excludes: Iterable[str] | Excludes = (),
@@ -247,8 +271,11 @@ class _Walker:
             elif os.path.islink(path):
                 self.result.skipped.append(Skipped(path, "symlink to a missing file"))
             else:
-                reason = "no such file or directory" if error.errno == errno.ENOENT \
+                reason = (
+                    "no such file or directory"
+                    if error.errno == errno.ENOENT
                     else f"cannot read: {error.strerror}"
+                )
                 self.result.skipped.append(Skipped(path, reason, failed=True))
             return None
 
@@ -289,14 +316,16 @@ class _Walker:
             # depth first, in name order
             stack.extend(reversed(subfolders))
 
-    def _scan(self, folder: str, real_folder: str, relative: str, chain: _IgnoreChain
-              ) -> list[tuple[str, str, str, _IgnoreChain]]:
+    def _scan(
+        self, folder: str, real_folder: str, relative: str, chain: _IgnoreChain
+    ) -> list[tuple[str, str, str, _IgnoreChain]]:
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda entry: entry.name)
         except OSError as error:
             self.result.skipped.append(
-                Skipped(Path(folder), f"cannot list the folder: {error.strerror}", failed=True))
+                Skipped(Path(folder), f"cannot list the folder: {error.strerror}", failed=True)
+            )
             return []
         names = {entry.name for entry in entries}
         subfolders = []
@@ -334,10 +363,12 @@ class _Walker:
         if stat.S_ISDIR(target.st_mode) or _is_within(os.path.realpath(entry.path), self.roots):
             return
         self.result.skipped.append(
-            Skipped(Path(entry.path), "symlink pointing outside the given paths (not followed)"))
+            Skipped(Path(entry.path), "symlink pointing outside the given paths (not followed)")
+        )
 
 
 # --- reading ----------------------------------------------------------------------------------
+
 
 def read_start(path: Path, size: int) -> bytes:
     """The first ``size`` bytes of a file (to tell its kind by a shebang)."""
@@ -401,12 +432,18 @@ def restore_mixed_endings(old_text: str, new_text: str, old_endings: Sequence[st
     while head < min(len(old_lines), len(new_lines)) and old_lines[head] == new_lines[head]:
         head += 1
     tail = 0
-    while (tail < min(len(old_lines), len(new_lines)) - head
-           and old_lines[-1 - tail] == new_lines[-1 - tail]):
+    while (
+        tail < min(len(old_lines), len(new_lines)) - head
+        and old_lines[-1 - tail] == new_lines[-1 - tail]
+    ):
         tail += 1
     new_endings = [_ending(old_endings, index) for index in range(head)]
-    matcher = difflib.SequenceMatcher(None, old_lines[head:len(old_lines) - tail],
-                                      new_lines[head:len(new_lines) - tail], autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        None,
+        old_lines[head : len(old_lines) - tail],
+        new_lines[head : len(new_lines) - tail],
+        autojunk=False,
+    )
     for tag, old_start, old_end, new_start, new_end in matcher.get_opcodes():
         for offset in range(new_end - new_start):
             # an added line takes the ending of the line above it
@@ -425,6 +462,7 @@ def _ending(endings: Sequence[str], index: int) -> str:
 
 
 # --- writing ----------------------------------------------------------------------------------
+
 
 class WriteError(Exception):
     """The file could not be replaced (read-only, outside the roots, changed meanwhile, ...)."""
@@ -502,8 +540,14 @@ def _is_read_only(real: str, mode: int) -> bool:
     return not os.access(real, os.W_OK) or not mode & stat.S_IWUSR
 
 
-def write_atomic(path: Path, data: bytes, roots: Iterable[Path], *, expected: bytes | None = None,
-                 keep_original: bool = False) -> Written:
+def write_atomic(
+    path: Path,
+    data: bytes,
+    roots: Iterable[Path],
+    *,
+    expected: bytes | None = None,
+    keep_original: bool = False,
+) -> Written:
     """Replace ``path`` by ``data``: a temporary file in the same folder, same mode, renamed over
     the original, under the file's lock.
 
@@ -554,8 +598,9 @@ def _keep_backup(real: str, original: bytes) -> tuple[Path, bool]:
             number += 1
             continue
         except OSError as error:
-            raise WriteError(f"cannot write the backup {os.path.basename(candidate)}: "
-                             f"{error.strerror}") from None
+            raise WriteError(
+                f"cannot write the backup {os.path.basename(candidate)}: {error.strerror}"
+            ) from None
         with os.fdopen(fd, "wb") as handle:
             handle.write(original)
         return Path(candidate), True
@@ -583,6 +628,7 @@ def _replace(real: str, data: bytes, mode: int) -> None:
 
 
 # --- debris of interrupted runs ----------------------------------------------------------------
+
 
 def remove_debris(path: Path) -> str:
     """Remove a temporary file an interrupted run left beside its original; returns "" when it

@@ -114,6 +114,7 @@ class Processed:
 
 # --- one file ------------------------------------------------------------------------------------
 
+
 def file_prefilter(options: Options) -> Callable[[Path, bytes], bool]:
     """Whether a file may hold a site of an enabled rule (the cheap first decision)."""
     from codemods.metadata import METADATA_FILE_NAME
@@ -139,7 +140,8 @@ def _anchors(codes: frozenset[str]) -> tuple[bytes, ...]:
     hold none, and a handful of scans reject them before the many needles are tried."""
     needles = {
         (needle if isinstance(needle, str) else needle[0]).encode()
-        for rule in enabled_rules(codes) for needle in rule.needles
+        for rule in enabled_rules(codes)
+        for needle in rule.needles
     }
     anchors: list[bytes] = []
     uncovered = set(needles)
@@ -147,7 +149,7 @@ def _anchors(codes: frozenset[str]) -> tuple[bytes, ...]:
         grams: dict[bytes, int] = {}
         for needle in uncovered:
             size = min(_ANCHOR_LENGTH, len(needle))
-            for gram in {needle[i:i + size] for i in range(len(needle) - size + 1)}:
+            for gram in {needle[i : i + size] for i in range(len(needle) - size + 1)}:
                 grams[gram] = grams.get(gram, 0) + 1
         best = max(sorted(grams), key=lambda gram: grams[gram])
         anchors.append(best)
@@ -157,11 +159,14 @@ def _anchors(codes: frozenset[str]) -> tuple[bytes, ...]:
 
 def unified_diff(shown: str, before: str, after: str) -> str:
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True), after.splitlines(keepends=True),
-        fromfile=f"a/{shown}", tofile=f"b/{shown}",
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"a/{shown}",
+        tofile=f"b/{shown}",
     )
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in lines)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
 
 
 def process(candidate: Candidate, writing: bool = True) -> Processed:
@@ -184,14 +189,19 @@ def process(candidate: Candidate, writing: bool = True) -> Processed:
     except UnparsableError as error:
         return Processed(FileOutcome(shown, kind.name, "failed", reason=f"cannot parse: {error}"))
     except RecursionError:
-        return Processed(FileOutcome(shown, kind.name, "failed",
-                                     reason=_not_on_this_python("too deeply nested")))
+        return Processed(
+            FileOutcome(shown, kind.name, "failed", reason=_not_on_this_python("too deeply nested"))
+        )
     except Exception as error:  # noqa: BLE001 - one file's bug must not stop the run
-        return Processed(FileOutcome(
-            shown, kind.name, "failed",
-            reason=f"internal error in the {kind.name} rewriter ({type(error).__name__}: "
-            f"{error}); the file was left unchanged (please report it)",
-        ))
+        return Processed(
+            FileOutcome(
+                shown,
+                kind.name,
+                "failed",
+                reason=f"internal error in the {kind.name} rewriter ({type(error).__name__}: "
+                f"{error}); the file was left unchanged (please report it)",
+            )
+        )
     if result.new_text == source.text:
         return Processed(FileOutcome(shown, kind.name, "unchanged", result.findings))
     problem = _check_output(kind, source.text, result.new_text, shown, options, writing)
@@ -199,19 +209,27 @@ def process(candidate: Candidate, writing: bool = True) -> Processed:
         outcome = FileOutcome(shown, kind.name, "failed", result.findings, reason=problem)
         outcome.drop_fixes()
         return Processed(outcome)
-    outcome = FileOutcome(shown, kind.name, "changed", result.findings,
-                          diff=unified_diff(shown, source.text, result.new_text))
+    outcome = FileOutcome(
+        shown,
+        kind.name,
+        "changed",
+        result.findings,
+        diff=unified_diff(shown, source.text, result.new_text),
+    )
     return Processed(outcome, source.encode(result.new_text), candidate.data)
 
 
 def _not_on_this_python(error: object) -> str:
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    return (f"does not parse on this Python ({version}): {error}; run the migration with the "
-            "Python version your code is written for")
+    return (
+        f"does not parse on this Python ({version}): {error}; run the migration with the "
+        "Python version your code is written for"
+    )
 
 
-def _check_output(kind: FileKind, old_text: str, new_text: str, shown: str, options: Options,
-                  writing: bool) -> str:
+def _check_output(
+    kind: FileKind, old_text: str, new_text: str, shown: str, options: Options, writing: bool
+) -> str:
     """Why the rewritten text must not be written ("" when it is fine)."""
     try:
         kind.check_rewrite(old_text, new_text)
@@ -244,13 +262,14 @@ def _process_chunk(chunk: list[Candidate], writing: bool) -> list[Processed]:
 
 # --- many files ----------------------------------------------------------------------------------
 
+
 def shown_path(path: Path) -> str:
     absolute = os.path.abspath(path)
     cwd = os.getcwd()
     if absolute == cwd:
         return "."
     if absolute.startswith(cwd.rstrip("/") + "/"):
-        return absolute[len(cwd.rstrip("/")) + 1:]
+        return absolute[len(cwd.rstrip("/")) + 1 :]
     return path.as_posix()
 
 
@@ -272,17 +291,24 @@ def read_candidate(path: Path) -> tuple[str, bytes] | None:
     """The kind and bytes of a file the tool rewrites; None for any other file, which is read no
     further than its first line (it may hold a shebang)."""
     name = f"{path.parent.name}/{path.name}"
-    if _kind_name(name, "") is None and _kind_name(
-            name, _first_line(read_start(path, _HEAD_BYTES))) is None:
+    if (
+        _kind_name(name, "") is None
+        and _kind_name(name, _first_line(read_start(path, _HEAD_BYTES))) is None
+    ):
         return None
     data = path.read_bytes()
     kind = _kind_name(name, _first_line(data))
     return None if kind is None else (kind, data)
 
 
-def collect(paths: Sequence[str], excludes: Excludes, options: Options, finder: ContextFinder,
-            force_exclude: bool = False, per_file_ignores: PerFileIgnores | None = None
-            ) -> tuple[list[Candidate], list[FileOutcome], int, list[Path], list[Path]]:
+def collect(
+    paths: Sequence[str],
+    excludes: Excludes,
+    options: Options,
+    finder: ContextFinder,
+    force_exclude: bool = False,
+    per_file_ignores: PerFileIgnores | None = None,
+) -> tuple[list[Candidate], list[FileOutcome], int, list[Path], list[Path]]:
     """Read every discovered file the tool understands; keep those that pass the prefilter and
     are not Megatron's own implementation, each with the options of its Megatron context.
 
@@ -290,9 +316,12 @@ def collect(paths: Sequence[str], excludes: Excludes, options: Options, finder: 
     roots, and the temporary files interrupted runs left behind.
     """
     discovery, roots = discover(paths, excludes, force_exclude=force_exclude)
-    skipped = [FileOutcome(shown_path(item.path), "", "failed" if item.failed else "skipped",
-                           reason=item.reason)
-               for item in discovery.skipped]
+    skipped = [
+        FileOutcome(
+            shown_path(item.path), "", "failed" if item.failed else "skipped", reason=item.reason
+        )
+        for item in discovery.skipped
+    ]
     candidates: list[Candidate] = []
     megatron_itself: dict[Path, int] = {}
     keeps = file_prefilter(options)
@@ -300,8 +329,9 @@ def collect(paths: Sequence[str], excludes: Excludes, options: Options, finder: 
         try:
             read = read_candidate(path)
         except OSError as error:
-            skipped.append(FileOutcome(shown_path(path), "", "failed",
-                                       reason=f"cannot read: {error.strerror}"))
+            skipped.append(
+                FileOutcome(shown_path(path), "", "failed", reason=f"cannot read: {error.strerror}")
+            )
             continue
         if read is None or not keeps(path, read[1]):
             continue
@@ -313,10 +343,16 @@ def collect(paths: Sequence[str], excludes: Excludes, options: Options, finder: 
         file_options = options_for(options, finder.for_file(path), per_file_ignores, path)
         candidates.append(Candidate(path, shown_path(path), data, kind, file_options))
     skipped += [
-        FileOutcome(shown_path(folder) + "/", "", "skipped", reason=(
-            f"Megatron itself ({count} file{'s' if count != 1 else ''} with old tokenizer API "
-            "in its implementation): not migrated, its callers are; use --include-megatron to "
-            "migrate it too"))
+        FileOutcome(
+            shown_path(folder) + "/",
+            "",
+            "skipped",
+            reason=(
+                f"Megatron itself ({count} file{'s' if count != 1 else ''} with old tokenizer API "
+                "in its implementation): not migrated, its callers are; use --include-megatron to "
+                "migrate it too"
+            ),
+        )
         for folder, count in megatron_itself.items()
     ]
     return candidates, skipped, len(discovery.files), roots, discovery.debris
@@ -334,9 +370,12 @@ def context_record(context: MegatronContext) -> dict[str, object]:
     }
 
 
-def options_for(options: Options, context: MegatronContext,
-                per_file_ignores: PerFileIgnores | None = None,
-                path: Path | None = None) -> Options:
+def options_for(
+    options: Options,
+    context: MegatronContext,
+    per_file_ignores: PerFileIgnores | None = None,
+    path: Path | None = None,
+) -> Options:
     """The run's options with the targets of one Megatron context, and the rules the
     configuration leaves out for ``path``."""
     api = context.api
@@ -348,14 +387,22 @@ def options_for(options: Options, context: MegatronContext,
             "migrate them, or pass --target pr3889 (or upstream) if they run a newer one"
         )
     ignored = per_file_ignores.codes_for(path) if per_file_ignores and path else frozenset()
-    return replace(options, target=context.python_target,
-                   command_target=context.command_target,
-                   source=api.key if api is not None else None, kept_because=kept_because,
-                   ignore=options.ignore | ignored)
+    return replace(
+        options,
+        target=context.python_target,
+        command_target=context.command_target,
+        source=api.key if api is not None else None,
+        kept_because=kept_because,
+        ignore=options.ignore | ignored,
+    )
 
 
-def run_all(candidates: list[Candidate], jobs: int, writing: bool,
-            on_progress: Callable[[int], None] | None = None) -> list[Processed]:
+def run_all(
+    candidates: list[Candidate],
+    jobs: int,
+    writing: bool,
+    on_progress: Callable[[int], None] | None = None,
+) -> list[Processed]:
     results: list[Processed] = []
     if jobs <= 1 or len(candidates) < MIN_FILES_FOR_POOL:
         for candidate in candidates:
@@ -367,12 +414,15 @@ def run_all(candidates: list[Candidate], jobs: int, writing: bool,
 
     _preload(any(candidate.kind in _LIBCST_KINDS for candidate in candidates))
     workers = min(jobs, len(candidates))
-    context = multiprocessing.get_context("fork" if "fork" in
-                                          multiprocessing.get_all_start_methods() else None)
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+    )
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(_process_chunk, chunk, writing)
-                       for chunk in _chunks(candidates, workers * _CHUNKS_PER_WORKER)]
+            futures = [
+                pool.submit(_process_chunk, chunk, writing)
+                for chunk in _chunks(candidates, workers * _CHUNKS_PER_WORKER)
+            ]
             for future in as_completed(futures):
                 chunk_results = future.result()
                 results.extend(chunk_results)
@@ -420,11 +470,17 @@ def apply(processed: Processed, path: Path, roots: list[Path], options: Options)
 
     outcome = processed.outcome
     assert processed.new_bytes is not None
-    keep_original = (outcome.kind == "metadata" and options.backup
-                     and not kept_by_git(path, processed.original))
+    keep_original = (
+        outcome.kind == "metadata" and options.backup and not kept_by_git(path, processed.original)
+    )
     try:
-        written = write_atomic(path, processed.new_bytes, roots, expected=processed.original,
-                               keep_original=keep_original)
+        written = write_atomic(
+            path,
+            processed.new_bytes,
+            roots,
+            expected=processed.original,
+            keep_original=keep_original,
+        )
     except WriteError as error:
         outcome.status = "failed"
         outcome.reason = str(error)
@@ -441,13 +497,15 @@ def clean_up(debris: list[Path], writing: bool) -> list[FileOutcome]:
     for path in debris:
         shown = shown_path(path)
         if not writing:
-            outcomes.append(FileOutcome(shown, "", "debris",
-                                        reason=f"{DEBRIS_REASON}; --write removes it"))
+            outcomes.append(
+                FileOutcome(shown, "", "debris", reason=f"{DEBRIS_REASON}; --write removes it")
+            )
             continue
         left_because = remove_debris(path)
         if left_because:
-            outcomes.append(FileOutcome(shown, "", "skipped",
-                                        reason=f"{DEBRIS_REASON}: {left_because}"))
+            outcomes.append(
+                FileOutcome(shown, "", "skipped", reason=f"{DEBRIS_REASON}: {left_because}")
+            )
         else:
             outcomes.append(FileOutcome(shown, "", "removed", reason=DEBRIS_REASON))
     return outcomes
@@ -469,17 +527,29 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
         "rewrite or to fix by hand, or --write left something to fix by hand; 2 usage or "
         "configuration error; 3 some file could not be read, parsed or written.",
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="files or folders (default: the current folder); - reads standard "
-                        "input")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or folders (default: the current folder); - reads standard input",
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true",
-                      help="rewrite the files in place (with -, print the rewritten text)")
-    mode.add_argument("--check", action="store_true",
-                      help="write nothing; exit 1 if anything would change or needs a manual "
-                      "change (for CI and pre-commit)")
-    parser.add_argument("--diff", action="store_true",
-                        help="print the unified diff (default when neither --write nor --check)")
+    mode.add_argument(
+        "--write",
+        action="store_true",
+        help="rewrite the files in place (with -, print the rewritten text)",
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 if anything would change or needs a manual "
+        "change (for CI and pre-commit)",
+    )
+    parser.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the unified diff (default when neither --write nor --check)",
+    )
     _add_rule_options(parser)
     _add_file_options(parser)
     _add_output_options(parser)
@@ -488,71 +558,135 @@ def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
 
 def _add_rule_options(parser: argparse.ArgumentParser) -> None:
     rules = parser.add_argument_group("rules")
-    rules.add_argument("--select", action="append", metavar="CODES",
-                       help="only these rules: codes, prefixes (MTC2), names or ALL "
-                       "(comma-separated, repeatable)")
-    rules.add_argument("--ignore", action="append", metavar="CODES",
-                       help="skip these rules (codes, prefixes or names)")
     rules.add_argument(
-        "--target", choices=list(TARGETS),
+        "--select",
+        action="append",
+        metavar="CODES",
+        help="only these rules: codes, prefixes (MTC2), names or ALL (comma-separated, repeatable)",
+    )
+    rules.add_argument(
+        "--ignore",
+        action="append",
+        metavar="CODES",
+        help="skip these rules (codes, prefixes or names)",
+    )
+    rules.add_argument(
+        "--target",
+        choices=list(TARGETS),
         help="what to migrate to: auto (default: the newest API the Megatron each file runs "
         "against can run), pr3889 (the new design; alias: megatron), upstream (Megatron-LM "
-        "main since Aug 2026), compat (Python imports from compat.tokenizers)")
+        "main since Aug 2026), compat (Python imports from compat.tokenizers)",
+    )
     rules.add_argument(
-        "--megatron", metavar="VERSION|PATH",
+        "--megatron",
+        metavar="VERSION|PATH",
         help="the Megatron your code runs against (a megatron-core version such as 0.19.2, or "
-        "the path of a Megatron-LM checkout), instead of what the tool finds")
-    rules.add_argument("--include-megatron", action="store_true",
-                       help="also rewrite Megatron's own implementation found in the tree")
-    rules.add_argument("--add-todo", action="store_true",
-                       help="with --write, put a TODO comment above each site that needs a "
-                       "manual change")
+        "the path of a Megatron-LM checkout), instead of what the tool finds",
+    )
+    rules.add_argument(
+        "--include-megatron",
+        action="store_true",
+        help="also rewrite Megatron's own implementation found in the tree",
+    )
+    rules.add_argument(
+        "--add-todo",
+        action="store_true",
+        help="with --write, put a TODO comment above each site that needs a manual change",
+    )
     rules.add_argument("--list-rules", action="store_true", help="list the rules and exit")
-    rules.add_argument("--explain", metavar="CODE",
-                       help="print what a rule rewrites, why, an example, and what to do with "
-                       "what it cannot rewrite; then exit")
+    rules.add_argument(
+        "--explain",
+        metavar="CODE",
+        help="print what a rule rewrites, why, an example, and what to do with "
+        "what it cannot rewrite; then exit",
+    )
 
 
 def _add_file_options(parser: argparse.ArgumentParser) -> None:
     files = parser.add_argument_group("files")
-    files.add_argument("--exclude", action="append", default=[], metavar="PATTERN",
-                       help="gitignore-style pattern of paths to leave out, relative to the "
-                       "current folder (repeatable; adds to the configuration's exclude)")
-    files.add_argument("--force-exclude", action="store_true",
-                       help="apply the exclusions to files named on the command line too (as "
-                       "the pre-commit hooks do)")
-    files.add_argument("--stdin-filename", metavar="NAME",
-                       help="with -, the name of the file read from standard input (its kind, "
-                       "per-file ignores and exclusions follow from it)")
-    files.add_argument("--config", metavar="PYPROJECT",
-                       help="read [tool.megatron-migrate] from this file instead of the nearest "
-                       "pyproject.toml")
+    files.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="PATTERN",
+        help="gitignore-style pattern of paths to leave out, relative to the "
+        "current folder (repeatable; adds to the configuration's exclude)",
+    )
+    files.add_argument(
+        "--force-exclude",
+        action="store_true",
+        help="apply the exclusions to files named on the command line too (as "
+        "the pre-commit hooks do)",
+    )
+    files.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        help="with -, the name of the file read from standard input (its kind, "
+        "per-file ignores and exclusions follow from it)",
+    )
+    files.add_argument(
+        "--config",
+        metavar="PYPROJECT",
+        help="read [tool.megatron-migrate] from this file instead of the nearest pyproject.toml",
+    )
     files.add_argument("--isolated", action="store_true", help="ignore every configuration file")
-    files.add_argument("--no-backup", action="store_true",
-                       help="keep no <name>.bak beside a rewritten tokenizer_metadata.json")
-    files.add_argument("--jobs", "-j", type=int, default=os.cpu_count() or 1, metavar="N",
-                       help="worker processes (default: all cores)")
+    files.add_argument(
+        "--no-backup",
+        action="store_true",
+        help="keep no <name>.bak beside a rewritten tokenizer_metadata.json",
+    )
+    files.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes (default: all cores)",
+    )
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     output = parser.add_argument_group("output and exit code")
-    output.add_argument("--format", choices=FORMATS, default="text", dest="output_format",
-                        help="text (default), json, github (workflow annotations) or sarif")
-    output.add_argument("--show-fixed", action="store_true",
-                        help="list every rewritten site, not only those needing manual changes")
-    output.add_argument("--statistics", action="store_true",
-                        help="print how many sites each rule rewrote, left for a person and "
-                        "noted")
-    output.add_argument("--quiet", "-q", action="store_true",
-                        help="print only the sites and the files that need attention: no "
-                        "summary, no progress bar")
-    output.add_argument("--color", choices=("auto", "always", "never"), default="auto",
-                        help="colour the text output (auto: on a terminal, unless NO_COLOR is "
-                        "set; FORCE_COLOR forces it)")
-    output.add_argument("--exit-zero", action="store_true",
-                        help="exit 0 even when something is left to do (errors still exit 3)")
-    output.add_argument("--exit-non-zero-on-fix", action="store_true",
-                        help="with --write, exit 1 when a file was rewritten")
+    output.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        dest="output_format",
+        help="text (default), json, github (workflow annotations) or sarif",
+    )
+    output.add_argument(
+        "--show-fixed",
+        action="store_true",
+        help="list every rewritten site, not only those needing manual changes",
+    )
+    output.add_argument(
+        "--statistics",
+        action="store_true",
+        help="print how many sites each rule rewrote, left for a person and noted",
+    )
+    output.add_argument(
+        "--quiet",
+        "-q",
+        action="store_true",
+        help="print only the sites and the files that need attention: no summary, no progress bar",
+    )
+    output.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text output (auto: on a terminal, unless NO_COLOR is "
+        "set; FORCE_COLOR forces it)",
+    )
+    output.add_argument(
+        "--exit-zero",
+        action="store_true",
+        help="exit 0 even when something is left to do (errors still exit 3)",
+    )
+    output.add_argument(
+        "--exit-non-zero-on-fix",
+        action="store_true",
+        help="with --write, exit 1 when a file was rewritten",
+    )
     output.add_argument("--version", action="store_true", help="print the version and exit")
 
 
@@ -595,7 +729,8 @@ def settings_for(args: argparse.Namespace) -> Settings:
     select = args.select if args.select is not None else config.select or ()
     ignore = args.ignore if args.ignore is not None else config.ignore or ()
     options = Options(
-        select=rule_codes(select, "--select"), ignore=rule_codes(ignore, "--ignore"),
+        select=rule_codes(select, "--select"),
+        ignore=rule_codes(ignore, "--ignore"),
         add_todo=args.add_todo and args.write,
         backup=not args.no_backup and config.backup is not False,
     )
@@ -616,8 +751,9 @@ def settings_for(args: argparse.Namespace) -> Settings:
     return Settings(options, excludes, config.per_file_ignores, config, finder)
 
 
-def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     try:
@@ -627,8 +763,9 @@ def main(argv: Sequence[str] | None = None, stdout: TextIO | None = None,
         _detach(stdout)
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        stderr.write("interrupted: every file written so far is complete, the others are as "
-                     "they were\n")
+        stderr.write(
+            "interrupted: every file written so far is complete, the others are as they were\n"
+        )
         return EXIT_INTERRUPTED
 
 
@@ -667,27 +804,42 @@ def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
         return _run_stdin(args, settings, mode, stdout, stderr)
     run = _run_files(args, settings, mode, paths, stderr)
     code = exit_code(run, args)
-    write_report(run, stdout, args.output_format, show_diff=args.diff or mode == "diff",
-                 show_fixed=args.show_fixed, quiet=args.quiet,
-                 color=use_color(args.color, stdout), statistics=args.statistics)
+    write_report(
+        run,
+        stdout,
+        args.output_format,
+        show_diff=args.diff or mode == "diff",
+        show_fixed=args.show_fixed,
+        quiet=args.quiet,
+        color=use_color(args.color, stdout),
+        statistics=args.statistics,
+    )
     return code
 
 
-def _run_files(args: argparse.Namespace, settings: Settings, mode: Mode, paths: list[str],
-               stderr: TextIO) -> Run:
+def _run_files(
+    args: argparse.Namespace, settings: Settings, mode: Mode, paths: list[str], stderr: TextIO
+) -> Run:
     options = settings.options
     candidates, skipped, scanned, roots, debris = collect(
-        paths, settings.excludes, options, settings.finder, args.force_exclude,
-        settings.per_file_ignores)
-    progress = _progress(stderr.isatty() and args.output_format == "text" and not args.quiet,
-                         len(candidates))
+        paths,
+        settings.excludes,
+        options,
+        settings.finder,
+        args.force_exclude,
+        settings.per_file_ignores,
+    )
+    progress = _progress(
+        stderr.isatty() and args.output_format == "text" and not args.quiet, len(candidates)
+    )
     if progress is None:
         results = run_all(candidates, args.jobs, mode == "write")
     else:
         with progress:
             task = progress.add_task("migrating", total=len(candidates))
-            results = run_all(candidates, args.jobs, mode == "write",
-                              lambda done: progress.advance(task, done))
+            results = run_all(
+                candidates, args.jobs, mode == "write", lambda done: progress.advance(task, done)
+            )
     paths_by_shown = {candidate.shown: candidate.path for candidate in candidates}
     outcomes = [*skipped, *clean_up(debris, mode == "write")]
     for processed in results:
@@ -699,8 +851,9 @@ def _run_files(args: argparse.Namespace, settings: Settings, mode: Mode, paths: 
     return Run(mode, scanned, outcomes, [context_record(c) for c in settings.finder.contexts()])
 
 
-def _run_stdin(args: argparse.Namespace, settings: Settings, mode: Mode, stdout: TextIO,
-               stderr: TextIO) -> int:
+def _run_stdin(
+    args: argparse.Namespace, settings: Settings, mode: Mode, stdout: TextIO, stderr: TextIO
+) -> int:
     """Migrate standard input (editors, pre-commit wrappers): with --write the rewritten text
     goes to standard output and the report to standard error."""
     name = args.stdin_filename or "stdin.py"
@@ -708,9 +861,16 @@ def _run_stdin(args: argparse.Namespace, settings: Settings, mode: Mode, stdout:
     run, new_bytes = migrate_text(data, Path(name), settings, mode, args.force_exclude)
     code = exit_code(run, args)
     report_to = stderr if mode == "write" else stdout
-    write_report(run, report_to, args.output_format, show_diff=args.diff or mode == "diff",
-                 show_fixed=args.show_fixed, quiet=args.quiet,
-                 color=use_color(args.color, report_to), statistics=args.statistics)
+    write_report(
+        run,
+        report_to,
+        args.output_format,
+        show_diff=args.diff or mode == "diff",
+        show_fixed=args.show_fixed,
+        quiet=args.quiet,
+        color=use_color(args.color, report_to),
+        statistics=args.statistics,
+    )
     if mode == "write":
         stdout.flush()
         output = getattr(stdout, "buffer", None)
@@ -722,8 +882,9 @@ def _run_stdin(args: argparse.Namespace, settings: Settings, mode: Mode, stdout:
     return code
 
 
-def migrate_text(data: bytes, path: Path, settings: Settings, mode: Mode,
-                 force_exclude: bool = False) -> tuple[Run, bytes]:
+def migrate_text(
+    data: bytes, path: Path, settings: Settings, mode: Mode, force_exclude: bool = False
+) -> tuple[Run, bytes]:
     """One text given by its name (standard input): the run and the text to write out."""
     from codemods.kinds import kind_for
 
@@ -734,8 +895,7 @@ def migrate_text(data: bytes, path: Path, settings: Settings, mode: Mode,
         return Run(mode, 1, []), data
     context = settings.finder.for_file(path)
     options = options_for(settings.options, context, settings.per_file_ignores, path)
-    processed = process(Candidate(path, shown, data, kind.name, options),
-                        writing=mode == "write")
+    processed = process(Candidate(path, shown, data, kind.name, options), writing=mode == "write")
     outcome = processed.outcome
     new_bytes = data
     if mode == "write" and outcome.status == "changed" and processed.new_bytes is not None:

@@ -103,6 +103,7 @@ def state_label(finding: Finding, mode: Mode) -> str:
 
 # --- statistics -----------------------------------------------------------------------------
 
+
 def rule_counts(run: Run) -> dict[str, dict[str, int]]:
     """Per rule code that found something: sites rewritten, sites left for a person, and notes
     (text that needs no change to run)."""
@@ -110,8 +111,9 @@ def rule_counts(run: Run) -> dict[str, dict[str, int]]:
     for outcome in run.outcomes:
         for finding in outcome.findings:
             row = counts.setdefault(finding.code, {"rewritten": 0, "manual": 0, "notes": 0})
-            column = "rewritten" if finding.fixed else "notes" if finding.informational \
-                else "manual"
+            column = (
+                "rewritten" if finding.fixed else "notes" if finding.informational else "manual"
+            )
             row[column] += 1
     return dict(sorted(counts.items()))
 
@@ -131,12 +133,24 @@ def write_statistics(run: Run, out: TextIO) -> None:
 
 # --- text ---------------------------------------------------------------------------------------
 
+
 class Style:
     """ANSI colours for the text report, or none."""
 
-    _CODES = {"path": "1", "position": "2", "manual": "1;31", "fixable": "33", "fixed": "32",
-              "info": "34", "skipped": "1;31", "hint": "2", "summary": "1", "added": "32",
-              "removed": "31", "hunk": "36"}
+    _CODES = {
+        "path": "1",
+        "position": "2",
+        "manual": "1;31",
+        "fixable": "33",
+        "fixed": "32",
+        "info": "34",
+        "skipped": "1;31",
+        "hint": "2",
+        "summary": "1",
+        "added": "32",
+        "removed": "31",
+        "hunk": "36",
+    }
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
@@ -155,8 +169,10 @@ class Style:
 
 def _finding_line(path: str, finding: Finding, mode: Mode, style: Style) -> str:
     label = state_label(finding, mode)
-    return (f"{style('path', path)}{style('position', f':{finding.line}:{finding.col}:')} "
-            f"{style(label, f'{finding.code} [{label}]')} {finding.message}")
+    return (
+        f"{style('path', path)}{style('position', f':{finding.line}:{finding.col}:')} "
+        f"{style(label, f'{finding.code} [{label}]')} {finding.message}"
+    )
 
 
 def _indented(label: str, text: str) -> str:
@@ -186,8 +202,11 @@ def summary_line(run: Run) -> str:
         parts.append(f"{skipped} skipped")
     if run.debris_count:
         files = _plural(run.debris_count, "leftover temporary file")
-        parts.append(f"{files} removed" if run.mode == "write" else f"{files} (--write removes "
-                     f"{'it' if run.debris_count == 1 else 'them'})")
+        parts.append(
+            f"{files} removed"
+            if run.mode == "write"
+            else f"{files} (--write removes {'it' if run.debris_count == 1 else 'them'})"
+        )
     return ", ".join(parts)
 
 
@@ -197,12 +216,20 @@ def _shows(finding: Finding, mode: Mode, show_fixed: bool) -> bool:
     return not finding.fixed or show_fixed or mode == "check"
 
 
-def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool, quiet: bool = False,
-               color: bool = False) -> None:
+def write_text(
+    run: Run,
+    out: TextIO,
+    show_diff: bool,
+    show_fixed: bool,
+    quiet: bool = False,
+    color: bool = False,
+) -> None:
     style = Style(color)
     for context in [] if quiet else run.contexts:
-        out.write(f"{style('hint', 'megatron context of ' + str(context['root']) + ':')} "
-                  f"{context['summary']}\n")
+        out.write(
+            f"{style('hint', 'megatron context of ' + str(context['root']) + ':')} "
+            f"{context['summary']}\n"
+        )
     for outcome in run.outcomes:
         _write_outcome(outcome, run.mode, out, style, show_fixed, quiet)
     if show_diff:
@@ -217,8 +244,9 @@ def write_text(run: Run, out: TextIO, show_diff: bool, show_fixed: bool, quiet: 
         out.write(style("hint", "nothing was written; run again with --write to apply") + "\n")
 
 
-def _write_outcome(outcome: FileOutcome, mode: Mode, out: TextIO, style: Style,
-                   show_fixed: bool, quiet: bool) -> None:
+def _write_outcome(
+    outcome: FileOutcome, mode: Mode, out: TextIO, style: Style, show_fixed: bool, quiet: bool
+) -> None:
     path = style("path", outcome.path)
     if outcome.status in ("skipped", "failed", "debris"):
         out.write(f"{path}: {style('skipped', 'skipped:')} {outcome.reason}\n")
@@ -226,8 +254,9 @@ def _write_outcome(outcome: FileOutcome, mode: Mode, out: TextIO, style: Style,
         out.write(f"{path}: removed: {outcome.reason}\n")
     elif outcome.status == "written" and not quiet:
         kept = f"; the original is kept in {outcome.backup}" if outcome.backup else ""
-        out.write(f"{path}: {style('fixed', 'rewritten')} "
-                  f"({_plural(len(outcome.fixed), 'site')}){kept}\n")
+        out.write(
+            f"{path}: {style('fixed', 'rewritten')} ({_plural(len(outcome.fixed), 'site')}){kept}\n"
+        )
     for finding in outcome.findings:
         if not _shows(finding, mode, show_fixed) or (quiet and finding.fixed and mode == "write"):
             continue
@@ -238,12 +267,17 @@ def _write_outcome(outcome: FileOutcome, mode: Mode, out: TextIO, style: Style,
 
 # --- JSON ---------------------------------------------------------------------------------------
 
+
 def _finding_dict(finding: Finding, mode: Mode) -> dict[str, object]:
     return {
-        "line": finding.line, "col": finding.col, "code": finding.code,
+        "line": finding.line,
+        "col": finding.col,
+        "code": finding.code,
         "state": state_label(finding, mode),
-        "fixed": finding.fixed, "informational": finding.informational,
-        "message": finding.message, "suggestion": finding.suggestion,
+        "fixed": finding.fixed,
+        "informational": finding.informational,
+        "message": finding.message,
+        "suggestion": finding.suggestion,
     }
 
 
@@ -264,8 +298,12 @@ def as_json(run: Run) -> dict[str, object]:
         },
         "files": [
             {
-                "path": outcome.path, "kind": outcome.kind, "status": outcome.status,
-                "reason": outcome.reason, "backup": outcome.backup, "diff": outcome.diff,
+                "path": outcome.path,
+                "kind": outcome.kind,
+                "status": outcome.status,
+                "reason": outcome.reason,
+                "backup": outcome.backup,
+                "diff": outcome.diff,
                 "findings": [_finding_dict(finding, run.mode) for finding in outcome.findings],
             }
             for outcome in run.outcomes
@@ -282,6 +320,7 @@ def write_json(run: Run, out: TextIO, statistics: bool = False) -> None:
 
 
 # --- GitHub workflow commands ---------------------------------------------------------------------
+
 
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -311,6 +350,7 @@ def write_github(run: Run, out: TextIO, quiet: bool = False) -> None:
 
 # --- SARIF 2.1.0 ----------------------------------------------------------------------------------
 
+
 def tool_version() -> str:
     from importlib.metadata import PackageNotFoundError, version
 
@@ -328,8 +368,10 @@ def source_url() -> str | None:
         urls = metadata(PACKAGE).get_all("Project-URL") or []
     except PackageNotFoundError:
         return None
-    by_label = {label.strip().lower(): url.strip()
-                for label, _, url in (entry.partition(",") for entry in urls)}
+    by_label = {
+        label.strip().lower(): url.strip()
+        for label, _, url in (entry.partition(",") for entry in urls)
+    }
     return next((by_label[label] for label in _SOURCE_LABELS if label in by_label), None)
 
 
@@ -350,15 +392,17 @@ def _sarif_rules() -> list[dict[str, object]]:
     for rule in all_rules():
         page = rule_page(rule)
         entry: dict[str, object] = {
-            "id": rule.code, "name": rule.name,
+            "id": rule.code,
+            "name": rule.name,
             "shortDescription": {"text": rule.title},
             "fullDescription": {"text": rule.summary},
             "help": {"text": page, "markdown": page},
             "properties": {"family": rule.family},
         }
         if source is not None:
-            entry["helpUri"] = f"{source.rstrip('/')}/blob/v{tool_version()}/docs/rules/" \
-                f"{rule.code}.md"
+            entry["helpUri"] = (
+                f"{source.rstrip('/')}/blob/v{tool_version()}/docs/rules/{rule.code}.md"
+            )
         rules.append(entry)
     return rules
 
@@ -381,10 +425,14 @@ def _sarif_result(finding: Finding, artifact: dict[str, str], mode: Mode) -> dic
         "ruleId": finding.code,
         "level": "warning" if finding.state == "manual" else "note",
         "message": {"text": text},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": artifact,
-            "region": {"startLine": finding.line, "startColumn": finding.col},
-        }}],
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": artifact,
+                    "region": {"startLine": finding.line, "startColumn": finding.col},
+                }
+            }
+        ],
         "properties": {"state": state_label(finding, mode), "fixed": finding.fixed},
     }
 
@@ -393,26 +441,37 @@ def as_sarif(run: Run, root: Path | None = None, statistics: bool = False) -> di
     root = root or repository_root(Path.cwd().resolve())
     results = [
         _sarif_result(finding, _artifact(outcome.path, root), run.mode)
-        for outcome in run.outcomes for finding in outcome.findings
+        for outcome in run.outcomes
+        for finding in outcome.findings
     ]
     notifications = [
-        {"level": "error" if outcome.status == "failed" else "warning",
-         "message": {"text": f"skipped: {outcome.reason}"},
-         "locations": [{"physicalLocation": {"artifactLocation": _artifact(outcome.path, root)}}]}
+        {
+            "level": "error" if outcome.status == "failed" else "warning",
+            "message": {"text": f"skipped: {outcome.reason}"},
+            "locations": [
+                {"physicalLocation": {"artifactLocation": _artifact(outcome.path, root)}}
+            ],
+        }
         for outcome in run.with_status("skipped", "failed", "debris")
     ]
     sarif_run: dict[str, object] = {
-        "tool": {"driver": {
-            "name": TOOL_NAME, "version": tool_version(),
-            "informationUri": source_url() or _PYPI_PAGE, "rules": _sarif_rules(),
-        }},
+        "tool": {
+            "driver": {
+                "name": TOOL_NAME,
+                "version": tool_version(),
+                "informationUri": source_url() or _PYPI_PAGE,
+                "rules": _sarif_rules(),
+            }
+        },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri() + "/"}},
         "columnKind": "unicodeCodePoints",
         "results": results,
-        "invocations": [{
-            "executionSuccessful": not run.with_status("failed"),
-            "toolExecutionNotifications": notifications,
-        }],
+        "invocations": [
+            {
+                "executionSuccessful": not run.with_status("failed"),
+                "toolExecutionNotifications": notifications,
+            }
+        ],
     }
     properties: dict[str, object] = {}
     if run.contexts:
@@ -429,9 +488,16 @@ def write_sarif(run: Run, out: TextIO, statistics: bool = False) -> None:
     out.write("\n")
 
 
-def write_report(run: Run, out: TextIO, output_format: str, show_diff: bool,
-                 show_fixed: bool = False, quiet: bool = False, color: bool = False,
-                 statistics: bool = False) -> None:
+def write_report(
+    run: Run,
+    out: TextIO,
+    output_format: str,
+    show_diff: bool,
+    show_fixed: bool = False,
+    quiet: bool = False,
+    color: bool = False,
+    statistics: bool = False,
+) -> None:
     """Print the run; ``statistics`` adds the counts per rule (a table after the text and
     GitHub output, a ``statistics`` member of the JSON, run properties in SARIF)."""
     if output_format == "json":

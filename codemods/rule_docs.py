@@ -13,8 +13,15 @@ from pathlib import Path
 from codemods.core import SUPPRESSION_MARKER
 from codemods.rules import Example, Rule, all_rules
 
-_FENCES = {"python": "python", "shell": "bash", "yaml": "yaml", "metadata": "json",
-           "argvfile": "text", "markdown": "markdown", "notebook": "json"}
+_FENCES = {
+    "python": "python",
+    "shell": "bash",
+    "yaml": "yaml",
+    "metadata": "json",
+    "argvfile": "text",
+    "markdown": "markdown",
+    "notebook": "json",
+}
 _CARRIERS = {
     "deprecated-alias": "the deprecated-alias fixer, from `compat.deprecations.LEGACY_NAMES`",
     "command-line": "the command-line translator (`compat.args.translate_argv`), in every file "
@@ -40,7 +47,9 @@ def rule_page(rule: Rule) -> str:
         f"Family: {rule.family} · file kinds in the examples: {kinds}{carried}.\n",
         f"## What it does\n\n{rule.summary}\n",
         f"## Why\n\n{rule.rationale}\n",
-        "## Example" + ("s" if len(rule.examples) > 1 else "") + "\n\n"
+        "## Example"
+        + ("s" if len(rule.examples) > 1 else "")
+        + "\n\n"
         + "\n".join(_example(example) for example in rule.examples),
         f"## What it cannot rewrite\n\n{rule.manual}\n",
         "## Leaving a site alone\n\n"
@@ -70,8 +79,9 @@ def write_docs(docs: Path) -> None:
     for rule in all_rules():
         (docs / "rules" / f"{rule.code}.md").write_text(rule_page(rule), encoding="utf-8")
     migrate_doc = docs / "migrate.md"
-    migrate_doc.write_text(with_rule_table(migrate_doc.read_text(encoding="utf-8")),
-                           encoding="utf-8")
+    migrate_doc.write_text(
+        with_rule_table(migrate_doc.read_text(encoding="utf-8")), encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -90,11 +90,15 @@ class MegatronHere:
             if self.installed is None:
                 return text
             version, location = self.installed
-            return (f"{text}; it shadows megatron-core {version} installed at {location} (take "
-                    f"{self.megatron_dir.parent} off sys.path to use that one)")
+            return (
+                f"{text}; it shadows megatron-core {version} installed at {location} (take "
+                f"{self.megatron_dir.parent} off sys.path to use that one)"
+            )
         lacking = "'core'" if not (self.megatron_dir / "core").is_dir() else "'core/tokenizers'"
-        return (f"{here}, not megatron-core: it has no {lacking} package; "
-                + importhook.shadowing_advice(here))
+        return (
+            f"{here}, not megatron-core: it has no {lacking} package; "
+            + importhook.shadowing_advice(here)
+        )
 
 
 def search_path(here: Path) -> list[str]:
@@ -117,7 +121,7 @@ def find_installation(here: Path | None = None) -> Installation:
 
 
 def _relative(module: str) -> str:
-    return module[len(MEGATRON_ROOT) + 1:]
+    return module[len(MEGATRON_ROOT) + 1 :]
 
 
 def served_paths(installation: Installation, megatron_core: bool = True) -> list[str]:
@@ -181,10 +185,10 @@ def _shadowed_packages(here: Path) -> list[str]:
     """Our packages that a local module or package shadows for code run here."""
     advice = {
         "compat": "your code's `import compat` gets it; the import hook is unaffected (it loads "
-                  "ours by location); `python -m codemods.migrate` refuses to run: run "
-                  f"`{importhook.MIGRATE_SCRIPT}` instead",
+        "ours by location); `python -m codemods.migrate` refuses to run: run "
+        f"`{importhook.MIGRATE_SCRIPT}` instead",
         "codemods": f"`python -m codemods.migrate` cannot run: run `{importhook.MIGRATE_SCRIPT}` "
-                    "instead (same options)",
+        "instead (same options)",
     }
     lines = []
     for name, consequence in advice.items():
@@ -233,7 +237,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "doctor", help="report megatron-core, its API generation, the hook and what shadows what"
     )
     doctor_parser.add_argument(
-        "--here", type=Path, default=None, metavar="DIR",
+        "--here",
+        type=Path,
+        default=None,
+        metavar="DIR",
         help="the directory scripts are run from (default: the working directory)",
     )
     options = parser.parse_args(argv)

@@ -168,21 +168,45 @@ def _legacy_names() -> list[LegacyName]:
     )
     for module in (f"{_TEXT}.libraries.sft_tokenizer", f"{_VISION}.libraries.multimodal_tokenizer"):
         names.append(
-            LegacyName(module, "PromptConfig", f"{_CONVERSATION}.prompt_config", "PromptConfig",
-                       MOVED_MODULE, on_main=True)
+            LegacyName(
+                module,
+                "PromptConfig",
+                f"{_CONVERSATION}.prompt_config",
+                "PromptConfig",
+                MOVED_MODULE,
+                on_main=True,
+            )
         )
         names.append(
-            LegacyName(module, "IGNORE_INDEX", f"{_CONVERSATION}.conversation_tokenizer",
-                       "IGNORE_INDEX", MOVED_MODULE, on_main=True)
+            LegacyName(
+                module,
+                "IGNORE_INDEX",
+                f"{_CONVERSATION}.conversation_tokenizer",
+                "IGNORE_INDEX",
+                MOVED_MODULE,
+                on_main=True,
+            )
         )
     names.extend(
-        LegacyName(f"{_TEXT}.libraries.sft_tokenizer", template,
-                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE, on_main=True)
+        LegacyName(
+            f"{_TEXT}.libraries.sft_tokenizer",
+            template,
+            f"{_CONVERSATION}.prompt_config",
+            template,
+            MOVED_MODULE,
+            on_main=True,
+        )
         for template in CONVERSATION_TEMPLATES
     )
     names.extend(
-        LegacyName(f"{_VISION}.libraries.multimodal_tokenizer", template,
-                   f"{_CONVERSATION}.prompt_config", template, MOVED_MODULE, on_main=True)
+        LegacyName(
+            f"{_VISION}.libraries.multimodal_tokenizer",
+            template,
+            f"{_CONVERSATION}.prompt_config",
+            template,
+            MOVED_MODULE,
+            on_main=True,
+        )
         for template in MULTIMODAL_TEMPLATES
     )
     names.append(
@@ -196,18 +220,35 @@ def _legacy_names() -> list[LegacyName]:
         )
     )
     names.append(
-        LegacyName(G1_BUILD_TOKENIZER_MODULE, "build_tokenizer",
-                   f"{MEGATRON_ROOT}.utils.build_tokenizer", "build_tokenizer", MOVED_MODULE)
+        LegacyName(
+            G1_BUILD_TOKENIZER_MODULE,
+            "build_tokenizer",
+            f"{MEGATRON_ROOT}.utils.build_tokenizer",
+            "build_tokenizer",
+            MOVED_MODULE,
+        )
     )
     names.append(
-        LegacyName(f"{MEGATRON_ROOT}.megatron_tokenizer", "TOKENIZER_LIBRARIES",
-                   f"{MEGATRON_ROOT}.megatron_tokenizer", "TEXT_LIBRARIES", REMOVED_CONSTANT,
-                   "TEXT_LIBRARIES + VISION_LIBRARIES", migration="report")
+        LegacyName(
+            f"{MEGATRON_ROOT}.megatron_tokenizer",
+            "TOKENIZER_LIBRARIES",
+            f"{MEGATRON_ROOT}.megatron_tokenizer",
+            "TEXT_LIBRARIES",
+            REMOVED_CONSTANT,
+            "TEXT_LIBRARIES + VISION_LIBRARIES",
+            migration="report",
+        )
     )
     names.append(
-        LegacyName(f"{MEGATRON_ROOT}.megatron_tokenizer", "TOKENIZER_MAPPING_NAMES", None, None,
-                   REMOVED_CONSTANT, "removed: model types no longer select a class",
-                   migration="report")
+        LegacyName(
+            f"{MEGATRON_ROOT}.megatron_tokenizer",
+            "TOKENIZER_MAPPING_NAMES",
+            None,
+            None,
+            REMOVED_CONSTANT,
+            "removed: model types no longer select a class",
+            migration="report",
+        )
     )
     return names
 
@@ -237,6 +278,7 @@ def legacy_names_in(module: str) -> dict[str, LegacyName]:
 
 # --- metadata -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class LibraryRename:
     legacy: str
@@ -257,7 +299,9 @@ LEGACY_LIBRARIES: dict[str, LibraryRename] = {
         G1_NULL_LIBRARY, NULL_TEXT_LIBRARY, LEGACY_LIBRARY, "G1's null library is 'null-text'"
     ),
     "sft": LibraryRename(
-        "sft", "huggingface", LEGACY_LIBRARY,
+        "sft",
+        "huggingface",
+        LEGACY_LIBRARY,
         "SFT is a capability now: library 'huggingface' plus prompt_format=...",
         on_main=True,
     ),
@@ -353,17 +397,19 @@ def _types() -> dict[str, TokenizerType]:
         TokenizerType("Llama2Tokenizer", "sentencepiece"),
         TokenizerType("HuggingFaceTokenizer", "huggingface"),
         TokenizerType("TikTokenizer", "tiktoken"),
-        TokenizerType("MultimodalTokenizer", "huggingface", "multimodal",
-                      resolved_library="multimodal"),
+        TokenizerType(
+            "MultimodalTokenizer", "huggingface", "multimodal", resolved_library="multimodal"
+        ),
         TokenizerType("SFTTokenizer", "huggingface", "sft"),
         TokenizerType("NullTokenizer", "null", resolved_library=NULL_TEXT_LIBRARY),
-        TokenizerType("NullMultimodalTokenizer", "null", "multimodal",
-                      resolved_library="null-multimodal"),
+        TokenizerType(
+            "NullMultimodalTokenizer", "null", "multimodal", resolved_library="null-multimodal"
+        ),
     ]
     return {
-        row.name: row if row.resolved_library else TokenizerType(
-            row.name, row.library, row.mode, row.model_is_type, row.library
-        )
+        row.name: row
+        if row.resolved_library
+        else TokenizerType(row.name, row.library, row.mode, row.model_is_type, row.library)
         for row in rows
     }
 
@@ -395,24 +441,40 @@ LEGACY_TOKENIZER_FLAG = "--legacy-tokenizer"
 
 LEGACY_FLAGS: dict[str, LegacyFlag] = {
     SFT_PROMPT_FORMAT_FLAG: LegacyFlag(
-        SFT_PROMPT_FORMAT_FLAG, PROMPT_FORMAT_FLAG, RENAMED_FLAG, True,
+        SFT_PROMPT_FORMAT_FLAG,
+        PROMPT_FORMAT_FLAG,
+        RENAMED_FLAG,
+        True,
         "use --tokenizer-prompt-format (with --tokenizer-mode sft)",
     ),
     TIKTOKEN_SPECIAL_TOKENS_FLAG: LegacyFlag(
-        TIKTOKEN_SPECIAL_TOKENS_FLAG, SPECIAL_TOKENS_FLAG, RENAMED_FLAG, True,
-        "use --tokenizer-special-tokens", nargs_plus=True,
+        TIKTOKEN_SPECIAL_TOKENS_FLAG,
+        SPECIAL_TOKENS_FLAG,
+        RENAMED_FLAG,
+        True,
+        "use --tokenizer-special-tokens",
+        nargs_plus=True,
     ),
     "--tokenizer-hf-use-fast": LegacyFlag(
-        "--tokenizer-hf-use-fast", None, REMOVED_FLAG, False,
+        "--tokenizer-hf-use-fast",
+        None,
+        REMOVED_FLAG,
+        False,
         "delete it: fast tokenizers are the default (opt out with --tokenizer-hf-no-use-fast)",
     ),
     "--tokenizer-hf-include-special-tokens": LegacyFlag(
-        "--tokenizer-hf-include-special-tokens", None, REMOVED_FLAG, False,
+        "--tokenizer-hf-include-special-tokens",
+        None,
+        REMOVED_FLAG,
+        False,
         "delete it: special tokens are included by default "
         "(opt out with --tokenizer-hf-no-include-special-tokens)",
     ),
     LEGACY_TOKENIZER_FLAG: LegacyFlag(
-        LEGACY_TOKENIZER_FLAG, None, REMOVED_FLAG, False,
+        LEGACY_TOKENIZER_FLAG,
+        None,
+        REMOVED_FLAG,
+        False,
         "delete it: the legacy training tokenizer was removed",
     ),
 }
@@ -422,6 +484,7 @@ LEGACY_FLAG_NAMES: tuple[str, ...] = (TOKENIZER_TYPE_FLAG_NAME, *LEGACY_FLAGS)
 
 # Look-alike flags of other projects: never touched.
 FOREIGN_FLAGS: frozenset[str] = frozenset({"--patch-tokenizer-type"})
+
 
 def message_for(rule: RuleCode, legacy: str, replacement: str) -> str:
     """The one wording of a deprecation, shared by warnings, errors and reports."""
@@ -439,7 +502,7 @@ def advice_for(rule: RuleCode, legacy: str, advice: str) -> str:
 def compat_path(module: str) -> str:
     """``megatron.core.tokenizers.x`` → ``compat.tokenizers.x`` (``--target compat``)."""
     if module == MEGATRON_ROOT or module.startswith(MEGATRON_ROOT + "."):
-        return COMPAT_ROOT + module[len(MEGATRON_ROOT):]
+        return COMPAT_ROOT + module[len(MEGATRON_ROOT) :]
     return module
 
 
@@ -447,7 +510,7 @@ def megatron_path(module: str) -> str:
     """``compat.tokenizers.x`` → ``megatron.core.tokenizers.x``: the upstream name of one of our
     modules (what metadata files and dataset cache keys record)."""
     if module == COMPAT_ROOT or module.startswith(COMPAT_ROOT + "."):
-        return MEGATRON_ROOT + module[len(COMPAT_ROOT):]
+        return MEGATRON_ROOT + module[len(COMPAT_ROOT) :]
     return module
 
 

@@ -68,7 +68,11 @@ _REAL_PACKAGE_DIR = os.path.realpath(PACKAGE_DIR)
 # something (only their parent is looked up as ``compat``): loaded while our package is in
 # place, so a user's ``compat`` never has to answer for them.
 LAZILY_IMPORTED = (
-    "compat.deprecations", "compat.releases", "compat.warn", "compat.legacy", "compat.args",
+    "compat.deprecations",
+    "compat.releases",
+    "compat.warn",
+    "compat.legacy",
+    "compat.args",
     "compat.tokenizers",
 )
 
@@ -299,7 +303,7 @@ def compat_module_for(name: str) -> str:
     """The module of ours that stands for ``megatron.core.tokenizers[.x]``."""
     tables = _tables()
     home = tables.legacy_package if name in tables.legacy_modules else tables.compat_root
-    return home + name[len(tables.root):]
+    return home + name[len(tables.root) :]
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -687,7 +691,9 @@ def _same_dir(first: str, second: str) -> bool:
 
 def _is_hook_finder(finder: object) -> bool:
     return isinstance(finder, _MirrorFinder) or getattr(finder, "__name__", None) in (
-        FINDER_MODULE, HOOK_MODULE, __name__
+        FINDER_MODULE,
+        HOOK_MODULE,
+        __name__,
     )
 
 

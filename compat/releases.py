@@ -105,39 +105,70 @@ def _config_flags() -> frozenset[str]:
 
 # Each row is the one before it plus what changed.
 G1 = MegatronAPI(
-    key="0.16", name="megatron-core 0.16", generation="G1", model_wrappers="classes",
-    vision_facade=False, conversation_module=False, sft_library=False,
-    null_library=G1_NULL_LIBRARY, build_tokenizer_module=G1_BUILD_TOKENIZER_MODULE,
-    parser_flags=_g1_flags(), null_vocab_extra=1, hf_fast_and_special_tokens_default=False,
+    key="0.16",
+    name="megatron-core 0.16",
+    generation="G1",
+    model_wrappers="classes",
+    vision_facade=False,
+    conversation_module=False,
+    sft_library=False,
+    null_library=G1_NULL_LIBRARY,
+    build_tokenizer_module=G1_BUILD_TOKENIZER_MODULE,
+    parser_flags=_g1_flags(),
+    null_vocab_extra=1,
+    hf_fast_and_special_tokens_default=False,
     # 0.16's core has no SFT (megatron.training's has two formats, identity not among them)
     identity_masks_prompt=True,
 )
 G2 = replace(
-    G1, key="0.17", name="megatron-core 0.17", generation="G2", vision_facade=True,
-    sft_library=True, null_library=NULL_TEXT_LIBRARY,
-    build_tokenizer_module=_UTILS_BUILD_TOKENIZER, parser_flags=_g2_flags(),
+    G1,
+    key="0.17",
+    name="megatron-core 0.17",
+    generation="G2",
+    vision_facade=True,
+    sft_library=True,
+    null_library=NULL_TEXT_LIBRARY,
+    build_tokenizer_module=_UTILS_BUILD_TOKENIZER,
+    parser_flags=_g2_flags(),
     hf_fast_and_special_tokens_default=True,
 )
 RELEASE_0_18 = replace(
-    G2, key="0.18", name="megatron-core 0.18", generation="G2 + #4057, #4406",
-    parser_flags=_config_flags(), null_vocab_extra=0, identity_masks_prompt=False,
-    metadata_attribute="metadata_path", special_tokens_attribute="special_tokens",
+    G2,
+    key="0.18",
+    name="megatron-core 0.18",
+    generation="G2 + #4057, #4406",
+    parser_flags=_config_flags(),
+    null_vocab_extra=0,
+    identity_masks_prompt=False,
+    metadata_attribute="metadata_path",
+    special_tokens_attribute="special_tokens",
 )
 RELEASE_0_19 = replace(RELEASE_0_18, key="0.19", name="megatron-core 0.19")
 MAIN = replace(
-    RELEASE_0_19, key="main", name="Megatron-LM main (Aug 2026)",
-    generation="MAIN", model_wrappers="absent", identity_masks_prompt=True,
+    RELEASE_0_19,
+    key="main",
+    name="Megatron-LM main (Aug 2026)",
+    generation="MAIN",
+    model_wrappers="absent",
+    identity_masks_prompt=True,
 )
 PR3889 = replace(
-    MAIN, key="pr3889", name="the new API (PR #3889's design, as compat.tokenizers ships it)",
-    generation="G3", model_wrappers="aliases", conversation_module=True, sft_library=False,
+    MAIN,
+    key="pr3889",
+    name="the new API (PR #3889's design, as compat.tokenizers ships it)",
+    generation="G3",
+    model_wrappers="aliases",
+    conversation_module=True,
+    sft_library=False,
     # compat.args.add_tokenizer_args: the new flags, and every old one (deprecated)
     parser_flags=_g2_flags() | _NEW_DESIGN_FLAGS | _NULL_FLAGS | {LEGACY_TOKENIZER_FLAG},
-    metadata_attribute="tokenizer_metadata", special_tokens_attribute="tokenizer_special_tokens",
+    metadata_attribute="tokenizer_metadata",
+    special_tokens_attribute="tokenizer_special_tokens",
 )
 
-APIS: dict[str, MegatronAPI] = {api.key: api for api in (G1, G2, RELEASE_0_18, RELEASE_0_19,
-                                                          MAIN, PR3889)}
+APIS: dict[str, MegatronAPI] = {
+    api.key: api for api in (G1, G2, RELEASE_0_18, RELEASE_0_19, MAIN, PR3889)
+}
 RELEASES: tuple[MegatronAPI, ...] = (G1, G2, RELEASE_0_18, RELEASE_0_19)
 # Other names callers use for the two non-release rows.
 ALIASES = {"upstream": MAIN.key, "megatron": PR3889.key}
@@ -186,9 +217,10 @@ def api_for_version(version: str) -> VersionMatch:
             f"here ({oldest.key} to {newest.key}); upgrade to megatron-core {oldest.key} or later"
         )
     return VersionMatch(
-        version, newest,
+        version,
+        newest,
         note=f"megatron-core {version} is newer than every release known here; assuming "
-             f"{newest.name}'s tokenizer API (check its release notes for changes)",
+        f"{newest.name}'s tokenizer API (check its release notes for changes)",
     )
 
 
@@ -197,9 +229,20 @@ def _minor(api: MegatronAPI) -> tuple[int, int]:
     return int(major), int(minor)
 
 
-__all__ = ["ALIASES", "APIS", "G1", "G2", "MAIN", "PR3889", "RELEASES", "RELEASE_COMMITS",
-           "MegatronAPI",
-           "VersionMatch", "Wrappers", "api_for_version"]
+__all__ = [
+    "ALIASES",
+    "APIS",
+    "G1",
+    "G2",
+    "MAIN",
+    "PR3889",
+    "RELEASES",
+    "RELEASE_COMMITS",
+    "MegatronAPI",
+    "VersionMatch",
+    "Wrappers",
+    "api_for_version",
+]
 
 
 # Megatron-LM commits whose tokenizer API is a row above: the release tags, main (Aug 2026) and

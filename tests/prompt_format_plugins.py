@@ -20,7 +20,7 @@ GEMMA_TEMPLATE = (
     "{%- endfor -%}"
 )
 
-PLUGIN_MODULE = f'''\
+PLUGIN_MODULE = f"""\
 from compat.tokenizers.conversation import PromptConfig
 
 GEMMA_TEMPLATE = {GEMMA_TEMPLATE!r}
@@ -39,11 +39,16 @@ def gemma(tokenizer):
 
 def broken(tokenizer):
     return {{"assistant_prefix_len": 3}}
-'''
+"""
 
 
-def install_plugin(site: Path, distribution: str, module: str, entry_points: dict[str, str],
-                   source: str = PLUGIN_MODULE) -> Path:
+def install_plugin(
+    site: Path,
+    distribution: str,
+    module: str,
+    entry_points: dict[str, str],
+    source: str = PLUGIN_MODULE,
+) -> Path:
     """Install ``module`` (``source``) as ``distribution`` whose entry points map format names
     to ``module:attribute`` (or to any object reference); returns ``site``."""
     site.mkdir(parents=True, exist_ok=True)
@@ -53,7 +58,8 @@ def install_plugin(site: Path, distribution: str, module: str, entry_points: dic
     (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n")
     lines = [f"{name} = {reference}" for name, reference in entry_points.items()]
     (info / "entry_points.txt").write_text(
-        f"[{PROMPT_FORMAT_ENTRY_POINTS}]\n" + "\n".join(lines) + "\n")
+        f"[{PROMPT_FORMAT_ENTRY_POINTS}]\n" + "\n".join(lines) + "\n"
+    )
     return site
 
 
@@ -64,4 +70,3 @@ def forget_installed_formats() -> None:
 
     prompt_config._entry_points.cache_clear()
     unregistered_prompt_format._known.cache_clear()
-

@@ -13,49 +13,84 @@ from pathlib import Path
 
 _NOTEBOOK = {
     "cells": [
-        {"cell_type": "markdown", "metadata": {}, "source": [
-            "# Tokenizer checks\n",
-            "The old runs used `--tokenizer-type GPT2BPETokenizer`; see below.\n",
-            "```bash\n",
-            "python tools/preprocess_data.py --tokenizer-type GPT2BPETokenizer \\\n",
-            "    --vocab-file gpt2-vocab.json --merge-file gpt2-merges.txt\n",
-            "```",
-        ]},
-        {"cell_type": "code", "execution_count": 1, "metadata": {}, "outputs": [], "source": [
-            "%load_ext autoreload\n",
-            "from megatron.core.tokenizers.text.models import GPTTokenizer\n",
-            "VOCAB = 'data/gpt2-vocab.json'\n",
-            "!torchrun --nproc-per-node 1 pretrain_gpt.py \\\n",
-            "    --tokenizer-type GPT2BPETokenizer \\\n",
-            "    --vocab-file $VOCAB \\\n",
-            "    --legacy-tokenizer\n",
-            "tok = GPTTokenizer",
-        ]},
-        {"cell_type": "code", "execution_count": 2, "metadata": {}, "outputs": [], "source": [
-            "%%bash\n",
-            "ARGS=(\n",
-            '    "--tokenizer-type HuggingFaceTokenizer"\n',
-            '    "--tokenizer-model $HF_DIR"\n',
-            ")\n",
-            "python pretrain_gpt.py ${ARGS[@]}\n",
-        ]},
-        {"cell_type": "code", "execution_count": 3, "metadata": {}, "outputs": [], "source": [
-            "def broken(:\n",
-            "    return '--tokenizer-type TikTokenizer'\n",
-        ]},
-        {"cell_type": "code", "execution_count": 4, "metadata": {}, "outputs": [], "source": [
-            "%run tools/check_tokenizer.py --tokenizer-type NullTokenizer --vocab-size 128\n",
-            "out = !python tools/count.py --tokenizer-type=TikTokenizer\n",
-        ]},
-        {"cell_type": "code", "execution_count": 5, "metadata": {}, "outputs": [], "source": [
-            "%%writefile configs/generated.yaml\n",
-            "MODEL_ARGS:\n",
-            "  --tokenizer-type: Llama2Tokenizer\n",
-        ]},
+        {
+            "cell_type": "markdown",
+            "metadata": {},
+            "source": [
+                "# Tokenizer checks\n",
+                "The old runs used `--tokenizer-type GPT2BPETokenizer`; see below.\n",
+                "```bash\n",
+                "python tools/preprocess_data.py --tokenizer-type GPT2BPETokenizer \\\n",
+                "    --vocab-file gpt2-vocab.json --merge-file gpt2-merges.txt\n",
+                "```",
+            ],
+        },
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "%load_ext autoreload\n",
+                "from megatron.core.tokenizers.text.models import GPTTokenizer\n",
+                "VOCAB = 'data/gpt2-vocab.json'\n",
+                "!torchrun --nproc-per-node 1 pretrain_gpt.py \\\n",
+                "    --tokenizer-type GPT2BPETokenizer \\\n",
+                "    --vocab-file $VOCAB \\\n",
+                "    --legacy-tokenizer\n",
+                "tok = GPTTokenizer",
+            ],
+        },
+        {
+            "cell_type": "code",
+            "execution_count": 2,
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "%%bash\n",
+                "ARGS=(\n",
+                '    "--tokenizer-type HuggingFaceTokenizer"\n',
+                '    "--tokenizer-model $HF_DIR"\n',
+                ")\n",
+                "python pretrain_gpt.py ${ARGS[@]}\n",
+            ],
+        },
+        {
+            "cell_type": "code",
+            "execution_count": 3,
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "def broken(:\n",
+                "    return '--tokenizer-type TikTokenizer'\n",
+            ],
+        },
+        {
+            "cell_type": "code",
+            "execution_count": 4,
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "%run tools/check_tokenizer.py --tokenizer-type NullTokenizer --vocab-size 128\n",
+                "out = !python tools/count.py --tokenizer-type=TikTokenizer\n",
+            ],
+        },
+        {
+            "cell_type": "code",
+            "execution_count": 5,
+            "metadata": {},
+            "outputs": [],
+            "source": [
+                "%%writefile configs/generated.yaml\n",
+                "MODEL_ARGS:\n",
+                "  --tokenizer-type: Llama2Tokenizer\n",
+            ],
+        },
     ],
-    "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python",
-                                "name": "python3"},
-                 "language_info": {"name": "python"}},
+    "metadata": {
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"},
+    },
     "nbformat": 4,
     "nbformat_minor": 5,
 }
@@ -249,12 +284,16 @@ Arguments::
    ``--tokenizer-type`` is deprecated; ``SFTTokenizer`` too.
 """,
     # --- metadata ---------------------------------------------------------------------------
-    "checkpoints/tok/tokenizer_metadata.json": json.dumps({
-        "library": "sft",
-        "class_path": "megatron.core.tokenizers.text.models.gpt_tokenizer",
-        "class_name": "GPTTokenizer",
-        "model_type": "gpt",
-    }, indent=4) + "\n",
+    "checkpoints/tok/tokenizer_metadata.json": json.dumps(
+        {
+            "library": "sft",
+            "class_path": "megatron.core.tokenizers.text.models.gpt_tokenizer",
+            "class_name": "GPTTokenizer",
+            "model_type": "gpt",
+        },
+        indent=4,
+    )
+    + "\n",
     "notebooks/tokenizer_checks.ipynb": json.dumps(_NOTEBOOK, indent=1) + "\n",
 }
 

@@ -55,9 +55,7 @@ VERSIONS = (G1_VERSION, LATEST_VERSION)
 PACKAGE = "megatron.core.tokenizers"
 DISTRIBUTION = "megatron-core"
 
-_LATEST_WHEEL = (
-    "megatron_core-0.19.2-cp312-cp312-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl"
-)
+_LATEST_WHEEL = "megatron_core-0.19.2-cp312-cp312-manylinux_2_24_x86_64.manylinux_2_28_x86_64.whl"
 _LATEST_WHEEL_SHA256 = "8e3e486f13f559450415b9b9dc0ff3331a0bb83dd154553f7f350a75ff9c42b5"
 _TREE_PREFIX = "megatron/core/tokenizers/"
 _DOWNLOAD_TIMEOUT_SECONDS = 300
@@ -73,8 +71,9 @@ def _is_megatron_name(name: str) -> bool:
 
 
 def _is_swapped_name(name: str, with_torch: bool) -> bool:
-    return _is_megatron_name(name) or (with_torch and (name == "torch" or
-                                                       name.startswith("torch.")))
+    return _is_megatron_name(name) or (
+        with_torch and (name == "torch" or name.startswith("torch."))
+    )
 
 
 class Reference:
@@ -84,9 +83,17 @@ class Reference:
     .NullTokenizer(...)`` call upstream's code (inside the swap, for 0.19.2); ``reference.raw(...)``
     gives the unwrapped object (for ``isinstance``)."""
 
-    def __init__(self, version: str, *, tree: Path, modules: dict[str, types.ModuleType],
-                 is_upstream_file: Callable[[Path], bool], where: str, isolated: bool,
-                 swaps_torch: bool = False) -> None:
+    def __init__(
+        self,
+        version: str,
+        *,
+        tree: Path,
+        modules: dict[str, types.ModuleType],
+        is_upstream_file: Callable[[Path], bool],
+        where: str,
+        isolated: bool,
+        swaps_torch: bool = False,
+    ) -> None:
         self.version = version
         self.tree = tree
         self._modules = modules
@@ -105,8 +112,11 @@ class Reference:
             yield
             return
         swapped = self._swaps_torch
-        saved = {name: sys.modules.pop(name) for name in list(sys.modules)
-                 if _is_swapped_name(name, swapped)}
+        saved = {
+            name: sys.modules.pop(name)
+            for name in list(sys.modules)
+            if _is_swapped_name(name, swapped)
+        }
         sys.modules.update(self._modules)
         try:
             yield
@@ -128,7 +138,8 @@ class Reference:
                 module = importlib.import_module(name)
             except ImportError as error:
                 raise ReferenceUnavailable(
-                    f"megatron-core {self.version} has no {name} ({error})") from None
+                    f"megatron-core {self.version} has no {name} ({error})"
+                ) from None
         self.check_provenance(module)
         return module
 
@@ -152,7 +163,8 @@ class Reference:
             raise ReferenceUnavailable(
                 f"{module.__name__} is not megatron-core {self.version}'s file but {file!r} "
                 f"(expected a file of {self._where}); the import hook or another package serves "
-                "it, so comparing with it would compare compat with itself")
+                "it, so comparing with it would compare compat with itself"
+            )
 
 
 class Scoped:
@@ -188,10 +200,12 @@ def installed_g1() -> Reference:
     except importlib.metadata.PackageNotFoundError:
         raise ReferenceUnavailable(
             f"megatron-core {G1_VERSION} is not installed (the test extra installs it, with "
-            "torch's CPU build, on Python < 3.12 only)") from None
+            "torch's CPU build, on Python < 3.12 only)"
+        ) from None
     if distribution.version != G1_VERSION:
         raise ReferenceUnavailable(
-            f"megatron-core {distribution.version} is installed, not {G1_VERSION}")
+            f"megatron-core {distribution.version} is installed, not {G1_VERSION}"
+        )
     files = {Path(distribution.locate_file(file)).resolve() for file in distribution.files or ()}
     import warnings
 
@@ -204,9 +218,14 @@ def installed_g1() -> Reference:
         # namespace packages are directories, which the distribution's RECORD does not list
         return path in files or (path.is_dir() and path.is_relative_to(tree))
 
-    reference = Reference(G1_VERSION, tree=tree, modules={}, is_upstream_file=is_upstream_file,
-                          where=f"the installed megatron-core {G1_VERSION} distribution",
-                          isolated=False)
+    reference = Reference(
+        G1_VERSION,
+        tree=tree,
+        modules={},
+        is_upstream_file=is_upstream_file,
+        where=f"the installed megatron-core {G1_VERSION} distribution",
+        isolated=False,
+    )
     reference.raw_module("")
     return reference
 
@@ -221,29 +240,46 @@ def cache_dir() -> Path:
 
 def _download_wheel(directory: Path) -> Path:
     command = [
-        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-        "--python-version", "3.12", "--implementation", "cp",
-        "--platform", "manylinux_2_28_x86_64", f"{DISTRIBUTION}=={LATEST_VERSION}",
-        "--dest", str(directory), "--disable-pip-version-check", "--quiet",
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.12",
+        "--implementation",
+        "cp",
+        "--platform",
+        "manylinux_2_28_x86_64",
+        f"{DISTRIBUTION}=={LATEST_VERSION}",
+        "--dest",
+        str(directory),
+        "--disable-pip-version-check",
+        "--quiet",
     ]
     try:
-        completed = subprocess.run(command, capture_output=True, text=True,
-                                   timeout=_DOWNLOAD_TIMEOUT_SECONDS, check=False)
+        completed = subprocess.run(
+            command, capture_output=True, text=True, timeout=_DOWNLOAD_TIMEOUT_SECONDS, check=False
+        )
     except subprocess.TimeoutExpired:
         raise ReferenceUnavailable(
             f"downloading megatron-core {LATEST_VERSION} timed out: the package index did not "
-            f"answer in {_DOWNLOAD_TIMEOUT_SECONDS} s") from None
+            f"answer in {_DOWNLOAD_TIMEOUT_SECONDS} s"
+        ) from None
     wheel = directory / _LATEST_WHEEL
     if completed.returncode != 0 or not wheel.is_file():
         said = (completed.stderr.strip().splitlines() or ["no output"])[-1]
         raise ReferenceUnavailable(
             f"cannot download megatron-core {LATEST_VERSION} from the package index (pip: "
-            f"{said}); it is needed once, then cached in {cache_dir()}")
+            f"{said}); it is needed once, then cached in {cache_dir()}"
+        )
     digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
     if digest != _LATEST_WHEEL_SHA256:
         raise ReferenceUnavailable(
             f"the downloaded {_LATEST_WHEEL} has sha256 {digest}, not the published "
-            f"{_LATEST_WHEEL_SHA256}; refusing to use it")
+            f"{_LATEST_WHEEL_SHA256}; refusing to use it"
+        )
     return wheel
 
 
@@ -295,20 +331,24 @@ def _stand_ins(root: Path, torch_missing: bool) -> dict[str, types.ModuleType]:
         "megatron": _package("megatron", [str(root / "megatron")]),
         "megatron.core": _package("megatron.core", [str(root / "megatron" / "core")]),
         "megatron.core.utils": _stand_in(
-            "megatron.core.utils", log_single_rank=log_single_rank,
-            accepts_parameter=accepts_parameter),
+            "megatron.core.utils",
+            log_single_rank=log_single_rank,
+            accepts_parameter=accepts_parameter,
+        ),
         "megatron.core.models": _package("megatron.core.models", []),
         "megatron.core.models.multimodal": _package("megatron.core.models.multimodal", []),
         "megatron.core.models.multimodal.llava_model": _stand_in(
-            "megatron.core.models.multimodal.llava_model", IGNORE_INDEX=-100,
-            IMAGE_TOKEN="<image>", DEFAULT_IMAGE_TOKEN_INDEX=-200),
+            "megatron.core.models.multimodal.llava_model",
+            IGNORE_INDEX=-100,
+            IMAGE_TOKEN="<image>",
+            DEFAULT_IMAGE_TOKEN_INDEX=-200,
+        ),
     }
     if torch_missing:
         home = str(cache_dir() / "torch-home")
         modules["torch"] = _stand_in("torch", Tensor=type("Tensor", (), {}))
         modules["torch.hub"] = _stand_in("torch.hub", _get_torch_home=lambda: home)
-        modules["torch.distributed"] = _stand_in("torch.distributed",
-                                                 is_initialized=lambda: False)
+        modules["torch.distributed"] = _stand_in("torch.distributed", is_initialized=lambda: False)
         modules["torch"].hub = modules["torch.hub"]
         modules["torch"].distributed = modules["torch.distributed"]
     return modules
@@ -343,14 +383,20 @@ def latest() -> Reference:
         return path.is_relative_to(tree)
 
     reference = Reference(
-        LATEST_VERSION, tree=tree, modules=modules, is_upstream_file=is_upstream_file,
-        where=f"the unpacked megatron-core {LATEST_VERSION} tree in {root}", isolated=True,
-        swaps_torch=torch_missing)
+        LATEST_VERSION,
+        tree=tree,
+        modules=modules,
+        is_upstream_file=is_upstream_file,
+        where=f"the unpacked megatron-core {LATEST_VERSION} tree in {root}",
+        isolated=True,
+        swaps_torch=torch_missing,
+    )
     # Import (and check) every module of the tree now: none may be imported later by a lazy
     # import outside the swap.
     for file in sorted(tree.rglob("*.py")):
-        parts = [part for part in file.relative_to(tree).with_suffix("").parts
-                 if part != "__init__"]
+        parts = [
+            part for part in file.relative_to(tree).with_suffix("").parts if part != "__init__"
+        ]
         reference.raw_module(".".join(parts))
     return reference
 
@@ -370,5 +416,3 @@ def get(version: str) -> Reference:
     if isinstance(found, ReferenceUnavailable):
         raise found
     return found
-
-

@@ -16,8 +16,9 @@ from codemods.core import FileKind, Finding, Options, RewriteResult
 from codemods.kinds import kind_named
 
 
-def assert_probes_change_nothing(source: str, path: str, options: Options,
-                                 result: RewriteResult | None = None) -> None:
+def assert_probes_change_nothing(
+    source: str, path: str, options: Options, result: RewriteResult | None = None
+) -> None:
     """The rules' probes and the elision only save work: the plain path (the whole file
     through libcst) rewrites the same."""
     from codemods.python.rewriter import rewrite_source
@@ -25,15 +26,17 @@ def assert_probes_change_nothing(source: str, path: str, options: Options,
     probed = result or rewrite_source(source, path, options)
     unprobed = rewrite_source(source, path, options, use_probes=False)
     assert (probed.new_text, probed.findings) == (unprobed.new_text, unprobed.findings), (
-        "a rule's probe rejected a statement where the rule acts")
+        "a rule's probe rejected a statement where the rule acts"
+    )
 
 
 def name_problems(source: str) -> tuple[set[str], int]:
     """pyflakes' undefined names, and how many imports are unused or redefined."""
     found = checker.Checker(ast.parse(source)).messages
     undefined = {str(m.message_args[0]) for m in found if isinstance(m, messages.UndefinedName)}
-    unused = sum(isinstance(m, (messages.UnusedImport, messages.RedefinedWhileUnused))
-                 for m in found)
+    unused = sum(
+        isinstance(m, (messages.UnusedImport, messages.RedefinedWhileUnused)) for m in found
+    )
     return undefined, unused
 
 
@@ -42,8 +45,9 @@ def assert_names_still_bound(before: str, after: str) -> None:
     unused stays unused under its new name)."""
     undefined_before, unused_before = name_problems(before)
     undefined_after, unused_after = name_problems(after)
-    assert undefined_after <= undefined_before, \
+    assert undefined_after <= undefined_before, (
         f"the rewrite left unbound names: {sorted(undefined_after - undefined_before)}"
+    )
     assert unused_after <= unused_before, "the rewrite left an import unused"
 
 
@@ -66,8 +70,9 @@ class RewriteChecks:
     def run(self, source: str, **options) -> RewriteResult:
         result = self.kind.rewrite(self._source(source), self.path, Options(**options))
         if self.kind.name == "python":
-            assert_probes_change_nothing(self._source(source), self.path, Options(**options),
-                                         result)
+            assert_probes_change_nothing(
+                self._source(source), self.path, Options(**options), result
+            )
         return result
 
     def check_transformed(self, before: str, after: str, **options) -> list[Finding]:

@@ -17,11 +17,17 @@ def test_all_twelve_tokenizer_types_map_to_a_new_library_and_mode():
 
 def test_megatron_types_name_their_model_and_null_splits_by_mode():
     assert d.TOKENIZER_TYPES["GPT2BPETokenizer"].new_flags == (
-        "--tokenizer-library", "megatron", "--tokenizer-model", "GPT2BPETokenizer",
+        "--tokenizer-library",
+        "megatron",
+        "--tokenizer-model",
+        "GPT2BPETokenizer",
     )
     assert d.TOKENIZER_TYPES["NullTokenizer"].resolved_library == "null-text"
     assert d.TOKENIZER_TYPES["NullMultimodalTokenizer"].new_flags == (
-        "--tokenizer-library", "null", "--tokenizer-mode", "multimodal",
+        "--tokenizer-library",
+        "null",
+        "--tokenizer-mode",
+        "multimodal",
     )
 
 

@@ -28,8 +28,16 @@ SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])
 DIST_NAME = "megatron_tokenizer_compat"
 PTH_FILE = f"{DIST_NAME}.pth"
 _NOT_PROJECT = shutil.ignore_patterns(
-    ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache",
-    ".hypothesis", ".mypy_cache", ".ruff_cache",
+    ".git",
+    ".venv",
+    "build",
+    "dist",
+    "*.egg-info",
+    "__pycache__",
+    ".pytest_cache",
+    ".hypothesis",
+    ".mypy_cache",
+    ".ruff_cache",
 )
 _OUR_INSTALL = (DIST_NAME, f"__editable__.{DIST_NAME}", f"__editable___{DIST_NAME}")
 WARNING = re.compile(r"warning\b", re.IGNORECASE)
@@ -42,8 +50,14 @@ def _build(hook: str, source: Path, out: Path) -> tuple[Path, str]:
     # bytecode writing off would make setuptools warn "byte-compiling is disabled"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     # -W default: setuptools' deprecation warnings, which ``python -m build`` shows too
-    completed = subprocess.run([sys.executable, "-W", "default", "-c", code], cwd=source,
-                               capture_output=True, text=True, timeout=300, env=env)
+    completed = subprocess.run(
+        [sys.executable, "-W", "default", "-c", code],
+        cwd=source,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert completed.returncode == 0, completed.stderr
     return out / completed.stdout.strip().splitlines()[-1], completed.stdout + completed.stderr
 
@@ -80,9 +94,22 @@ def site_without_our_install(tmp_path_factory) -> Path:
 
 def _pip_install_target(target: Path, *requirement: str) -> None:
     completed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--no-build-isolation", "--target", str(target), *requirement],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            *requirement,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
 
@@ -112,8 +139,11 @@ def test_metadata_declares_the_license_typing_and_links(wheel):
     assert "Typing :: Typed" in classifiers
     assert not [c for c in classifiers if c.startswith("License ::")]  # SPDX replaces them
     requires_python = metadata["Requires-Python"]
-    supported = {c.rsplit(" ", 1)[1] for c in classifiers
-                 if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)}
+    supported = {
+        c.rsplit(" ", 1)[1]
+        for c in classifiers
+        if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
+    }
     assert requires_python == f">={min(supported, key=lambda v: int(v.split('.')[1]))}"
     urls = dict(url.split(", ", 1) for url in metadata.get_all("Project-URL"))
     assert all(url.startswith("https://") for url in urls.values())
@@ -131,19 +161,38 @@ def test_wheel_ships_the_license_type_markers_and_the_hook(wheel):
 
 def _project_files() -> set[str]:
     """What must ship, found on disk: works in a checkout and in an unpacked sdist."""
-    wanted = {"LICENSE", "README.md", "CHANGELOG.md", ".pre-commit-hooks.yaml", ".ci/run",
-              PTH_FILE, "_build_pth.py", "pyproject.toml", "MANIFEST.in"}
-    for folder, pattern in (("docs", "*"), ("examples", "*"), ("tests", "*.py"),
-                            ("benchmarks", "*.py"), ("compat", "*.py"), ("codemods", "*.py")):
-        wanted |= {str(p.relative_to(PROJECT_ROOT)) for p in (PROJECT_ROOT / folder).rglob(pattern)
-                   if p.is_file() and "__pycache__" not in p.parts}
+    wanted = {
+        "LICENSE",
+        "README.md",
+        "CHANGELOG.md",
+        ".pre-commit-hooks.yaml",
+        ".ci/run",
+        PTH_FILE,
+        "_build_pth.py",
+        "pyproject.toml",
+        "MANIFEST.in",
+    }
+    for folder, pattern in (
+        ("docs", "*"),
+        ("examples", "*"),
+        ("tests", "*.py"),
+        ("benchmarks", "*.py"),
+        ("compat", "*.py"),
+        ("codemods", "*.py"),
+    ):
+        wanted |= {
+            str(p.relative_to(PROJECT_ROOT))
+            for p in (PROJECT_ROOT / folder).rglob(pattern)
+            if p.is_file() and "__pycache__" not in p.parts
+        }
     return wanted
 
 
 def _tracked_files() -> set[str] | None:
     try:
-        listed = subprocess.run(["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True,
-                                text=True, timeout=60)
+        listed = subprocess.run(
+            ["git", "ls-files"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=60
+        )
     except FileNotFoundError:
         return None
     return set(listed.stdout.splitlines()) - {".gitignore"} if listed.returncode == 0 else None
@@ -158,8 +207,9 @@ def test_sdist_is_the_whole_project(sdist):
         assert not tracked - names
 
 
-def test_readme_first_command_works_in_the_unpacked_sdist(sdist, site_without_our_install,
-                                                          tmp_path):
+def test_readme_first_command_works_in_the_unpacked_sdist(
+    sdist, site_without_our_install, tmp_path
+):
     """README: ``python3 -m venv .venv && . .venv/bin/activate && pip install -e . && python -m
     codemods.migrate examples/legacy-project``, with the dependencies of this interpreter instead
     of a fresh venv (which would download them)."""
@@ -181,12 +231,18 @@ def test_readme_first_command_works_in_the_unpacked_sdist(sdist, site_without_ou
         f"sys.argv = ['migrate', *{migrate[3:]!r}]; "
         "runpy.run_module('codemods.migrate', run_name='__main__', alter_sys=True)"
     )
-    completed = subprocess.run([sys.executable, "-S", "-c", bootstrap], cwd=tree,
-                               capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", bootstrap],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     # a diff of the example's files, and nothing written
-    diff_headers = re.findall(r"^(?:---|\+\+\+) \S*(examples/legacy-project/\S+)",
-                              completed.stdout, re.MULTILINE)
+    diff_headers = re.findall(
+        r"^(?:---|\+\+\+) \S*(examples/legacy-project/\S+)", completed.stdout, re.MULTILINE
+    )
     assert diff_headers, completed.stdout
     assert {p: p.read_bytes() for p in example.rglob("*") if p.is_file()} == before
 
@@ -202,12 +258,19 @@ GPTTokenizer("path", {})
 
 def _environment_with(wheel_path: Path, root: Path, with_megatron_core: bool) -> Path:
     """A virtual environment holding only the wheel (and megatron-core); its interpreter."""
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root)], check=True,
-                   timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(root)], check=True, timeout=120
+    )
     python = root / "bin" / "python"
-    site_dir = Path(subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True, timeout=60).stdout.strip())
+    site_dir = Path(
+        subprocess.run(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        ).stdout.strip()
+    )
     _pip_install_target(site_dir, str(wheel_path))
     if with_megatron_core:
         for entry in SITE_PACKAGES.iterdir():
@@ -216,8 +279,9 @@ def _environment_with(wheel_path: Path, root: Path, with_megatron_core: bool) ->
     return python
 
 
-@pytest.mark.parametrize("with_megatron_core", [False, True],
-                         ids=["without-megatron-core", "with-megatron-core"])
+@pytest.mark.parametrize(
+    "with_megatron_core", [False, True], ids=["without-megatron-core", "with-megatron-core"]
+)
 def test_mypy_checks_compat_and_cannot_see_the_legacy_paths(wheel, with_megatron_core, tmp_path):
     """py.typed makes compat a typed library; the legacy paths exist only at run time (the
     import hook), as docs/legacy.md says."""
@@ -228,17 +292,34 @@ def test_mypy_checks_compat_and_cannot_see_the_legacy_paths(wheel, with_megatron
     snippet = tmp_path / "snippet.py"
     snippet.write_text(TYPE_CHECKED, encoding="utf-8")
     completed = subprocess.run(
-        [sys.executable, "-m", "mypy", "--python-executable", str(python), "--no-incremental",
-         "--cache-dir", os.devnull, "--enable-error-code", "deprecated", str(snippet)],
-        capture_output=True, text=True, timeout=600, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--python-executable",
+            str(python),
+            "--no-incremental",
+            "--cache-dir",
+            os.devnull,
+            "--enable-error-code",
+            "deprecated",
+            str(snippet),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
     )
     lines = completed.stdout.splitlines()
     revealed = [line for line in lines if "Revealed type" in line]
     assert len(revealed) == 1 and "MegatronTokenizerBase" in revealed[0], completed.stdout
     assert not [line for line in lines if line.startswith("snippet.py:1:")], completed.stdout
     (legacy_error,) = [line for line in lines if line.startswith("snippet.py:2: error")]
-    expected = ("missing library stubs or py.typed marker" if with_megatron_core
-                else "Cannot find implementation or library stub")
+    expected = (
+        "missing library stubs or py.typed marker"
+        if with_megatron_core
+        else "Cannot find implementation or library stub"
+    )
     assert expected in legacy_error
     docs = (PROJECT_ROOT / "docs" / "legacy.md").read_text(encoding="utf-8")
     assert expected in " ".join(docs.split())

@@ -22,11 +22,25 @@ ROW_OF_REFERENCE = {G1_VERSION: releases.G1, "0.19.2": releases.RELEASE_0_19}
 
 @pytest.mark.parametrize(
     ("version", "key"),
-    [("0.16.1", "0.16"), ("0.16", "0.16"), ("0.17.0", "0.17"), ("0.17.1", "0.17"),
-     ("0.18.0", "0.18"), ("0.18.2", "0.18"), ("0.19.0", "0.19"), ("0.19.2", "0.19"),
-     ("0.19.0rc3", "0.19"), ("v0.18.2", "0.18"), ("0.17.0.dev0", "0.17"), (" 0.18.2 ", "0.18"),
-     ("0.19.2+cu126", "0.19"), ("main", "main"), ("upstream", "main"), ("pr3889", "pr3889"),
-     ("megatron", "pr3889")],
+    [
+        ("0.16.1", "0.16"),
+        ("0.16", "0.16"),
+        ("0.17.0", "0.17"),
+        ("0.17.1", "0.17"),
+        ("0.18.0", "0.18"),
+        ("0.18.2", "0.18"),
+        ("0.19.0", "0.19"),
+        ("0.19.2", "0.19"),
+        ("0.19.0rc3", "0.19"),
+        ("v0.18.2", "0.18"),
+        ("0.17.0.dev0", "0.17"),
+        (" 0.18.2 ", "0.18"),
+        ("0.19.2+cu126", "0.19"),
+        ("main", "main"),
+        ("upstream", "main"),
+        ("pr3889", "pr3889"),
+        ("megatron", "pr3889"),
+    ],
 )
 def test_versions_map_to_their_minor_release(version, key):
     match = releases.api_for_version(version)
@@ -44,10 +58,16 @@ def test_a_newer_version_gets_the_newest_release_and_says_so(version):
 
 @pytest.mark.parametrize(
     ("version", "message"),
-    [("0.15.3", "older than every release"), ("0.9", "older than every release"),
-     ("", "is not a megatron-core version"), ("zero.eighteen", "is not a megatron-core version"),
-     ("0.18.x", "is not a megatron-core version"), ("18", "is not a megatron-core version"),
-     (None, "is a string"), (0.18, "is a string")],
+    [
+        ("0.15.3", "older than every release"),
+        ("0.9", "older than every release"),
+        ("", "is not a megatron-core version"),
+        ("zero.eighteen", "is not a megatron-core version"),
+        ("0.18.x", "is not a megatron-core version"),
+        ("18", "is not a megatron-core version"),
+        (None, "is a string"),
+        (0.18, "is a string"),
+    ],
 )
 def test_garbage_and_unknown_old_versions_raise_a_clear_value_error(version, message):
     with pytest.raises(ValueError, match=message):
@@ -65,21 +85,52 @@ def test_api_for_version_answers_or_raises_value_error_for_any_text(text):
 
 
 def test_each_row_follows_its_lineage():
-    g1, g2, r18, r19, main, pr = (releases.APIS[k] for k in
-                                  ("0.16", "0.17", "0.18", "0.19", "main", "pr3889"))
-    assert (g1.null_vocab_extra, g2.null_vocab_extra, r18.null_vocab_extra, main.null_vocab_extra,
-            pr.null_vocab_extra) == (1, 1, 0, 0, 0)
+    g1, g2, r18, r19, main, pr = (
+        releases.APIS[k] for k in ("0.16", "0.17", "0.18", "0.19", "main", "pr3889")
+    )
+    assert (
+        g1.null_vocab_extra,
+        g2.null_vocab_extra,
+        r18.null_vocab_extra,
+        main.null_vocab_extra,
+        pr.null_vocab_extra,
+    ) == (1, 1, 0, 0, 0)
     assert [api.hf_fast_and_special_tokens_default for api in (g1, g2, r19, main, pr)] == [
-        False, True, True, True, True]
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
     assert [api.identity_masks_prompt for api in (g2, r18, r19, main, pr)] == [
-        True, False, False, True, True]
+        True,
+        False,
+        False,
+        True,
+        True,
+    ]
     assert [api.sft_library for api in (g1, g2, r19, main, pr)] == [False, True, True, True, False]
     assert [api.model_wrappers for api in (g1, g2, r19, main, pr)] == [
-        "classes", "classes", "classes", "absent", "aliases"]
+        "classes",
+        "classes",
+        "classes",
+        "absent",
+        "aliases",
+    ]
     assert [api.conversation_module for api in releases.APIS.values()] == [
-        False, False, False, False, False, True]
+        False,
+        False,
+        False,
+        False,
+        False,
+        True,
+    ]
     assert [api.metadata_attribute for api in (g2, r18, main, pr)] == [
-        "tokenizer_metadata", "metadata_path", "metadata_path", "tokenizer_metadata"]
+        "tokenizer_metadata",
+        "metadata_path",
+        "metadata_path",
+        "tokenizer_metadata",
+    ]
     assert not g1.vision_facade and all(api.vision_facade for api in (g2, r19, main, pr))
 
 
@@ -87,8 +138,11 @@ def test_which_parser_accepts_which_flag():
     """core_v0.16.1 / v0.17.x arguments.py and core_v0.18+ TokenizerConfig (reference §8.1)."""
     legacy_tokenizer, hf_use_fast = "--legacy-tokenizer", "--tokenizer-hf-use-fast"
     tiktoken, negative = "--tiktoken-special-tokens", "--tokenizer-hf-no-use-fast"
-    null_eod, library, sft = "--null-tokenizer-eod-id", "--tokenizer-library", \
-        "--sft-tokenizer-prompt-format"
+    null_eod, library, sft = (
+        "--null-tokenizer-eod-id",
+        "--tokenizer-library",
+        "--sft-tokenizer-prompt-format",
+    )
     table = {
         "0.16": {legacy_tokenizer, hf_use_fast, tiktoken, sft},
         "0.17": {hf_use_fast, tiktoken, negative, sft},
@@ -121,8 +175,10 @@ def test_the_null_tokenizers_sizes(reference):
     row = ROW_OF_REFERENCE[reference.version]
     library = reference.module("text.libraries.null_tokenizer")
     tokenizer = library.NullTokenizer(100)
-    assert (tokenizer.vocab_size, tokenizer.eod) == (100 + row.null_vocab_extra,
-                                                     99 + row.null_vocab_extra)
+    assert (tokenizer.vocab_size, tokenizer.eod) == (
+        100 + row.null_vocab_extra,
+        99 + row.null_vocab_extra,
+    )
 
 
 def test_where_build_tokenizer_and_the_wrappers_live(reference):
@@ -130,9 +186,11 @@ def test_where_build_tokenizer_and_the_wrappers_live(reference):
     relative = row.build_tokenizer_module.removeprefix(MEGATRON_ROOT + ".")
     assert callable(reference.module(relative).build_tokenizer)
     assert callable(reference.module("text.models.gpt_tokenizer").GPTTokenizer)
-    for relative, exists in (("conversation", row.conversation_module),
-                             ("text.libraries.sft_tokenizer", row.sft_library),
-                             ("vision.vision_tokenizer", row.vision_facade)):
+    for relative, exists in (
+        ("conversation", row.conversation_module),
+        ("text.libraries.sft_tokenizer", row.sft_library),
+        ("vision.vision_tokenizer", row.vision_facade),
+    ):
         if exists:
             reference.module(relative)
         else:

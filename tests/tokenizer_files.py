@@ -20,10 +20,25 @@ from pathlib import Path
 # Tokens the prompt formats look up (reference §5.2/§5.3), so every format can run on the
 # HF fixture tokenizer.
 PROMPT_SPECIAL_TOKENS = [
-    "<SPECIAL_10>", "<SPECIAL_11>", "<SPECIAL_12>", "<SPECIAL_14>", "<SPECIAL_15>",
-    "<SPECIAL_233>", "<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|end_of_text|>",
-    "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>", "<|eom_id|>", "<|python_tag|>",
-    "<|finetune_right_pad_id|>", "[INST]", "[/INST]", "<image>",
+    "<SPECIAL_10>",
+    "<SPECIAL_11>",
+    "<SPECIAL_12>",
+    "<SPECIAL_14>",
+    "<SPECIAL_15>",
+    "<SPECIAL_233>",
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|begin_of_text|>",
+    "<|end_of_text|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eot_id|>",
+    "<|eom_id|>",
+    "<|python_tag|>",
+    "<|finetune_right_pad_id|>",
+    "[INST]",
+    "[/INST]",
+    "<image>",
 ]
 HF_CHAT_TEMPLATE = (
     "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
@@ -32,26 +47,113 @@ HF_CHAT_TEMPLATE = (
 )
 
 _WORDS = [
-    "the", "of", "and", "to", "in", "is", "was", "for", "on", "that", "with", "as", "by", "at",
-    "from", "his", "her", "they", "this", "which", "tokenizer", "model", "training", "data",
-    "Megatron", "language", "large", "parallel", "pipeline", "tensor", "attention", "layer",
-    "embedding", "vocabulary", "merge", "piece", "sentence", "byte", "level", "unicode", "café",
-    "naïve", "Straße", "東京", "日本語", "Привет", "мир", "🙂", "emoji", "12345", "3.14",
-    "--", "==", "::", "{}", "[]", "()", "'", '"', "\\", "/", "tabs\tand", "",
-    "double", "", "spaces",
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "was",
+    "for",
+    "on",
+    "that",
+    "with",
+    "as",
+    "by",
+    "at",
+    "from",
+    "his",
+    "her",
+    "they",
+    "this",
+    "which",
+    "tokenizer",
+    "model",
+    "training",
+    "data",
+    "Megatron",
+    "language",
+    "large",
+    "parallel",
+    "pipeline",
+    "tensor",
+    "attention",
+    "layer",
+    "embedding",
+    "vocabulary",
+    "merge",
+    "piece",
+    "sentence",
+    "byte",
+    "level",
+    "unicode",
+    "café",
+    "naïve",
+    "Straße",
+    "東京",
+    "日本語",
+    "Привет",
+    "мир",
+    "🙂",
+    "emoji",
+    "12345",
+    "3.14",
+    "--",
+    "==",
+    "::",
+    "{}",
+    "[]",
+    "()",
+    "'",
+    '"',
+    "\\",
+    "/",
+    "tabs\tand",
+    "",
+    "double",
+    "",
+    "spaces",
 ]
 
 
 _SYLLABLES = [
-    "ka", "lo", "mi", "ne", "ru", "sa", "te", "vo", "zu", "ba", "de", "fi", "go", "hu", "ja", "ki",
-    "la", "mo", "nu", "pe", "qui", "ri", "so", "tu", "ve", "wa", "xi", "yo", "ze",
+    "ka",
+    "lo",
+    "mi",
+    "ne",
+    "ru",
+    "sa",
+    "te",
+    "vo",
+    "zu",
+    "ba",
+    "de",
+    "fi",
+    "go",
+    "hu",
+    "ja",
+    "ki",
+    "la",
+    "mo",
+    "nu",
+    "pe",
+    "qui",
+    "ri",
+    "so",
+    "tu",
+    "ve",
+    "wa",
+    "xi",
+    "yo",
+    "ze",
 ]
 
 
 def _vocabulary(rng: random.Random) -> list[str]:
     """Plain words plus a few thousand invented ones, so the trained models have real merges."""
-    invented = {"".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 4)))
-                for _ in range(3000)}
+    invented = {
+        "".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(1, 4))) for _ in range(3000)
+    }
     words = _WORDS + ["hello", "world", "Hello", "World"] + sorted(invented)
     return words + [w.capitalize() for w in words[:200]]
 
@@ -66,14 +168,41 @@ def varied_texts(count: int = 2000, seed: int = 99) -> list[str]:
     """Texts that stress a tokenizer: unicode, whitespace runs, special-token strings, empty."""
     rng = random.Random(seed)
     pieces = _WORDS + [
-        "", " ", "  ", "\n", "\n\n", "\t", "\r\n", "   leading", "trailing   ", "<s>", "</s>",
-        "<unk>", "<pad>", "<|im_start|>", "<SPECIAL_10>", "[INST]", "a" * 50, "ü" * 7, "𝔘𝔫𝔦",
-        "\u200b", "x\u0301", "مرحبا", "שלום", "한국어", "😀👍🏽", "\\n", "1,000,000",
+        "",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        "\t",
+        "\r\n",
+        "   leading",
+        "trailing   ",
+        "<s>",
+        "</s>",
+        "<unk>",
+        "<pad>",
+        "<|im_start|>",
+        "<SPECIAL_10>",
+        "[INST]",
+        "a" * 50,
+        "ü" * 7,
+        "𝔘𝔫𝔦",
+        "\u200b",
+        "x\u0301",
+        "مرحبا",
+        "שלום",
+        "한국어",
+        "😀👍🏽",
+        "\\n",
+        "1,000,000",
     ]
     texts = ["", " ", "hello world", "Hello World!", "  leading and trailing  "]
     while len(texts) < count:
-        texts.append("".join(rng.choice(pieces) + rng.choice(["", " ", ""]) for _ in
-                             range(rng.randint(1, 12))))
+        texts.append(
+            "".join(
+                rng.choice(pieces) + rng.choice(["", " ", ""]) for _ in range(rng.randint(1, 12))
+            )
+        )
     return texts
 
 
@@ -115,11 +244,13 @@ def ranks_to_megatron_json(rank_file: Path, target: Path) -> Path:
             continue
         token_b64, rank = line.split()
         token_bytes = base64.b64decode(token_b64)
-        entries.append({
-            "rank": int(rank),
-            "token_bytes": token_b64,
-            "token_str": token_bytes.decode("utf-8", errors="replace"),
-        })
+        entries.append(
+            {
+                "rank": int(rank),
+                "token_bytes": token_b64,
+                "token_str": token_bytes.decode("utf-8", errors="replace"),
+            }
+        )
     target.write_text(json.dumps(entries), encoding="utf-8")
     return target
 
@@ -204,21 +335,28 @@ def offline_hub_cache(cache: Path, work: Path) -> Path:
         "gpt2": {
             "vocab.json": vocab.read_bytes(),
             "merges.txt": merges.read_bytes(),
-            "tokenizer_config.json": json.dumps({
-                "tokenizer_class": "GPT2Tokenizer", "model_max_length": 1024,
-                "bos_token": "<|endoftext|>", "eos_token": "<|endoftext|>",
-                "unk_token": "<|endoftext|>",
-            }).encode(),
+            "tokenizer_config.json": json.dumps(
+                {
+                    "tokenizer_class": "GPT2Tokenizer",
+                    "model_max_length": 1024,
+                    "bos_token": "<|endoftext|>",
+                    "eos_token": "<|endoftext|>",
+                    "unk_token": "<|endoftext|>",
+                }
+            ).encode(),
             "config.json": json.dumps({"model_type": "gpt2"}).encode(),
         },
     }
     for name, lower in (("bert-large-uncased", True), ("bert-large-cased", False)):
         repos[name] = {
             "vocab.txt": bert_vocab(work / name, lower_case=lower).read_bytes(),
-            "tokenizer_config.json": json.dumps({
-                "tokenizer_class": "BertTokenizer", "do_lower_case": lower,
-                "model_max_length": 512,
-            }).encode(),
+            "tokenizer_config.json": json.dumps(
+                {
+                    "tokenizer_class": "BertTokenizer",
+                    "do_lower_case": lower,
+                    "model_max_length": 512,
+                }
+            ).encode(),
             "config.json": json.dumps({"model_type": "bert"}).encode(),
         }
     revision = "0" * 40

@@ -24,9 +24,11 @@ def _is_comment(doc: TextDocument, offset: int) -> bool:
 
 def argv_file_words(doc: TextDocument) -> list[Word]:
     """The words of an argv file; lines starting with ``#`` are comments."""
-    return [word for match in _COMMENT_OR_WORD.finditer(doc.text)
-            if not match.group().lstrip().startswith("#")
-            and (word := loose_word(match)) is not None]
+    return [
+        word
+        for match in _COMMENT_OR_WORD.finditer(doc.text)
+        if not match.group().lstrip().startswith("#") and (word := loose_word(match)) is not None
+    ]
 
 
 def validate(text: str) -> None:
@@ -38,13 +40,18 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
         return RewriteResult(text)
     doc = TextDocument(text, options)
     words = argv_file_words(doc)
-    on_several_lines = bool(words) and "\n" in text[words[0].start:words[-1].start]
+    on_several_lines = bool(words) and "\n" in text[words[0].start : words[-1].start]
     rewrite_groups(doc, [words], one_flag_per_line=on_several_lines)
-    comments = [(start + len(line) - len(line.lstrip()), start + len(line))
-                for start, line in ((start, doc.lines.line_at(start)) for start in doc.lines.starts)
-                if line.lstrip().startswith("#")]
+    comments = [
+        (start + len(line) - len(line.lstrip()), start + len(line))
+        for start, line in ((start, doc.lines.line_at(start)) for start in doc.lines.starts)
+        if line.lstrip().startswith("#")
+    ]
     for start, end in continued_groups(comments, text):
         rewrite_comment_words(doc, start, end)
-    report_leftovers(doc, "it is glued to other text; check it by hand",
-                     skip=lambda offset: _is_comment(doc, offset))
+    report_leftovers(
+        doc,
+        "it is glued to other text; check it by hand",
+        skip=lambda offset: _is_comment(doc, offset),
+    )
     return doc.result()

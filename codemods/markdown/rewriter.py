@@ -24,8 +24,9 @@ from codemods.text.comments import is_command_line
 from codemods.text.document import LineIndex, TextDocument
 from codemods.text.words import TextEdit, Word, mentions_legacy_flag, mentions_old_api
 
-_FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$",
-                    re.MULTILINE)
+_FENCE = re.compile(
+    r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$", re.MULTILINE
+)
 SHELL_LANGUAGES = {"sh", "bash", "shell", "zsh"}
 CONSOLE_LANGUAGES = {"console", "shell-session"}
 PYTHON_LANGUAGES = {"python", "py", "python3"}
@@ -44,8 +45,9 @@ def fenced_blocks(text: str) -> list[tuple[str, int, int]]:
             return blocks
         fence = opening.group("fence")
         content_start = opening.end() + 1
-        closing = re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence))
-                             + r",}[ \t]*$", re.MULTILINE).search(text, content_start)
+        closing = re.compile(
+            r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*$", re.MULTILINE
+        ).search(text, content_start)
         content_end = closing.start() if closing else len(text)
         language = (opening.group("info").split() or [""])[0].lower()
         if content_start <= content_end:
@@ -71,7 +73,7 @@ def _commands(text: str, start: int, end: int, console: bool) -> list[tuple[list
                 if prompt is None:
                     offset += len(line)
                     continue
-                first_line = body[prompt.end():]
+                first_line = body[prompt.end() :]
                 current = loose_words(text, offset + prompt.end(), offset + len(body))
             elif body.lstrip().startswith("#"):
                 offset += len(line)
@@ -102,8 +104,7 @@ def _as_script(content: str, options: Options) -> TextDocument | None:
     return block
 
 
-def rewrite_code_block(doc: TextDocument, language: str, start: int, end: int,
-                       path: str) -> None:
+def rewrite_code_block(doc: TextDocument, language: str, start: int, end: int, path: str) -> None:
     """Rewrite the code block ``doc.text[start:end]`` written in ``language`` (lower case; ""
     when untagged); blocks of other languages are left to the leftover report."""
     if language in PYTHON_LANGUAGES:
@@ -111,8 +112,7 @@ def rewrite_code_block(doc: TextDocument, language: str, start: int, end: int,
         return
     content = doc.text[start:end]
     shell_like = language in SHELL_LANGUAGES or language in UNTAGGED_LANGUAGES
-    if not mentions_legacy_flag(content) or \
-            not (shell_like or language in CONSOLE_LANGUAGES):
+    if not mentions_legacy_flag(content) or not (shell_like or language in CONSOLE_LANGUAGES):
         return
     block = _as_script(content, doc.options) if shell_like else None
     if block is not None:
@@ -156,7 +156,9 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
 
 
 def rewrite_documentation(
-    text: str, path: str, options: Options,
+    text: str,
+    path: str,
+    options: Options,
     code_blocks: Callable[[str], Iterable[tuple[str, int, int]]],
 ) -> RewriteResult:
     """Rewrite each ``(language, start, end)`` code block ``code_blocks`` finds in a document,
@@ -170,5 +172,7 @@ def rewrite_documentation(
     return doc.result()
 
 
-DOCUMENTATION_TEXT = ("it is in documentation text (prose, inline code or a block that is not "
-                      "shell); update it by hand")
+DOCUMENTATION_TEXT = (
+    "it is in documentation text (prose, inline code or a block that is not "
+    "shell); update it by hand"
+)

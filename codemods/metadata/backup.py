@@ -21,8 +21,12 @@ def kept_by_git(path: Path, original: bytes) -> bool:
     """
     try:
         listing = subprocess.run(
-            ["git", "ls-files", "--stage", "--", path.name], cwd=path.parent,
-            capture_output=True, text=True, timeout=_GIT_TIMEOUT_SECONDS, check=False,
+            ["git", "ls-files", "--stage", "--", path.name],
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=_GIT_TIMEOUT_SECONDS,
+            check=False,
         )
     except (OSError, subprocess.SubprocessError):
         return False

@@ -107,16 +107,17 @@ class MetadataFile:
         position = self._positions[member.key]
         text = self.doc.text
         if position + 1 < len(self._members):
-            separator = text[member.value_end:self._members[position + 1].key_start]
+            separator = text[member.value_end : self._members[position + 1].key_start]
         elif position > 0:
-            separator = text[self._members[position - 1].value_end:member.key_start]
+            separator = text[self._members[position - 1].value_end : member.key_start]
         else:
             separator = ", "
         if not separator.lstrip().startswith(","):
             separator = ", "
         self.expected[key] = value
-        return TextEdit(member.value_end, member.value_end,
-                        f"{separator}{json.dumps(key)}: {json.dumps(value)}")
+        return TextEdit(
+            member.value_end, member.value_end, f"{separator}{json.dumps(key)}: {json.dumps(value)}"
+        )
 
     def add_first(self, key: str, value: Any) -> TextEdit:
         """The edit that inserts ``key`` before the first member, laid out like the separator
@@ -124,10 +125,11 @@ class MetadataFile:
         first = self._members[0]
         separator = ", "
         if len(self._members) > 1:
-            separator = self.doc.text[first.value_end:self._members[1].key_start]
+            separator = self.doc.text[first.value_end : self._members[1].key_start]
         self.expected = {key: value, **self.expected}
-        return TextEdit(first.key_start, first.key_start,
-                        f"{json.dumps(key)}: {json.dumps(value)}{separator}")
+        return TextEdit(
+            first.key_start, first.key_start, f"{json.dumps(key)}: {json.dumps(value)}{separator}"
+        )
 
     def carry_todos(self) -> None:
         """Report the entries of the TODO member, and add to it the sites left for a person on
@@ -137,10 +139,13 @@ class MetadataFile:
         for entry in present:
             match = _TODO_ENTRY.match(entry)
             if match is not None and member is not None:
-                self.doc.report(member.key_start, match.group("code"), match.group("message"),
-                                _DONE)
-        erased = [f"{finding.code} {finding.message}; {finding.suggestion}".rstrip("; ")
-                  for finding in self._sites_on_changed_lines()]
+                self.doc.report(
+                    member.key_start, match.group("code"), match.group("message"), _DONE
+                )
+        erased = [
+            f"{finding.code} {finding.message}; {finding.suggestion}".rstrip("; ")
+            for finding in self._sites_on_changed_lines()
+        ]
         added = [entry for entry in dict.fromkeys(erased) if entry not in present]
         if not added:
             return
@@ -152,11 +157,15 @@ class MetadataFile:
     def _sites_on_changed_lines(self) -> list[Finding]:
         lines = self.doc.lines
         changed = {
-            line for edit in self.doc.edits
+            line
+            for edit in self.doc.edits
             for line in range(lines.line_number(edit.start), lines.line_number(edit.end) + 1)
         }
-        return [finding for finding in self.doc.findings()
-                if finding.state == "manual" and finding.line in changed]
+        return [
+            finding
+            for finding in self.doc.findings()
+            if finding.state == "manual" and finding.line in changed
+        ]
 
 
 def _todo_entries(member: Member | None) -> list[str]:
@@ -191,6 +200,8 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     metadata.carry_todos()
     result = metadata.doc.result()
     if result.new_text != text and json.loads(result.new_text) != metadata.expected:
-        raise UnparsableError(f"{path}: the rewrite did not produce the intended metadata; the "
-                              "file was left unchanged (please report this)")
+        raise UnparsableError(
+            f"{path}: the rewrite did not produce the intended metadata; the "
+            "file was left unchanged (please report this)"
+        )
     return result

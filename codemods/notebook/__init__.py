@@ -18,7 +18,12 @@ def matches(path: str, first_line: str) -> bool:
     return PurePath(path).suffix.lower() in EXTENSIONS
 
 
-KIND = FileKind(name="notebook", matches=matches, rewrite=rewrite, validate=validate,
-                validate_rewrite=validate_rewrite)
+KIND = FileKind(
+    name="notebook",
+    matches=matches,
+    rewrite=rewrite,
+    validate=validate,
+    validate_rewrite=validate_rewrite,
+)
 
 __all__ = ["KIND", "matches", "rewrite", "validate", "validate_rewrite"]

@@ -60,8 +60,11 @@ def cell_magic(source: str) -> CellMagic | None:
     if match is None:
         return None
     newline = source.find("\n")
-    return CellMagic(match.group("name"), match.group("arguments").strip(),
-                     len(source) if newline < 0 else newline + 1)
+    return CellMagic(
+        match.group("name"),
+        match.group("arguments").strip(),
+        len(source) if newline < 0 else newline + 1,
+    )
 
 
 def is_shell_cell(magic: CellMagic) -> bool:
@@ -89,8 +92,9 @@ def _kind_of_line(line: str) -> tuple[Words, int] | None:
     magic = _LINE_MAGIC.match(line)
     if magic:
         name = magic.group("name")
-        words: Words = "shell" if name in _SHELL_LINE_MAGICS else \
-            "argv" if name == "run" else "none"
+        words: Words = (
+            "shell" if name in _SHELL_LINE_MAGICS else "argv" if name == "run" else "none"
+        )
         return words, magic.end()
     if _HELP.match(line):
         return "none", len(line)
@@ -105,8 +109,9 @@ def line_magics(source: str, first_line_is_magic: bool = False) -> list[Magic]:
     index = 0
     while index < len(lines):
         line = lines[index]
-        kind: tuple[Words, int] | None = ("none", len(line)) \
-            if index == 0 and first_line_is_magic else _kind_of_line(line)
+        kind: tuple[Words, int] | None = (
+            ("none", len(line)) if index == 0 and first_line_is_magic else _kind_of_line(line)
+        )
         if kind is None:
             offset += len(line) + 1
             index += 1
@@ -129,11 +134,12 @@ def mask(source: str, magics: list[Magic]) -> str:
     pieces = []
     position = 0
     for index, magic in enumerate(magics):
-        pieces.append(source[position:magic.start])
-        first_line = source[magic.start:magic.end].split("\n")
+        pieces.append(source[position : magic.start])
+        first_line = source[magic.start : magic.end].split("\n")
         indent = first_line[0][: len(first_line[0]) - len(first_line[0].lstrip(" \t"))]
-        pieces.append("\n".join([indent + _MASK.format(index=index)]
-                                + [_CONTINUED] * (len(first_line) - 1)))
+        pieces.append(
+            "\n".join([indent + _MASK.format(index=index)] + [_CONTINUED] * (len(first_line) - 1))
+        )
         position = magic.end
     pieces.append(source[position:])
     return "".join(pieces)

@@ -40,8 +40,10 @@ _LAYOUTS = tuple(
     (indent, ensure_ascii) for indent in (1, 2, 4, None) for ensure_ascii in (False, True)
 )
 _SOURCE_KEY = re.compile(r'"source"\s*:')
-_LEFT_IN_CODE = ("it is not a command line the tool can read here (a Python string or comment, "
-                 "or text built at run time?); check it by hand")
+_LEFT_IN_CODE = (
+    "it is not a command line the tool can read here (a Python string or comment, "
+    "or text built at run time?); check it by hand"
+)
 
 
 def _load(text: str) -> dict[str, Any]:
@@ -50,7 +52,7 @@ def _load(text: str) -> dict[str, Any]:
     except json.JSONDecodeError as error:
         raise UnparsableError(f"notebook is not valid JSON: {error}") from None
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
-        raise UnparsableError("not a Jupyter notebook (no top-level \"cells\" list)")
+        raise UnparsableError('not a Jupyter notebook (no top-level "cells" list)')
     return notebook
 
 
@@ -127,8 +129,10 @@ def _source_text(cell: dict[str, Any]) -> str:
 def _source_lines_in_file(text: str) -> list[int]:
     """The 1-based line of each cell's ``"source"`` key, in cell order."""
     cells_at = text.find('"cells"')
-    return [text.count("\n", 0, match.start()) + 1
-            for match in _SOURCE_KEY.finditer(text, max(cells_at, 0))]
+    return [
+        text.count("\n", 0, match.start()) + 1
+        for match in _SOURCE_KEY.finditer(text, max(cells_at, 0))
+    ]
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
@@ -155,22 +159,23 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
             findings.append(replace(finding, line=line, message=message))
         if result.new_text != source:
             changed = True
-            cell["source"] = result.new_text.splitlines(keepends=True) if as_list \
-                else result.new_text
+            cell["source"] = (
+                result.new_text.splitlines(keepends=True) if as_list else result.new_text
+            )
     if not changed:
         return RewriteResult(text, findings)
     return RewriteResult(_dump(notebook, layout, final_newline), findings)
 
 
-def _rewrite_cell(cell_type: object, source: str, number: int, path: str, options: Options,
-                  python: bool) -> RewriteResult:
+def _rewrite_cell(
+    cell_type: object, source: str, number: int, path: str, options: Options, python: bool
+) -> RewriteResult:
     if cell_type == "markdown":
         from codemods.markdown.rewriter import rewrite as rewrite_markdown
 
         return rewrite_markdown(source, path, options)
     if cell_type != "code" or not python:
-        return _leftovers_only(source, options, "it is not in a Python code cell; check it by "
-                               "hand")
+        return _leftovers_only(source, options, "it is not in a Python code cell; check it by hand")
     magic = cell_magic(source)
     if magic is None:
         return _python_cell(source, number, path, options, first_line_is_magic=False)
@@ -181,8 +186,9 @@ def _rewrite_cell(cell_type: object, source: str, number: int, path: str, option
         return _file_body(source, magic.body_start, target, options)
     if magic.name in PYTHON_CELL_MAGICS:
         return _python_cell(source, number, path, options, first_line_is_magic=True)
-    return _leftovers_only(source, options, f"it is in a %%{magic.name} cell, not Python or "
-                           "shell; check it by hand")
+    return _leftovers_only(
+        source, options, f"it is in a %%{magic.name} cell, not Python or shell; check it by hand"
+    )
 
 
 def _leftovers_only(source: str, options: Options, why: str) -> RewriteResult:
@@ -208,19 +214,29 @@ def _file_body(source: str, body_start: int, target: str, options: Options) -> R
     body = source[body_start:]
     kind = kind_for(target, body.split("\n", 1)[0])
     if kind is None:
-        return _leftovers_only(source, options, f"it is in the body of %%writefile {target}, "
-                               "a kind of file the tool does not read; check it by hand")
+        return _leftovers_only(
+            source,
+            options,
+            f"it is in the body of %%writefile {target}, "
+            "a kind of file the tool does not read; check it by hand",
+        )
     try:
         result = kind.rewrite(body, target, options)
         kind.check_rewrite(body, result.new_text)
     except UnparsableError as error:
         doc = TextDocument(source, options)
         if mentions_legacy_flag(body):
-            doc.report(body_start, legacy_flag_code(body), f"the body of %%writefile {target} "
-                       f"cannot be migrated ({error}); rewrite it by hand")
+            doc.report(
+                body_start,
+                legacy_flag_code(body),
+                f"the body of %%writefile {target} "
+                f"cannot be migrated ({error}); rewrite it by hand",
+            )
         return doc.result()
-    return RewriteResult(source[:body_start] + result.new_text,
-                         [replace(finding, line=finding.line + 1) for finding in result.findings])
+    return RewriteResult(
+        source[:body_start] + result.new_text,
+        [replace(finding, line=finding.line + 1) for finding in result.findings],
+    )
 
 
 def _rewrite_magic(doc: TextDocument, magic: Magic) -> str:
@@ -228,7 +244,7 @@ def _rewrite_magic(doc: TextDocument, magic: Magic) -> str:
     from codemods.shell.rewriter import record, validate_rewrite
     from codemods.text.command_line import loose_words, rewrite_groups
 
-    text = doc.text[magic.start:magic.end]
+    text = doc.text[magic.start : magic.end]
     if magic.words == "none" or not mentions_legacy_flag(text):
         return text
     line = TextDocument(text, doc.options)
@@ -247,8 +263,9 @@ def _rewrite_magic(doc: TextDocument, magic: Magic) -> str:
     return line.new_text()
 
 
-def _python_cell(source: str, number: int, path: str, options: Options,
-                 first_line_is_magic: bool) -> RewriteResult:
+def _python_cell(
+    source: str, number: int, path: str, options: Options, first_line_is_magic: bool
+) -> RewriteResult:
     from codemods.python.rewriter import needs_parsing, rewrite_source
 
     doc = TextDocument(source, options)
@@ -262,11 +279,18 @@ def _python_cell(source: str, number: int, path: str, options: Options,
             new_text = unmask(result.new_text, texts)
     except UnparsableError as error:
         if needs_parsing(masked, options):
-            offending = legacy_flag_code(masked) if mentions_legacy_flag(masked) else \
-                _first_rule_code(masked, options)
-            doc.report(0, offending, f"cell {number} is not valid Python once its IPython lines "
-                       f"are set aside ({error}); its Python was not migrated: fix the cell and "
-                       "run the migration again")
+            offending = (
+                legacy_flag_code(masked)
+                if mentions_legacy_flag(masked)
+                else _first_rule_code(masked, options)
+            )
+            doc.report(
+                0,
+                offending,
+                f"cell {number} is not valid Python once its IPython lines "
+                f"are set aside ({error}); its Python was not migrated: fix the cell and "
+                "run the migration again",
+            )
     else:
         for finding in result.findings:
             offset = doc.lines.starts[finding.line - 1] + finding.col - 1

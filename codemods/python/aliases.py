@@ -34,8 +34,7 @@ if TYPE_CHECKING:
 ImportLine: TypeAlias = (
     "cst.SimpleStatementLine | cst.FlattenSentinel[cst.SimpleStatementLine] | cst.RemovalSentinel"
 )
-fixer = Fixer(name="deprecated-alias",
-              codes=frozenset(entry.rule.code for entry in LEGACY_NAMES))
+fixer = Fixer(name="deprecated-alias", codes=frozenset(entry.rule.code for entry in LEGACY_NAMES))
 
 
 def _binding_stays_legacy(ctx: Context, node: cst.Name, entry: LegacyName) -> bool:
@@ -79,8 +78,12 @@ def _existing_imports(ctx: Context, node: cst.ImportFrom) -> None:
 @fixer.leave("Name")
 def _rename_reference(ctx: Context, original: cst.Name, updated: cst.Name) -> cst.Name:
     entry = ctx.legacy(original) if ctx.is_reference(original) else None
-    if entry is None or entry.migration != "rename" or original.value != entry.legacy_name \
-            or ctx.target_keeps(entry.on_main):
+    if (
+        entry is None
+        or entry.migration != "rename"
+        or original.value != entry.legacy_name
+        or ctx.target_keeps(entry.on_main)
+    ):
         return updated
     code = entry.rule.code
     if not ctx.allowed(original, code):
@@ -97,29 +100,41 @@ def _rename_reference(ctx: Context, original: cst.Name, updated: cst.Name) -> cs
             code=code,
         )
         return updated
-    ctx.fixed(original, message_for(entry.rule, entry.legacy_name, _replacement(ctx, entry)),
-              code=code)
+    ctx.fixed(
+        original, message_for(entry.rule, entry.legacy_name, _replacement(ctx, entry)), code=code
+    )
     assert entry.new_name is not None
     return updated.with_changes(value=entry.new_name)
 
 
 @fixer.leave("Attribute")
-def _rename_module_attribute(ctx: Context, original: cst.Attribute, updated: cst.Attribute
-                             ) -> cst.BaseExpression:
+def _rename_module_attribute(
+    ctx: Context, original: cst.Attribute, updated: cst.Attribute
+) -> cst.BaseExpression:
     entry = ctx.legacy(original) if ctx.is_reference(original) else None
-    if entry is None or ctx.target_keeps(entry.on_main) or \
-            not ctx.allowed(original, entry.rule.code):
+    if (
+        entry is None
+        or ctx.target_keeps(entry.on_main)
+        or not ctx.allowed(original, entry.rule.code)
+    ):
         return updated
     if entry.migration == "report":
-        ctx.report(original, f"{entry.legacy_qualname} was removed",
-                   entry.note or entry.replacement, code=entry.rule.code)
+        ctx.report(
+            original,
+            f"{entry.legacy_qualname} was removed",
+            entry.note or entry.replacement,
+            code=entry.rule.code,
+        )
     if entry.migration != "rename":
         return updated
     assert entry.new_module is not None and entry.new_name is not None
     ctx.add_import(ctx.target(entry.new_module), entry.new_name)
     ctx.prune_legacy_module_imports()
-    ctx.fixed(original, message_for(entry.rule, entry.legacy_qualname, _replacement(ctx, entry)),
-              code=entry.rule.code)
+    ctx.fixed(
+        original,
+        message_for(entry.rule, entry.legacy_qualname, _replacement(ctx, entry)),
+        code=entry.rule.code,
+    )
     return cst.Name(entry.new_name)
 
 
@@ -143,8 +158,10 @@ def _dedupe_bases(ctx: Context, original: cst.ClassDef, updated: cst.ClassDef) -
 @fixer.leave("Call")
 def _dedupe_isinstance_tuple(ctx: Context, original: cst.Call, updated: cst.Call) -> cst.Call:
     """``isinstance(t, (GPTTokenizer, BertTokenizer))`` names one class twice after renaming."""
-    if not isinstance(updated.func, cst.Name) or updated.func.value not in ("isinstance",
-                                                                             "issubclass"):
+    if not isinstance(updated.func, cst.Name) or updated.func.value not in (
+        "isinstance",
+        "issubclass",
+    ):
         return updated
     if len(updated.args) != 2 or not isinstance(updated.args[1].value, cst.Tuple):
         return updated
@@ -152,10 +169,12 @@ def _dedupe_isinstance_tuple(ctx: Context, original: cst.Call, updated: cst.Call
     elements = dedupe_by_name(list(tuple_node.elements))  # type: ignore[arg-type]
     if len(elements) == len(tuple_node.elements):
         return updated
-    new_value = elements[0].value if len(elements) == 1 else tuple_node.with_changes(
-        elements=elements)
-    return updated.with_changes(args=[updated.args[0], updated.args[1].with_changes(
-        value=new_value)])
+    new_value = (
+        elements[0].value if len(elements) == 1 else tuple_node.with_changes(elements=elements)
+    )
+    return updated.with_changes(
+        args=[updated.args[0], updated.args[1].with_changes(value=new_value)]
+    )
 
 
 # --- imports ---------------------------------------------------------------------------------
@@ -175,9 +194,9 @@ def _import_line(module: str, names: list[tuple[str, str | None]]) -> cst.Simple
 
 
 @fixer.leave("SimpleStatementLine")
-def _rewrite_import_line(ctx: Context, original: cst.SimpleStatementLine,
-                         updated: cst.SimpleStatementLine
-                         ) -> ImportLine:
+def _rewrite_import_line(
+    ctx: Context, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+) -> ImportLine:
     if len(updated.body) != 1:
         return updated
     statement = updated.body[0]
@@ -227,16 +246,20 @@ def _alias_name(alias: cst.ImportAlias) -> str:
     return alias.name.value if isinstance(alias.name, cst.Name) else full_name(alias.name) or ""
 
 
-def _replacement_import(ctx: Context, entry: LegacyName, alias: cst.ImportAlias,
-                        asname: str | None
-                        ) -> tuple[str, str, str | None] | Literal["keep", "drop"]:
+def _replacement_import(
+    ctx: Context, entry: LegacyName, alias: cst.ImportAlias, asname: str | None
+) -> tuple[str, str, str | None] | Literal["keep", "drop"]:
     """What the import of ``entry`` becomes: (module, name, asname), or kept, or dropped."""
     code = entry.rule.code
     if ctx.target_keeps(entry.on_main) or not ctx.allowed(alias, code):
         return "keep"
     if entry.migration == "report":
-        ctx.report(alias, f"{entry.legacy_qualname} was removed",
-                   entry.note or entry.replacement, code=code)
+        ctx.report(
+            alias,
+            f"{entry.legacy_qualname} was removed",
+            entry.note or entry.replacement,
+            code=code,
+        )
         return "keep"
     local = asname or entry.legacy_name
     if local in ctx.prescan.blocked_bindings:
@@ -245,19 +268,26 @@ def _replacement_import(ctx: Context, entry: LegacyName, alias: cst.ImportAlias,
     dropped = ctx.prescan.dropped_references.get(local, 0)
     if dropped and dropped == ctx.prescan.reference_counts.get(local):
         # every use was a redundant base class: the import goes too
-        ctx.fixed(alias, message_for(entry.rule, entry.legacy_qualname, _replacement(ctx, entry)),
-                  code=code)
+        ctx.fixed(
+            alias,
+            message_for(entry.rule, entry.legacy_qualname, _replacement(ctx, entry)),
+            code=code,
+        )
         return "drop"
     new_module = ctx.target(entry.new_module)
-    ctx.fixed(alias, message_for(entry.rule, entry.legacy_qualname,
-                                 f"{new_module}.{entry.new_name}"), code=code)
+    ctx.fixed(
+        alias,
+        message_for(entry.rule, entry.legacy_qualname, f"{new_module}.{entry.new_name}"),
+        code=code,
+    )
     if entry.migration == "rename":
         return new_module, entry.new_name, asname if asname != entry.new_name else None
     return new_module, entry.new_name, None
 
 
-def _compat_twin(ctx: Context, module: str, name: str, asname: str | None,
-                 alias: cst.ImportAlias) -> tuple[str, str, str | None] | Literal["keep"]:
+def _compat_twin(
+    ctx: Context, module: str, name: str, asname: str | None, alias: cst.ImportAlias
+) -> tuple[str, str, str | None] | Literal["keep"]:
     """Under ``--target compat``, a file migrated to ``compat.tokenizers`` imports the rest of
     the tokenizer API from there too: one facade, not two (objects megatron-core builds are not
     instances of compat's classes)."""
@@ -266,8 +296,12 @@ def _compat_twin(ctx: Context, module: str, name: str, asname: str | None,
         return "keep"
     if not ctx.allowed(alias, MOVED_MODULE.code):
         return "keep"
-    ctx.fixed(alias, f"{module}.{name} is imported from {twin}, like the rest of this migrated "
-              "file: the Megatron it runs against lacks the new API", code=MOVED_MODULE.code)
+    ctx.fixed(
+        alias,
+        f"{module}.{name} is imported from {twin}, like the rest of this migrated "
+        "file: the Megatron it runs against lacks the new API",
+        code=MOVED_MODULE.code,
+    )
     return twin, name, asname
 
 
@@ -293,21 +327,30 @@ def _report_star_import(ctx: Context, original: cst.SimpleStatementLine, module:
         return
     code = next(iter(entries.values())).rule.code
     if ctx.allowed(original, code):
-        ctx.report(original, f"`from {module} import *` brings in legacy names; import the names "
-                   "you use explicitly and run the migration again", code=code)
+        ctx.report(
+            original,
+            f"`from {module} import *` brings in legacy names; import the names "
+            "you use explicitly and run the migration again",
+            code=code,
+        )
 
 
-def _rebuilt_import(ctx: Context, original: cst.SimpleStatementLine,
-                    updated: cst.SimpleStatementLine, statement: cst.ImportFrom,
-                    kept: list[cst.ImportAlias], moved: dict[str, list[tuple[str, str | None]]]
-                    ) -> ImportLine:
+def _rebuilt_import(
+    ctx: Context,
+    original: cst.SimpleStatementLine,
+    updated: cst.SimpleStatementLine,
+    statement: cst.ImportFrom,
+    kept: list[cst.ImportAlias],
+    moved: dict[str, list[tuple[str, str | None]]],
+) -> ImportLine:
     lines: list[cst.SimpleStatementLine] = []
     if kept:
         aliases = [*kept[:-1], kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)]
         lines.append(updated.with_changes(body=[statement.with_changes(names=aliases)]))
     for new_module, names in moved.items():
         unique = [
-            pair for pair in dict.fromkeys(names)
+            pair
+            for pair in dict.fromkeys(names)
             if (new_module, pair[0], pair[1]) not in ctx.prescan.existing_imports
         ]
         # an import written here exists for the import lines below

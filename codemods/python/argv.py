@@ -42,10 +42,17 @@ if TYPE_CHECKING:
     from codemods.python.engine import Context
     from compat.args import Translation
 
-fixer = Fixer(name="command-line", codes=frozenset({
-    TOKENIZER_TYPE_FLAG.code, DYNAMIC_TOKENIZER_TYPE.code, FLAG_IN_TEXT.code,
-    *(flag.rule.code for flag in LEGACY_FLAGS.values()),
-}))
+fixer = Fixer(
+    name="command-line",
+    codes=frozenset(
+        {
+            TOKENIZER_TYPE_FLAG.code,
+            DYNAMIC_TOKENIZER_TYPE.code,
+            FLAG_IN_TEXT.code,
+            *(flag.rule.code for flag in LEGACY_FLAGS.values()),
+        }
+    ),
+)
 _TOKEN = re.compile(r"\S+")
 
 
@@ -66,6 +73,7 @@ def _is_megatron_type(value: str | None) -> bool:
 
 # --- argv lists -------------------------------------------------------------------------------
 
+
 def _element_word(element: cst.BaseElement) -> str:
     if isinstance(element, cst.StarredElement):
         return f"$*{code_of(element.value)}"
@@ -83,8 +91,9 @@ def _looks_like_nemo(ctx: Context, words: list[str]) -> bool:
     return LIBRARY_FLAG in words and not all(map(_is_megatron_type, types))
 
 
-def _follow_ups(ctx: Context, translation: Translation,
-                node_at: Callable[[int], cst.CSTNode]) -> None:
+def _follow_ups(
+    ctx: Context, translation: Translation, node_at: Callable[[int], cst.CSTNode]
+) -> None:
     """What the translation asks of a person besides its edits and errors: its notes, and
     every prompt format the registry lacks (MTC401)."""
     from codemods.rules.unregistered_prompt_format import rule, verdict
@@ -92,8 +101,11 @@ def _follow_ups(ctx: Context, translation: Translation,
     for note in translation.notes:
         node = node_at(note.index)
         if ctx.allowed(node, note.code):
-            ctx.note(node, f"{note.message}: {note.suggestion}" if note.suggestion
-                     else note.message, code=note.code)
+            ctx.note(
+                node,
+                f"{note.message}: {note.suggestion}" if note.suggestion else note.message,
+                code=note.code,
+            )
     for index, name in translation.prompt_formats:
         node = node_at(index)
         found = verdict(name, built_by_compat=ctx.file.options.command_target != "upstream")
@@ -127,8 +139,9 @@ def _new_elements(replaced: list[cst.Element], words: tuple[str, ...]) -> list[c
 
 
 @fixer.leave("List", "Tuple")
-def _rewrite_argv_list(ctx: Context, original: cst.List | cst.Tuple,
-                       updated: cst.List | cst.Tuple) -> cst.List | cst.Tuple:
+def _rewrite_argv_list(
+    ctx: Context, original: cst.List | cst.Tuple, updated: cst.List | cst.Tuple
+) -> cst.List | cst.Tuple:
     if not original.elements:
         return updated
     words = [_element_word(element) for element in original.elements]
@@ -144,16 +157,15 @@ def _rewrite_argv_list(ctx: Context, original: cst.List | cst.Tuple,
     _follow_ups(ctx, translation, lambda index: original.elements[index])
     elements = list(updated.elements)
     for edit in sorted(translation.edits, key=lambda edit: edit.start, reverse=True):
-        replaced = elements[edit.start:edit.stop]
+        replaced = elements[edit.start : edit.stop]
         if not ctx.allowed(original.elements[edit.start], edit.code):
             continue
         replaced_elements = [element for element in replaced if isinstance(element, cst.Element)]
         if len(replaced_elements) != len(replaced):
             continue
-        ctx.fixed(original.elements[edit.start], edit.message, " ".join(edit.words),
-                  code=edit.code)
+        ctx.fixed(original.elements[edit.start], edit.message, " ".join(edit.words), code=edit.code)
         removes_the_tail = not edit.words and edit.stop == len(elements) and edit.start > 0
-        elements[edit.start:edit.stop] = _new_elements(replaced_elements, edit.words)
+        elements[edit.start : edit.stop] = _new_elements(replaced_elements, edit.words)
         if removes_the_tail:
             # the new last element takes the old last one's comma (none, or a trailing one)
             elements[-1] = elements[-1].with_changes(comma=replaced[-1].comma)
@@ -175,6 +187,7 @@ def _still_a_tuple(node: cst.Tuple, elements: list[cst.BaseElement]) -> cst.Tupl
 
 # --- command strings --------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Token:
     start: int
@@ -194,24 +207,66 @@ def _tokens(body: str) -> list[_Token]:
 
 
 # Programs that run a command line they are given (qualified names as imported).
-_RUNNERS = frozenset({
-    "subprocess.run", "subprocess.call", "subprocess.check_call", "subprocess.check_output",
-    "subprocess.Popen", "subprocess.getoutput", "subprocess.getstatusoutput", "os.system",
-    "os.popen", "shlex.split", "asyncio.create_subprocess_exec",
-    "asyncio.create_subprocess_shell",
-})
+_RUNNERS = frozenset(
+    {
+        "subprocess.run",
+        "subprocess.call",
+        "subprocess.check_call",
+        "subprocess.check_output",
+        "subprocess.Popen",
+        "subprocess.getoutput",
+        "subprocess.getstatusoutput",
+        "os.system",
+        "os.popen",
+        "shlex.split",
+        "asyncio.create_subprocess_exec",
+        "asyncio.create_subprocess_shell",
+    }
+)
 _RUNNER_PREFIXES = ("os.exec", "os.spawn")
 # Calls whose string arguments are messages, and keywords whose values are.
-_MESSAGE_CALLS = frozenset({
-    "print", "print_rank_0", "print_rank_last", "log_single_rank", "warn", "warning", "info",
-    "debug", "error", "exception", "critical", "log", "echo", "add_argument", "exit", "fail",
-    "skip", "xfail",
-})
-_MESSAGE_KEYWORDS = frozenset({"help", "description", "epilog", "usage", "msg", "message",
-                               "reason", "match"})
+_MESSAGE_CALLS = frozenset(
+    {
+        "print",
+        "print_rank_0",
+        "print_rank_last",
+        "log_single_rank",
+        "warn",
+        "warning",
+        "info",
+        "debug",
+        "error",
+        "exception",
+        "critical",
+        "log",
+        "echo",
+        "add_argument",
+        "exit",
+        "fail",
+        "skip",
+        "xfail",
+    }
+)
+_MESSAGE_KEYWORDS = frozenset(
+    {"help", "description", "epilog", "usage", "msg", "message", "reason", "match"}
+)
 # Words that start a command line.
-_LAUNCHERS = frozenset({"python", "python3", "torchrun", "deepspeed", "srun", "mpirun",
-                        "accelerate", "bash", "sh", "uv", "exec", "env"})
+_LAUNCHERS = frozenset(
+    {
+        "python",
+        "python3",
+        "torchrun",
+        "deepspeed",
+        "srun",
+        "mpirun",
+        "accelerate",
+        "bash",
+        "sh",
+        "uv",
+        "exec",
+        "env",
+    }
+)
 # How a string's role is decided from what encloses it.
 Role = Literal["argv", "text", "unknown"]
 
@@ -230,8 +285,11 @@ def _is_runner(ctx: Context, call: cst.Call) -> bool:
 
 def _is_message_call(call: cst.Call) -> bool:
     name = (full_name(call.func) or "").rsplit(".", 1)[-1]
-    return (name in _MESSAGE_CALLS or name.startswith(("print", "warn", "log"))
-            or name.endswith(("Error", "Exception", "Warning")))
+    return (
+        name in _MESSAGE_CALLS
+        or name.startswith(("print", "warn", "log"))
+        or name.endswith(("Error", "Exception", "Warning"))
+    )
 
 
 @fixer.prescan("Call")
@@ -246,8 +304,9 @@ def _role(ctx: Context) -> Role:
     depth = 1
     child: cst.CSTNode | None = None
     while (parent := ctx.parent(depth)) is not None:
-        if isinstance(parent, cst.Element) and isinstance(ctx.parent(depth + 1),
-                                                           (cst.List, cst.Tuple)):
+        if isinstance(parent, cst.Element) and isinstance(
+            ctx.parent(depth + 1), (cst.List, cst.Tuple)
+        ):
             return "argv"
         if isinstance(parent, cst.Arg):
             if parent.keyword is not None and parent.keyword.value in _MESSAGE_KEYWORDS:
@@ -262,9 +321,17 @@ def _role(ctx: Context) -> Role:
             return "text"
         if isinstance(parent, (cst.Assign, cst.AugAssign, cst.AnnAssign)):
             return "argv" if _assigns_command_variable(ctx, parent) else "unknown"
-        if not isinstance(parent, (cst.BinaryOperation, cst.ConcatenatedString,
-                                   cst.FormattedString, cst.Attribute, cst.Call,
-                                   cst.FormattedStringExpression)):
+        if not isinstance(
+            parent,
+            (
+                cst.BinaryOperation,
+                cst.ConcatenatedString,
+                cst.FormattedString,
+                cst.Attribute,
+                cst.Call,
+                cst.FormattedStringExpression,
+            ),
+        ):
             return "unknown"
         if isinstance(parent, cst.Call) and parent.func is not child:
             return "unknown"
@@ -279,8 +346,10 @@ def _assigns_command_variable(ctx: Context, statement: cst.CSTNode) -> bool:
         targets = [target.target for target in statement.targets]
     elif isinstance(statement, (cst.AugAssign, cst.AnnAssign)):
         targets = [statement.target]
-    return any(isinstance(target, cst.Name) and target.value in ctx.prescan.command_variables
-               for target in targets)
+    return any(
+        isinstance(target, cst.Name) and target.value in ctx.prescan.command_variables
+        for target in targets
+    )
 
 
 def _kept(ctx: Context, sites: Iterable[tuple[cst.CSTNode, str]]) -> bool:
@@ -302,8 +371,11 @@ def _is_command(words: list[str]) -> bool:
         return False
     first = words[0]
     program = first.rsplit("/", 1)[-1]
-    if not (first.startswith(("-", "$", "./", "/")) or program in _LAUNCHERS
-            or program.endswith((".py", ".sh"))):
+    if not (
+        first.startswith(("-", "$", "./", "/"))
+        or program in _LAUNCHERS
+        or program.endswith((".py", ".sh"))
+    ):
         return False
     if len(words) == 1 and "=" not in first:
         return False  # the flag alone: a membership test, a flag definition
@@ -314,8 +386,10 @@ def _text_after_switch(words: list[str]) -> bool:
     """``--legacy-tokenizer is gone``: a flag that takes no value, followed by a word that is
     not a flag, reads as prose."""
     switches = {name for name, flag in LEGACY_FLAGS.items() if not flag.takes_value}
-    return any(word in switches and index + 1 < len(words) and not words[index + 1].startswith("-")
-               for index, word in enumerate(words))
+    return any(
+        word in switches and index + 1 < len(words) and not words[index + 1].startswith("-")
+        for index, word in enumerate(words)
+    )
 
 
 def _mentions_flag(value: str) -> bool:
@@ -325,14 +399,19 @@ def _mentions_flag(value: str) -> bool:
 def _note_text(ctx: Context, node: cst.CSTNode) -> None:
     # NeMo's messages and docstrings speak of its own --tokenizer-type
     if not ctx.facts.foreign and ctx.allowed(node, FLAG_IN_TEXT.code):
-        ctx.note(node, "an old tokenizer flag is named in text that is not a command line (a "
-                 "message, a help text, a docstring); it was left as it is: update the wording "
-                 "if it tells users to pass the flag", code=FLAG_IN_TEXT.code)
+        ctx.note(
+            node,
+            "an old tokenizer flag is named in text that is not a command line (a "
+            "message, a help text, a docstring); it was left as it is: update the wording "
+            "if it tells users to pass the flag",
+            code=FLAG_IN_TEXT.code,
+        )
 
 
 @fixer.leave("SimpleString")
-def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
-                            updated: cst.SimpleString) -> cst.SimpleString:
+def _rewrite_command_string(
+    ctx: Context, original: cst.SimpleString, updated: cst.SimpleString
+) -> cst.SimpleString:
     if "b" in original.prefix.lower() or not _mentions_flag(original.value):
         return updated
     if id(original) in ctx.prescan.flag_dict_keys:
@@ -361,10 +440,15 @@ def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
             continue
         start, end = tokens[edit.start].start, tokens[edit.stop - 1].end
         if "\\" in body[start:end] or any(
-            token.word != body[token.start:token.end] for token in tokens[edit.start:edit.stop]
+            token.word != body[token.start : token.end] for token in tokens[edit.start : edit.stop]
         ):
-            ctx.report(original, f"{edit.message}; the words are quoted or escaped in the "
-                       "string, so rewrite them by hand", " ".join(edit.words), code=edit.code)
+            ctx.report(
+                original,
+                f"{edit.message}; the words are quoted or escaped in the "
+                "string, so rewrite them by hand",
+                " ".join(edit.words),
+                code=edit.code,
+            )
             continue
         ctx.fixed(original, edit.message, " ".join(edit.words), code=edit.code)
         new_body = new_body[:start] + " ".join(edit.words) + new_body[end:]
@@ -375,11 +459,14 @@ def _rewrite_command_string(ctx: Context, original: cst.SimpleString,
 
 
 @fixer.leave("FormattedString")
-def _report_command_fstring(ctx: Context, original: cst.FormattedString,
-                            updated: cst.FormattedString) -> cst.FormattedString:
+def _report_command_fstring(
+    ctx: Context, original: cst.FormattedString, updated: cst.FormattedString
+) -> cst.FormattedString:
     text = "".join(
-        part.value if isinstance(part, cst.FormattedStringText)
-        else f"${{{code_of(part.expression)}}}" if isinstance(part, cst.FormattedStringExpression)
+        part.value
+        if isinstance(part, cst.FormattedStringText)
+        else f"${{{code_of(part.expression)}}}"
+        if isinstance(part, cst.FormattedStringExpression)
         else ""
         for part in original.parts
     )
@@ -398,11 +485,13 @@ def _report_command_fstring(ctx: Context, original: cst.FormattedString,
     _follow_ups(ctx, translation, lambda index: original)
     problems = [(p.code, p.message, p.suggestion) for p in translation.errors]
     if translation.edits:
-        problems.append((
-            TOKENIZER_TYPE_FLAG.code,
-            "old tokenizer flags in an f-string are not rewritten automatically",
-            " ".join(translation.argv),
-        ))
+        problems.append(
+            (
+                TOKENIZER_TYPE_FLAG.code,
+                "old tokenizer flags in an f-string are not rewritten automatically",
+                " ".join(translation.argv),
+            )
+        )
     for code, message, suggestion in problems:
         if ctx.allowed(original, code):
             ctx.report(original, message, suggestion, code=code)
@@ -410,6 +499,7 @@ def _report_command_fstring(ctx: Context, original: cst.FormattedString,
 
 
 # --- dicts of flags ---------------------------------------------------------------------------
+
 
 def _flag_dict_words(node: cst.Dict) -> list[str] | None:
     """The argv a dict of flags stands for (``{"--flag": value}``; ``True``/``None`` for a
@@ -436,7 +526,8 @@ def _flag_dict_words(node: cst.Dict) -> list[str] | None:
 def _keys_of_flag_dicts(ctx: Context, node: cst.Dict) -> None:
     if _flag_dict_words(node) is not None:
         ctx.prescan.flag_dict_keys.update(
-            id(element.key) for element in node.elements if isinstance(element, cst.DictElement))
+            id(element.key) for element in node.elements if isinstance(element, cst.DictElement)
+        )
 
 
 @fixer.leave("Dict")
@@ -462,8 +553,12 @@ def _report_flag_dict(ctx: Context, original: cst.Dict, updated: cst.Dict) -> cs
     for edit in translation.edits:
         node = element_at(edit.start)
         if ctx.allowed(node, edit.code):
-            ctx.report(node, f"{edit.message}; a dict of flags is not rewritten automatically",
-                       _as_entries(edit.words), code=edit.code)
+            ctx.report(
+                node,
+                f"{edit.message}; a dict of flags is not rewritten automatically",
+                _as_entries(edit.words),
+                code=edit.code,
+            )
     _follow_ups(ctx, translation, element_at)
     return updated
 
@@ -474,7 +569,10 @@ def _as_entries(words: tuple[str, ...]) -> str:
     for index, word in enumerate(words):
         if not word.startswith("-"):
             continue
-        value = words[index + 1] if index + 1 < len(words) and not words[index + 1].startswith(
-            "-") else None
+        value = (
+            words[index + 1]
+            if index + 1 < len(words) and not words[index + 1].startswith("-")
+            else None
+        )
         entries.append(f'"{word}": ' + (f'"{value}"' if value is not None else "True"))
     return ", ".join(entries) if entries else "(delete the entry)"

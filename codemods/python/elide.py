@@ -70,8 +70,10 @@ def _tokenizer_bindings(tree: ast.Module, package_markers: tuple[str, ...]) -> s
     """Local names bound by imports of the tokenizer package (a rule may rewrite or prune them)."""
     names: set[str] = set()
     for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module and any(
-            marker in node.module for marker in package_markers
+        if (
+            isinstance(node, ast.ImportFrom)
+            and node.module
+            and any(marker in node.module for marker in package_markers)
         ):
             names.update(alias.asname or alias.name for alias in node.names)
         elif isinstance(node, ast.Import):
@@ -81,8 +83,9 @@ def _tokenizer_bindings(tree: ast.Module, package_markers: tuple[str, ...]) -> s
     return names
 
 
-def elide(text: str, is_relevant: Callable[[ast.stmt, str], bool],
-          package_markers: tuple[str, ...]) -> Elided:
+def elide(
+    text: str, is_relevant: Callable[[ast.stmt, str], bool], package_markers: tuple[str, ...]
+) -> Elided:
     """Replace the top-level definitions ``is_relevant`` (given the statement and its text)
     rejects by placeholders, and say whether it accepted any top-level statement."""
     try:
@@ -96,12 +99,13 @@ def elide(text: str, is_relevant: Callable[[ast.stmt, str], bool],
 
     def text_of(node: ast.stmt) -> str:
         start, end = _span(node)
-        return "\n".join(lines[start - 1:end])
+        return "\n".join(lines[start - 1 : end])
 
     def needed(node: ast.stmt) -> bool:
         chunk = text_of(node)
         return is_relevant(node, chunk) or (
-            uses_binding is not None and uses_binding.search(chunk) is not None)
+            uses_binding is not None and uses_binding.search(chunk) is not None
+        )
 
     elidable: list[ast.stmt] = []
     relevant = False
@@ -120,24 +124,24 @@ def elide(text: str, is_relevant: Callable[[ast.stmt, str], bool],
         start, end = _span(node)
         if start < next_line or (end < len(lines) and _shares_line(lines[end - 1], node)):
             continue
-        out.extend(lines[next_line - 1:start - 1])
+        out.extend(lines[next_line - 1 : start - 1])
         placeholder_lines.append(len(out) + 1)
-        indent = lines[start - 1][:len(lines[start - 1]) - len(lines[start - 1].lstrip())]
+        indent = lines[start - 1][: len(lines[start - 1]) - len(lines[start - 1].lstrip())]
         out.append(indent + _PLACEHOLDER.format(index=len(regions)))
-        regions.append(tuple(lines[start - 1:end]))
+        regions.append(tuple(lines[start - 1 : end]))
         next_line = end + 1
     if not regions:
         return Elided(text, (), (), relevant)
-    out.extend(lines[next_line - 1:])
+    out.extend(lines[next_line - 1 :])
     return Elided("\n".join(out), tuple(regions), tuple(placeholder_lines), relevant)
 
 
-def _unneeded_members(classdef: ast.ClassDef,
-                      needed: Callable[[ast.stmt], bool]) -> list[ast.stmt]:
+def _unneeded_members(classdef: ast.ClassDef, needed: Callable[[ast.stmt], bool]) -> list[ast.stmt]:
     """The methods and nested classes of a class with a site that hold none: a class body
     keeps at least one statement, so a class made only of such members keeps its last one."""
-    members: list[ast.stmt] = [member for member in classdef.body
-                               if isinstance(member, _ELIDABLE) and not needed(member)]
+    members: list[ast.stmt] = [
+        member for member in classdef.body if isinstance(member, _ELIDABLE) and not needed(member)
+    ]
     return members[:-1] if len(members) == len(classdef.body) else members
 
 

@@ -53,7 +53,8 @@ class Dispatch:
 @cache
 def dispatch_for(codes: frozenset[str]) -> Dispatch:
     owners: tuple[Owner, ...] = (
-        *enabled_rules(codes), *(fixer for fixer in FIXERS if fixer.codes & codes)
+        *enabled_rules(codes),
+        *(fixer for fixer in FIXERS if fixer.codes & codes),
     )
 
     def table(attribute: str) -> HandlerTable:
@@ -62,8 +63,10 @@ def dispatch_for(codes: frozenset[str]) -> Dispatch:
             for type_name, functions in getattr(owner, attribute).items():
                 node_type = getattr(cst, type_name, None)
                 if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
-                    raise TypeError(f"{owner} registers a handler for {type_name!r}, which is "
-                                    "not a libcst node type")
+                    raise TypeError(
+                        f"{owner} registers a handler for {type_name!r}, which is "
+                        "not a libcst node type"
+                    )
                 handlers[node_type].extend((owner, function) for function in functions)
         return {node_type: tuple(pairs) for node_type, pairs in handlers.items()}
 
@@ -139,9 +142,12 @@ class Migration(cst.CSTTransformer):
         """The lines of ``node``; of a compound statement, its first line only (a comment in a
         function's body says nothing about its header)."""
         code_range = self.get_metadata(PositionProvider, node)
-        end = code_range.start.line if isinstance(node, cst.BaseCompoundStatement) \
+        end = (
+            code_range.start.line
+            if isinstance(node, cst.BaseCompoundStatement)
             else code_range.end.line
-        return self.lines[code_range.start.line - 1:end]
+        )
+        return self.lines[code_range.start.line - 1 : end]
 
     def allowed(self, node: cst.CSTNode, code: str) -> bool:
         """Whether rule ``code`` is enabled and not suppressed on the lines of ``node``."""
@@ -152,8 +158,11 @@ class Migration(cst.CSTTransformer):
         if any(is_suppressed(line, code) for line in self.lines_of(node)):
             return False
         above = self.start(node)[0] - 2
-        return not (above >= 0 and self.lines[above].lstrip().startswith("#")
-                    and is_suppressed(self.lines[above], code))
+        return not (
+            above >= 0
+            and self.lines[above].lstrip().startswith("#")
+            and is_suppressed(self.lines[above], code)
+        )
 
     def legacy(self, node: cst.CSTNode) -> LegacyName | None:
         """The legacy name ``node`` refers to through the file's imports, if any."""
@@ -173,8 +182,15 @@ class Migration(cst.CSTTransformer):
     def target(self, module: str) -> str:
         return compat_path(module) if self.options.target == "compat" else module
 
-    def record(self, node: cst.CSTNode, code: str, message: str, suggestion: str,
-               fixed: bool, informational: bool = False) -> None:
+    def record(
+        self,
+        node: cst.CSTNode,
+        code: str,
+        message: str,
+        suggestion: str,
+        fixed: bool,
+        informational: bool = False,
+    ) -> None:
         line, col = self.start(node)
         self.findings.append(Finding(line, col, code, message, suggestion, fixed, informational))
         if not fixed and not informational and self.options.add_todo:
@@ -318,12 +334,14 @@ class Context:
     def start_line(self, node: cst.CSTNode) -> int:
         return self.file.start(node)[0]
 
-    def fixed(self, node: cst.CSTNode, message: str, suggestion: str = "",
-              code: str | None = None) -> None:
+    def fixed(
+        self, node: cst.CSTNode, message: str, suggestion: str = "", code: str | None = None
+    ) -> None:
         self.file.record(node, self._code(code), message, suggestion, fixed=True)
 
-    def report(self, node: cst.CSTNode, message: str, suggestion: str = "",
-               code: str | None = None) -> None:
+    def report(
+        self, node: cst.CSTNode, message: str, suggestion: str = "", code: str | None = None
+    ) -> None:
         self.file.record(node, self._code(code), message, suggestion, fixed=False)
 
     def note(self, node: cst.CSTNode, message: str, code: str | None = None) -> None:
@@ -333,8 +351,9 @@ class Context:
     def add_import(self, module: str, name: str) -> None:
         self.file.imports_to_add.append((module, name))
 
-    def remove_unused_import(self, module: str, name: str | None = None,
-                             asname: str | None = None) -> None:
+    def remove_unused_import(
+        self, module: str, name: str | None = None, asname: str | None = None
+    ) -> None:
         self.file.imports_to_remove.append((module, name, asname))
 
     def prune_legacy_module_imports(self) -> None:
@@ -383,8 +402,9 @@ def parse(text: str) -> cst.Module:
         raise UnparsableError("too deeply nested for the Python parser") from None
 
 
-def rewrite_module(text: str, original: str, path: str, options: Options
-                   ) -> tuple[str, list[Finding]]:
+def rewrite_module(
+    text: str, original: str, path: str, options: Options
+) -> tuple[str, list[Finding]]:
     """Run the pass over ``text`` (``original``: the whole file, when ``text`` has parts
     elided; its imports still tell which project the file belongs to)."""
     module = parse(text)
@@ -415,4 +435,3 @@ def _fix_imports(module: cst.Module, migration: Migration, path: str) -> cst.Mod
             AddImportsVisitor.add_needed_import(context, module_name, name)
         module = AddImportsVisitor(context).transform_module(module)
     return module
-

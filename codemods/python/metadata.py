@@ -16,8 +16,13 @@ if TYPE_CHECKING:
 
 # G1-G3 signature; MAIN dropped ``model_type`` so its third positional slot means something else
 WRITE_METADATA_PARAMETERS = (
-    "tokenizer_path", "tokenizer_library", "model_type", "tokenizer_class", "chat_template",
-    "overwrite", "metadata_path",
+    "tokenizer_path",
+    "tokenizer_library",
+    "model_type",
+    "tokenizer_class",
+    "chat_template",
+    "overwrite",
+    "metadata_path",
 )
 
 
@@ -28,8 +33,11 @@ def _keywords(call: cst.Call) -> set[str]:
 def metadata_call(ctx: Context, node: cst.Dict) -> cst.Call | None:
     """The ``from_pretrained`` call whose metadata ``node`` is, if it is one."""
     arg, call = ctx.parent(), ctx.parent(2)
-    if not (isinstance(arg, cst.Arg) and isinstance(call, cst.Call)
-            and call_name(call) == "from_pretrained"):
+    if not (
+        isinstance(arg, cst.Arg)
+        and isinstance(call, cst.Call)
+        and call_name(call) == "from_pretrained"
+    ):
         return None
     if arg.keyword is not None:
         return call if arg.keyword.value == "metadata_path" else None
@@ -44,9 +52,9 @@ def takes_prompt_format(call: cst.Call) -> bool:
 def dict_entries(node: cst.Dict) -> dict[str, int]:
     """Index of each element of ``node`` by literal string key."""
     return {
-        key: index for index, element in enumerate(node.elements)
-        if isinstance(element, cst.DictElement)
-        and (key := string_value(element.key)) is not None
+        key: index
+        for index, element in enumerate(node.elements)
+        if isinstance(element, cst.DictElement) and (key := string_value(element.key)) is not None
     }
 
 
@@ -62,8 +70,11 @@ def parameter_names(call: cst.Call) -> list[str | None]:
         if arg.keyword is not None:
             names.append(arg.keyword.value)
             continue
-        names.append(WRITE_METADATA_PARAMETERS[positional]
-                     if positional < len(WRITE_METADATA_PARAMETERS) else None)
+        names.append(
+            WRITE_METADATA_PARAMETERS[positional]
+            if positional < len(WRITE_METADATA_PARAMETERS)
+            else None
+        )
         positional += 1
     return names
 
@@ -77,8 +88,11 @@ def without_argument(call: cst.Call, parameter: str) -> list[cst.Arg] | None:
     dropped = names.index(parameter)
     args = [
         keyword_arg(name, arg.value, like=arg)
-        if index > dropped and arg.keyword is None and name is not None
-        and call.args[dropped].keyword is None else arg
+        if index > dropped
+        and arg.keyword is None
+        and name is not None
+        and call.args[dropped].keyword is None
+        else arg
         for index, (arg, name) in enumerate(zip(call.args, names))
         if index != dropped
     ]

@@ -67,8 +67,10 @@ class RegionFacts:
             if node.module:
                 self.identifiers.add(node.module)
             self.dotted.add(module)
-            self.imported.update(f"{module}.{alias.name}" if node.module
-                                 else f"{module}{alias.name}" for alias in node.names)
+            self.imported.update(
+                f"{module}.{alias.name}" if node.module else f"{module}{alias.name}"
+                for alias in node.names
+            )
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             self.strings.append(node.value)
         elif isinstance(node, ast.keyword) and node.arg:
@@ -87,8 +89,11 @@ class RegionFacts:
 
     def _call(self, node: ast.Call) -> None:
         function = node.func
-        name = function.attr if isinstance(function, ast.Attribute) else (
-            function.id if isinstance(function, ast.Name) else None)
+        name = (
+            function.attr
+            if isinstance(function, ast.Attribute)
+            else (function.id if isinstance(function, ast.Name) else None)
+        )
         if name is not None:
             self.calls.add((name, len(node.args)))
 
@@ -99,14 +104,15 @@ class RegionFacts:
         for mention in (*self.dotted, *self.imported, *self.strings):
             if mention.startswith("."):
                 tail = mention.lstrip(".")
-                if tail and any(module.endswith("." + tail) or f".{tail}." in module
-                                for module in modules):
+                if tail and any(
+                    module.endswith("." + tail) or f".{tail}." in module for module in modules
+                ):
                     return True
-            elif any(mention == module or mention.startswith(module + ".")
-                     for module in modules):
+            elif any(mention == module or mention.startswith(module + ".") for module in modules):
                 return True
-        return any(module.startswith(binding + ".")
-                   for binding in self.imported for module in modules)
+        return any(
+            module.startswith(binding + ".") for binding in self.imported for module in modules
+        )
 
     def holds_string_with(self, needles: tuple[str, ...]) -> bool:
         return any(needle in string for string in self.strings for needle in needles)

@@ -35,10 +35,14 @@ def _region_filter(options: Options) -> Callable[[ast.stmt, str], bool]:
     others, imports, sit at the top of the file)."""
     rules = _rules(options.codes)
     probes = [rule.python_probe for rule in rules if rule.python_probe is not None]
-    firsts = tuple({
-        needle if isinstance(needle, str) else needle[0]
-        for rule in rules if rule.python_probe is None for needle in rule.needles
-    })
+    firsts = tuple(
+        {
+            needle if isinstance(needle, str) else needle[0]
+            for rule in rules
+            if rule.python_probe is None
+            for needle in rule.needles
+        }
+    )
 
     def relevant(node: ast.stmt, chunk: str) -> bool:
         if any(needle in chunk for needle in firsts):
@@ -51,8 +55,9 @@ def _region_filter(options: Options) -> Callable[[ast.stmt, str], bool]:
     return relevant
 
 
-def rewrite_source(text: str, path: str, options: Options,
-                   use_probes: bool = True) -> RewriteResult:
+def rewrite_source(
+    text: str, path: str, options: Options, use_probes: bool = True
+) -> RewriteResult:
     """The rewritten file. ``use_probes=False`` is the plain path, the whole file through
     libcst once a needle is found: the tests compare both paths on every fixture."""
     if not needs_parsing(text, options):

@@ -32,8 +32,18 @@ if TYPE_CHECKING:
 else:
     cst = _lazy("libcst")
 
-__all__ = ["call_name", "code_of", "cst", "dedupe_by_name", "full_name", "keyword_arg",
-           "plus_one", "string_like", "string_value", "with_final_comma"]
+__all__ = [
+    "call_name",
+    "code_of",
+    "cst",
+    "dedupe_by_name",
+    "full_name",
+    "keyword_arg",
+    "plus_one",
+    "string_like",
+    "string_value",
+    "with_final_comma",
+]
 
 
 def full_name(node: cst.CSTNode) -> str | None:
@@ -43,8 +53,11 @@ def full_name(node: cst.CSTNode) -> str | None:
 
 def string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain (non-f, non-bytes) string literal, else None."""
-    if isinstance(node, cst.SimpleString) and "b" not in node.prefix.lower() or isinstance(
-            node, cst.ConcatenatedString):
+    if (
+        isinstance(node, cst.SimpleString)
+        and "b" not in node.prefix.lower()
+        or isinstance(node, cst.ConcatenatedString)
+    ):
         value = node.evaluated_value
         return value if isinstance(value, str) else None
     return None
@@ -62,8 +75,9 @@ def string_like(template: cst.BaseExpression | None, value: str) -> cst.SimpleSt
 def keyword_arg(name: str, value: cst.BaseExpression, like: cst.Arg | None = None) -> cst.Arg:
     """``name=value``, with the comma of ``like`` (the argument it replaces)."""
     comma = like.comma if like is not None else cst.MaybeSentinel.DEFAULT
-    equal = cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
-                            whitespace_after=cst.SimpleWhitespace(""))
+    equal = cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    )
     return cst.Arg(value=value, keyword=cst.Name(name), equal=equal, comma=comma)
 
 
@@ -79,8 +93,7 @@ def plus_one(value: cst.BaseExpression) -> cst.BaseExpression:
     if isinstance(value, cst.Integer) and value.value.isdigit():
         return value.with_changes(value=str(int(value.value) + 1))
     atomic = isinstance(value, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer))
-    left = value if atomic else value.with_changes(lpar=[cst.LeftParen()],
-                                                   rpar=[cst.RightParen()])
+    left = value if atomic else value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return cst.BinaryOperation(left=left, operator=cst.Add(), right=cst.Integer("1"))
 
 

@@ -17,7 +17,9 @@ from codemods.markdown.rewriter import SHELL_LANGUAGES, rewrite_documentation
 
 _DIRECTIVE = re.compile(
     r"^(?P<indent>[ \t]*)\.\.[ \t]+(?P<name>code-block|code|sourcecode|prompt)::"
-    r"[ \t]*(?P<arguments>[^\n]*)$", re.MULTILINE)
+    r"[ \t]*(?P<arguments>[^\n]*)$",
+    re.MULTILINE,
+)
 # a paragraph line ending in "::" (not a directive, not a comment) opens a literal block
 _LITERAL_OPENER = re.compile(r"^(?P<indent>[ \t]*)(?!\.\.[ \t])\S[^\n]*::[ \t]*$", re.MULTILINE)
 _OPTION = re.compile(r"^[ \t]+:[\w-]+:")

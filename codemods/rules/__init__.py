@@ -187,7 +187,8 @@ def prefilter(codes: frozenset[str]) -> Callable[[bytes], bool]:
     """Whether a file's bytes hold a needle of an enabled rule (the cheap first decision)."""
     needles = [
         (needle,) if isinstance(needle, str) else needle
-        for rule in enabled_rules(codes) for needle in rule.needles
+        for rule in enabled_rules(codes)
+        for needle in rule.needles
     ]
     encoded = [tuple(part.encode() for part in needle) for needle in dict.fromkeys(needles)]
     return lambda data: any(all(part in data for part in needle) for needle in encoded)

@@ -50,9 +50,12 @@ def _mixin_bases(ctx: Context, classdef: cst.ClassDef) -> tuple[list[int], bool]
     if ctx.target_keeps(_MIXIN.on_main):
         return [], False
     positions = [
-        index for index, base in enumerate(classdef.bases)
-        if base.keyword is None and ctx.own_legacy(base.value) is not None
-        and ctx.allowed(base) and _MIXIN.legacy_name not in ctx.prescan.blocked_bindings
+        index
+        for index, base in enumerate(classdef.bases)
+        if base.keyword is None
+        and ctx.own_legacy(base.value) is not None
+        and ctx.allowed(base)
+        and _MIXIN.legacy_name not in ctx.prescan.blocked_bindings
     ]
     if not positions or len(classdef.bases) < 2:
         return positions, False

@@ -54,16 +54,16 @@ def _metadata_dict(ctx: Context, original: cst.Dict, updated: cst.Dict) -> cst.D
         return updated
     new_name, new_path = LEGACY_CLASS_PATHS[legacy_path]
     new_path = ctx.target(new_path)
-    ctx.fixed(element, message_for(DELETED_CLASS_PATH, f"class_path {legacy_path!r}",
-                                   repr(new_path)))
+    ctx.fixed(
+        element, message_for(DELETED_CLASS_PATH, f"class_path {legacy_path!r}", repr(new_path))
+    )
     elements = list(updated.elements)
     elements[entries["class_path"]] = _with_value(elements[entries["class_path"]], new_path)
     if "class_name" in entries:
         name_element = original.elements[entries["class_name"]]
         assert isinstance(name_element, cst.DictElement)
         if string_value(name_element.value) in _LEGACY_CLASS_NAMES:
-            elements[entries["class_name"]] = _with_value(elements[entries["class_name"]],
-                                                          new_name)
+            elements[entries["class_name"]] = _with_value(elements[entries["class_name"]], new_name)
     return updated.with_changes(elements=elements)
 
 
@@ -75,9 +75,12 @@ def _with_value(element: cst.BaseDictElement, value: str) -> cst.BaseDictElement
 @rule.text("metadata")
 def _metadata_file(metadata: MetadataFile) -> None:
     class_path = metadata.member("class_path")
-    if (class_path is None or not isinstance(class_path.value, str)
-            or class_path.value not in LEGACY_CLASS_PATHS
-            or not metadata.wanted(class_path, DELETED_CLASS_PATH.code)):
+    if (
+        class_path is None
+        or not isinstance(class_path.value, str)
+        or class_path.value not in LEGACY_CLASS_PATHS
+        or not metadata.wanted(class_path, DELETED_CLASS_PATH.code)
+    ):
         return
     new_name, new_path = LEGACY_CLASS_PATHS[class_path.value]
     edits = [metadata.set_value(class_path, new_path)]
@@ -88,7 +91,13 @@ def _metadata_file(metadata: MetadataFile) -> None:
     elif class_name.value != new_name:
         edits.append(metadata.set_value(class_name, new_name))
     metadata.doc.fix(
-        class_path.key_start, DELETED_CLASS_PATH.code,
-        message_for(DELETED_CLASS_PATH, f'"class_path": "{class_path.value}"',
-                    f'"class_path": "{new_path}", "class_name": "{new_name}"'),
-        "", edits)
+        class_path.key_start,
+        DELETED_CLASS_PATH.code,
+        message_for(
+            DELETED_CLASS_PATH,
+            f'"class_path": "{class_path.value}"',
+            f'"class_path": "{new_path}", "class_name": "{new_name}"',
+        ),
+        "",
+        edits,
+    )

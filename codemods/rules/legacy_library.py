@@ -30,7 +30,7 @@ rule = Rule(
     id=LEGACY_LIBRARY,
     family="metadata",
     summary='`"sft"` becomes `"huggingface"` in literal `from_pretrained` metadata, '
-    "`write_metadata` calls and `tokenizer_metadata.json` files; G1's `\"null\"` becomes "
+    '`write_metadata` calls and `tokenizer_metadata.json` files; G1\'s `"null"` becomes '
     '`"null-text"` in `from_pretrained(..., vocab_size=N)` calls, with `vocab_size=N + 1`.',
     rationale="SFT is no longer a library: a `huggingface` tokenizer with `prompt_format` does "
     "it. G1's null library is called `null-text` since megatron-core 0.17, and since 0.18 "
@@ -43,7 +43,7 @@ rule = Rule(
     "rewritten `sft` metadata file is also reported, because the prompt format is not stored in "
     "metadata: pass it wherever the tokenizer is loaded (`prompt_format=...`, or "
     "`--tokenizer-mode sft --tokenizer-prompt-format ...`). So that the site is not forgotten "
-    "once the library is rewritten, the file gets a `\"TODO[megatron-tokenizer]\"` entry "
+    'once the library is rewritten, the file gets a `"TODO[megatron-tokenizer]"` entry '
     "(readers ignore unknown keys), reported by every run until you delete it.",
     examples=(
         Example(
@@ -74,12 +74,16 @@ def _sizes_message(target: str) -> tuple[str, bool]:
     """What is said of G1's ``null`` library that cannot be renamed here, and whether it is a
     note (the target still reads it, with its sizes) or a site for a person."""
     if target == "upstream":
-        return (f"Megatron-LM main has no {G1_NULL_LIBRARY!r} library: write "
-                f"{NULL_TEXT_LIBRARY!r} and pass vocab_size=N + 1 wherever the tokenizer is "
-                f"loaded, to keep the sizes it had ({NULL_SIZES_NOTE})"), False
-    return (f"G1's {G1_NULL_LIBRARY!r} library keeps its sizes in the new API (vocab N + 1, eod "
-            f"N); to move to {NULL_TEXT_LIBRARY!r}, pass vocab_size=N + 1 wherever it is "
-            f"loaded ({NULL_SIZES_NOTE})"), True
+        return (
+            f"Megatron-LM main has no {G1_NULL_LIBRARY!r} library: write "
+            f"{NULL_TEXT_LIBRARY!r} and pass vocab_size=N + 1 wherever the tokenizer is "
+            f"loaded, to keep the sizes it had ({NULL_SIZES_NOTE})"
+        ), False
+    return (
+        f"G1's {G1_NULL_LIBRARY!r} library keeps its sizes in the new API (vocab N + 1, eod "
+        f"N); to move to {NULL_TEXT_LIBRARY!r}, pass vocab_size=N + 1 wherever it is "
+        f"loaded ({NULL_SIZES_NOTE})"
+    ), True
 
 
 def _report_null(ctx: Context, node: cst.CSTNode) -> None:
@@ -90,16 +94,19 @@ def _report_null(ctx: Context, node: cst.CSTNode) -> None:
         ctx.report(node, message)
 
 
-def _replacement(ctx: Context, node: cst.BaseExpression, has_prompt_format: bool
-                 ) -> cst.BaseExpression:
+def _replacement(
+    ctx: Context, node: cst.BaseExpression, has_prompt_format: bool
+) -> cst.BaseExpression:
     value = string_value(node)
     rename = LEGACY_LIBRARIES.get(value) if value is not None else None
     if rename is None or ctx.target_keeps(rename.on_main):
         return node
     if value == "sft" and not has_prompt_format:
-        ctx.report(node, f"library {value!r} without prompt_format=: {rename.note}",
-                   f'metadata library "{rename.new}" and pass prompt_format="..." to '
-                   "from_pretrained")
+        ctx.report(
+            node,
+            f"library {value!r} without prompt_format=: {rename.note}",
+            f'metadata library "{rename.new}" and pass prompt_format="..." to from_pretrained',
+        )
         return node
     ctx.fixed(node, message_for(LEGACY_LIBRARY, f"library {value!r}", repr(rename.new)))
     return string_like(node, rename.new)
@@ -118,8 +125,9 @@ def _metadata_dict(ctx: Context, original: cst.Dict, updated: cst.Dict) -> cst.D
     return _with_library(ctx, original, updated, position, takes_prompt_format(call))
 
 
-def _with_library(ctx: Context, original: cst.Dict, updated: cst.Dict, position: int,
-                  has_prompt_format: bool) -> cst.Dict:
+def _with_library(
+    ctx: Context, original: cst.Dict, updated: cst.Dict, position: int, has_prompt_format: bool
+) -> cst.Dict:
     before, after = original.elements[position], updated.elements[position]
     assert isinstance(before, cst.DictElement) and isinstance(after, cst.DictElement)
     value = _replacement(ctx, before.value, has_prompt_format)
@@ -138,8 +146,11 @@ def _null_with_its_sizes(ctx: Context, original: cst.Call, updated: cst.Call) ->
     if found is None:
         return updated
     arg_index, element_index = found
-    arguments = {arg.keyword.value: index for index, arg in enumerate(original.args)
-                 if arg.keyword is not None}
+    arguments = {
+        arg.keyword.value: index
+        for index, arg in enumerate(original.args)
+        if arg.keyword is not None
+    }
     if "vocab_size" not in arguments:
         _report_null(ctx, original.args[arg_index].value)
         return updated
@@ -149,14 +160,20 @@ def _null_with_its_sizes(ctx: Context, original: cst.Call, updated: cst.Call) ->
     assert isinstance(element, cst.DictElement)
     elements = list(metadata.elements)
     elements[element_index] = element.with_changes(
-        value=string_like(element.value, NULL_TEXT_LIBRARY))
+        value=string_like(element.value, NULL_TEXT_LIBRARY)
+    )
     args = list(updated.args)
     args[arg_index] = args[arg_index].with_changes(value=metadata.with_changes(elements=elements))
     size_index = arguments["vocab_size"]
     args[size_index] = args[size_index].with_changes(value=plus_one(args[size_index].value))
-    ctx.fixed(original.args[arg_index].value, message_for(
-        LEGACY_LIBRARY, f"library {G1_NULL_LIBRARY!r} with vocab_size=N",
-        f"{NULL_TEXT_LIBRARY!r} with vocab_size=N + 1 (the same sizes: {NULL_SIZES_NOTE})"))
+    ctx.fixed(
+        original.args[arg_index].value,
+        message_for(
+            LEGACY_LIBRARY,
+            f"library {G1_NULL_LIBRARY!r} with vocab_size=N",
+            f"{NULL_TEXT_LIBRARY!r} with vocab_size=N + 1 (the same sizes: {NULL_SIZES_NOTE})",
+        ),
+    )
     return updated.with_changes(args=args)
 
 
@@ -165,15 +182,20 @@ def _null_metadata(call: cst.Call) -> tuple[int, int] | None:
     if call_name(call) != "from_pretrained":
         return None
     for index, arg in enumerate(call.args):
-        is_metadata = arg.keyword is not None and arg.keyword.value == "metadata_path" or (
-            arg.keyword is None and not arg.star and index == 1)
+        is_metadata = (
+            arg.keyword is not None
+            and arg.keyword.value == "metadata_path"
+            or (arg.keyword is None and not arg.star and index == 1)
+        )
         if is_metadata and isinstance(arg.value, cst.Dict):
             position = dict_entries(arg.value).get("library")
             if position is None:
                 continue
             element = arg.value.elements[position]
-            if isinstance(element, cst.DictElement) and \
-                    string_value(element.value) == G1_NULL_LIBRARY:
+            if (
+                isinstance(element, cst.DictElement)
+                and string_value(element.value) == G1_NULL_LIBRARY
+            ):
                 return index, position
     return None
 
@@ -219,14 +241,20 @@ def _metadata_file(metadata: MetadataFile) -> None:
         else:
             doc.report(library.key_start, LEGACY_LIBRARY.code, message)
         return
-    doc.fix(library.key_start, LEGACY_LIBRARY.code,
-            message_for(LEGACY_LIBRARY, f'"library": "{rename.legacy}"',
-                        f'"library": "{rename.new}"'),
-            rename.note, [metadata.set_value(library, rename.new)])
+    doc.fix(
+        library.key_start,
+        LEGACY_LIBRARY.code,
+        message_for(LEGACY_LIBRARY, f'"library": "{rename.legacy}"', f'"library": "{rename.new}"'),
+        rename.note,
+        [metadata.set_value(library, rename.new)],
+    )
     # a fixed finding may go unseen: the follow-up a person must do is its own
-    doc.report(library.key_start, LEGACY_LIBRARY.code,
-               "this was an SFT tokenizer; the prompt format is not stored in metadata, so "
-               "pass it wherever the tokenizer is loaded, or it loads as a plain text "
-               "tokenizer",
-               "MegatronTokenizer.from_pretrained(..., prompt_format=<format>), or "
-               "--tokenizer-mode sft --tokenizer-prompt-format <format>")
+    doc.report(
+        library.key_start,
+        LEGACY_LIBRARY.code,
+        "this was an SFT tokenizer; the prompt format is not stored in metadata, so "
+        "pass it wherever the tokenizer is loaded, or it loads as a plain text "
+        "tokenizer",
+        "MegatronTokenizer.from_pretrained(..., prompt_format=<format>), or "
+        "--tokenizer-mode sft --tokenizer-prompt-format <format>",
+    )

@@ -53,8 +53,10 @@ def _metadata_dict(ctx: Context, original: cst.Dict, updated: cst.Dict) -> cst.D
     position = dict_entries(original).get("model_type")
     if position is None or metadata_call(ctx, original) is None:
         return updated
-    ctx.fixed(original.elements[position],
-              advice_for(MODEL_TYPE, "metadata key 'model_type'", "delete it"))
+    ctx.fixed(
+        original.elements[position],
+        advice_for(MODEL_TYPE, "metadata key 'model_type'", "delete it"),
+    )
     elements = [element for index, element in enumerate(updated.elements) if index != position]
     if elements:
         elements[-1] = elements[-1].with_changes(comma=updated.elements[-1].comma)
@@ -69,8 +71,10 @@ def _write_metadata(ctx: Context, original: cst.Call, updated: cst.Call) -> cst.
     if args is None:
         return updated
     position = parameter_names(original).index("model_type")
-    ctx.fixed(original.args[position],
-              advice_for(MODEL_TYPE, "write_metadata(..., model_type)", "delete it"))
+    ctx.fixed(
+        original.args[position],
+        advice_for(MODEL_TYPE, "write_metadata(..., model_type)", "delete it"),
+    )
     return updated.with_changes(args=args)
 
 
@@ -91,7 +95,14 @@ def _metadata_file(metadata: MetadataFile) -> None:
         return
     old = f'"model_type": {json.dumps(model_type.value)}'
     metadata.doc.fix(
-        model_type.key_start, MODEL_TYPE.code,
-        message_for(MODEL_TYPE, old, f'"model_type": "{current}" (what the new write_metadata '
-                    "writes; the new API ignores it, older readers still accept it)"),
-        "", [metadata.set_value(model_type, current)])
+        model_type.key_start,
+        MODEL_TYPE.code,
+        message_for(
+            MODEL_TYPE,
+            old,
+            f'"model_type": "{current}" (what the new write_metadata '
+            "writes; the new API ignores it, older readers still accept it)",
+        ),
+        "",
+        [metadata.set_value(model_type, current)],
+    )

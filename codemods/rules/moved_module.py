@@ -13,8 +13,7 @@ if TYPE_CHECKING:
     from codemods.python.probe import RegionFacts
 
 # the old homes of the moved names
-_OLD_HOMES = frozenset(entry.legacy_module for entry in LEGACY_NAMES
-                       if entry.rule is MOVED_MODULE)
+_OLD_HOMES = frozenset(entry.legacy_module for entry in LEGACY_NAMES if entry.rule is MOVED_MODULE)
 
 
 def _module_needle(legacy_module: str, legacy_name: str) -> str:
@@ -40,10 +39,15 @@ rule = Rule(
             "IGNORE_INDEX\n",
         ),
     ),
-    needles=tuple(sorted({
-        _module_needle(entry.legacy_module, entry.legacy_name)
-        for entry in LEGACY_NAMES if entry.rule is MOVED_MODULE
-    })),
+    needles=tuple(
+        sorted(
+            {
+                _module_needle(entry.legacy_module, entry.legacy_name)
+                for entry in LEGACY_NAMES
+                if entry.rule is MOVED_MODULE
+            }
+        )
+    ),
     carried_out_by="deprecated-alias",
 )
 

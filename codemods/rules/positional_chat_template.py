@@ -51,8 +51,7 @@ rule = Rule(
 
 @rule.leave("Call")
 def _keyword_chat_template(ctx: Context, original: cst.Call, updated: cst.Call) -> cst.Call:
-    if call_name(original) != "apply_chat_template" or not isinstance(original.func,
-                                                                      cst.Attribute):
+    if call_name(original) != "apply_chat_template" or not isinstance(original.func, cst.Attribute):
         return updated
     if not ctx.facts.megatron or ctx.facts.foreign:
         return updated
@@ -63,14 +62,19 @@ def _keyword_chat_template(ctx: Context, original: cst.Call, updated: cst.Call) 
     if len(positional) - 1 > len(_PARAMETERS) or leading != positional:
         ctx.report(original, "apply_chat_template called with an unexpected argument list")
         return updated
-    args = [positional[0]] + [
-        keyword_arg(name, arg.value, like=arg)
-        for name, arg in zip(_PARAMETERS, positional[1:])
-    ] + list(updated.args[len(positional):])
+    args = (
+        [positional[0]]
+        + [keyword_arg(name, arg.value, like=arg) for name, arg in zip(_PARAMETERS, positional[1:])]
+        + list(updated.args[len(positional) :])
+    )
     keyworded = updated.with_changes(args=args)
     if ctx.facts.transformers:
-        ctx.report(original, "chat_template passed positionally; a Hugging Face tokenizer reads "
-                   "the second argument as `tools`", code_of(keyworded))
+        ctx.report(
+            original,
+            "chat_template passed positionally; a Hugging Face tokenizer reads "
+            "the second argument as `tools`",
+            code_of(keyworded),
+        )
         return updated
     ctx.fixed(original, "chat_template passed positionally; passed by keyword now")
     return keyworded
@@ -78,5 +82,6 @@ def _keyword_chat_template(ctx: Context, original: cst.Call, updated: cst.Call) 
 
 @rule.probe
 def _positional_call(facts: RegionFacts, options: Options) -> bool:
-    return any(name == "apply_chat_template" and positional >= 2
-               for name, positional in facts.calls)
+    return any(
+        name == "apply_chat_template" and positional >= 2 for name, positional in facts.calls
+    )

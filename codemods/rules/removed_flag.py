@@ -22,8 +22,9 @@ rule = Rule(
         ),
     ),
     # the flag, and its attribute as YAML args configs spell it
-    needles=tuple(needle for name in _REMOVED
-                  for needle in (name.lstrip("-"), attribute_for(name))),
+    needles=tuple(
+        needle for name in _REMOVED for needle in (name.lstrip("-"), attribute_for(name))
+    ),
     carried_out_by="command-line",
     python_probe=holds_legacy_flag,
 )

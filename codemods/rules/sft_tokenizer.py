@@ -84,8 +84,12 @@ def _mark_rewritable(ctx: Context, call: cst.Call) -> None:
 def _rewrite_construction(ctx: Context, original: cst.Call, updated: cst.Call) -> cst.Call:
     if id(original) not in ctx.prescan.rewritten_calls:
         if ctx.own_legacy(original.func) and not ctx.target_keeps(_ENTRY.on_main):
-            ctx.report(original, "SFTTokenizer call with arguments other than (tokenizer_path, "
-                       "prompt_format) cannot be rewritten", _ENTRY.note)
+            ctx.report(
+                original,
+                "SFTTokenizer call with arguments other than (tokenizer_path, "
+                "prompt_format) cannot be rewritten",
+                _ENTRY.note,
+            )
         return updated
     arguments = _split_arguments(updated)
     assert arguments is not None and _ENTRY.new_module and _ENTRY.new_name
@@ -108,24 +112,32 @@ def _rewrite_construction(ctx: Context, original: cst.Call, updated: cst.Call) -
     ctx.add_import(ctx.target(_ENTRY.new_module), _ENTRY.new_name)
     if isinstance(original.func, cst.Attribute):
         ctx.prune_legacy_module_imports()
-    ctx.fixed(original, message_for(SFT_TOKENIZER, "SFTTokenizer(path, prompt_format)",
-                                    _ENTRY.note))
+    ctx.fixed(
+        original, message_for(SFT_TOKENIZER, "SFTTokenizer(path, prompt_format)", _ENTRY.note)
+    )
     return updated.with_changes(func=func, args=args)
 
 
 @rule.leave("Name", "Attribute")
-def _report_other_uses(ctx: Context, original: cst.Name | cst.Attribute,
-                       updated: cst.Name | cst.Attribute) -> cst.Name | cst.Attribute:
+def _report_other_uses(
+    ctx: Context, original: cst.Name | cst.Attribute, updated: cst.Name | cst.Attribute
+) -> cst.Name | cst.Attribute:
     """``isinstance(t, SFTTokenizer)``, ``class MySFT(SFTTokenizer)``: no drop-in replacement."""
-    if not ctx.is_reference(original) or id(original) in ctx.prescan.rewritten_calls \
-            or ctx.target_keeps(_ENTRY.on_main):
+    if (
+        not ctx.is_reference(original)
+        or id(original) in ctx.prescan.rewritten_calls
+        or ctx.target_keeps(_ENTRY.on_main)
+    ):
         return updated
     if ctx.own_legacy(original) is None:
         return updated
     call = ctx.parent()
     if isinstance(call, cst.Call) and call.func is original:
         return updated  # a call: reported above, with its arguments
-    ctx.report(original, f"{_ENTRY.legacy_name} is gone (SFT is the prompt_format capability of "
-               "the text facade); only SFTTokenizer(path, prompt_format) calls are rewritten",
-               _ENTRY.note)
+    ctx.report(
+        original,
+        f"{_ENTRY.legacy_name} is gone (SFT is the prompt_format capability of "
+        "the text facade); only SFTTokenizer(path, prompt_format) calls are rewritten",
+        _ENTRY.note,
+    )
     return updated

@@ -57,13 +57,19 @@ rule = Rule(
     "reported only where the command lines get the new flags (`--target pr3889`): Megatron-LM "
     "main and the old parsers still set `args.tokenizer_type`.",
     examples=(
-        Example("from megatron.training import get_args\n"
-                "\n"
-                'if get_args().tokenizer_type == "SFTTokenizer":\n'
-                "    pass\n", None),
-        Example("from megatron.training import pretrain\n"
-                "\n"
-                'pretrain(args_defaults={"tokenizer_type": "GPT2BPETokenizer"})\n', None),
+        Example(
+            "from megatron.training import get_args\n"
+            "\n"
+            'if get_args().tokenizer_type == "SFTTokenizer":\n'
+            "    pass\n",
+            None,
+        ),
+        Example(
+            "from megatron.training import pretrain\n"
+            "\n"
+            'pretrain(args_defaults={"tokenizer_type": "GPT2BPETokenizer"})\n',
+            None,
+        ),
     ),
     needles=(ATTRIBUTE,),
 )
@@ -93,16 +99,21 @@ def _keyword_suggestion(value: cst.BaseExpression, separator: str, quote_keys: b
     if row is None:
         return _GENERIC
     key = '"{}"' if quote_keys else "{}"
-    return ", ".join(f'{key.format(name)}{separator}"{value}"'
-                     for name, value in row.new_arguments.items())
+    return ", ".join(
+        f'{key.format(name)}{separator}"{value}"' for name, value in row.new_arguments.items()
+    )
 
 
 def _report(ctx: Context, node: cst.CSTNode, what: str, suggestion: str) -> None:
     # with the command lines on Megatron-LM main's flags (or kept), --tokenizer-type stays
     if ctx.file.options.command_target == "pr3889":
-        ctx.report(node, f"{what}: tokenizer_type is deprecated and may be None under the new "
-                   "flags; not rewritten automatically because that can change what the code "
-                   "does", suggestion)
+        ctx.report(
+            node,
+            f"{what}: tokenizer_type is deprecated and may be None under the new "
+            "flags; not rewritten automatically because that can change what the code "
+            "does",
+            suggestion,
+        )
 
 
 def _megatron_args(ctx: Context, node: cst.BaseExpression) -> bool:
@@ -114,7 +125,8 @@ def _megatron_args(ctx: Context, node: cst.BaseExpression) -> bool:
         return _subscript_key(node) == "args"
     if isinstance(node, cst.Name):
         return node.value in ctx.prescan.megatron_args_names or (
-            ctx.facts.megatron and node.value in _ARGS_NAMES)
+            ctx.facts.megatron and node.value in _ARGS_NAMES
+        )
     if isinstance(node, cst.Attribute):
         return ctx.facts.megatron and node.attr.value in _ARGS_NAMES
     return False
@@ -158,8 +170,11 @@ def _keyword_or_name(ctx: Context, original: cst.Call, updated: cst.Call) -> cst
             if arg.keyword is not None and arg.keyword.value == ATTRIBUTE:
                 _report(ctx, arg, f"{ATTRIBUTE}=", _keyword_suggestion(arg.value, "=", False))
         return updated
-    strings = [index for index, arg in enumerate(original.args)
-               if arg.keyword is None and string_value(arg.value) == ATTRIBUTE]
+    strings = [
+        index
+        for index, arg in enumerate(original.args)
+        if arg.keyword is None and string_value(arg.value) == ATTRIBUTE
+    ]
     if not strings:
         return updated
     if name in ("getattr", "setattr", "hasattr"):
@@ -171,8 +186,7 @@ def _keyword_or_name(ctx: Context, original: cst.Call, updated: cst.Call) -> cst
 
 
 @rule.leave("Subscript")
-def _string_key(ctx: Context, original: cst.Subscript, updated: cst.Subscript
-                ) -> cst.Subscript:
+def _string_key(ctx: Context, original: cst.Subscript, updated: cst.Subscript) -> cst.Subscript:
     """``vars(args)["tokenizer_type"]``, a checkpoint's args dict, in Megatron code."""
     if _subscript_key(original) == ATTRIBUTE and ctx.facts.megatron:
         _report(ctx, original, f"[{ATTRIBUTE!r}]", _GENERIC)
@@ -180,16 +194,22 @@ def _string_key(ctx: Context, original: cst.Subscript, updated: cst.Subscript
 
 
 @rule.leave("DictElement")
-def _dict_key(ctx: Context, original: cst.DictElement, updated: cst.DictElement
-              ) -> cst.DictElement:
+def _dict_key(ctx: Context, original: cst.DictElement, updated: cst.DictElement) -> cst.DictElement:
     """``args_defaults={"tokenizer_type": ...}``: the defaults Megatron's parser starts from."""
     if string_value(original.key) != ATTRIBUTE:
         return updated
     argument = ctx.parent(2)
-    if isinstance(argument, cst.Arg) and argument.keyword is not None and (
-            argument.keyword.value in _ARGS_KEYWORDS):
-        _report(ctx, original, f"{code_of(original.key)}: key",
-                _keyword_suggestion(original.value, ": ", True))
+    if (
+        isinstance(argument, cst.Arg)
+        and argument.keyword is not None
+        and (argument.keyword.value in _ARGS_KEYWORDS)
+    ):
+        _report(
+            ctx,
+            original,
+            f"{code_of(original.key)}: key",
+            _keyword_suggestion(original.value, ": ", True),
+        )
     return updated
 
 

@@ -42,8 +42,11 @@ rule = Rule(
     ),
     # the YAML null library upstream wrote by hand (`--tokenizer-library: null`) is quoted too;
     # YAML args configs spell the flag as its attribute
-    needles=(TOKENIZER_TYPE_FLAG_NAME.lstrip("-"), f"{LIBRARY_FLAG.lstrip('-')}: null",
-             attribute_for(TOKENIZER_TYPE_FLAG_NAME)),
+    needles=(
+        TOKENIZER_TYPE_FLAG_NAME.lstrip("-"),
+        f"{LIBRARY_FLAG.lstrip('-')}: null",
+        attribute_for(TOKENIZER_TYPE_FLAG_NAME),
+    ),
     carried_out_by="command-line",
     python_probe=holds_legacy_flag,
 )

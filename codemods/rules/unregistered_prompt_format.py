@@ -39,11 +39,11 @@ rule = Rule(
     "name it lacks. On Megatron-LM main's own tokenizers (`--target upstream`) the fork's patch "
     "must move with it; that case is a note.",
     manual="Register the format: a factory `(tokenizer) -> PromptConfig` with the fields of the "
-    "fork's if-chain branch, decorated with `@register_prompt_format(\"gemma\")` from "
+    'fork\'s if-chain branch, decorated with `@register_prompt_format("gemma")` from '
     "`compat.tokenizers.conversation`, and listed under the "
     "`megatron_tokenizer_compat.prompt_formats` entry-point group of the package that defines "
-    "it, so that a tokenizer built anywhere finds it (see docs/conversation.md, \"Prompt formats "
-    "of your own\"). Once that package is installed, this rule stops reporting the name; a "
+    'it, so that a tokenizer built anywhere finds it (see docs/conversation.md, "Prompt formats '
+    'of your own"). Once that package is installed, this rule stops reporting the name; a '
     "format registered only by a call in your own code is silenced with "
     "`# megatron-compat: ignore[MTC401]`.",
     examples=(
@@ -101,8 +101,9 @@ def _keyword(ctx: Context, original: cst.Arg, updated: cst.Arg) -> cst.Arg:
 
 
 @rule.leave("DictElement")
-def _dict_entry(ctx: Context, original: cst.DictElement,
-                updated: cst.DictElement) -> cst.DictElement:
+def _dict_entry(
+    ctx: Context, original: cst.DictElement, updated: cst.DictElement
+) -> cst.DictElement:
     if string_value(original.key) in _PYTHON_NAMES:
         _judge(ctx, original.value)
     return updated

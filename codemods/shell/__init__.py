@@ -18,7 +18,12 @@ def matches(path: str, first_line: str) -> bool:
     return bool(_SHEBANG.match(first_line))
 
 
-KIND = FileKind(name="shell", matches=matches, rewrite=rewrite, validate=validate,
-                validate_rewrite=validate_rewrite)
+KIND = FileKind(
+    name="shell",
+    matches=matches,
+    rewrite=rewrite,
+    validate=validate,
+    validate_rewrite=validate_rewrite,
+)
 
 __all__ = ["KIND", "matches", "rewrite", "validate", "validate_rewrite"]

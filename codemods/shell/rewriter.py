@@ -112,7 +112,8 @@ def _mentions(text: str, name: str, comments: list[tuple[int, int]]) -> int:
     """How often ``name`` occurs as a whole word outside comments."""
     pattern = re.compile(r"(?<![\w])" + re.escape(name) + r"(?!\w)")
     return sum(
-        1 for match in pattern.finditer(text)
+        1
+        for match in pattern.finditer(text)
         if not any(start <= match.start() < end for start, end in comments)
     )
 
@@ -144,9 +145,12 @@ class _Rewriter:
         for start, end in sorted(set(scan.errors) | set(self.syntax.errors)):
             if mentions_legacy_flag(self.doc.text[start:end]):
                 # no TODO line: the region's line start may lie inside a string
-                self.doc.report(start, legacy_flag_code(self.doc.text[start:end]),
-                                "old tokenizer flags in a part of the script that does not parse "
-                                "as bash; rewrite them by hand")
+                self.doc.report(
+                    start,
+                    legacy_flag_code(self.doc.text[start:end]),
+                    "old tokenizer flags in a part of the script that does not parse "
+                    "as bash; rewrite them by hand",
+                )
         for sequence in scan.sequences:
             if any(is_legacy_flag_word(word.value) for word in sequence.words):
                 self.rewrite_sequence(sequence)
@@ -155,20 +159,25 @@ class _Rewriter:
         comments = self.variables().comments
         self.rewrite_comments(comments)
         report_leftovers(
-            self.doc, "it is not a word of a command, array or assignment (a message, a "
+            self.doc,
+            "it is not a word of a command, array or assignment (a message, a "
             "pattern, or text built at run time?); check it by hand",
-            skip=lambda offset: any(start <= offset < end for start, end in comments))
+            skip=lambda offset: any(start <= offset < end for start, end in comments),
+        )
 
     def rewrite_nested(self, nested: Nested) -> None:
-        inner = self.doc.text[nested.start:nested.end]
+        inner = self.doc.text[nested.start : nested.end]
         if not mentions_legacy_flag(inner):
             return
         syntax = clean_syntax(inner)
         if syntax is None:
-            self.doc.report(nested.start, legacy_flag_code(inner),
-                            "old tokenizer flags inside embedded text (a here-document or "
-                            "`bash -c` string) that is not a bash script; rewrite them by hand",
-                            anchor=nested.statement_start)
+            self.doc.report(
+                nested.start,
+                legacy_flag_code(inner),
+                "old tokenizer flags inside embedded text (a here-document or "
+                "`bash -c` string) that is not a bash script; rewrite them by hand",
+                anchor=nested.statement_start,
+            )
             return
         inner_doc = TextDocument(inner, self.doc.options)
         _Rewriter(inner_doc, syntax).run()
@@ -185,8 +194,13 @@ class _Rewriter:
             inner = uncommented(group)
             syntax = clean_syntax(inner) if is_command_line(inner) else None
             if syntax is None:
-                why = PROSE_COMMENT if not is_command_line(inner) else (
-                    "it is in a commented-out command that is not valid bash; update it by hand")
+                why = (
+                    PROSE_COMMENT
+                    if not is_command_line(inner)
+                    else (
+                        "it is in a commented-out command that is not valid bash; update it by hand"
+                    )
+                )
                 report_prose_mentions(self.doc, start, end, why)
                 continue
             inner_doc = TextDocument(inner, self.doc.options)
@@ -197,9 +211,13 @@ class _Rewriter:
         words = sequence.words
         if sequence.broken:
             flags = " ".join(w.value for w in words if is_legacy_flag_word(w.value))
-            self.doc.report(words[0].start, legacy_flag_code(flags),
-                            "old tokenizer flags in a command that does not parse as bash; "
-                            "rewrite them by hand", anchor=sequence.statement_start)
+            self.doc.report(
+                words[0].start,
+                legacy_flag_code(flags),
+                "old tokenizer flags in a command that does not parse as bash; "
+                "rewrite them by hand",
+                anchor=sequence.statement_start,
+            )
             return
         argv = [word.value for word in words]
         # --tokenizer-type $VAR with VAR known: translate the literal, remember the variable
@@ -221,27 +239,40 @@ class _Rewriter:
             else:
                 edits = text_edits_for(self.doc.text, words, edit)
             if any(self.syntax.touches_error(e.start, e.end) for e in edits):
-                raise NotRewritable(edit.code, f"{edit.message}; but the edit would touch a part "
-                                    "of the script that does not parse as bash: rewrite it by "
-                                    "hand", " ".join(edit.words))
+                raise NotRewritable(
+                    edit.code,
+                    f"{edit.message}; but the edit would touch a part "
+                    "of the script that does not parse as bash: rewrite it by "
+                    "hand",
+                    " ".join(edit.words),
+                )
             return edits
 
-        carry_out(self.doc, argv, lambda index: words[index].start, text_edits,
-                  anchor=sequence.statement_start)
+        carry_out(
+            self.doc,
+            argv,
+            lambda index: words[index].start,
+            text_edits,
+            anchor=sequence.statement_start,
+        )
 
-    def variable_edits(self, words: list[Word], edit: ArgvEdit, site: tuple[_Static, str],
-                       index: int) -> list[TextEdit]:
+    def variable_edits(
+        self, words: list[Word], edit: ArgvEdit, site: tuple[_Static, str], index: int
+    ) -> list[TextEdit]:
         """Rewrite ``--tokenizer-type $VAR`` and VAR's assignment to the library, consistently."""
         static, name = site
         scan = self.variables()
         row = TOKENIZER_TYPES.get(static.value)
         suggestion = " ".join(edit.words)
         if row is None:
-            raise NotRewritable(DYNAMIC_TOKENIZER_TYPE.code,
-                                f"${name} is {static.value!r}, not a known tokenizer type",
-                                suggestion)
-        if _mentions(self.doc.text, name, scan.comments) != \
-                self._uses_as_type(name) + len(static.assignments):
+            raise NotRewritable(
+                DYNAMIC_TOKENIZER_TYPE.code,
+                f"${name} is {static.value!r}, not a known tokenizer type",
+                suggestion,
+            )
+        if _mentions(self.doc.text, name, scan.comments) != self._uses_as_type(name) + len(
+            static.assignments
+        ):
             raise NotRewritable(
                 DYNAMIC_TOKENIZER_TYPE.code,
                 f"${name} ({static.value}) is also used for something other than "
@@ -251,20 +282,31 @@ class _Rewriter:
                 suggestion,
             )
         library_word = next(
-            (i for i, word in enumerate(edit.words)
-             if word == row.library or word.endswith("=" + row.library)), None
+            (
+                i
+                for i, word in enumerate(edit.words)
+                if word == row.library or word.endswith("=" + row.library)
+            ),
+            None,
         )
         if library_word is None:
-            raise NotRewritable(DYNAMIC_TOKENIZER_TYPE.code,
-                                f"${name}: no library word to carry the variable", suggestion)
+            raise NotRewritable(
+                DYNAMIC_TOKENIZER_TYPE.code,
+                f"${name}: no library word to carry the variable",
+                suggestion,
+            )
         new_name = self._library_variable_name(name)
         value_word = words[index]
-        written = self.doc.text[value_word.start:value_word.end]
-        renamed_reference = re.sub(r"\$(\{?)" + re.escape(name) + r"\b",
-                                   lambda m: "$" + m.group(1) + new_name, written)
+        written = self.doc.text[value_word.start : value_word.end]
+        renamed_reference = re.sub(
+            r"\$(\{?)" + re.escape(name) + r"\b", lambda m: "$" + m.group(1) + new_name, written
+        )
         flag_part = edit.words[library_word][: -len(row.library)]
-        spelled_word = (renamed_reference.replace(TOKENIZER_TYPE_FLAG_NAME + "=", flag_part, 1)
-                        if flag_part else renamed_reference)
+        spelled_word = (
+            renamed_reference.replace(TOKENIZER_TYPE_FLAG_NAME + "=", flag_part, 1)
+            if flag_part
+            else renamed_reference
+        )
         edits = text_edits_for(self.doc.text, words, edit, spelled={library_word: spelled_word})
         for assignment in static.assignments:
             if new_name != name:
@@ -272,15 +314,20 @@ class _Rewriter:
                 edits.append(TextEdit(start, end, new_name))
             value = assignment.value
             assert value is not None
-            edits.append(TextEdit(value.start, value.end,
-                                  spell(row.library, value,
-                                        self.doc.text[value.start:value.end])))
+            edits.append(
+                TextEdit(
+                    value.start,
+                    value.end,
+                    spell(row.library, value, self.doc.text[value.start : value.end]),
+                )
+            )
         return edits
 
     def _uses_as_type(self, name: str) -> int:
         """How many ``--tokenizer-type $name`` words the script has."""
         return sum(
-            1 for sequence in self.variables().sequences
+            1
+            for sequence in self.variables().sequences
             for index in _tokenizer_type_value_indexes(sequence.words)
             if (_variable_reference(sequence.words[index].value) or ("", ""))[1] == name
         )
@@ -309,13 +356,17 @@ def _why_not_written(doc: TextDocument, syntax: Syntax) -> str:
     """Why a script with syntax errors cannot be written ("" when it can)."""
     line, column = first_error_position(syntax)
     if syntax.verdict == "unknown":
-        return (f"the script has a bash syntax error at line {line}, column {column} (by "
-                "tree-sitter; bash is not installed to judge it); fix it and run the migration "
-                "again")
+        return (
+            f"the script has a bash syntax error at line {line}, column {column} (by "
+            "tree-sitter; bash is not installed to judge it); fix it and run the migration "
+            "again"
+        )
     if doc.edits and not same_errors(doc.text, doc.new_text()):
-        return (f"the script has a bash syntax error at line {line}, column {column}, and the "
-                "rewritten script would not have exactly the same errors; fix it and run the "
-                "migration again")
+        return (
+            f"the script has a bash syntax error at line {line}, column {column}, and the "
+            "rewritten script would not have exactly the same errors; fix it and run the "
+            "migration again"
+        )
     return ""
 
 

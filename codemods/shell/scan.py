@@ -23,18 +23,49 @@ if TYPE_CHECKING:
 # node types whose children are statements: a line starting one of their children is a
 # statement boundary, where a TODO comment line may be inserted
 _STATEMENT_LISTS = {
-    "program", "compound_statement", "do_group", "if_statement", "elif_clause", "else_clause",
-    "case_item", "subshell", "while_statement", "function_definition",
+    "program",
+    "compound_statement",
+    "do_group",
+    "if_statement",
+    "elif_clause",
+    "else_clause",
+    "case_item",
+    "subshell",
+    "while_statement",
+    "function_definition",
 }
 _COMPLETE_STATEMENTS = {
-    "command", "variable_assignment", "declaration_command", "redirected_statement", "pipeline",
-    "list", "if_statement", "for_statement", "c_style_for_statement", "while_statement",
-    "function_definition", "compound_statement", "subshell", "case_statement", "comment",
-    "negated_command", "test_command", "unset_command",
+    "command",
+    "variable_assignment",
+    "declaration_command",
+    "redirected_statement",
+    "pipeline",
+    "list",
+    "if_statement",
+    "for_statement",
+    "c_style_for_statement",
+    "while_statement",
+    "function_definition",
+    "compound_statement",
+    "subshell",
+    "case_statement",
+    "comment",
+    "negated_command",
+    "test_command",
+    "unset_command",
 }
 _ARGUMENT_NODES = {
-    "word", "string", "raw_string", "concatenation", "simple_expansion", "expansion", "number",
-    "command_substitution", "ansi_c_string", "translated_string", "arithmetic_expansion",
+    "word",
+    "string",
+    "raw_string",
+    "concatenation",
+    "simple_expansion",
+    "expansion",
+    "number",
+    "command_substitution",
+    "ansi_c_string",
+    "translated_string",
+    "arithmetic_expansion",
 }
 _SHELLS = {"bash", "sh", "zsh", "dash", "ksh"}
 _SHELL_C_OPTION = re.compile(r"^-[a-z]*c$")
@@ -115,8 +146,14 @@ def first_error(tree: Tree) -> tuple[int, int] | None:
         if node.type == "ERROR":
             # tree-sitter wraps complete statements before the fault into the ERROR node:
             # the fault is where the first piece that is not a whole statement starts
-            inner = next((child for child in node.children
-                          if child.type not in _COMPLETE_STATEMENTS or child.has_error), node)
+            inner = next(
+                (
+                    child
+                    for child in node.children
+                    if child.type not in _COMPLETE_STATEMENTS or child.has_error
+                ),
+                node,
+            )
             if inner is not node and inner.has_error:
                 stack.append(inner)
                 continue
@@ -210,11 +247,13 @@ def _element_words(node: Node, source: Source) -> list[Word]:
     """An array element: one word, or, for a quoted ``"--flag value"`` (a flag and its value
     in one string, for an array expanded unquoted), the words it splits into."""
     word = _word(node, source)
-    if node.type not in ("string", "raw_string") or not word.value.startswith("-") or \
-            not any(char.isspace() for char in word.value.strip()):
+    if (
+        node.type not in ("string", "raw_string")
+        or not word.value.startswith("-")
+        or not any(char.isspace() for char in word.value.strip())
+    ):
         return [word]
-    return [part._replace(enclosure=(word.start, word.end))
-            for part in _quoted_words(node, source)]
+    return [part._replace(enclosure=(word.start, word.end)) for part in _quoted_words(node, source)]
 
 
 def _concatenation_words(node: Node, source: Source) -> list[Word]:
@@ -342,10 +381,13 @@ def scan_script(tree: Tree, source: Source, only_near: list[int] | None = None) 
         elif kind == "variable_assignment":
             _scan_assignment(node, source, scan)
         elif kind == "array":
-            words = [word for child in node.children if child.type in _ARGUMENT_NODES
-                     for word in _element_words(child, source)]
-            scan.sequences.append(Sequence(words, statement_start(node, source),
-                                            node.has_error))
+            words = [
+                word
+                for child in node.children
+                if child.type in _ARGUMENT_NODES
+                for word in _element_words(child, source)
+            ]
+            scan.sequences.append(Sequence(words, statement_start(node, source), node.has_error))
         elif kind == "heredoc_body":
             start, end = source.span(node)
             scan.nested.append(Nested(start, end, statement_start(node, source)))
@@ -369,8 +411,10 @@ def _scan_error(node: Node, source: Source, scan: Scan) -> None:
 
 def unknowable_in(text: str, start: int, end: int) -> set[str]:
     """The variables set or expanded in ``text[start:end]``, a part that does not parse."""
-    return {match.group(1) or match.group(2)
-            for match in _ASSIGNED_OR_EXPANDED.finditer(text, start, end)}
+    return {
+        match.group(1) or match.group(2)
+        for match in _ASSIGNED_OR_EXPANDED.finditer(text, start, end)
+    }
 
 
 # Programs whose arguments are text (messages, search patterns), not a Megatron command line.
@@ -394,9 +438,13 @@ def _is_text_command(node: Node, name: str) -> bool:
 
 def _scan_command(node: Node, source: Source, scan: Scan) -> None:
     name_node = node.child_by_field_name("name")
-    arguments = [child for child in node.children
-                 if child.type in _ARGUMENT_NODES and child != name_node
-                 and child.start_byte >= (name_node.end_byte if name_node else 0)]
+    arguments = [
+        child
+        for child in node.children
+        if child.type in _ARGUMENT_NODES
+        and child != name_node
+        and child.start_byte >= (name_node.end_byte if name_node else 0)
+    ]
     name = source.of(name_node).rsplit("/", 1)[-1] if name_node is not None else ""
     if _is_text_command(node, name):
         return  # old flags in its words are reported as leftovers, never rewritten
@@ -433,11 +481,13 @@ def _scan_assignment(node: Node, source: Source, scan: Scan) -> None:
     statement = statement_start(node, source)
     value_word = None
     if value_node is not None and value_node.type in ("string", "raw_string"):
-        scan.sequences.append(Sequence(_quoted_words(value_node, source), statement,
-                                       node.has_error))
+        scan.sequences.append(
+            Sequence(_quoted_words(value_node, source), statement, node.has_error)
+        )
     elif value_node is not None and value_node.type == "concatenation":
-        scan.sequences.append(Sequence(_concatenation_words(value_node, source), statement,
-                                       node.has_error))
+        scan.sequences.append(
+            Sequence(_concatenation_words(value_node, source), statement, node.has_error)
+        )
     if value_node is not None and value_node.type in _ARGUMENT_NODES:
         value_word = _word(value_node, source)
         if value_node.type == "word":
@@ -447,5 +497,3 @@ def _scan_assignment(node: Node, source: Source, scan: Scan) -> None:
     scan.assignments.setdefault(name, []).append(
         Assignment(source.span(name_node), value_word, plain)
     )
-
-

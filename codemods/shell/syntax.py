@@ -69,8 +69,9 @@ class Syntax:
     def touches_error(self, start: int, end: int) -> bool:
         """Whether the edit of ``[start, end)`` overlaps an error region (an empty edit or
         region counts when it lies strictly inside the other)."""
-        return any(_overlap(start, end, error_start, error_end)
-                   for error_start, error_end in self.errors)
+        return any(
+            _overlap(start, end, error_start, error_end) for error_start, error_end in self.errors
+        )
 
 
 def _overlap(start: int, end: int, other_start: int, other_end: int) -> bool:
@@ -96,8 +97,11 @@ def bash_error(text: str) -> BashError | None:
         raise UnparsableError("bash is not installed, so the script's syntax cannot be judged")
     try:
         completed = subprocess.run(
-            [bash, "--norc", "--noprofile", "-n"], input=text.encode("utf-8"),
-            capture_output=True, timeout=_BASH_TIMEOUT_SECONDS, check=False,
+            [bash, "--norc", "--noprofile", "-n"],
+            input=text.encode("utf-8"),
+            capture_output=True,
+            timeout=_BASH_TIMEOUT_SECONDS,
+            check=False,
             env={"PATH": os.defpath, "LC_ALL": "C"},
         )
     except (OSError, subprocess.TimeoutExpired) as error:
@@ -131,8 +135,11 @@ def _blank_rejected_lines(text: str) -> tuple[str, list[tuple[int, int]]] | None
         error = bash_error(text)
         if error is None:
             return text, blanked
-        if "unexpected token" not in error.message or error.line < 1 or \
-                len(blanked) == MAX_BLANKED_LINES:
+        if (
+            "unexpected token" not in error.message
+            or error.line < 1
+            or len(blanked) == MAX_BLANKED_LINES
+        ):
             return None
         try:
             span = _line_span(text, error.line)
@@ -178,7 +185,7 @@ def _tree_sitter_marks(text: str) -> list[tuple[str, int]]:
     marks = []
     for start, end in error_nodes(tree, masked):
         line_end = text.find("\n", start)
-        marks.append((text[start:len(text) if line_end < 0 else line_end], end - start))
+        marks.append((text[start : len(text) if line_end < 0 else line_end], end - start))
     return sorted(marks)
 
 
@@ -187,7 +194,7 @@ def _bash_mark(text: str) -> tuple[str, str] | None:
     if error is None:
         return None
     line = _line_span(text, error.line) if 0 < error.line <= text.count("\n") + 1 else (0, 0)
-    return error.message, text[line[0]:line[1]]
+    return error.message, text[line[0] : line[1]]
 
 
 def same_errors(before: str, after: str) -> bool:
@@ -223,5 +230,6 @@ def validate(text: str) -> None:
 def validate_rewrite(before: str, after: str) -> None:
     """Raise unless the rewritten script ``after`` has exactly the errors of ``before``."""
     if not same_errors(before, after):
-        raise UnparsableError("the rewritten script does not have the same syntax errors as the "
-                              "original")
+        raise UnparsableError(
+            "the rewritten script does not have the same syntax errors as the original"
+        )

@@ -88,13 +88,15 @@ def carry_out(
     for problem in translation.errors:
         offset = offset_of(problem.index)
         if doc.wanted(offset, problem.code):
-            doc.report(offset, problem.code, problem.message, problem.suggestion,
-                       anchor_of(offset))
+            doc.report(offset, problem.code, problem.message, problem.suggestion, anchor_of(offset))
     for note in translation.notes:
         offset = offset_of(note.index)
         if doc.wanted(offset, note.code):
-            doc.note(offset, note.code, f"{note.message}: {note.suggestion}"
-                     if note.suggestion else note.message)
+            doc.note(
+                offset,
+                note.code,
+                f"{note.message}: {note.suggestion}" if note.suggestion else note.message,
+            )
     _judge_prompt_formats(doc, translation, offset_of, anchor_of)
     for edit in translation.edits:
         offset = offset_of(edit.start)
@@ -107,16 +109,23 @@ def carry_out(
             doc.report(offset, reason.code, reason.message, reason.suggestion, anchor_of(offset))
             continue
         except UnspellableWord as word:
-            doc.report(offset, edit.code,
-                       f"{edit.message}; but {word} cannot be written in place here",
-                       suggestion, anchor_of(offset))
+            doc.report(
+                offset,
+                edit.code,
+                f"{edit.message}; but {word} cannot be written in place here",
+                suggestion,
+                anchor_of(offset),
+            )
             continue
         doc.fix(offset, edit.code, edit.message, suggestion, edits)
 
 
-def _judge_prompt_formats(doc: TextDocument, translation: Translation,
-                          offset_of: Callable[[int], int],
-                          anchor_of: Callable[[int], int | None]) -> None:
+def _judge_prompt_formats(
+    doc: TextDocument,
+    translation: Translation,
+    offset_of: Callable[[int], int],
+    anchor_of: Callable[[int], int | None],
+) -> None:
     from codemods.rules.unregistered_prompt_format import rule, verdict
 
     for index, name in translation.prompt_formats:
@@ -130,8 +139,9 @@ def _judge_prompt_formats(doc: TextDocument, translation: Translation,
             doc.report(offset, rule.code, found.message, found.suggestion, anchor_of(offset))
 
 
-def report_leftovers(doc: TextDocument, why: str,
-                     skip: Callable[[int], bool] = lambda offset: False) -> None:
+def report_leftovers(
+    doc: TextDocument, why: str, skip: Callable[[int], bool] = lambda offset: False
+) -> None:
     """Report every old flag, and every name of the old Python API, on a line that holds no
     finding yet and that no edit rewrites: never a silent miss.
 
@@ -142,14 +152,23 @@ def report_leftovers(doc: TextDocument, why: str,
     for offset, mention in old_api_mentions(doc.text):
         line = doc.lines.line_number(offset)
         flag = _as_flag(mention)
-        if line in handled or skip(offset) or _rewritten(doc, offset, mention) or \
-                (flag and still_valid(flag, doc.options)):
+        if (
+            line in handled
+            or skip(offset)
+            or _rewritten(doc, offset, mention)
+            or (flag and still_valid(flag, doc.options))
+        ):
             continue
         handled.add(line)
         code = mention_code(mention)
         if doc.wanted(offset, code):
-            reason = why if mention.startswith("-") else \
-                TYPE_LEFT if mention in TOKENIZER_TYPES else NAME_LEFT
+            reason = (
+                why
+                if mention.startswith("-")
+                else TYPE_LEFT
+                if mention in TOKENIZER_TYPES
+                else NAME_LEFT
+            )
             doc.report(offset, code, f"{mention} left as it is: {reason}")
 
 
@@ -164,14 +183,19 @@ def _as_flag(mention: str) -> str:
 def _rewritten(doc: TextDocument, offset: int, mention: str) -> bool:
     """Whether an edit replaces the text at ``offset`` with text that no longer names
     ``mention`` (a variable's assignment rewritten with its flag)."""
-    return any(edit.start <= offset < edit.end and mention not in edit.replacement
-               for edit in doc.edits)
+    return any(
+        edit.start <= offset < edit.end and mention not in edit.replacement for edit in doc.edits
+    )
 
 
-TYPE_LEFT = ("it is an old tokenizer type (or class) named outside a command line the tool "
-             "rewrites; update it by hand")
-NAME_LEFT = ("it names the old tokenizer API outside Python code the tool rewrites (a message, "
-             "a string, documentation); update it by hand")
+TYPE_LEFT = (
+    "it is an old tokenizer type (or class) named outside a command line the tool "
+    "rewrites; update it by hand"
+)
+NAME_LEFT = (
+    "it names the old tokenizer API outside Python code the tool rewrites (a message, "
+    "a string, documentation); update it by hand"
+)
 
 
 # --- plain-text word lists (argv files, documentation, comments) ---------------------------
@@ -179,8 +203,11 @@ NAME_LEFT = ("it names the old tokenizer API outside Python code the tool rewrit
 
 def loose_words(text: str, start: int, end: int) -> list[Word]:
     """Whitespace-separated words of ``text[start:end]``; a quoted word loses its quotes."""
-    return [word for match in _WORD.finditer(text, start, end)
-            if (word := loose_word(match)) is not None]
+    return [
+        word
+        for match in _WORD.finditer(text, start, end)
+        if (word := loose_word(match)) is not None
+    ]
 
 
 def loose_word(match: re.Match[str]) -> Word | None:
@@ -206,11 +233,17 @@ def _rewrite_group(doc: TextDocument, words: list[Word], one_flag_per_line: bool
         separator, value_separator = " ", " "
         if one_flag_per_line:
             separator, value_separator = _line_layout(doc, words, edit)
-        return text_edits_for(doc.text, words, edit, new_word_separator=separator,
-                              value_separator=value_separator)
+        return text_edits_for(
+            doc.text, words, edit, new_word_separator=separator, value_separator=value_separator
+        )
 
-    carry_out(doc, [word.value for word in words], lambda index: words[index].start,
-              text_edits, anchor=None)
+    carry_out(
+        doc,
+        [word.value for word in words],
+        lambda index: words[index].start,
+        text_edits,
+        anchor=None,
+    )
 
 
 def _line_layout(doc: TextDocument, words: list[Word], edit: ArgvEdit) -> tuple[str, str]:

@@ -30,12 +30,38 @@ from codemods.text.words import (
 )
 
 # Programs that run a Megatron entry point or pass a command line on to one.
-LAUNCHERS = frozenset({
-    "python", "python3", "torchrun", "srun", "mpirun", "mpiexec", "deepspeed", "accelerate",
-    "horovodrun", "bash", "sh", "zsh", "exec", "env", "nohup", "time", "uv", "sbatch",
-    "salloc", "docker", "podman", "apptainer", "singularity", "enroot", "ray", "pytest",
-    "launch", "run",
-})
+LAUNCHERS = frozenset(
+    {
+        "python",
+        "python3",
+        "torchrun",
+        "srun",
+        "mpirun",
+        "mpiexec",
+        "deepspeed",
+        "accelerate",
+        "horovodrun",
+        "bash",
+        "sh",
+        "zsh",
+        "exec",
+        "env",
+        "nohup",
+        "time",
+        "uv",
+        "sbatch",
+        "salloc",
+        "docker",
+        "podman",
+        "apptainer",
+        "singularity",
+        "enroot",
+        "ray",
+        "pytest",
+        "launch",
+        "run",
+    }
+)
 _VERSIONED_PYTHON = re.compile(r"^python\d+(?:\.\d+)?$")
 _ASSIGNMENT = re.compile(r"^(?:export\s+|local\s+|declare\s+(?:-\w+\s+)*)?[A-Za-z_]\w*\+?=")
 _SCRIPT_SUFFIXES = (".py", ".sh", ".bash", ".sbatch", ".slurm")
@@ -53,8 +79,11 @@ def is_command_line(body: str) -> bool:
     if first.startswith(("-", "$", "./", "../", "/", "~/")):
         return True
     program = first.rsplit("/", 1)[-1]
-    return program in LAUNCHERS or bool(_VERSIONED_PYTHON.match(program)) or \
-        program.endswith(_SCRIPT_SUFFIXES)
+    return (
+        program in LAUNCHERS
+        or bool(_VERSIONED_PYTHON.match(program))
+        or program.endswith(_SCRIPT_SUFFIXES)
+    )
 
 
 def is_todo(comment: str) -> bool:
@@ -65,15 +94,20 @@ def uncommented(text: str) -> str:
     """``text`` (whole comment lines) with the ``#`` marks of each line turned into blanks, so
     every offset still points at the same character."""
     return "".join(
-        line[:match.end()].replace("#", " ") + line[match.end():]
-        if (match := _COMMENT_MARKS.match(line)) else line
+        line[: match.end()].replace("#", " ") + line[match.end() :]
+        if (match := _COMMENT_MARKS.match(line))
+        else line
         for line in text.splitlines(keepends=True)
     )
 
 
-def report_prose_mentions(doc: TextDocument, start: int, end: int, why: str,
-                          mentions: Callable[[str], Iterable[tuple[int, str]]] = old_api_mentions
-                          ) -> None:
+def report_prose_mentions(
+    doc: TextDocument,
+    start: int,
+    end: int,
+    why: str,
+    mentions: Callable[[str], Iterable[tuple[int, str]]] = old_api_mentions,
+) -> None:
     """Note each old flag and name (or what ``mentions`` finds) in ``doc.text[start:end]``, a
     comment read as prose: informational, like a message naming an old flag in Python code, so
     that ``--check`` does not fail on commentary (a flag the file's parser still accepts is not
@@ -86,9 +120,13 @@ def report_prose_mentions(doc: TextDocument, start: int, end: int, why: str,
             doc.note(start + offset, code, f"{mention} left as it is: {why}")
 
 
-def rewrite_comment_words(doc: TextDocument, start: int, end: int,
-                          mentions: Callable[[str], Iterable[tuple[int, str]]] = old_api_mentions,
-                          why: str = "") -> None:
+def rewrite_comment_words(
+    doc: TextDocument,
+    start: int,
+    end: int,
+    mentions: Callable[[str], Iterable[tuple[int, str]]] = old_api_mentions,
+    why: str = "",
+) -> None:
     """The comment ``doc.text[start:end]`` (whole comment lines, ``\\``-continued): a command
     or argv line in it is rewritten word by word (only the words inside the comment change);
     any other old flag in it is reported."""
@@ -101,8 +139,9 @@ def rewrite_comment_words(doc: TextDocument, start: int, end: int,
         return
     inner_doc = TextDocument(inner, doc.options)
     rewrite_groups(inner_doc, [loose_words(inner, 0, len(inner))], one_flag_per_line=False)
-    report_leftovers(inner_doc, "it is glued to other text in a commented-out command line; "
-                     "update it by hand")
+    report_leftovers(
+        inner_doc, "it is glued to other text in a commented-out command line; update it by hand"
+    )
     adopt_comment(doc, inner_doc, start, end)
 
 
@@ -128,8 +167,11 @@ def continued_groups(lines: Iterable[tuple[int, int]], text: str) -> list[tuple[
 
 def _continues(text: str, group_start: int, group_end: int, next_start: int) -> bool:
     between = text[group_end:next_start]
-    return text[group_start:group_end].rstrip().endswith("\\") and \
-        between.count("\n") == 1 and not between.strip()
+    return (
+        text[group_start:group_end].rstrip().endswith("\\")
+        and between.count("\n") == 1
+        and not between.strip()
+    )
 
 
 def comment_deletion(text: str, start: int, end: int) -> TextEdit:
@@ -143,5 +185,7 @@ def comment_deletion(text: str, start: int, end: int) -> TextEdit:
     return TextEdit(start - blanks, end, "")
 
 
-PROSE_COMMENT = ("it is in a comment that reads as prose, not as a command line (a note: update "
-                 "the comment when you can)")
+PROSE_COMMENT = (
+    "it is in a comment that reads as prose, not as a command line (a note: update "
+    "the comment when you can)"
+)

@@ -105,14 +105,16 @@ class TextDocument:
 
     # --- recording ------------------------------------------------------------------------
 
-    def fix(self, offset: int, code: str, message: str, suggestion: str,
-            edits: Iterable[TextEdit]) -> None:
+    def fix(
+        self, offset: int, code: str, message: str, suggestion: str, edits: Iterable[TextEdit]
+    ) -> None:
         """Record a rewritten site and the edits that rewrite it."""
         self.edits.extend(edits)
         self._record(_Site(offset, code, message, suggestion, fixed=True), anchor=None)
 
-    def report(self, offset: int, code: str, message: str, suggestion: str = "",
-               anchor: int | None = None) -> None:
+    def report(
+        self, offset: int, code: str, message: str, suggestion: str = "", anchor: int | None = None
+    ) -> None:
         """Record a site left for a person; with ``--add-todo``, mark it above ``anchor``."""
         self._record(_Site(offset, code, message, suggestion, fixed=False), anchor)
 
@@ -130,8 +132,7 @@ class TextDocument:
         self.edits.clear()
         self._todos.clear()
         self._sites = [
-            replace(site, fixed=False, message=f"{site.message} [{reason}]") if site.fixed
-            else site
+            replace(site, fixed=False, message=f"{site.message} [{reason}]") if site.fixed else site
             for site in self._sites
         ]
 
@@ -141,8 +142,14 @@ class TextDocument:
 
     # --- nesting ------------------------------------------------------------------------
 
-    def adopt(self, inner: TextDocument, to_outer: int | Callable[[int], int],
-              anchor: int | None, *, with_edits: bool = True) -> None:
+    def adopt(
+        self,
+        inner: TextDocument,
+        to_outer: int | Callable[[int], int],
+        anchor: int | None,
+        *,
+        with_edits: bool = True,
+    ) -> None:
         """Take over what a rewrite of another text recorded, offsets mapped into this one.
 
         ``inner`` rewrote a piece of this text (``to_outer`` is then its start offset) or a
@@ -163,8 +170,14 @@ class TextDocument:
 
     def findings(self) -> list[Finding]:
         positioned = [
-            Finding(*self.lines.position(site.offset), site.code, site.message, site.suggestion,
-                    site.fixed, site.informational)
+            Finding(
+                *self.lines.position(site.offset),
+                site.code,
+                site.message,
+                site.suggestion,
+                site.fixed,
+                site.informational,
+            )
             for site in self._sites
         ]
         return sorted_findings(positioned)
@@ -176,8 +189,9 @@ class TextDocument:
         try:
             return apply_text_edits(self.text, edits)
         except ValueError as overlap:
-            raise UnparsableError(f"conflicting rewrites ({overlap}); please report this") \
-                from overlap
+            raise UnparsableError(
+                f"conflicting rewrites ({overlap}); please report this"
+            ) from overlap
 
     def result(self) -> RewriteResult:
         return RewriteResult(self.new_text(), self.findings())

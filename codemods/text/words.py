@@ -83,7 +83,8 @@ def legacy_flag_code(text: str) -> str:
 _FLAG_OF_ATTRIBUTE = {attribute_for(flag): flag for flag in LEGACY_FLAGS}
 # an old flag's attribute used as a YAML key (`tokenizer_type: X`, also in a comment)
 _ATTRIBUTE_KEY = re.compile(
-    r"(?<![\w-])(?:" + "|".join(re.escape(attribute_for(flag)) for flag in LEGACY_FLAG_NAMES)
+    r"(?<![\w-])(?:"
+    + "|".join(re.escape(attribute_for(flag)) for flag in LEGACY_FLAG_NAMES)
     + r")(?=[ \t]*:)"
 )
 
@@ -100,12 +101,15 @@ def _legacy_name_codes() -> dict[str, str]:
     codes: dict[str, str] = {}
     for entry in LEGACY_NAMES:
         codes[entry.legacy_qualname] = entry.rule.code
-        if entry.new_name != entry.legacy_name and \
-                entry.legacy_name not in NAMES_SHARED_WITH_OTHER_LIBRARIES:
+        if (
+            entry.new_name != entry.legacy_name
+            and entry.legacy_name not in NAMES_SHARED_WITH_OTHER_LIBRARIES
+        ):
             codes.setdefault(entry.legacy_name, entry.rule.code)
     for module in LEGACY_MODULES:
-        inside = sorted(entry.rule.code for entry in LEGACY_NAMES
-                        if entry.legacy_module.startswith(module))
+        inside = sorted(
+            entry.rule.code for entry in LEGACY_NAMES if entry.legacy_module.startswith(module)
+        )
         codes.setdefault(module, inside[0] if inside else MOVED_MODULE.code)
     return codes
 
@@ -114,8 +118,9 @@ LEGACY_NAME_CODES = _legacy_name_codes()
 # what every mention contains: the package's path, or a bare legacy name (a cheap first test)
 _NAME_HINTS = tuple({MEGATRON_ROOT, *(name for name in LEGACY_NAME_CODES if "." not in name)})
 _NAME_MENTION = re.compile(
-    r"(?<![\w.])(?:" + "|".join(re.escape(name) for name in
-                               sorted(LEGACY_NAME_CODES, key=len, reverse=True)) + r")(?![\w])"
+    r"(?<![\w.])(?:"
+    + "|".join(re.escape(name) for name in sorted(LEGACY_NAME_CODES, key=len, reverse=True))
+    + r")(?![\w])"
 )
 
 
@@ -205,7 +210,7 @@ def split_quoted_contents(text: str, start: int, end: int, context: Context) -> 
             continue
         if word_start is None:
             word_start = index
-        opener = text[index:index + 2] if char == "$" else char
+        opener = text[index : index + 2] if char == "$" else char
         if context == "double" and opener in _OPENERS:
             stop = _matching(text, index + len(opener), end, opener, _OPENERS[opener])
             value.append(text[index:stop])
@@ -238,8 +243,9 @@ def _matching(text: str, index: int, end: int, opener: str, closer: str) -> int:
 
 # --- spelling a replacement word ----------------------------------------------------------
 
-_EQUALS_QUOTED = re.compile(r"""^(?P<name>[^=\s"']+=)(?P<quote>["'])(?P<value>.*)(?P=quote)$""",
-                            re.DOTALL)
+_EQUALS_QUOTED = re.compile(
+    r"""^(?P<name>[^=\s"']+=)(?P<quote>["'])(?P<value>.*)(?P=quote)$""", re.DOTALL
+)
 
 
 class UnspellableWord(ValueError):
@@ -323,7 +329,7 @@ def text_edits_for(
     ``edit.words``). Raises :class:`UnspellableWord` when a word cannot be written in place.
     """
     spelled = spelled or {}
-    old = list(words[edit.start:edit.stop])
+    old = list(words[edit.start : edit.stop])
     new = list(edit.words)
     edits: list[TextEdit] = []
     paired = min(len(old), len(new))
@@ -331,7 +337,7 @@ def text_edits_for(
         word = old[index]
         if index not in spelled and new[index] == word.value:
             continue
-        old_text = text[word.start:word.end]
+        old_text = text[word.start : word.end]
         replacement = spelled.get(index) or spell(new[index], word, old_text)
         if replacement != old_text:
             edits.append(TextEdit(word.start, word.end, replacement))
@@ -340,11 +346,15 @@ def text_edits_for(
         # surplus words are quoted like the flag word they extend
         style = old[0]
         extra = [
-            spelled.get(index) or spell(new[index], style, "")
-            for index in range(paired, len(new))
+            spelled.get(index) or spell(new[index], style, "") for index in range(paired, len(new))
         ]
-        edits.append(TextEdit(anchor.end, anchor.end, _join_flags(
-            extra, new[paired:], new_word_separator, value_separator)))
+        edits.append(
+            TextEdit(
+                anchor.end,
+                anchor.end,
+                _join_flags(extra, new[paired:], new_word_separator, value_separator),
+            )
+        )
     elif len(old) > paired:
         edits.append(_deletion_of(text, words, old[paired:]))
     return edits
@@ -354,14 +364,18 @@ def _deletion_of(text: str, words: Sequence[Word], deleted: list[Word]) -> TextE
     """Delete ``deleted`` (consecutive words); with the quotes around them when they are all the
     words of one quoted string (an empty ``""`` left behind would still be an argument)."""
     enclosure = deleted[0].enclosure
-    if enclosure is not None and all(word.enclosure == enclosure for word in deleted) and \
-            sum(word.enclosure == enclosure for word in words) == len(deleted):
+    if (
+        enclosure is not None
+        and all(word.enclosure == enclosure for word in deleted)
+        and sum(word.enclosure == enclosure for word in words) == len(deleted)
+    ):
         return _deletion(text, *enclosure)
     return _deletion(text, deleted[0].start, deleted[-1].end)
 
 
-def _join_flags(spelled_words: list[str], values: list[str], separator: str,
-                value_separator: str) -> str:
+def _join_flags(
+    spelled_words: list[str], values: list[str], separator: str, value_separator: str
+) -> str:
     """Surplus words: each flag starts a new group on ``separator``; its values follow it."""
     pieces: list[str] = []
     for spelled_word, value in zip(spelled_words, values):
@@ -387,7 +401,7 @@ def apply_text_edits(text: str, edits: Iterable[TextEdit]) -> str:
     pieces: list[str] = []
     position = 0
     for edit in merged:
-        pieces.append(text[position:edit.start])
+        pieces.append(text[position : edit.start])
         pieces.append(edit.replacement)
         position = edit.end
     pieces.append(text[position:])

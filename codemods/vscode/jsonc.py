@@ -62,7 +62,7 @@ class _Reader:
 
     def peek(self) -> str:
         self.blank()
-        return self.text[self.position:self.position + 1]
+        return self.text[self.position : self.position + 1]
 
     def expect(self, char: str) -> None:
         if self.peek() != char:
@@ -129,7 +129,7 @@ def loads(node: JsonValue, text: str) -> object:
     if isinstance(node, JsonString):
         return node.value
     if isinstance(node, JsonScalar):
-        return json.loads(text[node.start:node.end])
+        return json.loads(text[node.start : node.end])
     if isinstance(node, JsonArray):
         return [loads(item, text) for item in node.items]
     return {key.value: loads(value, text) for key, value in node.members}

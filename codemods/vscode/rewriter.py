@@ -57,14 +57,22 @@ def _spelled(word: str) -> str:
 
 
 def _list_edits(text: str, items: list[JsonString], edit: ArgvEdit) -> list[TextEdit]:
-    covered = items[edit.start:edit.stop]
-    edits = [TextEdit(item.start, item.end, _spelled(word))
-             for item, word in zip(covered, edit.words) if word != item.value]
+    covered = items[edit.start : edit.stop]
+    edits = [
+        TextEdit(item.start, item.end, _spelled(word))
+        for item, word in zip(covered, edit.words)
+        if word != item.value
+    ]
     if len(edit.words) > len(covered):
         last = covered[-1]
         separator = _separator(text, items)
-        edits.append(TextEdit(last.end, last.end, "".join(
-            separator + _spelled(word) for word in edit.words[len(covered):])))
+        edits.append(
+            TextEdit(
+                last.end,
+                last.end,
+                "".join(separator + _spelled(word) for word in edit.words[len(covered) :]),
+            )
+        )
     elif len(covered) > len(edit.words):
         first = edit.start + len(edit.words)
         if first > 0:  # the comma before the first deleted item goes with it
@@ -79,7 +87,7 @@ def _list_edits(text: str, items: list[JsonString], edit: ArgvEdit) -> list[Text
 def _separator(text: str, items: list[JsonString]) -> str:
     """What stands between two items of the list (``", "`` or a comma and a new line)."""
     for before, after in zip(items, items[1:]):
-        between = text[before.end:after.start]
+        between = text[before.end : after.start]
         if between.strip() == ",":
             return between
     return ", "
@@ -97,13 +105,13 @@ def _rewrite_list(doc: TextDocument, items: list[JsonString]) -> list[str]:
 
     carry_out(doc, words, lambda index: items[index].start, text_edits, anchor=None)
     for edit in sorted(made, key=lambda edit: edit.start, reverse=True):
-        words[edit.start:edit.stop] = edit.words
+        words[edit.start : edit.stop] = edit.words
     return words
 
 
 def _rewrite_string(doc: TextDocument, node: JsonString) -> str:
     """Record the rewrite of an ``args`` command string; return the string it will be."""
-    if "\\" in doc.text[node.start:node.end]:
+    if "\\" in doc.text[node.start : node.end]:
         return node.value  # escapes move the words: left to the leftover report
     words = split_quoted_contents(doc.text, node.start + 1, node.end - 1, "single")
     value_words = split_quoted_contents(node.value, 0, len(node.value), "single")
@@ -113,8 +121,13 @@ def _rewrite_string(doc: TextDocument, node: JsonString) -> str:
         value_edits.extend(text_edits_for(node.value, value_words, edit))
         return text_edits_for(doc.text, words, edit)
 
-    carry_out(doc, [word.value for word in words], lambda index: words[index].start,
-              text_edits, anchor=None)
+    carry_out(
+        doc,
+        [word.value for word in words],
+        lambda index: words[index].start,
+        text_edits,
+        anchor=None,
+    )
     return apply_text_edits(node.value, value_edits)
 
 
@@ -131,16 +144,21 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     for index, node in enumerate(_args_members(root)):
         if isinstance(node, JsonArray):
             items = [item for item in node.items if isinstance(item, JsonString)]
-            if items and len(items) == len(node.items) and \
-                    any(is_legacy_flag_word(item.value) for item in items):
+            if (
+                items
+                and len(items) == len(node.items)
+                and any(is_legacy_flag_word(item.value) for item in items)
+            ):
                 intended.append(_Intended(index, _rewrite_list(doc, items)))
         elif isinstance(node, JsonString) and mentions_legacy_flag(node.value):
             intended.append(_Intended(index, _rewrite_string(doc, node)))
     report_leftovers(doc, "it is not an item of an `args` list here; check it by hand")
     new_text = doc.new_text()
     if new_text != text and not _reads_as_intended(new_text, intended):
-        doc.withdraw("not rewritten: the edited file would not read as exactly the intended "
-                     "arguments; rewrite it by hand")
+        doc.withdraw(
+            "not rewritten: the edited file would not read as exactly the intended "
+            "arguments; rewrite it by hand"
+        )
     return doc.result()
 
 

@@ -32,17 +32,23 @@ from compat.deprecations import LEGACY_FLAG_NAMES, attribute_for
 
 _COMMENT_START = re.compile(r"(?:^|(?<=[ \t]))#", re.MULTILINE)
 _COMMENTED_SETTING = re.compile(
-    r"^(?P<lead>#+[ \t]*)(?P<key>[\w-]+)[ \t]*:(?:[ \t]+(?P<value>[^#\s][^#]*?))?[ \t]*$")
+    r"^(?P<lead>#+[ \t]*)(?P<key>[\w-]+)[ \t]*:(?:[ \t]+(?P<value>[^#\s][^#]*?))?[ \t]*$"
+)
 _BARE = ("", "true", "True", "TRUE")
-_IN_A_COMMENT = ("it is in a comment, as prose or as a setting of a map that is not Megatron's "
-                 "args (a note: update the comment when you can)")
+_IN_A_COMMENT = (
+    "it is in a comment, as prose or as a setting of a map that is not Megatron's "
+    "args (a note: update the comment when you can)"
+)
 
 
 def rewrite_comments(doc: TextDocument, documents: list[Any]) -> list[tuple[int, int]]:
     """Rewrite or report the old API in the comments of ``doc``; return the comments' spans."""
     comments = comment_spans(doc.text, documents)
-    args_config = bool(documents) and isinstance(documents[0], yaml.MappingNode) and \
-        is_args_config(documents[0])
+    args_config = (
+        bool(documents)
+        and isinstance(documents[0], yaml.MappingNode)
+        and is_args_config(documents[0])
+    )
     for start, end in continued_groups(comments, doc.text):
         if not _rewrite_setting(doc, start, end, args_config):
             rewrite_comment_words(doc, start, end, _mentions, why=_IN_A_COMMENT)
@@ -109,13 +115,18 @@ def _rewrite_setting(doc: TextDocument, start: int, end: int, args_config: bool)
     for edit in translation.edits:
         if not doc.wanted(offset, edit.code):
             return True
-    new_lines = [f"{match.group('lead')}{attribute_for(new) if snake else new}: "
-                 f"{'true' if argument is None else spell_scalar(argument)}"
-                 for new, argument in pairs_of(list(translation.argv))]
+    new_lines = [
+        f"{match.group('lead')}{attribute_for(new) if snake else new}: "
+        f"{'true' if argument is None else spell_scalar(argument)}"
+        for new, argument in pairs_of(list(translation.argv))
+    ]
     line_start = doc.text.rfind("\n", 0, start) + 1
     indent = doc.text[line_start:start] if not doc.text[line_start:start].strip() else ""
-    edit_text = TextEdit(start, end, ("\n" + indent).join(new_lines)) if new_lines else \
-        comment_deletion(doc.text, start, end)
+    edit_text = (
+        TextEdit(start, end, ("\n" + indent).join(new_lines))
+        if new_lines
+        else comment_deletion(doc.text, start, end)
+    )
     first, *others = translation.edits
     doc.fix(offset, first.code, first.message, " ".join(first.words), [edit_text])
     for other in others:

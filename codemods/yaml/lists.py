@@ -26,8 +26,9 @@ from compat.args import ArgvEdit
 from compat.deprecations import TOKENIZER_TYPE_FLAG
 
 
-def rewrite_argv_list(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
-                      anchor: int | None) -> bool:
+def rewrite_argv_list(
+    node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | None
+) -> bool:
     """Translate a list of scalars as an argv; False when it is not one with old flags."""
     items = node.value
     if not items or not all(isinstance(item, yaml.ScalarNode) for item in items):
@@ -37,46 +38,58 @@ def rewrite_argv_list(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
         return False  # not an argv with old flags; its items may be command strings
 
     def text_edits(edit: ArgvEdit) -> list[TextEdit]:
-        covered = items[edit.start:edit.stop]
+        covered = items[edit.start : edit.stop]
         edits = [
-            TextEdit(item.start_mark.index, item.end_mark.index,
-                     spell_scalar(word, quote_of(item)))
-            for item, word in zip(covered, edit.words) if word != item.value
+            TextEdit(item.start_mark.index, item.end_mark.index, spell_scalar(word, quote_of(item)))
+            for item, word in zip(covered, edit.words)
+            if word != item.value
         ]
         if len(edit.words) > len(covered):
             edits.append(_new_items(rewrite.doc, node, covered[-1], edit))
         edits.extend(
             delete_entry(rewrite.doc.text, node, item.start_mark.index, item.end_mark.index)
-            for item in covered[len(edit.words):]
+            for item in covered[len(edit.words) :]
         )
-        kept = [Kept(edit.start + i) if i < len(covered) and word == covered[i].value else word
-                for i, word in enumerate(edit.words)]
+        kept = [
+            Kept(edit.start + i) if i < len(covered) and word == covered[i].value else word
+            for i, word in enumerate(edit.words)
+        ]
         rewrite.changes.append(Change(path, "sequence", splice=(edit.start, edit.stop, kept)))
         return edits
 
-    carry_out(rewrite.doc, argv, lambda index: items[index].start_mark.index,
-              text_edits, anchor=lambda offset: rewrite.anchor(node, offset, anchor))
+    carry_out(
+        rewrite.doc,
+        argv,
+        lambda index: items[index].start_mark.index,
+        text_edits,
+        anchor=lambda offset: rewrite.anchor(node, offset, anchor),
+    )
     return True
 
 
 def _new_items(doc: TextDocument, node: Any, last: Any, edit: ArgvEdit) -> TextEdit:
     """Items the edit adds after ``last``, laid out like it."""
-    extra = [spell_scalar(word, quote_of(last)) for word in edit.words[edit.stop - edit.start:]]
+    extra = [spell_scalar(word, quote_of(last)) for word in edit.words[edit.stop - edit.start :]]
     if node.flow_style:
-        return TextEdit(last.end_mark.index, last.end_mark.index,
-                        "".join(", " + word for word in extra))
+        return TextEdit(
+            last.end_mark.index, last.end_mark.index, "".join(", " + word for word in extra)
+        )
     line_start = doc.lines.line_start(last.start_mark.index)
-    prefix = doc.text[line_start:last.start_mark.index]
+    prefix = doc.text[line_start : last.start_mark.index]
     if prefix.strip() != "-":
-        raise NotRewritable(edit.code, f"{edit.message}; the new items cannot be placed in this "
-                            "layout: edit it by hand", " ".join(edit.words))
+        raise NotRewritable(
+            edit.code,
+            f"{edit.message}; the new items cannot be placed in this layout: edit it by hand",
+            " ".join(edit.words),
+        )
     line_end = doc.text.find("\n", last.end_mark.index)
     line_end = len(doc.text) if line_end < 0 else line_end
     return TextEdit(line_end, line_end, "".join("\n" + prefix + word for word in extra))
 
 
-def rewrite_command_string(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
-                           anchor: int | None) -> None:
+def rewrite_command_string(
+    node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | None
+) -> None:
     if node.style == "|" and _literal_block_as_script(node, path, rewrite, anchor):
         return
     doc = rewrite.doc
@@ -87,9 +100,13 @@ def rewrite_command_string(node: Any, path: tuple[Any, ...], rewrite: YamlRewrit
         start = doc.text.find("\n", start) + 1
     raw_words = split_quoted_contents(doc.text, start, end, "single")
     if [w.value for w in raw_words] != node.value.split():
-        doc.report(node.start_mark.index, TOKENIZER_TYPE_FLAG.code,
-                   "old tokenizer flags in a string whose escapes hide the words; edit it by "
-                   "hand", "", anchor)
+        doc.report(
+            node.start_mark.index,
+            TOKENIZER_TYPE_FLAG.code,
+            "old tokenizer flags in a string whose escapes hide the words; edit it by hand",
+            "",
+            anchor,
+        )
         return
     # the same words, located in the loaded value, to predict the loaded result
     value_words = split_quoted_contents(node.value, 0, len(node.value), "single")
@@ -100,20 +117,23 @@ def rewrite_command_string(node: Any, path: tuple[Any, ...], rewrite: YamlRewrit
         value_edits.extend(text_edits_for(node.value, value_words, edit))
         return source_edits
 
-    carry_out(doc, [w.value for w in raw_words],
-              lambda index: raw_words[index].start, text_edits, anchor)
+    carry_out(
+        doc, [w.value for w in raw_words], lambda index: raw_words[index].start, text_edits, anchor
+    )
     if value_edits:
-        rewrite.changes.append(Change(path, "scalar",
-                                      value=apply_text_edits(node.value, value_edits)))
+        rewrite.changes.append(
+            Change(path, "scalar", value=apply_text_edits(node.value, value_edits))
+        )
 
 
-def _literal_block_as_script(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
-                             anchor: int | None) -> bool:
+def _literal_block_as_script(
+    node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | None
+) -> bool:
     """Rewrite a ``|`` block holding a shell script with the shell rewriter; False: not one."""
     doc = rewrite.doc
     value = node.value
     body = value.rstrip("\n")
-    trailing = value[len(body):]
+    trailing = value[len(body) :]
     lines = body.split("\n")
     first_line = doc.text.find("\n", node.start_mark.index) + 1
     source_lines = doc.text[first_line:].split("\n")[: len(lines)]
@@ -134,8 +154,11 @@ def _literal_block_as_script(node: Any, path: tuple[Any, ...], rewrite: YamlRewr
         validate_shell_rewrite(value, new_value)
     except UnparsableError:
         return False
-    if not new_value.endswith(trailing) or new_value[: len(new_value) - len(trailing)].endswith(
-            "\n") and trailing == "":
+    if (
+        not new_value.endswith(trailing)
+        or new_value[: len(new_value) - len(trailing)].endswith("\n")
+        and trailing == ""
+    ):
         return False
     first_line_number = doc.lines.line_number(first_line)
 

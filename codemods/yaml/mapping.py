@@ -38,12 +38,16 @@ def _entries(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite) -> list[_En
     """The flag-form entries of a mapping that are on the command line (``false`` is not)."""
     entries = []
     for key_node, value_node in node.value:
-        if not (isinstance(key_node, yaml.ScalarNode) and key_node.tag == STR_TAG
-                and key_node.value.startswith("--")):
+        if not (
+            isinstance(key_node, yaml.ScalarNode)
+            and key_node.tag == STR_TAG
+            and key_node.value.startswith("--")
+        ):
             continue
         entry_path = path + (key_node.value,)
         if isinstance(value_node, yaml.SequenceNode) and all(
-                isinstance(item, yaml.ScalarNode) for item in value_node.value):
+            isinstance(item, yaml.ScalarNode) for item in value_node.value
+        ):
             items = tuple(item.value for item in value_node.value)
             entries.append(_Entry(key_node, value_node, key_node.value, None, entry_path, items))
             continue
@@ -74,8 +78,9 @@ def _argv(entries: list[_Entry]) -> tuple[list[str], list[int]]:
     return argv, owner
 
 
-def rewrite_flag_keys(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
-                      anchor: int | None) -> None:
+def rewrite_flag_keys(
+    node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | None
+) -> None:
     entries = _entries(node, path, rewrite)
     _quote_null_library(entries, rewrite)
     if not any(is_legacy_flag_word(entry.flag) for entry in entries):
@@ -85,65 +90,101 @@ def rewrite_flag_keys(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite,
 
     def text_edits(edit: ArgvEdit) -> list[TextEdit]:
         first, last = owner[edit.start], owner[edit.stop - 1]
-        covered = entries[first:last + 1]
+        covered = entries[first : last + 1]
         whole_start = owner.index(first)
         whole_stop = len(owner) - owner[::-1].index(last)
         if any(entry.items is not None for entry in covered):
             whole = (edit.start, edit.stop) == (whole_start, whole_stop)
             return _list_entry_edits(rewrite, node, path, covered, edit, whole, keys)
-        words = [*argv[whole_start:edit.start], *edit.words, *argv[edit.stop:whole_stop]]
+        words = [*argv[whole_start : edit.start], *edit.words, *argv[edit.stop : whole_stop]]
         return _entry_edits(rewrite, node, path, covered, pairs_of(words), edit, keys)
 
-    carry_out(rewrite.doc, argv,
-              lambda index: entries[owner[index]].key.start_mark.index, text_edits,
-              anchor=lambda offset: rewrite.anchor(node, offset, anchor))
+    carry_out(
+        rewrite.doc,
+        argv,
+        lambda index: entries[owner[index]].key.start_mark.index,
+        text_edits,
+        anchor=lambda offset: rewrite.anchor(node, offset, anchor),
+    )
 
 
-def _entry_edits(rewrite: YamlRewrite, node: Any, path: tuple[Any, ...], covered: list[_Entry],
-                 pairs: list[tuple[str, str | None]], edit: ArgvEdit,
-                 keys: set[str]) -> list[TextEdit]:
+def _entry_edits(
+    rewrite: YamlRewrite,
+    node: Any,
+    path: tuple[Any, ...],
+    covered: list[_Entry],
+    pairs: list[tuple[str, str | None]],
+    edit: ArgvEdit,
+    keys: set[str],
+) -> list[TextEdit]:
     duplicate = ({key for key, _ in pairs} - {entry.flag for entry in covered}) & keys
     if duplicate:
-        raise NotRewritable(edit.code, f"{edit.message}; but {', '.join(sorted(duplicate))} is "
-                            "already a key of this mapping: merge them by hand",
-                            " ".join(edit.words))
+        raise NotRewritable(
+            edit.code,
+            f"{edit.message}; but {', '.join(sorted(duplicate))} is "
+            "already a key of this mapping: merge them by hand",
+            " ".join(edit.words),
+        )
     added = []
     for index, (key, argument) in enumerate(pairs):
         if index < len(covered) and argument == covered[index].argument:
             # a value left as written loads as it did (an int stays an int)
             kept = covered[index].value
-            added.append((key, rewrite.constructor.construct_object(kept)
-                          if argument is not None else True))
+            added.append(
+                (key, rewrite.constructor.construct_object(kept) if argument is not None else True)
+            )
         else:
             added.append((key, True if argument is None else argument))
-    rewrite.changes.append(Change(path, "mapping",
-                                  removed_keys=[entry.flag for entry in covered], added=added))
+    rewrite.changes.append(
+        Change(path, "mapping", removed_keys=[entry.flag for entry in covered], added=added)
+    )
     return _mapping_edits(rewrite.doc.text, node, covered, pairs)
 
 
-def _list_entry_edits(rewrite: YamlRewrite, node: Any, path: tuple[Any, ...],
-                      covered: list[_Entry], edit: ArgvEdit, whole: bool,
-                      keys: set[str]) -> list[TextEdit]:
+def _list_entry_edits(
+    rewrite: YamlRewrite,
+    node: Any,
+    path: tuple[Any, ...],
+    covered: list[_Entry],
+    edit: ArgvEdit,
+    whole: bool,
+    keys: set[str],
+) -> list[TextEdit]:
     """A flag whose value is a list: renamed (values kept as written) or deleted, else reported."""
     entry = covered[0]
     offset = entry.key.start_mark.index
     suggestion = " ".join(edit.words)
     alone = len(covered) == 1 and whole
-    if alone and len(edit.words) == 1 + len(entry.items or ()) \
-            and tuple(edit.words[1:]) == entry.items:
+    if (
+        alone
+        and len(edit.words) == 1 + len(entry.items or ())
+        and tuple(edit.words[1:]) == entry.items
+    ):
         new_key = edit.words[0]
         if new_key in keys:
-            raise NotRewritable(edit.code, f"{edit.message}; but {new_key} is already a key of "
-                                "this mapping: merge them by hand", suggestion)
-        rewrite.changes.append(Change(path, "mapping", removed_keys=[entry.flag],
-                                      added=[(new_key, rewrite.load(entry.value))]))
-        return [TextEdit(offset, entry.key.end_mark.index,
-                         spell_scalar(new_key, quote_of(entry.key)))]
+            raise NotRewritable(
+                edit.code,
+                f"{edit.message}; but {new_key} is already a key of "
+                "this mapping: merge them by hand",
+                suggestion,
+            )
+        rewrite.changes.append(
+            Change(
+                path,
+                "mapping",
+                removed_keys=[entry.flag],
+                added=[(new_key, rewrite.load(entry.value))],
+            )
+        )
+        return [
+            TextEdit(offset, entry.key.end_mark.index, spell_scalar(new_key, quote_of(entry.key)))
+        ]
     if alone and not edit.words:
         rewrite.changes.append(Change(path, "mapping", removed_keys=[entry.flag]))
         return [delete_entry(rewrite.doc.text, node, offset, entry.value.end_mark.index)]
-    raise NotRewritable(edit.code, f"{edit.message}; the flag's value is a list here: edit it "
-                        "by hand", suggestion)
+    raise NotRewritable(
+        edit.code, f"{edit.message}; the flag's value is a list here: edit it by hand", suggestion
+    )
 
 
 def _quote_null_library(entries: list[_Entry], rewrite: YamlRewrite) -> None:
@@ -151,13 +192,22 @@ def _quote_null_library(entries: list[_Entry], rewrite: YamlRewrite) -> None:
     for entry in entries:
         value = entry.value
         offset = entry.key.start_mark.index
-        if (entry.flag == LIBRARY_FLAG and value.tag == NULL_TAG and value.value
-                and value.value != "~" and rewrite.doc.wanted(offset, TOKENIZER_TYPE_FLAG.code)):
+        if (
+            entry.flag == LIBRARY_FLAG
+            and value.tag == NULL_TAG
+            and value.value
+            and value.value != "~"
+            and rewrite.doc.wanted(offset, TOKENIZER_TYPE_FLAG.code)
+        ):
             rewrite.changes.append(Change(entry.path, "scalar", value="null"))
-            rewrite.doc.fix(offset, TOKENIZER_TYPE_FLAG.code,
-                            f"{LIBRARY_FLAG}: {value.value} loads as no value at all (YAML "
-                            'null); the null library is written "null"', '"null"',
-                            [TextEdit(value.start_mark.index, value.end_mark.index, '"null"')])
+            rewrite.doc.fix(
+                offset,
+                TOKENIZER_TYPE_FLAG.code,
+                f"{LIBRARY_FLAG}: {value.value} loads as no value at all (YAML "
+                'null); the null library is written "null"',
+                '"null"',
+                [TextEdit(value.start_mark.index, value.end_mark.index, '"null"')],
+            )
 
 
 def pairs_of(words: list[str]) -> list[tuple[str, str | None]]:
@@ -183,34 +233,42 @@ def _entry_text(key: str, argument: str | None, like: _Entry) -> str:
     return f"{spell_scalar(key, quote_of(like.key))}: {value}"
 
 
-def _mapping_edits(text: str, node: Any, covered: list[_Entry],
-                   pairs: list[tuple[str, str | None]]) -> list[TextEdit]:
+def _mapping_edits(
+    text: str, node: Any, covered: list[_Entry], pairs: list[tuple[str, str | None]]
+) -> list[TextEdit]:
     edits: list[TextEdit] = []
     for entry, (key, argument) in zip(covered, pairs):
         if key != entry.flag:
-            edits.append(TextEdit(entry.key.start_mark.index, entry.key.end_mark.index,
-                                  spell_scalar(key, quote_of(entry.key))))
+            edits.append(
+                TextEdit(
+                    entry.key.start_mark.index,
+                    entry.key.end_mark.index,
+                    spell_scalar(key, quote_of(entry.key)),
+                )
+            )
         if argument != entry.argument:
-            new_value = "true" if argument is None else spell_scalar(argument,
-                                                                       quote_of(entry.value))
+            new_value = (
+                "true" if argument is None else spell_scalar(argument, quote_of(entry.value))
+            )
             if entry.argument is None and entry.value.value == "":
                 # "--flag:" with nothing after it: the value goes after the colon
-                edits.append(TextEdit(entry.key.end_mark.index, entry.value.end_mark.index,
-                                      ": " + new_value))
+                edits.append(
+                    TextEdit(entry.key.end_mark.index, entry.value.end_mark.index, ": " + new_value)
+                )
             else:
-                edits.append(TextEdit(entry.value.start_mark.index, entry.value.end_mark.index,
-                                      new_value))
+                edits.append(
+                    TextEdit(entry.value.start_mark.index, entry.value.end_mark.index, new_value)
+                )
     if len(pairs) > len(covered):
-        edits.append(_insertion(text, node, covered[-1], pairs[len(covered):]))
+        edits.append(_insertion(text, node, covered[-1], pairs[len(covered) :]))
     edits.extend(
         delete_entry(text, node, entry.key.start_mark.index, entry.value.end_mark.index)
-        for entry in covered[len(pairs):]
+        for entry in covered[len(pairs) :]
     )
     return edits
 
 
-def _insertion(text: str, node: Any, last: _Entry,
-               extra: list[tuple[str, str | None]]) -> TextEdit:
+def _insertion(text: str, node: Any, last: _Entry, extra: list[tuple[str, str | None]]) -> TextEdit:
     """New entries after ``last``, laid out like it."""
     if node.flow_style:
         insertion = "".join(", " + _entry_text(k, v, last) for k, v in extra)

@@ -37,8 +37,9 @@ __all__ = ["rewrite", "spell_scalar", "validate"]
 _UNQUOTED_NULL_LIBRARY = re.compile(re.escape(LIBRARY_FLAG) + r"\s*:\s*(?:null|Null|NULL)\b")
 
 
-def _walk(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | None,
-          visited: set[int]) -> None:
+def _walk(
+    node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | None, visited: set[int]
+) -> None:
     if id(node) in visited:  # aliases point at nodes already seen
         return
     visited.add(id(node))
@@ -60,9 +61,12 @@ def _walk(node: Any, path: tuple[Any, ...], rewrite: YamlRewrite, anchor: int | 
         for index, item in enumerate(node.value):
             item_anchor = rewrite.anchor(node, item.start_mark.index, anchor)
             _walk(item, path + (index,), rewrite, item_anchor, visited)
-    elif (isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG
-          and mentions_legacy_flag(node.value)
-          and any(is_legacy_flag_word(word) for word in node.value.split())):
+    elif (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == STR_TAG
+        and mentions_legacy_flag(node.value)
+        and any(is_legacy_flag_word(word) for word in node.value.split())
+    ):
         rewrite_command_string(node, path, rewrite, anchor)
 
 
@@ -74,10 +78,13 @@ def _merged(node: Any, rewrite: YamlRewrite, anchor: int | None, visited: set[in
     text = rewrite.doc.text
     if mentions_legacy_flag(text[start:end]):
         rewrite.doc.report(
-            start, legacy_flag_code(text[start:end]),
+            start,
+            legacy_flag_code(text[start:end]),
             "old tokenizer flags inside a `<<:` merge value written in place; move them to the "
-            "merging map (or an anchored map) and run the migration again", "",
-            anchor if anchor is not None else rewrite.doc.lines.line_start(start))
+            "merging map (or an anchored map) and run the migration again",
+            "",
+            anchor if anchor is not None else rewrite.doc.lines.line_start(start),
+        )
 
 
 def _loader_for(text: str) -> Any:
@@ -123,14 +130,18 @@ def _loads_as_intended(new_text: str, before: list[Any], rewrite: YamlRewrite) -
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
-    if not mentions_old_api(text) and not _UNQUOTED_NULL_LIBRARY.search(text) and \
-            not any(attribute in text for attribute in LEGACY_ATTRIBUTES):
+    if (
+        not mentions_old_api(text)
+        and not _UNQUOTED_NULL_LIBRARY.search(text)
+        and not any(attribute in text for attribute in LEGACY_ATTRIBUTES)
+    ):
         return RewriteResult(text)
     try:
         documents, before = _compose(text)
     except yaml.YAMLError as error:
-        raise UnparsableError(f"{path}: YAML does not load ({error}); fix it and run the "
-                              "migration again") from None
+        raise UnparsableError(
+            f"{path}: YAML does not load ({error}); fix it and run the migration again"
+        ) from None
     doc = TextDocument(text, options, todo_comments=True)
     state = YamlRewrite(doc, yaml.SafeLoader(""))
     visited: set[int] = set()
@@ -138,11 +149,15 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
         _walk(document, (index,), state, None, visited)
     comments = rewrite_comments(doc, documents)
     report_leftovers(
-        doc, "it is not a flag-form key, an argv list item or a word of a command string here; "
+        doc,
+        "it is not a flag-form key, an argv list item or a word of a command string here; "
         "check it by hand",
-        skip=lambda offset: any(start <= offset < end for start, end in comments))
+        skip=lambda offset: any(start <= offset < end for start, end in comments),
+    )
     new_text = doc.new_text()
     if new_text != text and not _loads_as_intended(new_text, before, state):
-        doc.withdraw("not rewritten: the edited file would not load as exactly the intended "
-                     "change; rewrite it by hand")
+        doc.withdraw(
+            "not rewritten: the edited file would not load as exactly the intended "
+            "change; rewrite it by hand"
+        )
     return doc.result()

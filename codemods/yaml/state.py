@@ -103,8 +103,9 @@ def expected(before: list[Any], changes: list[Change]) -> list[Any]:
     return result
 
 
-def same(wanted: Any, actual: Any, scalar_paths: set[tuple[Any, ...]],
-         path: tuple[Any, ...] = ()) -> bool:
+def same(
+    wanted: Any, actual: Any, scalar_paths: set[tuple[Any, ...]], path: tuple[Any, ...] = ()
+) -> bool:
     """Whether the loaded output is what was intended (command strings compared by words)."""
     if path in scalar_paths and isinstance(wanted, str) and isinstance(actual, str):
         return " ".join(wanted.split()) == " ".join(actual.split())

@@ -138,7 +138,7 @@ class Command:
             word = arguments[index]
             name, equals, value = word.partition("=")
             if word == SEPARATOR:
-                return Options(values, frozenset(switches), list(arguments[index + 1:]))
+                return Options(values, frozenset(switches), list(arguments[index + 1 :]))
             if word in HELP_OPTIONS:
                 raise HelpRequested
             if name in self.value_options:
@@ -161,8 +161,10 @@ class Command:
 
     def _unknown(self, word: str) -> str:
         where = "the command" if self.bare_words == "command" else "the old command line"
-        return (f"unknown option {word!r} for {self.name}; put {where} after `--`, e.g. "
-                f"`{PROGRAM} {self.name} -- {shlex.quote(word)} ...`")
+        return (
+            f"unknown option {word!r} for {self.name}; put {where} after `--`, e.g. "
+            f"`{PROGRAM} {self.name} -- {shlex.quote(word)} ...`"
+        )
 
 
 def _translated(options: Options, stderr: TextIO) -> Translation | None:
@@ -170,12 +172,16 @@ def _translated(options: Options, stderr: TextIO) -> Translation | None:
     and problems printed; None (after a message) when those options are wrong."""
     target = options.values.get(TARGET_OPTION, TARGETS[0])
     if target not in TARGETS:
-        print(f"compat.args: {TARGET_OPTION} is {' or '.join(TARGETS)} (Megatron-LM main's "
-              f"parser), not {target!r}", file=stderr)
+        print(
+            f"compat.args: {TARGET_OPTION} is {' or '.join(TARGETS)} (Megatron-LM main's "
+            f"parser), not {target!r}",
+            file=stderr,
+        )
         return None
     try:
-        translation = translate_argv(options.words, target=target,
-                                     source=options.values.get(SOURCE_OPTION))
+        translation = translate_argv(
+            options.words, target=target, source=options.values.get(SOURCE_OPTION)
+        )
     except ValueError as error:
         print(f"compat.args: {SOURCE_OPTION}: {error}", file=stderr)
         return None
@@ -191,8 +197,10 @@ def _report(translation: Translation, stderr: TextIO) -> None:
         if note.suggestion:
             print(f"  suggestion: {note.suggestion}", file=stderr)
     for problem in translation.errors:
-        print(f"compat.args: error [{problem.code}] at word {problem.index}: {problem.message}",
-              file=stderr)
+        print(
+            f"compat.args: error [{problem.code}] at word {problem.index}: {problem.message}",
+            file=stderr,
+        )
         if problem.suggestion:
             print(f"  suggestion: {problem.suggestion}", file=stderr)
 
@@ -200,8 +208,10 @@ def _report(translation: Translation, stderr: TextIO) -> None:
 def _nul_byte_problem(words: Sequence[str]) -> str | None:
     for index, word in enumerate(words):
         if "\0" in word:
-            return (f"word {index} ({word!r}) contains a NUL byte, which no command line can "
-                    "carry; remove it")
+            return (
+                f"word {index} ({word!r}) contains a NUL byte, which no command line can "
+                "carry; remove it"
+            )
     return None
 
 
@@ -232,23 +242,30 @@ def _exec_failure(name: str, error: OSError) -> tuple[int, str]:
     shown = repr(name)
     if isinstance(error, FileNotFoundError | NotADirectoryError):
         if os.sep in name and os.path.isfile(name):
-            return EXIT_CANNOT_RUN, (f"cannot run {shown}: the interpreter named on its #! line "
-                                     "is not installed")
+            return EXIT_CANNOT_RUN, (
+                f"cannot run {shown}: the interpreter named on its #! line is not installed"
+            )
         where = "" if os.sep in name else " (searched PATH)"
         return EXIT_NOT_FOUND, f"command not found: {shown}{where}"
     if isinstance(error, PermissionError):
         if os.path.isdir(name):
             return EXIT_CANNOT_RUN, f"cannot run {shown}: it is a directory"
-        return EXIT_CANNOT_RUN, (f"permission denied: {shown} is not executable; make it "
-                                 f"executable (chmod +x) or name its interpreter first "
-                                 f"(e.g. bash {shlex.quote(name)})")
+        return EXIT_CANNOT_RUN, (
+            f"permission denied: {shown} is not executable; make it "
+            f"executable (chmod +x) or name its interpreter first "
+            f"(e.g. bash {shlex.quote(name)})"
+        )
     if error.errno == errno.ENOEXEC:
-        return EXIT_CANNOT_RUN, (f"cannot run {shown}: it is not a program this system can run "
-                                 "(exec format error); give it a #! line or name its "
-                                 "interpreter first")
+        return EXIT_CANNOT_RUN, (
+            f"cannot run {shown}: it is not a program this system can run "
+            "(exec format error); give it a #! line or name its "
+            "interpreter first"
+        )
     if error.errno == errno.E2BIG:
-        return EXIT_CANNOT_RUN, (f"cannot run {shown}: the argument list is too long for this "
-                                 "system; pass the long values through a file instead")
+        return EXIT_CANNOT_RUN, (
+            f"cannot run {shown}: the argument list is too long for this "
+            "system; pass the long values through a file instead"
+        )
     return EXIT_CANNOT_RUN, f"cannot run {shown}: {error.strerror or error}"
 
 
@@ -261,8 +278,11 @@ def _exec(options: Options, stdout: TextIO, stderr: TextIO) -> int:
     if translation is None:
         return EXIT_USAGE
     if translation.errors and not pass_untranslated:
-        print("compat.args: nothing run; fix the flags above, or add "
-              f"{PASS_UNTRANSLATED} to run with them unchanged", file=stderr)
+        print(
+            "compat.args: nothing run; fix the flags above, or add "
+            f"{PASS_UNTRANSLATED} to run with them unchanged",
+            file=stderr,
+        )
         return EXIT_UNTRANSLATABLE
     if translation.errors:
         # A fork's own --tokenizer-type value, say, means something to the fork's parser.
@@ -270,8 +290,9 @@ def _exec(options: Options, stdout: TextIO, stderr: TextIO) -> int:
 
     argv = list(translation.argv)
     if argv[0] == "":
-        print("compat.args: the command name is empty (the first word after `--` is '')",
-              file=stderr)
+        print(
+            "compat.args: the command name is empty (the first word after `--` is '')", file=stderr
+        )
         return EXIT_USAGE
     if translation.changed:
         print(f"compat.args: running {shlex.join(argv)}", file=stderr)
@@ -302,8 +323,11 @@ RUNNERS: dict[str, Callable[[Options, TextIO, TextIO], int]] = {
 }
 
 
-def main(arguments: Sequence[str] | None = None, stdout: TextIO | None = None,
-         stderr: TextIO | None = None) -> int:
+def main(
+    arguments: Sequence[str] | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     arguments = list(sys.argv[1:] if arguments is None else arguments)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -315,8 +339,12 @@ def main(arguments: Sequence[str] | None = None, stdout: TextIO | None = None,
         return EXIT_OK
     command = COMMANDS.get(arguments[0])
     if command is None:
-        print(f"compat.args: unknown command {arguments[0]!r}; use translate, exec or verify\n"
-              f"{USAGE}", file=stderr, end="")
+        print(
+            f"compat.args: unknown command {arguments[0]!r}; use translate, exec or verify\n"
+            f"{USAGE}",
+            file=stderr,
+            end="",
+        )
         return EXIT_USAGE
     try:
         options = command.parse(arguments[1:])
@@ -324,8 +352,10 @@ def main(arguments: Sequence[str] | None = None, stdout: TextIO | None = None,
         print(command.help, file=stdout, end="")
         return EXIT_OK
     except UsageError as error:
-        print(f"compat.args {command.name}: {error}\n(see `{PROGRAM} {command.name} --help`)",
-              file=stderr)
+        print(
+            f"compat.args {command.name}: {error}\n(see `{PROGRAM} {command.name} --help`)",
+            file=stderr,
+        )
         return EXIT_USAGE
     nul_byte = _nul_byte_problem(options.words)
     if nul_byte is not None:

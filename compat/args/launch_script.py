@@ -99,7 +99,7 @@ def _unwrapped(words: list[str], mentions: re.Pattern[str]) -> Iterator[str]:
     for position, word in enumerate(words):
         assignment = _ASSIGNMENT.match(word)
         if assignment:
-            word = word[assignment.end():]
+            word = word[assignment.end() :]
             array = array or word.startswith("(")
             word = word.removeprefix("(")
         if array and position == len(words) - 1:
@@ -126,8 +126,11 @@ def script_words(text: str, flags: Collection[str]) -> ScriptWords:
             found = list(_unwrapped(_split(first, line, logical), mentions))
         except ValueError as error:
             message = str(error)
-            problems.append(message if message.startswith("line ")
-                            else f"line {first}: cannot be read as shell words ({message})")
+            problems.append(
+                message
+                if message.startswith("line ")
+                else f"line {first}: cannot be read as shell words ({message})"
+            )
             continue
         words.extend(found)
         line_numbers.extend([first] * len(found))

@@ -56,6 +56,7 @@ NEW_ATTRIBUTE_DEFAULTS: dict[str, Any] = {
     "tokenizer_special_tokens": None,
 }
 
+
 def _dest(flag: str) -> str:
     return flag.lstrip("-").replace("-", "_")
 
@@ -125,8 +126,10 @@ def _keep_g1_null_sizes(args: argparse.Namespace, row: TokenizerType) -> int | N
     has N and N - 1 (upstream #4057). Args saved by those releases keep their sizes: the new
     vocab_size is N + 1. Returns the old N when it changed it."""
     vocab_size = getattr(args, "vocab_size", None)
-    if row.resolved_library != NULL_TEXT_LIBRARY or not isinstance(vocab_size, int) or (
-        isinstance(vocab_size, bool)
+    if (
+        row.resolved_library != NULL_TEXT_LIBRARY
+        or not isinstance(vocab_size, int)
+        or (isinstance(vocab_size, bool))
     ):
         return None
     args.vocab_size = vocab_size + 1
@@ -195,8 +198,13 @@ def _translate_in_place(args: argparse.Namespace) -> list[tuple[RuleCode, str, s
         used.append((TOKENIZER_TYPE_FLAG, legacy_text, replacement))
     elif sft_format:
         legacy = LEGACY_FLAGS[SFT_PROMPT_FORMAT_FLAG]
-        used.append((legacy.rule, f"{SFT_PROMPT_FORMAT_FLAG} {sft_format}",
-                     f"{PROMPT_FORMAT_FLAG} {sft_format}"))
+        used.append(
+            (
+                legacy.rule,
+                f"{SFT_PROMPT_FORMAT_FLAG} {sft_format}",
+                f"{PROMPT_FORMAT_FLAG} {sft_format}",
+            )
+        )
     for flag in removed_switches:
         legacy = LEGACY_FLAGS[flag]
         used.append((legacy.rule, flag, legacy.message))
@@ -214,9 +222,7 @@ def translate_namespace(args: argparse.Namespace) -> argparse.Namespace:
     return translated
 
 
-def validate_tokenizer_args(
-    args: argparse.Namespace, *, stacklevel: int = 2
-) -> argparse.Namespace:
+def validate_tokenizer_args(args: argparse.Namespace, *, stacklevel: int = 2) -> argparse.Namespace:
     """Map the deprecated tokenizer arguments of a parsed ``args`` onto the new ones.
 
     Like Megatron's ``validate_args``, this completes ``args`` in place (and returns it), and
@@ -258,58 +264,128 @@ def add_tokenizer_args(parser: argparse.ArgumentParser) -> argparse.ArgumentPars
 
 
 def _add_new_flags(add: Callable[..., None]) -> None:
-    add(LIBRARY_FLAG, type=str, default=None, choices=NEW_LIBRARIES,
-        help="Tokenizer library.")
-    add(MODE_FLAG, type=str, default="text", choices=TOKENIZER_MODES,
-        help="text, sft (conversations with --tokenizer-prompt-format) or multimodal.")
-    add(PROMPT_FORMAT_FLAG, type=str, default=None,
-        help="Prompt format of the sft and multimodal modes.")
-    add(MODEL_FLAG, type=str, default=None,
+    add(LIBRARY_FLAG, type=str, default=None, choices=NEW_LIBRARIES, help="Tokenizer library.")
+    add(
+        MODE_FLAG,
+        type=str,
+        default="text",
+        choices=TOKENIZER_MODES,
+        help="text, sft (conversations with --tokenizer-prompt-format) or multimodal.",
+    )
+    add(
+        PROMPT_FORMAT_FLAG,
+        type=str,
+        default=None,
+        help="Prompt format of the sft and multimodal modes.",
+    )
+    add(
+        MODEL_FLAG,
+        type=str,
+        default=None,
         help="Tokenizer file or directory (for --tokenizer-library megatron: the tokenizer's "
-             "name, e.g. GPT2BPETokenizer).")
-    add("--tokenizer-metadata", type=str, default=None,
-        help="Path of a tokenizer_metadata.json (default: the one next to the tokenizer).")
-    add(SPECIAL_TOKENS_FLAG, type=str, nargs="+", default=None,
-        help="Special tokens to add to the vocabulary.")
+        "name, e.g. GPT2BPETokenizer).",
+    )
+    add(
+        "--tokenizer-metadata",
+        type=str,
+        default=None,
+        help="Path of a tokenizer_metadata.json (default: the one next to the tokenizer).",
+    )
+    add(
+        SPECIAL_TOKENS_FLAG,
+        type=str,
+        nargs="+",
+        default=None,
+        help="Special tokens to add to the vocabulary.",
+    )
     add(VOCAB_SIZE_FLAG, type=int, default=None, help="Vocabulary size (tiktoken, null).")
-    add("--padded-vocab-size", type=int, default=None,
-        help="Vocabulary size after padding (default: computed).")
-    add("--make-vocab-size-divisible-by", type=int, default=128,
-        help="Pad the vocabulary to a multiple of this (times the tensor parallel size).")
+    add(
+        "--padded-vocab-size",
+        type=int,
+        default=None,
+        help="Vocabulary size after padding (default: computed).",
+    )
+    add(
+        "--make-vocab-size-divisible-by",
+        type=int,
+        default=128,
+        help="Pad the vocabulary to a multiple of this (times the tensor parallel size).",
+    )
     add("--vocab-file", type=str, default=None, help="Vocabulary file.")
     add("--merge-file", type=str, default=None, help="BPE merges file.")
     add("--vocab-extra-ids", type=int, default=0, help="Number of extra ids (T5).")
     add("--tiktoken-pattern", type=str, default=None, help="tiktoken split pattern (v1, v2).")
-    add("--tiktoken-num-special-tokens", type=int, default=1000,
-        help="Number of special tokens reserved by tiktoken.")
-    add("--tokenizer-sentencepiece-legacy", action="store_true", default=False,
-        help="SentencePiece legacy behaviour.")
-    add("--tokenizer-hf-no-use-fast", action="store_true", default=False,
-        help="Use the slow Hugging Face tokenizer.")
-    add("--tokenizer-hf-no-include-special-tokens", action="store_true", default=False,
-        help="Do not add special tokens (BOS/EOS) when tokenizing with Hugging Face.")
-    add("--trust-remote-code", action="store_true", default=False,
-        help="Allow Hugging Face tokenizers to run code from their folder.")
+    add(
+        "--tiktoken-num-special-tokens",
+        type=int,
+        default=1000,
+        help="Number of special tokens reserved by tiktoken.",
+    )
+    add(
+        "--tokenizer-sentencepiece-legacy",
+        action="store_true",
+        default=False,
+        help="SentencePiece legacy behaviour.",
+    )
+    add(
+        "--tokenizer-hf-no-use-fast",
+        action="store_true",
+        default=False,
+        help="Use the slow Hugging Face tokenizer.",
+    )
+    add(
+        "--tokenizer-hf-no-include-special-tokens",
+        action="store_true",
+        default=False,
+        help="Do not add special tokens (BOS/EOS) when tokenizing with Hugging Face.",
+    )
+    add(
+        "--trust-remote-code",
+        action="store_true",
+        default=False,
+        help="Allow Hugging Face tokenizers to run code from their folder.",
+    )
 
 
 def _add_upstream_main_flags(add: Callable[..., None]) -> None:
     """The tokenizer flags upstream added after PR #3889's base (megatron-core 0.18, #4057)."""
-    add(NULL_EOD_ID_FLAG, type=int, default=None,
-        help="End-of-document id of the null tokenizer (default: --vocab-size - 1).")
-    add(NULL_PAD_ID_FLAG, type=int, default=-1,
-        help="Pad id of the null tokenizer (default -1: no pad token).")
-    add("--no-tokenizer-sentencepiece-ignore-extra-whitespaces",
-        "--disable-tokenizer-sentencepiece-ignore-extra-whitespaces", action="store_false",
-        dest="tokenizer_sentencepiece_ignore_extra_whitespaces", default=True,
-        help="Keep runs of whitespace a whitespace-collapsing SentencePiece model would drop.")
-    add("--chat-template", type=str, default=None,
-        help="Jinja chat template (instead of the tokenizer's own).")
+    add(
+        NULL_EOD_ID_FLAG,
+        type=int,
+        default=None,
+        help="End-of-document id of the null tokenizer (default: --vocab-size - 1).",
+    )
+    add(
+        NULL_PAD_ID_FLAG,
+        type=int,
+        default=-1,
+        help="Pad id of the null tokenizer (default -1: no pad token).",
+    )
+    add(
+        "--no-tokenizer-sentencepiece-ignore-extra-whitespaces",
+        "--disable-tokenizer-sentencepiece-ignore-extra-whitespaces",
+        action="store_false",
+        dest="tokenizer_sentencepiece_ignore_extra_whitespaces",
+        default=True,
+        help="Keep runs of whitespace a whitespace-collapsing SentencePiece model would drop.",
+    )
+    add(
+        "--chat-template",
+        type=str,
+        default=None,
+        help="Jinja chat template (instead of the tokenizer's own).",
+    )
 
 
 def _add_deprecated_flags(add: Callable[..., None]) -> None:
-    add(TOKENIZER_TYPE_FLAG_NAME, type=str, default=None, choices=tuple(TOKENIZER_TYPES),
+    add(
+        TOKENIZER_TYPE_FLAG_NAME,
+        type=str,
+        default=None,
+        choices=tuple(TOKENIZER_TYPES),
         help=f"Deprecated: use {LIBRARY_FLAG} and {MODE_FLAG} "
-             f"(`python -m compat.args translate -- ...` shows the new flags).")
+        f"(`python -m compat.args translate -- ...` shows the new flags).",
+    )
     for flag, legacy in LEGACY_FLAGS.items():
         if legacy.nargs_plus:
             add(flag, type=str, nargs="+", default=None, help=_deprecated_help(flag))

@@ -46,16 +46,28 @@ from compat.deprecations import (
 from compat.releases import MegatronAPI
 
 __all__ = [
-    "LIBRARY_FLAG", "MODEL_FLAG", "MODE_FLAG", "NULL_SIZES_NOTE", "PROMPT_FORMAT_FLAG",
-    "SPECIAL_TOKENS_FLAG", "TARGETS", "VOCAB_SIZE_FLAG", "ArgvEdit", "Problem", "Translation",
+    "LIBRARY_FLAG",
+    "MODEL_FLAG",
+    "MODE_FLAG",
+    "NULL_SIZES_NOTE",
+    "PROMPT_FORMAT_FLAG",
+    "SPECIAL_TOKENS_FLAG",
+    "TARGETS",
+    "VOCAB_SIZE_FLAG",
+    "ArgvEdit",
+    "Problem",
+    "Translation",
     "translate_argv",
 ]
 
 # What ``target=`` accepts: the new flags (PR #3889's API) or Megatron-LM main's.
 TARGETS = (releases.PR3889.key, "upstream")
 _NEW_DESIGN_FLAGS = (LIBRARY_FLAG, MODE_FLAG, PROMPT_FORMAT_FLAG)
-MULTIMODAL_TYPE = next(row.name for row in TOKENIZER_TYPES.values()
-                       if row.mode == "multimodal" and row.library != "null")
+MULTIMODAL_TYPE = next(
+    row.name
+    for row in TOKENIZER_TYPES.values()
+    if row.mode == "multimodal" and row.library != "null"
+)
 NULL_SIZES_NOTE = (
     "the null tokenizer has vocab_size N and eod N - 1 since megatron-core 0.18; megatron-core "
     "<= 0.17 gave N + 1 and N"
@@ -129,8 +141,12 @@ class _Occurrence:
 
 
 def _scan(argv: Sequence[str], extra_value_flags: Sequence[str] = ()) -> list[_Occurrence]:
-    value_flags = {TOKENIZER_TYPE_FLAG_NAME, *_NEW_SINGLE_VALUE_FLAGS, *_NEW_MULTI_VALUE_FLAGS,
-                   *extra_value_flags}
+    value_flags = {
+        TOKENIZER_TYPE_FLAG_NAME,
+        *_NEW_SINGLE_VALUE_FLAGS,
+        *_NEW_MULTI_VALUE_FLAGS,
+        *extra_value_flags,
+    }
     value_flags |= {name for name, flag in LEGACY_FLAGS.items() if flag.takes_value}
     multi_value_flags = {*_NEW_MULTI_VALUE_FLAGS}
     multi_value_flags |= {name for name, flag in LEGACY_FLAGS.items() if flag.nargs_plus}
@@ -147,8 +163,9 @@ def _scan(argv: Sequence[str], extra_value_flags: Sequence[str] = ()) -> list[_O
         if equals:
             # "--flag=v" carries exactly one value, also for nargs="+" flags.
             found.append(
-                _Occurrence(name, index, index + 1, (inline_value,), True,
-                            missing_value=inline_value == "")
+                _Occurrence(
+                    name, index, index + 1, (inline_value,), True, missing_value=inline_value == ""
+                )
             )
             index += 1
             continue
@@ -162,7 +179,7 @@ def _scan(argv: Sequence[str], extra_value_flags: Sequence[str] = ()) -> list[_O
                 stop += 1
         elif stop < len(argv) and not is_flag(argv[stop]):
             stop += 1
-        values = tuple(argv[index + 1:stop])
+        values = tuple(argv[index + 1 : stop])
         found.append(_Occurrence(name, index, stop, values, False, missing_value=not values))
         index = stop
     return found
@@ -206,8 +223,9 @@ def _shown(flag: str, values: Sequence[str]) -> str:
 
 
 class _Translator:
-    def __init__(self, argv: Sequence[str], target: MegatronAPI,
-                 source: MegatronAPI | None) -> None:
+    def __init__(
+        self, argv: Sequence[str], target: MegatronAPI, source: MegatronAPI | None
+    ) -> None:
         self.argv = tuple(argv)
         self.target = target
         self.source = source
@@ -264,9 +282,11 @@ class _Translator:
             errors=tuple(sorted(self.errors, key=lambda problem: problem.index)),
             notes=tuple(sorted(self.notes, key=lambda problem: problem.index)),
             prompt_formats=tuple(
-                (o.start, o.values[0]) for o in self.occurrences
+                (o.start, o.values[0])
+                for o in self.occurrences
                 if o.flag in (PROMPT_FORMAT_FLAG, SFT_PROMPT_FORMAT_FLAG)
-                and o.values and not is_dynamic(o.values[0])
+                and o.values
+                and not is_dynamic(o.values[0])
             ),
         )
 
@@ -274,7 +294,7 @@ class _Translator:
         words: list[str] = []
         position = 0
         for edit in self.edits:
-            words.extend(self.argv[position:edit.start])
+            words.extend(self.argv[position : edit.start])
             words.extend(edit.words)
             position = edit.stop
         words.extend(self.argv[position:])
@@ -291,7 +311,8 @@ class _Translator:
         for site, row in valid[1:]:
             if row.name != resolved.name:
                 self.problem(
-                    site.start, TOKENIZER_TYPE_FLAG.code,
+                    site.start,
+                    TOKENIZER_TYPE_FLAG.code,
                     f"{TOKENIZER_TYPE_FLAG_NAME} is given twice with different values "
                     f"({resolved.name} at word {first_valid.start}, {row.name} at word "
                     f"{site.start}); keep the one you mean and run the migration again",
@@ -303,8 +324,11 @@ class _Translator:
             return None
         words = self.replacement_words(first_valid, resolved)
         prompt_format = self.new_value(PROMPT_FORMAT_FLAG) or self.new_value(SFT_PROMPT_FORMAT_FLAG)
-        message = message_for(TOKENIZER_TYPE_FLAG, _shown(first_valid.flag, first_valid.values),
-                              " ".join(type_flags(resolved, prompt_format)))
+        message = message_for(
+            TOKENIZER_TYPE_FLAG,
+            _shown(first_valid.flag, first_valid.values),
+            " ".join(type_flags(resolved, prompt_format)),
+        )
         added = self.g1_hf_opt_outs(resolved)
         if added:
             words += _flag_words(added, False)
@@ -320,9 +344,14 @@ class _Translator:
         )
         for repeat, _ in valid[1:]:
             self.add_edit(
-                ArgvEdit(repeat.start, repeat.stop, (), TOKENIZER_TYPE_FLAG.code,
-                         f"removed a repeated {TOKENIZER_TYPE_FLAG_NAME} {resolved.name} "
-                         "(translated once at its first occurrence)")
+                ArgvEdit(
+                    repeat.start,
+                    repeat.stop,
+                    (),
+                    TOKENIZER_TYPE_FLAG.code,
+                    f"removed a repeated {TOKENIZER_TYPE_FLAG_NAME} {resolved.name} "
+                    "(translated once at its first occurrence)",
+                )
             )
         if resolved.model_is_type:
             self.warnings.append(
@@ -347,21 +376,29 @@ class _Translator:
             return None
         added = self.g1_hf_opt_outs(row)
         if added:
-            self.add_edit(ArgvEdit(site.start, site.stop,
-                                   (*self.argv[site.start:site.stop], *added),
-                                   TOKENIZER_TYPE_FLAG.code, self.kept_hf_defaults_text(added)))
+            self.add_edit(
+                ArgvEdit(
+                    site.start,
+                    site.stop,
+                    (*self.argv[site.start : site.stop], *added),
+                    TOKENIZER_TYPE_FLAG.code,
+                    self.kept_hf_defaults_text(added),
+                )
+            )
         else:
             g1_note = self.g1_hf_defaults_note(row)
             if g1_note:
                 self.note(site.start, TOKENIZER_TYPE_FLAG.code, g1_note)
         return row
 
-    def check_type_site(self, site: _Occurrence,
-                        dynamic_is_a_problem: bool = True) -> TokenizerType | None:
+    def check_type_site(
+        self, site: _Occurrence, dynamic_is_a_problem: bool = True
+    ) -> TokenizerType | None:
         text = _shown(site.flag, site.values) if not site.equals_form else self.argv[site.start]
         if site.missing_value:
             self.problem(
-                site.start, TOKENIZER_TYPE_FLAG.code,
+                site.start,
+                TOKENIZER_TYPE_FLAG.code,
                 f"{TOKENIZER_TYPE_FLAG_NAME} has no value; give one of: {known_types_text()}",
             )
             return None
@@ -369,7 +406,8 @@ class _Translator:
         if is_dynamic(value):
             if dynamic_is_a_problem:
                 self.problem(
-                    site.start, DYNAMIC_TOKENIZER_TYPE.code,
+                    site.start,
+                    DYNAMIC_TOKENIZER_TYPE.code,
                     f"{text}: the tokenizer type is only known when the script runs, so it "
                     "cannot be translated statically",
                     dynamic_type_suggestion(text),
@@ -378,12 +416,14 @@ class _Translator:
         row = TOKENIZER_TYPES.get(value)
         if row is None:
             self.problem(
-                site.start, TOKENIZER_TYPE_FLAG.code,
+                site.start,
+                TOKENIZER_TYPE_FLAG.code,
                 f"{text}: unknown tokenizer type {value!r} (a fork's type?); the known types "
                 f"are: {known_types_text()}",
                 "translate it by hand with --tokenizer-library/--tokenizer-mode/"
-                "--tokenizer-model, or drop it" if dynamic_is_a_problem else
-                f"the parser of {self.target.name} accepts only the known types",
+                "--tokenizer-model, or drop it"
+                if dynamic_is_a_problem
+                else f"the parser of {self.target.name} accepts only the known types",
             )
         return row
 
@@ -398,7 +438,8 @@ class _Translator:
             given = self.new_value(flag)
             if given is not None and is_dynamic(given):
                 self.problem(
-                    site.start, DYNAMIC_TOKENIZER_TYPE.code,
+                    site.start,
+                    DYNAMIC_TOKENIZER_TYPE.code,
                     f"{text} cannot be checked against {flag} {given}, whose value is only "
                     "known when the script runs",
                     f"if {given} is {wanted}, replace {text} with {' '.join(type_flags(row))}",
@@ -406,7 +447,8 @@ class _Translator:
                 agrees = False
             elif given is not None and given != wanted:
                 self.problem(
-                    site.start, TOKENIZER_TYPE_FLAG.code,
+                    site.start,
+                    TOKENIZER_TYPE_FLAG.code,
                     f"{text} conflicts with {flag} {given}: the type means {flag} {wanted}; "
                     "keep the one you mean and run the migration again",
                 )
@@ -420,7 +462,8 @@ class _Translator:
             return True
         text = _shown(site.flag, site.values)
         self.problem(
-            site.start, TOKENIZER_TYPE_FLAG.code,
+            site.start,
+            TOKENIZER_TYPE_FLAG.code,
             f"{text} is ignored by upstream next to {LIBRARY_FLAG} {library} (the run used "
             f"{MODE_FLAG} text), but the type means {MODE_FLAG} {row.mode}; say which you mean",
             f"replace {text} with {MODE_FLAG} {row.mode} to keep what the type says, or delete "
@@ -436,7 +479,7 @@ class _Translator:
         kept: list[str] = []
         for i in range(0, len(flags), 2):
             if self.new_value(flags[i]) is None:
-                kept += flags[i:i + 2]
+                kept += flags[i : i + 2]
         return _flag_words(kept, site.equals_form)
 
     def missing_hf_opt_outs(self, row: TokenizerType) -> list[str]:
@@ -445,7 +488,8 @@ class _Translator:
             return []
         given = {word.partition("=")[0] for word in self.argv}
         return [
-            negative for positive, negative in G1_HF_SWITCH_FLAGS.items()
+            negative
+            for positive, negative in G1_HF_SWITCH_FLAGS.items()
             if positive not in given and negative not in given
         ]
 
@@ -453,16 +497,20 @@ class _Translator:
         """The opt-outs that keep a known G1 source's Hugging Face defaults (use_fast and
         include_special_tokens off) on a target whose defaults are on."""
         source = self.source
-        if source is None or source.hf_fast_and_special_tokens_default or not (
-            self.target.hf_fast_and_special_tokens_default
+        if (
+            source is None
+            or source.hf_fast_and_special_tokens_default
+            or not (self.target.hf_fast_and_special_tokens_default)
         ):
             return []
         return self.missing_hf_opt_outs(row)
 
     def kept_hf_defaults_text(self, added: Sequence[str]) -> str:
         assert self.source is not None
-        return (f"added {' '.join(added)} to keep {self.source.name}'s token ids (use_fast and "
-                "include_special_tokens were off by default there)")
+        return (
+            f"added {' '.join(added)} to keep {self.source.name}'s token ids (use_fast and "
+            "include_special_tokens were off by default there)"
+        )
 
     def g1_hf_defaults_note(self, row: TokenizerType) -> str | None:
         """The note that G1 defaults differ, unless the argv already says which it wants.
@@ -497,9 +545,13 @@ class _Translator:
         if row.resolved_library != NULL_TEXT_LIBRARY:
             return True
         if self.source is None:
-            self.note(index, TOKENIZER_TYPE_FLAG.code, NULL_SIZES_NOTE,
-                      f"if this ran on megatron-core <= 0.17, add 1 to {VOCAB_SIZE_FLAG} to keep "
-                      "its vocab size, eod id and padded vocab size")
+            self.note(
+                index,
+                TOKENIZER_TYPE_FLAG.code,
+                NULL_SIZES_NOTE,
+                f"if this ran on megatron-core <= 0.17, add 1 to {VOCAB_SIZE_FLAG} to keep "
+                "its vocab size, eod id and padded vocab size",
+            )
             return True
         edit = self.null_vocab_edit(self.source, index)
         if isinstance(edit, ArgvEdit):
@@ -516,19 +568,25 @@ class _Translator:
             # an explicit eod id exists since megatron-core 0.18: the sizes are the new ones
             return None
         sites = [o for o in occurrences if o.flag == VOCAB_SIZE_FLAG]
-        why = (f"NullTokenizer(N) had {_null_sizes(source)} on {source.name} and has "
-               f"{_null_sizes(self.target)} on {self.target.name}")
+        why = (
+            f"NullTokenizer(N) had {_null_sizes(source)} on {source.name} and has "
+            f"{_null_sizes(self.target)} on {self.target.name}"
+        )
         given = [site for site in sites if not site.missing_value]
         value = given[-1].values[0] if given else None
         if value is None or not re.fullmatch(r"\d+", value):
             self.problem(
-                sites[-1].start if sites else index, TOKENIZER_TYPE_FLAG.code,
+                sites[-1].start if sites else index,
+                TOKENIZER_TYPE_FLAG.code,
                 f"{why}: {VOCAB_SIZE_FLAG} must grow by {extra} to keep the vocab size, eod id "
                 "and padded vocab size, but "
                 + ("it is not given" if value is None else f"its value {value!r} is not a number"),
                 f"write {VOCAB_SIZE_FLAG} <N + {extra}>, N being what {source.name} was given"
-                + (f" (e.g. $(({value.strip('{}$')} + {extra})) in bash)"
-                   if value is not None and is_dynamic(value) else ""),
+                + (
+                    f" (e.g. $(({value.strip('{}$')} + {extra})) in bash)"
+                    if value is not None and is_dynamic(value)
+                    else ""
+                ),
             )
             return False
         site = given[-1]
@@ -541,37 +599,51 @@ class _Translator:
             flags += [NULL_EOD_ID_FLAG, str(int(new_value) - 1)]
             marked = f" ({NULL_EOD_ID_FLAG}, the eod id it had, marks it as done)"
         words = _flag_words(flags, site.equals_form)
-        return ArgvEdit(site.start, site.stop, words, TOKENIZER_TYPE_FLAG.code,
-                        f"{VOCAB_SIZE_FLAG} {value} became {new_value}: {why}, so this keeps the "
-                        f"vocab size, eod id and padded vocab size{marked}")
+        return ArgvEdit(
+            site.start,
+            site.stop,
+            words,
+            TOKENIZER_TYPE_FLAG.code,
+            f"{VOCAB_SIZE_FLAG} {value} became {new_value}: {why}, so this keeps the "
+            f"vocab size, eod id and padded vocab size{marked}",
+        )
 
     def note_dynamic_type(self, site: _Occurrence) -> None:
         """A type known only at run time keeps its site; say what a source-dependent type
         needs (the target still parses --tokenizer-type, so nothing blocks)."""
         text = _shown(site.flag, site.values)
         if self.source is None or self.source.null_vocab_extra != self.target.null_vocab_extra:
-            null_types = [name for name, row in TOKENIZER_TYPES.items()
-                          if row.resolved_library == NULL_TEXT_LIBRARY]
+            null_types = [
+                name
+                for name, row in TOKENIZER_TYPES.items()
+                if row.resolved_library == NULL_TEXT_LIBRARY
+            ]
             ran = self.source.name if self.source is not None else "megatron-core <= 0.17"
-            self.note(site.start, DYNAMIC_TOKENIZER_TYPE.code,
-                      f"{text}: if it is {' or '.join(null_types)} and this ran on {ran}, "
-                      f"{NULL_SIZES_NOTE}", f"then add 1 to {VOCAB_SIZE_FLAG}")
+            self.note(
+                site.start,
+                DYNAMIC_TOKENIZER_TYPE.code,
+                f"{text}: if it is {' or '.join(null_types)} and this ran on {ran}, "
+                f"{NULL_SIZES_NOTE}",
+                f"then add 1 to {VOCAB_SIZE_FLAG}",
+            )
         if self.source is None or (
             not self.source.hf_fast_and_special_tokens_default
             and self.target.hf_fast_and_special_tokens_default
         ):
             hf_types = [name for name, row in TOKENIZER_TYPES.items() if row.reads_g1_hf_switches]
             ran = self.source.name if self.source is not None else "megatron-core <= 0.16"
-            self.note(site.start, DYNAMIC_TOKENIZER_TYPE.code,
-                      f"{text}: if it is one of {', '.join(hf_types)} and this ran on {ran}, "
-                      "Hugging Face's use_fast and include_special_tokens were off there",
-                      f"then add {' '.join(G1_HF_SWITCH_FLAGS.values())} to keep its token ids")
+            self.note(
+                site.start,
+                DYNAMIC_TOKENIZER_TYPE.code,
+                f"{text}: if it is one of {', '.join(hf_types)} and this ran on {ran}, "
+                "Hugging Face's use_fast and include_special_tokens were off there",
+                f"then add {' '.join(G1_HF_SWITCH_FLAGS.values())} to keep its token ids",
+            )
 
     def note_identity_masking(self, index: int) -> None:
         """The identity format trained on every token on 0.18 and 0.19, and masks system and user
         turns elsewhere (#6682): same ids, different loss mask, no flag to choose."""
-        prompt_format = self.new_value(PROMPT_FORMAT_FLAG) or self.new_value(
-            SFT_PROMPT_FORMAT_FLAG)
+        prompt_format = self.new_value(PROMPT_FORMAT_FLAG) or self.new_value(SFT_PROMPT_FORMAT_FLAG)
         if prompt_format != "identity" or (
             self.source is not None
             and self.source.identity_masks_prompt == self.target.identity_masks_prompt
@@ -579,7 +651,8 @@ class _Translator:
             return
         ran = self.source.name if self.source is not None else "megatron-core 0.18 or 0.19"
         self.note(
-            index, TOKENIZER_TYPE_FLAG.code,
+            index,
+            TOKENIZER_TYPE_FLAG.code,
             f"{'if this ran on ' if self.source is None else 'on '}{ran}, the identity prompt "
             "format trained on every token; here system and user turns are masked (as on 0.17 "
             "and Megatron-LM main since #6682): the token ids are the same, the loss mask is not",
@@ -598,18 +671,24 @@ class _Translator:
             o.flag == TOKENIZER_TYPE_FLAG_NAME and o.values[:1] == (MULTIMODAL_TYPE,)
             for o in self.occurrences
         )
-        sites = [o for o in self.occurrences if o.flag in _NEW_DESIGN_FLAGS
-                 and not (multimodal and o.flag == PROMPT_FORMAT_FLAG)]
+        sites = [
+            o
+            for o in self.occurrences
+            if o.flag in _NEW_DESIGN_FLAGS and not (multimodal and o.flag == PROMPT_FORMAT_FLAG)
+        ]
         if not sites:
             return
         equivalent, reason = self.upstream_equivalent()
-        shown = " ".join(" ".join(self.argv[o.start:o.stop]) for o in sites)
-        suggestion = (f"replace {shown} with {' '.join(equivalent)}" if equivalent
-                      else f"no {TOKENIZER_TYPE_FLAG_NAME} of {self.target.name} does this: "
-                           f"{reason}")
+        shown = " ".join(" ".join(self.argv[o.start : o.stop]) for o in sites)
+        suggestion = (
+            f"replace {shown} with {' '.join(equivalent)}"
+            if equivalent
+            else f"no {TOKENIZER_TYPE_FLAG_NAME} of {self.target.name} does this: {reason}"
+        )
         for site in sites:
             self.problem(
-                site.start, TOKENIZER_TYPE_FLAG.code,
+                site.start,
+                TOKENIZER_TYPE_FLAG.code,
                 f"the parser of {self.target.name} has no {site.flag} (PR #3889 never merged); "
                 f"it takes {TOKENIZER_TYPE_FLAG_NAME}",
                 suggestion,
@@ -624,9 +703,12 @@ class _Translator:
             return (), "some values are only known when the script runs"
         if mode == "multimodal" and library not in (None, "null"):
             library = "huggingface"  # every real library runs as the multimodal library
-        rows = [row for row in TOKENIZER_TYPES.values()
-                if (row.library, row.mode) == (library, mode)
-                and (not row.model_is_type or row.name == model)]
+        rows = [
+            row
+            for row in TOKENIZER_TYPES.values()
+            if (row.library, row.mode) == (library, mode)
+            and (not row.model_is_type or row.name == model)
+        ]
         if not rows:
             return (), f"{LIBRARY_FLAG} {library} with {MODE_FLAG} {mode} has no old type"
         # The sentencepiece types build the same tokenizer: the first one stands for all.
@@ -640,27 +722,33 @@ class _Translator:
 
     # --- deprecated flags ---------------------------------------------------------------------
 
-
     def translate_legacy_flag(
         self, site: _Occurrence, legacy: LegacyFlag, tokenizer_type: TokenizerType | None
     ) -> None:
-        original = list(self.argv[site.start:site.stop])
+        original = list(self.argv[site.start : site.stop])
         text = " ".join(original)
         if legacy.replacement is None:
             if site.equals_form:
                 self.problem(
-                    site.start, legacy.rule.code,
+                    site.start,
+                    legacy.rule.code,
                     f"{text}: {legacy.flag} takes no value; {legacy.message}",
                 )
                 return
             self.add_edit(
-                ArgvEdit(site.start, site.stop, (), legacy.rule.code,
-                         advice_for(legacy.rule, legacy.flag, legacy.message))
+                ArgvEdit(
+                    site.start,
+                    site.stop,
+                    (),
+                    legacy.rule.code,
+                    advice_for(legacy.rule, legacy.flag, legacy.message),
+                )
             )
             return
         if site.missing_value:
             self.problem(
-                site.start, legacy.rule.code,
+                site.start,
+                legacy.rule.code,
                 f"{legacy.flag} has no value; {legacy.message} and give it a value",
             )
             return
@@ -668,8 +756,13 @@ class _Translator:
             return
         if _last_values(self.occurrences, legacy.replacement) is not None:
             self.add_edit(
-                ArgvEdit(site.start, site.stop, (), legacy.rule.code,
-                         f"removed {text}: {legacy.replacement} already gives the same value")
+                ArgvEdit(
+                    site.start,
+                    site.stop,
+                    (),
+                    legacy.rule.code,
+                    f"removed {text}: {legacy.replacement} already gives the same value",
+                )
             )
             return
         renamed = (
@@ -678,8 +771,13 @@ class _Translator:
             else (legacy.replacement, *site.values)
         )
         self.add_edit(
-            ArgvEdit(site.start, site.stop, renamed, legacy.rule.code,
-                     message_for(legacy.rule, legacy.flag, legacy.replacement))
+            ArgvEdit(
+                site.start,
+                site.stop,
+                renamed,
+                legacy.rule.code,
+                message_for(legacy.rule, legacy.flag, legacy.replacement),
+            )
         )
 
     def legacy_value_agrees(
@@ -691,7 +789,8 @@ class _Translator:
         new_values = _last_values(self.occurrences, legacy.replacement)
         if new_values is not None and old_values is not None and new_values != old_values:
             self.problem(
-                site.start, legacy.rule.code,
+                site.start,
+                legacy.rule.code,
                 f"{_shown(legacy.flag, old_values)} conflicts with "
                 f"{_shown(legacy.replacement, new_values)}; keep one of them (the new flag "
                 "takes precedence) and run the migration again",
@@ -703,7 +802,8 @@ class _Translator:
             mode = self.new_value(MODE_FLAG) or (tokenizer_type.mode if tokenizer_type else None)
             if mode == "multimodal":
                 self.problem(
-                    site.start, legacy.rule.code,
+                    site.start,
+                    legacy.rule.code,
                     f"{_shown(legacy.flag, site.values)} had no effect on a multimodal "
                     f"tokenizer, but {legacy.replacement} would set its prompt format",
                     f"delete {legacy.flag}, or use {legacy.replacement} if you mean it",
@@ -731,12 +831,16 @@ def translate_argv(
     translate it again with ``source=None``.)
     """
     if isinstance(argv, str):
-        raise TypeError("translate_argv takes a list of words, not a string; split it first "
-                        "(shlex.split for a shell command line)")
+        raise TypeError(
+            "translate_argv takes a list of words, not a string; split it first "
+            "(shlex.split for a shell command line)"
+        )
     for index, word in enumerate(argv):
         if not isinstance(word, str):
-            raise TypeError(f"translate_argv takes a list of strings; word {index} is "
-                            f"{type(word).__name__} {word!r}: convert it with str() first")
+            raise TypeError(
+                f"translate_argv takes a list of strings; word {index} is "
+                f"{type(word).__name__} {word!r}: convert it with str() first"
+            )
     return _Translator(argv, _target_api(target), _source_api(source)).run()
 
 

@@ -223,8 +223,7 @@ def _as_old_release(args: argparse.Namespace, release: OldRelease) -> argparse.N
     for attribute in _NEW_API_ATTRIBUTES:
         if getattr(args, attribute, None) not in (None, "text"):
             raise VerifyUsageError(
-                f"{release.label} had no {_flag(attribute)}: give the old flags the script "
-                "ran with"
+                f"{release.label} had no {_flag(attribute)}: give the old flags the script ran with"
             )
         if hasattr(args, attribute):
             delattr(args, attribute)
@@ -358,7 +357,7 @@ def _excerpt(ids: Any, start: int) -> str:
     if not isinstance(ids, list):
         return str(ids)
     first = max(0, start - 4)
-    shown = ", ".join(str(i) for i in ids[first:first + _SHOWN_IDS])
+    shown = ", ".join(str(i) for i in ids[first : first + _SHOWN_IDS])
     before = "..., " if first else ""
     after = ", ..." if first + _SHOWN_IDS < len(ids) else ""
     return f"[{before}{shown}{after}] ({len(ids)} ids)"
@@ -395,8 +394,9 @@ def format_comparison(comparison: Comparison) -> str:
     return "\n".join(lines)
 
 
-def _hf_defaults_hint(row: TokenizerType, args: argparse.Namespace,
-                      release: OldRelease) -> str | None:
+def _hf_defaults_hint(
+    row: TokenizerType, args: argparse.Namespace, release: OldRelease
+) -> str | None:
     """Why HF/megatron ids may differ: G1 ran them with both switches off unless given."""
     if release.hf_switches_on or not row.reads_g1_hf_switches:
         return None
@@ -404,11 +404,13 @@ def _hf_defaults_hint(row: TokenizerType, args: argparse.Namespace,
     if not off:
         return None
     given = " / ".join(_flag(p) for p in G1_HF_SWITCHES)
-    return (f"{release.label} ran Hugging Face and megatron tokenizers with use_fast and "
-            f"include_special_tokens off unless {given} were given; the new flags turn both on. "
-            f"Add `{' '.join(off)}` to the new command line to keep the old ids (or pass "
-            f"{RELEASE_OPTION} {HF_SWITCHES_ON_RELEASE} if the script ran on "
-            f"{HF_SWITCHES_ON_RELEASE}).")
+    return (
+        f"{release.label} ran Hugging Face and megatron tokenizers with use_fast and "
+        f"include_special_tokens off unless {given} were given; the new flags turn both on. "
+        f"Add `{' '.join(off)}` to the new command line to keep the old ids (or pass "
+        f"{RELEASE_OPTION} {HF_SWITCHES_ON_RELEASE} if the script ran on "
+        f"{HF_SWITCHES_ON_RELEASE})."
+    )
 
 
 def _read_text_file(path: str) -> tuple[str, ...]:
@@ -496,12 +498,12 @@ def plan(options: dict[str, str], words: Sequence[str]) -> Plan:
         texts = _read_text_file(text_file)
     else:
         texts = NULL_SAMPLE_TEXTS if row.library == "null" else SAMPLE_TEXTS
-    return Plan(release, row, old_args, old.words, translation.argv, texts,
-                translation.warnings)
+    return Plan(release, row, old_args, old.words, translation.argv, texts, translation.warnings)
 
 
-def run_verify(options: dict[str, str], words: Sequence[str], stdout: TextIO,
-               stderr: TextIO) -> int:
+def run_verify(
+    options: dict[str, str], words: Sequence[str], stdout: TextIO, stderr: TextIO
+) -> int:
     """``python -m compat.args verify``; the exit code."""
     try:
         checked = plan(options, words)
@@ -514,22 +516,28 @@ def run_verify(options: dict[str, str], words: Sequence[str], stdout: TextIO,
         print(f"note: {warning}", file=stdout)
     old, new = build_old(checked.old_args), build_new(checked.new_argv)
     if old.failure and new.failure:
-        print(f"compat.args verify: neither tokenizer could be built\n  old: {old.failure}\n"
-              f"  new: {new.failure}", file=stderr)
+        print(
+            f"compat.args verify: neither tokenizer could be built\n  old: {old.failure}\n"
+            f"  new: {new.failure}",
+            file=stderr,
+        )
         return EXIT_USAGE
     if old.failure or new.failure:
         side, failure = ("old", old.failure) if old.failure else ("new", new.failure)
-        print(f"\nDIFFERENT: only one side builds; the {side} tokenizer fails with {failure}",
-              file=stdout)
+        print(
+            f"\nDIFFERENT: only one side builds; the {side} tokenizer fails with {failure}",
+            file=stdout,
+        )
         return EXIT_DIFFERENT
     comparison = compare(old, new, checked.texts)
     print("\n" + format_comparison(comparison), file=stdout)
     if comparison.same:
-        print("\nSAME: the translated flags build the tokenizer the old flags built.",
-              file=stdout)
+        print("\nSAME: the translated flags build the tokenizer the old flags built.", file=stdout)
         return EXIT_SAME
-    print("\nDIFFERENT: the translated flags do not build the tokenizer the old flags built.",
-          file=stdout)
+    print(
+        "\nDIFFERENT: the translated flags do not build the tokenizer the old flags built.",
+        file=stdout,
+    )
     hint = _hf_defaults_hint(checked.row, checked.old_args, checked.release)
     if hint:
         print(f"hint: {hint}", file=stdout)

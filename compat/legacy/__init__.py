@@ -60,7 +60,7 @@ def megatron_path(module_name: str) -> str:
     both stand for ``megatron.core.tokenizers.x``; upstream paths are returned unchanged."""
     for root in (LEGACY_PACKAGE, COMPAT_ROOT):
         if module_name == root or module_name.startswith(root + "."):
-            return MEGATRON_ROOT + module_name[len(root):]
+            return MEGATRON_ROOT + module_name[len(root) :]
     return module_name
 
 

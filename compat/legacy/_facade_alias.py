@@ -36,8 +36,13 @@ def _alias_metaclass(facade: type) -> type:
 
 def _renamed(function: Callable[..., Any], qualname: str) -> Callable[..., Any]:
     """A copy of ``function`` whose errors (wrong arguments) name ``qualname``."""
-    copy = types.FunctionType(function.__code__, function.__globals__, function.__name__,
-                              function.__defaults__, function.__closure__)
+    copy = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
     copy.__qualname__ = qualname
     copy.__kwdefaults__ = function.__kwdefaults__
     return copy
@@ -56,8 +61,12 @@ def facade_alias(entry: LegacyName, facade: type, init: Callable[..., None]) -> 
         "_legacy_facade": facade,
     }
     alias = _alias_metaclass(facade)(entry.legacy_name, (facade,), namespace)
-    return cast(type, deprecated(message_for(entry.rule, entry.legacy_qualname,
-                                             entry.replacement), category=None)(alias))
+    return cast(
+        type,
+        deprecated(
+            message_for(entry.rule, entry.legacy_qualname, entry.replacement), category=None
+        )(alias),
+    )
 
 
 def present_as(cls: type, entry: LegacyName) -> type:
@@ -71,6 +80,7 @@ def present_as(cls: type, entry: LegacyName) -> type:
         function = getattr(member, "fget", member)
         qualname = getattr(function, "__qualname__", "")
         if callable(function) and qualname.startswith(private_name + "."):
-            function.__qualname__ = entry.legacy_name + function.__qualname__[len(private_name):]
-    return deprecated(message_for(entry.rule, entry.legacy_qualname, entry.replacement),
-                      category=None)(cls)
+            function.__qualname__ = entry.legacy_name + function.__qualname__[len(private_name) :]
+    return deprecated(
+        message_for(entry.rule, entry.legacy_qualname, entry.replacement), category=None
+    )(cls)

@@ -51,8 +51,11 @@ class _SFTTokenizer(MegatronTokenizerText):
     def __init__(self, tokenizer_path: str, prompt_format: str) -> None:
         super().__init__(
             tokenizer_path,
-            {"library": _BACKEND_LIBRARY, "class_name": _ENTRY.legacy_name,
-             "class_path": _ENTRY.legacy_module},
+            {
+                "library": _BACKEND_LIBRARY,
+                "class_name": _ENTRY.legacy_name,
+                "class_path": _ENTRY.legacy_module,
+            },
             prompt_format=prompt_format,
         )
         self.library = _SFT_LIBRARY
@@ -99,8 +102,11 @@ class _SFTTokenizer(MegatronTokenizerText):
     @property
     def unique_identifiers(self) -> OrderedDict[str, str | None]:
         return OrderedDict(
-            [("class", _G2_FACADE_CLASS), ("tokenizer_path", self.path),
-             ("prompt_format", str(self.prompt_format))]
+            [
+                ("class", _G2_FACADE_CLASS),
+                ("tokenizer_path", self.path),
+                ("prompt_format", str(self.prompt_format)),
+            ]
         )
 
 

@@ -26,11 +26,18 @@ from compat.tokenizers.library_names import is_g1_null
 from compat.tokenizers.text.text_tokenizer import MegatronTokenizerText
 
 
-def _init(self: MegatronTokenizerText, path: str | None = None,
-          config: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+def _init(
+    self: MegatronTokenizerText,
+    path: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
     # Upstream overwrote the caller's dict; the facade gets a copy.
-    config = {**(config or {}), "class_name": type(self).__name__,
-              "class_path": type(self).__module__}
+    config = {
+        **(config or {}),
+        "class_name": type(self).__name__,
+        "class_path": type(self).__module__,
+    }
     # Old code passes the library strings of its generation (G2 "sft"); G1's "null" goes to
     # the facade as it is, which keeps G1's null sizes for it.
     library = config.get("library")

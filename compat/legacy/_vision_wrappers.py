@@ -14,10 +14,17 @@ from compat.legacy._facade_alias import facade_alias
 from compat.tokenizers.vision import MegatronTokenizerVision
 
 
-def _init(self: MegatronTokenizerVision, path: str | None = None,
-          config: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
-    config = {**(config or {}), "class_name": type(self).__name__,
-              "class_path": type(self).__module__}
+def _init(
+    self: MegatronTokenizerVision,
+    path: str | None = None,
+    config: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
+    config = {
+        **(config or {}),
+        "class_name": type(self).__name__,
+        "class_path": type(self).__module__,
+    }
     MegatronTokenizerVision.__init__(self, path, config, **kwargs)
 
 

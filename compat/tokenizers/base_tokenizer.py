@@ -41,7 +41,8 @@ class MegatronTokenizerBase(ABC):
                 f"{list(libraries)}."
             )
         library_class: type = getattr(
-            importlib.import_module(f"compat.tokenizers.{kind}.libraries"), class_name)
+            importlib.import_module(f"compat.tokenizers.{kind}.libraries"), class_name
+        )
         return library_class
 
     def _library_id(self, name: str) -> int | None:

@@ -51,8 +51,10 @@ def replacement_text(rename: deprecations.LibraryRename) -> str:
     """What a deprecation of an old library string tells the user to write instead."""
     text = f"library {rename.new!r}"
     if is_g1_null(rename.legacy):
-        text += (" with vocab_size N + 1 to keep its sizes (G1's null tokenizer had N + 1 ids and "
-                 "eod N; null-text has N ids and eod N - 1)")
+        text += (
+            " with vocab_size N + 1 to keep its sizes (G1's null tokenizer had N + 1 ids and "
+            "eod N; null-text has N ids and eod N - 1)"
+        )
     return text
 
 

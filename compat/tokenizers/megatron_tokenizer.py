@@ -93,7 +93,8 @@ class MegatronTokenizer:
         tokenizer_class = _get_tokenizer_model_class(library, metadata)
         metadata["metadata_path"] = resolved_metadata_path
         tokenizer: MegatronTokenizerBase = tokenizer_class(
-            path=tokenizer_path, config=metadata, **kwargs)
+            path=tokenizer_path, config=metadata, **kwargs
+        )
         return tokenizer
 
     @staticmethod
@@ -322,7 +323,7 @@ def _check_value_types(metadata: Mapping[Any, Any]) -> None:
 
 def _shorten(value: Any, width: int = 60) -> str:
     text = repr(value)
-    return text if len(text) <= width else text[:width - 3] + "..."
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _facade_paths() -> dict[tuple[str, str], str]:
@@ -373,9 +374,7 @@ def _class_keys(tokenizer_class: type | None) -> tuple[str | None, str | None]:
     if tokenizer_class is None:
         return None, None
     if not isinstance(tokenizer_class, type):
-        raise TypeError(
-            f"tokenizer_class must be a class, got {type(tokenizer_class).__name__}"
-        )
+        raise TypeError(f"tokenizer_class must be a class, got {type(tokenizer_class).__name__}")
     keys = (tokenizer_class.__name__, deprecations.megatron_path(tokenizer_class.__module__))
     keys = deprecations.LEGACY_CLASS_PATHS.get(keys[1], keys)
     if keys not in _facade_paths():
@@ -394,4 +393,3 @@ def __getattr__(name: str) -> Any:
     from compat.legacy import legacy_attribute
 
     return legacy_attribute(__name__, name)
-

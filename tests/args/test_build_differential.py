@@ -27,22 +27,40 @@ pytestmark = pytest.mark.filterwarnings("ignore::compat.MegatronTokenizerDepreca
 
 TEXT_SAMPLE = 300
 DIVISOR, TENSOR_PARALLEL = 128, 2
-TYPES = ["GPT2BPETokenizer", "BertWordPieceLowerCase", "BertWordPieceCase",
-         "SentencePieceTokenizer", "GPTSentencePieceTokenizer", "Llama2Tokenizer", "TikTokenizer",
-         "HuggingFaceTokenizer", "NullTokenizer"]
+TYPES = [
+    "GPT2BPETokenizer",
+    "BertWordPieceLowerCase",
+    "BertWordPieceCase",
+    "SentencePieceTokenizer",
+    "GPTSentencePieceTokenizer",
+    "Llama2Tokenizer",
+    "TikTokenizer",
+    "HuggingFaceTokenizer",
+    "NullTokenizer",
+]
 RELEASE_OF = {G1_VERSION: releases.G1, LATEST_VERSION: releases.RELEASE_0_19}
-_PARALLEL = dict(make_vocab_size_divisible_by=DIVISOR, tensor_model_parallel_size=TENSOR_PARALLEL,
-                 rank=0)
+_PARALLEL = dict(
+    make_vocab_size_divisible_by=DIVISOR, tensor_model_parallel_size=TENSOR_PARALLEL, rank=0
+)
 
 
 def g1_args(**attributes) -> argparse.Namespace:
     """The tokenizer attributes megatron-core 0.16.1's parser gives, with its defaults."""
     defaults = dict(
-        tokenizer_type=None, tokenizer_model=None, tokenizer_special_tokens=None,
-        vocab_file=None, merge_file=None, tokenizer_hf_use_fast=False, trust_remote_code=False,
-        tokenizer_hf_include_special_tokens=False, tokenizer_sentencepiece_legacy=False,
-        tiktoken_pattern=None, vocab_size=None, tiktoken_num_special_tokens=1000,
-        tokenizer_metadata=None, **_PARALLEL,
+        tokenizer_type=None,
+        tokenizer_model=None,
+        tokenizer_special_tokens=None,
+        vocab_file=None,
+        merge_file=None,
+        tokenizer_hf_use_fast=False,
+        trust_remote_code=False,
+        tokenizer_hf_include_special_tokens=False,
+        tokenizer_sentencepiece_legacy=False,
+        tiktoken_pattern=None,
+        vocab_size=None,
+        tiktoken_num_special_tokens=1000,
+        tokenizer_metadata=None,
+        **_PARALLEL,
     )
     return argparse.Namespace(**{**defaults, **attributes})
 
@@ -51,14 +69,28 @@ def latest_args(**attributes) -> argparse.Namespace:
     """The attributes megatron-core 0.19.2's TokenizerConfig gives (core_v0.19.0's
     ``megatron/training/config/training_config.py``), with its defaults."""
     defaults = dict(
-        vocab_size=None, padded_vocab_size=None, pad_vocab_size=True, vocab_file=None,
-        merge_file=None, vocab_extra_ids=0, tokenizer_type=None, tokenizer_model=None,
-        metadata_path=None, special_tokens=None, tiktoken_pattern=None,
-        tiktoken_num_special_tokens=1000, tokenizer_sentencepiece_legacy=False,
-        tokenizer_sentencepiece_ignore_extra_whitespaces=True, tokenizer_hf_no_use_fast=False,
-        tokenizer_hf_no_include_special_tokens=False, trust_remote_code=False,
-        null_tokenizer_eod_id=None, null_tokenizer_pad_id=-1, chat_template=None,
-        sft_tokenizer_prompt_format="nemotron-h-aligned", **_PARALLEL,
+        vocab_size=None,
+        padded_vocab_size=None,
+        pad_vocab_size=True,
+        vocab_file=None,
+        merge_file=None,
+        vocab_extra_ids=0,
+        tokenizer_type=None,
+        tokenizer_model=None,
+        metadata_path=None,
+        special_tokens=None,
+        tiktoken_pattern=None,
+        tiktoken_num_special_tokens=1000,
+        tokenizer_sentencepiece_legacy=False,
+        tokenizer_sentencepiece_ignore_extra_whitespaces=True,
+        tokenizer_hf_no_use_fast=False,
+        tokenizer_hf_no_include_special_tokens=False,
+        trust_remote_code=False,
+        null_tokenizer_eod_id=None,
+        null_tokenizer_pad_id=-1,
+        chat_template=None,
+        sft_tokenizer_prompt_format="nemotron-h-aligned",
+        **_PARALLEL,
     )
     return argparse.Namespace(**{**defaults, **attributes})
 
@@ -72,14 +104,22 @@ def reference_args(reference, **attributes) -> argparse.Namespace:
 
 @pytest.fixture(scope="module")
 def old_build(reference):
-    module = ("text.utils.build_tokenizer" if reference.version == G1_VERSION
-              else "utils.build_tokenizer")
+    module = (
+        "text.utils.build_tokenizer" if reference.version == G1_VERSION else "utils.build_tokenizer"
+    )
     return reference.module(module).build_tokenizer
 
 
 @pytest.fixture(scope="module")
-def old_args_by_type(reference, offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3,
-                     tekken_json, hf_tokenizer_dir):
+def old_args_by_type(
+    reference,
+    offline_hub,
+    files_dir,
+    sentencepiece_v1,
+    sentencepiece_v3,
+    tekken_json,
+    hf_tokenizer_dir,
+):
     hub_files = files_dir / "hub-work"
     vocab, merges = hub_files / "gpt2" / "vocab.json", hub_files / "gpt2" / "merges.txt"
 
@@ -87,25 +127,37 @@ def old_args_by_type(reference, offline_hub, files_dir, sentencepiece_v1, senten
         return reference_args(reference, **attributes)
 
     return {
-        "GPT2BPETokenizer": args(tokenizer_type="GPT2BPETokenizer", vocab_file=str(vocab),
-                                 merge_file=str(merges)),
+        "GPT2BPETokenizer": args(
+            tokenizer_type="GPT2BPETokenizer", vocab_file=str(vocab), merge_file=str(merges)
+        ),
         "BertWordPieceLowerCase": args(
             tokenizer_type="BertWordPieceLowerCase",
-            vocab_file=str(hub_files / "bert-large-uncased" / "vocab.txt")),
+            vocab_file=str(hub_files / "bert-large-uncased" / "vocab.txt"),
+        ),
         "BertWordPieceCase": args(
             tokenizer_type="BertWordPieceCase",
-            vocab_file=str(hub_files / "bert-large-cased" / "vocab.txt")),
-        "SentencePieceTokenizer": args(tokenizer_type="SentencePieceTokenizer",
-                                       tokenizer_model=str(sentencepiece_v1)),
-        "GPTSentencePieceTokenizer": args(tokenizer_type="GPTSentencePieceTokenizer",
-                                          tokenizer_model=str(sentencepiece_v3)),
-        "Llama2Tokenizer": args(tokenizer_type="Llama2Tokenizer",
-                                tokenizer_model=str(sentencepiece_v1),
-                                tokenizer_sentencepiece_legacy=True),
-        "TikTokenizer": args(tokenizer_type="TikTokenizer", tokenizer_model=str(tekken_json),
-                             tiktoken_pattern="v2", vocab_size=131072),
-        "HuggingFaceTokenizer": args(tokenizer_type="HuggingFaceTokenizer",
-                                     tokenizer_model=str(hf_tokenizer_dir)),
+            vocab_file=str(hub_files / "bert-large-cased" / "vocab.txt"),
+        ),
+        "SentencePieceTokenizer": args(
+            tokenizer_type="SentencePieceTokenizer", tokenizer_model=str(sentencepiece_v1)
+        ),
+        "GPTSentencePieceTokenizer": args(
+            tokenizer_type="GPTSentencePieceTokenizer", tokenizer_model=str(sentencepiece_v3)
+        ),
+        "Llama2Tokenizer": args(
+            tokenizer_type="Llama2Tokenizer",
+            tokenizer_model=str(sentencepiece_v1),
+            tokenizer_sentencepiece_legacy=True,
+        ),
+        "TikTokenizer": args(
+            tokenizer_type="TikTokenizer",
+            tokenizer_model=str(tekken_json),
+            tiktoken_pattern="v2",
+            vocab_size=131072,
+        ),
+        "HuggingFaceTokenizer": args(
+            tokenizer_type="HuggingFaceTokenizer", tokenizer_model=str(hf_tokenizer_dir)
+        ),
         "NullTokenizer": args(tokenizer_type="NullTokenizer", vocab_size=500),
     }
 
@@ -140,8 +192,9 @@ def assert_same_build(new, new_args, old, old_args, texts) -> None:
 
 
 @pytest.mark.parametrize("type_name", TYPES)
-def test_same_tokenizer_as_the_references_builder(type_name, old_build, old_args_by_type,
-                                                  varied_texts):
+def test_same_tokenizer_as_the_references_builder(
+    type_name, old_build, old_args_by_type, varied_texts
+):
     old_args = old_args_by_type[type_name]
     before = dict(vars(old_args))
     old = old_build(argparse.Namespace(**before))
@@ -163,8 +216,12 @@ def test_null_sizes_follow_the_release_that_saved_the_args(old_args_by_type, ref
 def test_null_eod_and_pad_ids_reach_the_tokenizer_as_in_0_19_2(reference, old_build):
     if reference.version == G1_VERSION:
         pytest.skip("megatron-core 0.16.1 has no --null-tokenizer-eod-id/--null-tokenizer-pad-id")
-    old_args = latest_args(tokenizer_type="NullTokenizer", vocab_size=64,
-                           null_tokenizer_eod_id=0, null_tokenizer_pad_id=63)
+    old_args = latest_args(
+        tokenizer_type="NullTokenizer",
+        vocab_size=64,
+        null_tokenizer_eod_id=0,
+        null_tokenizer_pad_id=63,
+    )
     old = old_build(argparse.Namespace(**vars(old_args)))
     new = build_tokenizer(translate_namespace(old_args))
     assert (new.vocab_size, new.eod, new.pad) == (old.vocab_size, old.eod, old.pad) == (64, 0, 63)
@@ -177,11 +234,17 @@ def test_chat_template_and_kept_whitespace_reach_the_tokenizer_as_in_0_19_2(
         pytest.skip("megatron-core 0.16.1's builder has no chat_template / whitespace switch")
     template = "{% for m in messages %}[{{ m['content'] }}]{% endfor %}"
     cases = [
-        latest_args(tokenizer_type="HuggingFaceTokenizer", tokenizer_model=str(hf_tokenizer_dir),
-                    chat_template=template),
-        latest_args(tokenizer_type="SentencePieceTokenizer", tokenizer_model=str(sentencepiece_v1),
-                    chat_template=template,
-                    tokenizer_sentencepiece_ignore_extra_whitespaces=False),
+        latest_args(
+            tokenizer_type="HuggingFaceTokenizer",
+            tokenizer_model=str(hf_tokenizer_dir),
+            chat_template=template,
+        ),
+        latest_args(
+            tokenizer_type="SentencePieceTokenizer",
+            tokenizer_model=str(sentencepiece_v1),
+            chat_template=template,
+            tokenizer_sentencepiece_ignore_extra_whitespaces=False,
+        ),
     ]
     conversation = [{"role": "user", "content": "a  b"}]
     for old_args in cases:
@@ -193,8 +256,11 @@ def test_chat_template_and_kept_whitespace_reach_the_tokenizer_as_in_0_19_2(
 
 
 def test_padding_is_skipped_without_pad_vocab_size_as_in_main(sentencepiece_v1):
-    args = latest_args(tokenizer_type="SentencePieceTokenizer",
-                       tokenizer_model=str(sentencepiece_v1), pad_vocab_size=False)
+    args = latest_args(
+        tokenizer_type="SentencePieceTokenizer",
+        tokenizer_model=str(sentencepiece_v1),
+        pad_vocab_size=False,
+    )
     build_tokenizer(args)
     assert args.padded_vocab_size is None
 
@@ -202,8 +268,11 @@ def test_padding_is_skipped_without_pad_vocab_size_as_in_main(sentencepiece_v1):
 def test_gigatoken_is_refused_with_the_fix(hf_tokenizer_dir):
     from compat.args import TokenizerArgsError
 
-    args = latest_args(tokenizer_type="HuggingFaceTokenizer", tokenizer_model=str(hf_tokenizer_dir),
-                       use_gigatoken=True)
+    args = latest_args(
+        tokenizer_type="HuggingFaceTokenizer",
+        tokenizer_model=str(hf_tokenizer_dir),
+        use_gigatoken=True,
+    )
     with pytest.raises(TokenizerArgsError, match="drop it"):
         build_tokenizer(args)
 
@@ -211,14 +280,16 @@ def test_gigatoken_is_refused_with_the_fix(hf_tokenizer_dir):
 def test_old_args_work_without_translating_first(old_args_by_type):
     args = old_args_by_type["SentencePieceTokenizer"]
     tokenizer = build_tokenizer(argparse.Namespace(**vars(args)))
-    assert tokenizer.tokenize("hello world") == build_tokenizer(
-        translate_namespace(args)).tokenize("hello world")
+    assert tokenizer.tokenize("hello world") == build_tokenizer(translate_namespace(args)).tokenize(
+        "hello world"
+    )
 
 
 def test_only_tokenizer_type_and_model(sentencepiece_v1):
     """A hand-built Namespace (tests/unit_tests/data/test_builder.py style, reference C13)."""
-    args = argparse.Namespace(tokenizer_type="SentencePieceTokenizer",
-                              tokenizer_model=str(sentencepiece_v1))
+    args = argparse.Namespace(
+        tokenizer_type="SentencePieceTokenizer", tokenizer_model=str(sentencepiece_v1)
+    )
     tokenizer = build_tokenizer(args)
     assert tokenizer.vocab_size == 32000
     assert args.padded_vocab_size == 32000
@@ -232,9 +303,12 @@ def test_overrides_win(sentencepiece_v1):
 def test_t5_default_type_does_not_override_the_model(offline_hub, files_dir):
     """pretrain_t5.py's default tokenizer_type is BertWordPieceLowerCase (reference §1 item 5)."""
     vocab = files_dir / "hub-work" / "bert-large-cased" / "vocab.txt"
-    args = argparse.Namespace(tokenizer_type="BertWordPieceLowerCase",
-                              tokenizer_library="megatron", tokenizer_model="BertWordPieceCase",
-                              vocab_file=str(vocab))
+    args = argparse.Namespace(
+        tokenizer_type="BertWordPieceLowerCase",
+        tokenizer_library="megatron",
+        tokenizer_model="BertWordPieceCase",
+        vocab_file=str(vocab),
+    )
     tokenizer = build_tokenizer(args)
     # cased: "Hello" and "hello" differ; 2000 WordPiece entries + 100 <extra_id_*>
     assert tokenizer.tokenize("Hello") != tokenizer.tokenize("hello")
@@ -247,10 +321,14 @@ def test_t5_default_type_does_not_override_the_model(offline_hub, files_dir):
 def test_multimodal_type(hf_tokenizer_dir):
     from transformers import AutoTokenizer
 
-    args = argparse.Namespace(tokenizer_type="MultimodalTokenizer",
-                              tokenizer_model=str(hf_tokenizer_dir),
-                              tokenizer_prompt_format="chatml", special_tokens=["<image>"],
-                              image_tag_type="", force_system_message=False)
+    args = argparse.Namespace(
+        tokenizer_type="MultimodalTokenizer",
+        tokenizer_model=str(hf_tokenizer_dir),
+        tokenizer_prompt_format="chatml",
+        special_tokens=["<image>"],
+        image_tag_type="",
+        force_system_message=False,
+    )
     tokenizer = build_tokenizer(args)
     backend = AutoTokenizer.from_pretrained(str(hf_tokenizer_dir))
     assert type(tokenizer._tokenizer).__name__ == "MegatronMultimodalTokenizer"
@@ -258,15 +336,16 @@ def test_multimodal_type(hf_tokenizer_dir):
     assert tokenizer.vocab_size == len(backend)
     assert tokenizer.tokenize("hello world") == backend.encode("hello world")
     ids, target = tokenizer.tokenize_conversation(
-        [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
-        True, False)
+        [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}], True, False
+    )
     assert len(ids) == len(target)
 
 
 def test_null_multimodal_type_builds():
     """Upstream G3 raises TypeError here (mode kwargs passed to a library that takes none)."""
-    args = argparse.Namespace(tokenizer_type="NullMultimodalTokenizer", vocab_size=127,
-                              tokenizer_prompt_format="chatml")
+    args = argparse.Namespace(
+        tokenizer_type="NullMultimodalTokenizer", vocab_size=127, tokenizer_prompt_format="chatml"
+    )
     tokenizer = build_tokenizer(args)
     assert tokenizer.vocab_size == 128
     assert tokenizer.eod == 127
@@ -275,8 +354,13 @@ def test_null_multimodal_type_builds():
 
 def test_null_multimodal_ignores_the_text_null_tokenizers_ids():
     """upstream's --null-tokenizer-eod-id/--pad-id are NullTokenizer's (#4057) only."""
-    args = latest_args(tokenizer_type="NullMultimodalTokenizer", vocab_size=127,
-                       null_tokenizer_eod_id=3, image_tag_type="", force_system_message=False)
+    args = latest_args(
+        tokenizer_type="NullMultimodalTokenizer",
+        vocab_size=127,
+        null_tokenizer_eod_id=3,
+        image_tag_type="",
+        force_system_message=False,
+    )
     tokenizer = build_tokenizer(args)
     assert (tokenizer.vocab_size, tokenizer.eod) == (128, 127)
 
@@ -284,14 +368,19 @@ def test_null_multimodal_ignores_the_text_null_tokenizers_ids():
 def test_sft_type(hf_tokenizer_dir):
     from transformers import AutoTokenizer
 
-    args = argparse.Namespace(tokenizer_type="SFTTokenizer", tokenizer_model=str(hf_tokenizer_dir),
-                              sft_tokenizer_prompt_format="nemotron-h-aligned")
+    args = argparse.Namespace(
+        tokenizer_type="SFTTokenizer",
+        tokenizer_model=str(hf_tokenizer_dir),
+        sft_tokenizer_prompt_format="nemotron-h-aligned",
+    )
     tokenizer = build_tokenizer(args)
     backend = AutoTokenizer.from_pretrained(str(hf_tokenizer_dir))
     assert tokenizer.vocab_size == len(backend)
-    conversation = [{"role": "system", "content": "be nice"},
-                    {"role": "user", "content": "hi"},
-                    {"role": "assistant", "content": "hello"}]
+    conversation = [
+        {"role": "system", "content": "be nice"},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+    ]
     ids, target = tokenizer.tokenize_conversation(conversation, True, False)
     assert len(ids) == len(target)
     # the system and user turns are masked, the assistant's answer is not
@@ -340,24 +429,45 @@ def latest_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--vocab-size", type=int, default=None)
     add("--padded-vocab-size", type=int, default=None)
-    add("--no-pad-vocab-size", "--disable-pad-vocab-size", dest="pad_vocab_size",
-        action="store_false")
+    add(
+        "--no-pad-vocab-size",
+        "--disable-pad-vocab-size",
+        dest="pad_vocab_size",
+        action="store_false",
+    )
     add("--vocab-file", type=str, default=None)
     add("--merge-file", type=str, default=None)
-    add("--tokenizer-type", type=str, default=None,
-        choices=["BertWordPieceLowerCase", "BertWordPieceCase", "GPT2BPETokenizer",
-                 "SentencePieceTokenizer", "GPTSentencePieceTokenizer", "HuggingFaceTokenizer",
-                 "Llama2Tokenizer", "TikTokenizer", "MultimodalTokenizer", "NullTokenizer",
-                 "NullMultimodalTokenizer", "SFTTokenizer"])
+    add(
+        "--tokenizer-type",
+        type=str,
+        default=None,
+        choices=[
+            "BertWordPieceLowerCase",
+            "BertWordPieceCase",
+            "GPT2BPETokenizer",
+            "SentencePieceTokenizer",
+            "GPTSentencePieceTokenizer",
+            "HuggingFaceTokenizer",
+            "Llama2Tokenizer",
+            "TikTokenizer",
+            "MultimodalTokenizer",
+            "NullTokenizer",
+            "NullMultimodalTokenizer",
+            "SFTTokenizer",
+        ],
+    )
     add("--tokenizer-model", type=str, default=None)
     add("--tokenizer-metadata", dest="metadata_path", type=str, default=None)
     add("--tokenizer-special-tokens", dest="special_tokens", type=str, nargs="+", default=None)
     add("--tiktoken-pattern", type=str, default=None, choices=["v1", "v2"])
     add("--tiktoken-num-special-tokens", type=int, default=1000)
     add("--tokenizer-sentencepiece-legacy", action="store_true")
-    add("--no-tokenizer-sentencepiece-ignore-extra-whitespaces",
+    add(
+        "--no-tokenizer-sentencepiece-ignore-extra-whitespaces",
         "--disable-tokenizer-sentencepiece-ignore-extra-whitespaces",
-        dest="tokenizer_sentencepiece_ignore_extra_whitespaces", action="store_false")
+        dest="tokenizer_sentencepiece_ignore_extra_whitespaces",
+        action="store_false",
+    )
     add("--tokenizer-hf-no-use-fast", action="store_true")
     add("--tokenizer-hf-no-include-special-tokens", action="store_true")
     add("--trust-remote-code", action="store_true")
@@ -396,18 +506,33 @@ def new_parse(argv: tuple[str, ...]) -> argparse.Namespace:
 HF_ON = ["--tokenizer-hf-use-fast", "--tokenizer-hf-include-special-tokens"]
 G1_ONLY_CASES = ("GPT2BPETokenizer-g1-defaults", "HuggingFaceTokenizer-g1-defaults")
 LATEST_ONLY_CASES = ("NullTokenizer-ids", "SentencePieceTokenizer-kept-whitespace")
-ARGV_CASES = ["GPT2BPETokenizer", "BertWordPieceLowerCase", "BertWordPieceCase",
-              "SentencePieceTokenizer", "GPTSentencePieceTokenizer", "Llama2Tokenizer",
-              "TikTokenizer", "TikTokenizer-few-specials", "HuggingFaceTokenizer", "NullTokenizer",
-              *G1_ONLY_CASES, *LATEST_ONLY_CASES]
+ARGV_CASES = [
+    "GPT2BPETokenizer",
+    "BertWordPieceLowerCase",
+    "BertWordPieceCase",
+    "SentencePieceTokenizer",
+    "GPTSentencePieceTokenizer",
+    "Llama2Tokenizer",
+    "TikTokenizer",
+    "TikTokenizer-few-specials",
+    "HuggingFaceTokenizer",
+    "NullTokenizer",
+    *G1_ONLY_CASES,
+    *LATEST_ONLY_CASES,
+]
 
 
 @pytest.fixture(scope="module")
-def argv_files(offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json,
-               hf_tokenizer_dir) -> dict:
-    return dict(files_dir=files_dir, sentencepiece_v1=sentencepiece_v1,
-                sentencepiece_v3=sentencepiece_v3, tekken_json=tekken_json,
-                hf_tokenizer_dir=hf_tokenizer_dir)
+def argv_files(
+    offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json, hf_tokenizer_dir
+) -> dict:
+    return dict(
+        files_dir=files_dir,
+        sentencepiece_v1=sentencepiece_v1,
+        sentencepiece_v3=sentencepiece_v3,
+        tekken_json=tekken_json,
+        hf_tokenizer_dir=hf_tokenizer_dir,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -415,48 +540,118 @@ def old_argvs(reference, argv_files) -> dict[str, list[str]]:
     return argvs_for(reference.version == G1_VERSION, **argv_files)
 
 
-def argvs_for(g1: bool, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json,
-              hf_tokenizer_dir) -> dict[str, list[str]]:
+def argvs_for(
+    g1: bool, files_dir, sentencepiece_v1, sentencepiece_v3, tekken_json, hf_tokenizer_dir
+) -> dict[str, list[str]]:
     """Each case's argv as the reference's parser takes it (0.19.2 has neither the positive HF
     switches, --tiktoken-special-tokens nor --legacy-tokenizer)."""
     hf_on = HF_ON if g1 else []
     hub_files = files_dir / "hub-work"
     tiktoken_tokens = "--tiktoken-special-tokens" if g1 else "--tokenizer-special-tokens"
-    gpt2 = ["--tokenizer-type", "GPT2BPETokenizer", "--vocab-file",
-            str(hub_files / "gpt2" / "vocab.json"), "--merge-file",
-            str(hub_files / "gpt2" / "merges.txt")]
-    hf = ["--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-model", str(hf_tokenizer_dir),
-          "--tokenizer-special-tokens", "<my_tool>"]
+    gpt2 = [
+        "--tokenizer-type",
+        "GPT2BPETokenizer",
+        "--vocab-file",
+        str(hub_files / "gpt2" / "vocab.json"),
+        "--merge-file",
+        str(hub_files / "gpt2" / "merges.txt"),
+    ]
+    hf = [
+        "--tokenizer-type",
+        "HuggingFaceTokenizer",
+        "--tokenizer-model",
+        str(hf_tokenizer_dir),
+        "--tokenizer-special-tokens",
+        "<my_tool>",
+    ]
     argvs = {
         "GPT2BPETokenizer": [*gpt2, *hf_on],
-        "BertWordPieceLowerCase": ["--tokenizer-type=BertWordPieceLowerCase", "--vocab-file",
-                                   str(hub_files / "bert-large-uncased" / "vocab.txt"), *hf_on],
-        "BertWordPieceCase": ["--tokenizer-type", "BertWordPieceCase", "--vocab-file",
-                              str(hub_files / "bert-large-cased" / "vocab.txt"), *hf_on,
-                              "--tokenizer-special-tokens", "<dropped_by_t5>"],
-        "SentencePieceTokenizer": ["--tokenizer-type", "SentencePieceTokenizer",
-                                   "--tokenizer-model", str(sentencepiece_v1)],
-        "GPTSentencePieceTokenizer": ["--tokenizer-model", str(sentencepiece_v3),
-                                      "--tokenizer-type=GPTSentencePieceTokenizer"],
-        "Llama2Tokenizer": ["--tokenizer-type", "Llama2Tokenizer", "--tokenizer-model",
-                            str(sentencepiece_v1), "--tokenizer-sentencepiece-legacy",
-                            tiktoken_tokens, "<eod>", "<mask>"],
-        "TikTokenizer": ["--tokenizer-type", "TikTokenizer", "--tokenizer-model",
-                         str(tekken_json), "--tiktoken-pattern", "v2", "--vocab-size", "131072",
-                         tiktoken_tokens, "<unk>", "<s>", "</s>", "<mask>", "<pad>",
-                         "<cls>", "<sep>", "<tool_call>"],
-        "TikTokenizer-few-specials": ["--tokenizer-type", "TikTokenizer", "--tokenizer-model",
-                                      str(tekken_json), "--tiktoken-pattern", "v1",
-                                      "--tiktoken-num-special-tokens", "100"],
+        "BertWordPieceLowerCase": [
+            "--tokenizer-type=BertWordPieceLowerCase",
+            "--vocab-file",
+            str(hub_files / "bert-large-uncased" / "vocab.txt"),
+            *hf_on,
+        ],
+        "BertWordPieceCase": [
+            "--tokenizer-type",
+            "BertWordPieceCase",
+            "--vocab-file",
+            str(hub_files / "bert-large-cased" / "vocab.txt"),
+            *hf_on,
+            "--tokenizer-special-tokens",
+            "<dropped_by_t5>",
+        ],
+        "SentencePieceTokenizer": [
+            "--tokenizer-type",
+            "SentencePieceTokenizer",
+            "--tokenizer-model",
+            str(sentencepiece_v1),
+        ],
+        "GPTSentencePieceTokenizer": [
+            "--tokenizer-model",
+            str(sentencepiece_v3),
+            "--tokenizer-type=GPTSentencePieceTokenizer",
+        ],
+        "Llama2Tokenizer": [
+            "--tokenizer-type",
+            "Llama2Tokenizer",
+            "--tokenizer-model",
+            str(sentencepiece_v1),
+            "--tokenizer-sentencepiece-legacy",
+            tiktoken_tokens,
+            "<eod>",
+            "<mask>",
+        ],
+        "TikTokenizer": [
+            "--tokenizer-type",
+            "TikTokenizer",
+            "--tokenizer-model",
+            str(tekken_json),
+            "--tiktoken-pattern",
+            "v2",
+            "--vocab-size",
+            "131072",
+            tiktoken_tokens,
+            "<unk>",
+            "<s>",
+            "</s>",
+            "<mask>",
+            "<pad>",
+            "<cls>",
+            "<sep>",
+            "<tool_call>",
+        ],
+        "TikTokenizer-few-specials": [
+            "--tokenizer-type",
+            "TikTokenizer",
+            "--tokenizer-model",
+            str(tekken_json),
+            "--tiktoken-pattern",
+            "v1",
+            "--tiktoken-num-special-tokens",
+            "100",
+        ],
         "HuggingFaceTokenizer": [*hf, *hf_on, *(["--legacy-tokenizer"] if g1 else [])],
         "NullTokenizer": ["--tokenizer-type", "NullTokenizer", "--vocab-size", "777"],
         "GPT2BPETokenizer-g1-defaults": gpt2,
         "HuggingFaceTokenizer-g1-defaults": hf,
-        "NullTokenizer-ids": ["--tokenizer-type", "NullTokenizer", "--vocab-size", "777",
-                              "--null-tokenizer-eod-id", "0", "--null-tokenizer-pad-id", "776"],
+        "NullTokenizer-ids": [
+            "--tokenizer-type",
+            "NullTokenizer",
+            "--vocab-size",
+            "777",
+            "--null-tokenizer-eod-id",
+            "0",
+            "--null-tokenizer-pad-id",
+            "776",
+        ],
         "SentencePieceTokenizer-kept-whitespace": [
-            "--tokenizer-type", "SentencePieceTokenizer", "--tokenizer-model",
-            str(sentencepiece_v1), "--no-tokenizer-sentencepiece-ignore-extra-whitespaces"],
+            "--tokenizer-type",
+            "SentencePieceTokenizer",
+            "--tokenizer-model",
+            str(sentencepiece_v1),
+            "--no-tokenizer-sentencepiece-ignore-extra-whitespaces",
+        ],
     }
     return argvs
 
@@ -471,16 +666,26 @@ def argv_case(reference, old_argvs, case: str) -> list[str]:
 def texts_for(case: str, argv: list[str], varied_texts: list[str]) -> list[str]:
     texts = sample_texts(case, varied_texts)
     if "--tokenizer-special-tokens" in argv or "--tiktoken-special-tokens" in argv:
-        start = max(i for i, w in enumerate(argv)
-                    if w in ("--tokenizer-special-tokens", "--tiktoken-special-tokens")) + 1
-        texts = texts + [f"a{token}b {token} c" for token in argv[start:start + 8]
-                         if not token.startswith("--")]
+        start = (
+            max(
+                i
+                for i, w in enumerate(argv)
+                if w in ("--tokenizer-special-tokens", "--tiktoken-special-tokens")
+            )
+            + 1
+        )
+        texts = texts + [
+            f"a{token}b {token} c"
+            for token in argv[start : start + 8]
+            if not token.startswith("--")
+        ]
     return texts
 
 
 @pytest.mark.parametrize("case", ARGV_CASES)
-def test_translated_argv_builds_the_references_tokenizer(case, reference, old_build, old_argvs,
-                                                         varied_texts):
+def test_translated_argv_builds_the_references_tokenizer(
+    case, reference, old_build, old_argvs, varied_texts
+):
     """translate_argv(source=<the reference's release>) keeps its ids, sizes and padding."""
     old_argv = argv_case(reference, old_argvs, case)
     old_args = reference_parse(reference, old_argv)
@@ -488,17 +693,27 @@ def test_translated_argv_builds_the_references_tokenizer(case, reference, old_bu
 
     translation = translate_argv(old_argv, source=RELEASE_OF[reference.version])
     assert translation.errors == ()
-    assert not any(word.startswith(("--tokenizer-type", "--tiktoken-special", "--tokenizer-hf-use",
-                                    "--tokenizer-hf-include", "--legacy-tokenizer"))
-                   for word in translation.argv)
+    assert not any(
+        word.startswith(
+            (
+                "--tokenizer-type",
+                "--tiktoken-special",
+                "--tokenizer-hf-use",
+                "--tokenizer-hf-include",
+                "--legacy-tokenizer",
+            )
+        )
+        for word in translation.argv
+    )
     new_args = new_parse(translation.argv)
     new = build_tokenizer(new_args)
     assert_same_build(new, new_args, old, old_args, texts_for(case, old_argv, varied_texts))
 
 
 @pytest.mark.parametrize("case", ["GPT2BPETokenizer", "BertWordPieceCase", "HuggingFaceTokenizer"])
-def test_an_unknown_source_needs_nothing_when_the_argv_says_it_all(case, reference, old_build,
-                                                                    old_argvs, varied_texts):
+def test_an_unknown_source_needs_nothing_when_the_argv_says_it_all(
+    case, reference, old_build, old_argvs, varied_texts
+):
     """Without ``source``, an argv that spells out the HF switches builds the same tokenizer."""
     old_argv = argv_case(reference, old_argvs, case)
     old_args = reference_parse(reference, old_argv)
@@ -507,14 +722,21 @@ def test_an_unknown_source_needs_nothing_when_the_argv_says_it_all(case, referen
     # 0.19.2's argv has no HF switches (they are its defaults): the note about G1 is right there
     assert translation.notes == () or reference.version != G1_VERSION
     new_args = new_parse(translation.argv)
-    assert_same_build(build_tokenizer(new_args), new_args, old_build(old_args), old_args,
-                      texts_for(case, old_argv, varied_texts))
+    assert_same_build(
+        build_tokenizer(new_args),
+        new_args,
+        old_build(old_args),
+        old_args,
+        texts_for(case, old_argv, varied_texts),
+    )
 
 
 def test_an_unknown_source_gets_a_note_for_what_only_a_person_can_tell(reference, old_argvs):
     """NullTokenizer's sizes and G1's HF defaults depend on the release the script ran on."""
-    for case, expected in (("NullTokenizer", "add 1 to --vocab-size"),
-                           ("HuggingFaceTokenizer-g1-defaults", "--tokenizer-hf-no-use-fast")):
+    for case, expected in (
+        ("NullTokenizer", "add 1 to --vocab-size"),
+        ("HuggingFaceTokenizer-g1-defaults", "--tokenizer-hf-no-use-fast"),
+    ):
         if case in G1_ONLY_CASES and reference.version != G1_VERSION:
             continue
         translation = translate_argv(old_argvs[case])
@@ -533,8 +755,14 @@ def test_upstream_target_runs_the_g1_argv_on_0_19_2_with_g1_ids(argv_files, vari
     g1_build = g1.module("text.utils.build_tokenizer").build_tokenizer
     latest_build = latest.module("utils.build_tokenizer").build_tokenizer
     g1_argvs = argvs_for(True, **argv_files)
-    for case in ("GPT2BPETokenizer-g1-defaults", "HuggingFaceTokenizer-g1-defaults",
-                 "HuggingFaceTokenizer", "TikTokenizer", "Llama2Tokenizer", "NullTokenizer"):
+    for case in (
+        "GPT2BPETokenizer-g1-defaults",
+        "HuggingFaceTokenizer-g1-defaults",
+        "HuggingFaceTokenizer",
+        "TikTokenizer",
+        "Llama2Tokenizer",
+        "NullTokenizer",
+    ):
         old_args = reference_parse(g1, g1_argvs[case])
         old = g1_build(old_args)
         translation = translate_argv(g1_argvs[case], target="upstream", source=releases.G1)
@@ -548,12 +776,16 @@ def test_upstream_target_runs_the_g1_argv_on_0_19_2_with_g1_ids(argv_files, vari
         assert on_main.padded_vocab_size == math.ceil(old.vocab_size / multiple) * multiple
 
 
-CONVERSATION = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi there"},
-                {"role": "assistant", "content": "hello world"}]
+CONVERSATION = [
+    {"role": "system", "content": "be brief"},
+    {"role": "user", "content": "hi there"},
+    {"role": "assistant", "content": "hello world"},
+]
 
 
-@pytest.mark.parametrize("prompt_format", ["nemotron-h-aligned", "nemotron-nano-v2", "identity",
-                                           None])
+@pytest.mark.parametrize(
+    "prompt_format", ["nemotron-h-aligned", "nemotron-nano-v2", "identity", None]
+)
 def test_sft_argv_builds_what_g3_describes(prompt_format, hf_tokenizer_dir):
     """§5.4: SFT is the huggingface library with ``prompt_format`` (default nemotron-h-aligned)."""
     from compat.tokenizers import MegatronTokenizer
@@ -565,8 +797,10 @@ def test_sft_argv_builds_what_g3_describes(prompt_format, hf_tokenizer_dir):
     assert translation.errors == ()
     built = build_tokenizer(new_parse(translation.argv))
     described = MegatronTokenizer.from_pretrained(
-        str(hf_tokenizer_dir), metadata_path={"library": "huggingface"},
-        prompt_format=prompt_format or "nemotron-h-aligned")
+        str(hf_tokenizer_dir),
+        metadata_path={"library": "huggingface"},
+        prompt_format=prompt_format or "nemotron-h-aligned",
+    )
     ids, target = built.tokenize_conversation(CONVERSATION, True, False)
     expected_ids, expected_target = described.tokenize_conversation(CONVERSATION, True, False)
     assert list(ids) == list(expected_ids)
@@ -576,8 +810,14 @@ def test_sft_argv_builds_what_g3_describes(prompt_format, hf_tokenizer_dir):
 
 def test_the_sft_prompt_format_reaches_the_tokenizer(hf_tokenizer_dir):
     def conversation_ids(prompt_format: str) -> list[int]:
-        argv = ["--tokenizer-type", "SFTTokenizer", "--tokenizer-model", str(hf_tokenizer_dir),
-                "--sft-tokenizer-prompt-format", prompt_format]
+        argv = [
+            "--tokenizer-type",
+            "SFTTokenizer",
+            "--tokenizer-model",
+            str(hf_tokenizer_dir),
+            "--sft-tokenizer-prompt-format",
+            prompt_format,
+        ]
         tokenizer = build_tokenizer(new_parse(translate_argv(argv).argv))
         return list(tokenizer.tokenize_conversation(CONVERSATION, False, False))
 

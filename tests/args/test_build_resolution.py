@@ -27,18 +27,25 @@ def new_args(**attributes) -> argparse.Namespace:
 @pytest.mark.parametrize(
     ("library", "mode", "expected"),
     [
-        (None, "sft", "huggingface"), (None, "multimodal", "multimodal"),
-        ("huggingface", "text", "huggingface"), ("huggingface", "sft", "huggingface"),
+        (None, "sft", "huggingface"),
+        (None, "multimodal", "multimodal"),
+        ("huggingface", "text", "huggingface"),
+        ("huggingface", "sft", "huggingface"),
         ("huggingface", "multimodal", "multimodal"),
-        ("sentencepiece", "text", "sentencepiece"), ("sentencepiece", "sft", "sentencepiece"),
+        ("sentencepiece", "text", "sentencepiece"),
+        ("sentencepiece", "sft", "sentencepiece"),
         ("sentencepiece", "multimodal", "multimodal"),
-        ("tiktoken", "text", "tiktoken"), ("tiktoken", "sft", "tiktoken"),
+        ("tiktoken", "text", "tiktoken"),
+        ("tiktoken", "sft", "tiktoken"),
         ("tiktoken", "multimodal", "multimodal"),
-        ("megatron", "text", "megatron"), ("megatron", "sft", "megatron"),
+        ("megatron", "text", "megatron"),
+        ("megatron", "sft", "megatron"),
         ("megatron", "multimodal", "multimodal"),
-        ("byte-level", "text", "byte-level"), ("byte-level", "sft", "byte-level"),
+        ("byte-level", "text", "byte-level"),
+        ("byte-level", "sft", "byte-level"),
         ("byte-level", "multimodal", "multimodal"),
-        ("null", "text", "null-text"), ("null", "multimodal", "null-multimodal"),
+        ("null", "text", "null-text"),
+        ("null", "multimodal", "null-multimodal"),
     ],
 )
 def test_resolve_library(library, mode, expected):
@@ -51,8 +58,10 @@ def test_resolve_library(library, mode, expected):
         ({}, "no tokenizer library given: pass --tokenizer-library"),
         ({"tokenizer_library": "null", "tokenizer_mode": "sft"}, "null has no sft mode"),
         ({"tokenizer_library": "sft"}, "unknown --tokenizer-library 'sft'"),
-        ({"tokenizer_library": "huggingface", "tokenizer_mode": "chat"},
-         "unknown --tokenizer-mode 'chat'"),
+        (
+            {"tokenizer_library": "huggingface", "tokenizer_mode": "chat"},
+            "unknown --tokenizer-mode 'chat'",
+        ),
     ],
 )
 def test_resolve_library_errors_name_the_fix(attributes, message):
@@ -62,8 +71,11 @@ def test_resolve_library_errors_name_the_fix(attributes, message):
 
 def test_explicit_tokenizer_model_wins_over_a_default_type():
     """pretrain_t5.py: default tokenizer_type BertWordPieceLowerCase, the user asks for Case."""
-    args = new_args(tokenizer_type="BertWordPieceLowerCase", tokenizer_library="megatron",
-                    tokenizer_model="BertWordPieceCase")
+    args = new_args(
+        tokenizer_type="BertWordPieceLowerCase",
+        tokenizer_library="megatron",
+        tokenizer_model="BertWordPieceCase",
+    )
     assert resolve_tokenizer_path(args) == "BertWordPieceCase"
     assert library_kwargs(args)["additional_special_tokens"] == list(T5_SENTINEL_TOKENS)
     # without --tokenizer-model the type still names the tokenizer
@@ -79,28 +91,51 @@ def test_a_default_type_of_another_library_does_not_name_a_megatron_tokenizer():
 
 
 def test_path_of_other_libraries_is_tokenizer_model():
-    args = new_args(tokenizer_type="GPT2BPETokenizer", tokenizer_library="tiktoken",
-                    tokenizer_model="v.json")
+    args = new_args(
+        tokenizer_type="GPT2BPETokenizer", tokenizer_library="tiktoken", tokenizer_model="v.json"
+    )
     assert resolve_tokenizer_path(args) == "v.json"
 
 
 def test_library_kwargs_per_library():
-    hf = library_kwargs(new_args(tokenizer_type="HuggingFaceTokenizer", tokenizer_model="d",
-                                 tokenizer_special_tokens=["<a>"], vocab_file="v",
-                                 merge_file="m"))
-    assert hf == {"additional_special_tokens": ["<a>"], "vocab_file": "v", "merges_file": "m",
-                  "use_fast": True, "trust_remote_code": False, "include_special_tokens": True}
-    g1 = library_kwargs(new_args(tokenizer_type="HuggingFaceTokenizer", tokenizer_model="d",
-                                 tokenizer_hf_use_fast=False,
-                                 tokenizer_hf_include_special_tokens=False))
+    hf = library_kwargs(
+        new_args(
+            tokenizer_type="HuggingFaceTokenizer",
+            tokenizer_model="d",
+            tokenizer_special_tokens=["<a>"],
+            vocab_file="v",
+            merge_file="m",
+        )
+    )
+    assert hf == {
+        "additional_special_tokens": ["<a>"],
+        "vocab_file": "v",
+        "merges_file": "m",
+        "use_fast": True,
+        "trust_remote_code": False,
+        "include_special_tokens": True,
+    }
+    g1 = library_kwargs(
+        new_args(
+            tokenizer_type="HuggingFaceTokenizer",
+            tokenizer_model="d",
+            tokenizer_hf_use_fast=False,
+            tokenizer_hf_include_special_tokens=False,
+        )
+    )
     assert (g1["use_fast"], g1["include_special_tokens"]) == (False, False)
     assert library_kwargs(new_args(tokenizer_library="sentencepiece")) == {
-        "legacy": False, "special_tokens": None, "ignore_extra_whitespaces": True}
-    assert library_kwargs(new_args(tokenizer_library="tiktoken", tiktoken_pattern="v1",
-                                   vocab_size=1000)) == {
-        "pattern": "v1", "vocab_size": 1000, "num_special_tokens": 1000, "special_tokens": None}
+        "legacy": False,
+        "special_tokens": None,
+        "ignore_extra_whitespaces": True,
+    }
+    assert library_kwargs(
+        new_args(tokenizer_library="tiktoken", tiktoken_pattern="v1", vocab_size=1000)
+    ) == {"pattern": "v1", "vocab_size": 1000, "num_special_tokens": 1000, "special_tokens": None}
     assert library_kwargs(new_args(tokenizer_library="tiktoken")) == {
-        "num_special_tokens": 1000, "special_tokens": None}
+        "num_special_tokens": 1000,
+        "special_tokens": None,
+    }
     assert library_kwargs(new_args(tokenizer_library="null", vocab_size=7)) == {"vocab_size": 7}
     assert library_kwargs(new_args(tokenizer_library="byte-level")) == {}
 
@@ -108,40 +143,70 @@ def test_library_kwargs_per_library():
 def test_library_kwargs_read_upstream_mains_attributes():
     """megatron-core >= 0.18 (TokenizerConfig) added these; its builder passes them on."""
     template = "{{ messages }}"
-    sentencepiece = library_kwargs(new_args(
-        tokenizer_library="sentencepiece", chat_template=template,
-        tokenizer_sentencepiece_ignore_extra_whitespaces=False))
+    sentencepiece = library_kwargs(
+        new_args(
+            tokenizer_library="sentencepiece",
+            chat_template=template,
+            tokenizer_sentencepiece_ignore_extra_whitespaces=False,
+        )
+    )
     assert (sentencepiece["chat_template"], sentencepiece["ignore_extra_whitespaces"]) == (
-        template, False)
+        template,
+        False,
+    )
     for library in ("huggingface", "tiktoken"):
-        assert library_kwargs(new_args(tokenizer_library=library, tokenizer_model="m",
-                                       chat_template=template))["chat_template"] == template
+        assert (
+            library_kwargs(
+                new_args(tokenizer_library=library, tokenizer_model="m", chat_template=template)
+            )["chat_template"]
+            == template
+        )
     # upstream main's megatron library does not take it
-    assert "chat_template" not in library_kwargs(new_args(
-        tokenizer_library="megatron", tokenizer_model="GPT2BPETokenizer", chat_template=template))
-    assert library_kwargs(new_args(tokenizer_library="null", vocab_size=7,
-                                   null_tokenizer_eod_id=0, null_tokenizer_pad_id=6)) == {
-        "vocab_size": 7, "eod_id": 0, "pad_id": 6}
-    assert library_kwargs(new_args(tokenizer_library="null", tokenizer_mode="multimodal",
-                                   vocab_size=7, null_tokenizer_eod_id=0)) == {"vocab_size": 7}
+    assert "chat_template" not in library_kwargs(
+        new_args(
+            tokenizer_library="megatron", tokenizer_model="GPT2BPETokenizer", chat_template=template
+        )
+    )
+    assert library_kwargs(
+        new_args(
+            tokenizer_library="null", vocab_size=7, null_tokenizer_eod_id=0, null_tokenizer_pad_id=6
+        )
+    ) == {"vocab_size": 7, "eod_id": 0, "pad_id": 6}
+    assert library_kwargs(
+        new_args(
+            tokenizer_library="null",
+            tokenizer_mode="multimodal",
+            vocab_size=7,
+            null_tokenizer_eod_id=0,
+        )
+    ) == {"vocab_size": 7}
 
 
 def test_mode_kwargs():
     sft = new_args(tokenizer_type="SFTTokenizer", sft_tokenizer_prompt_format="identity")
     assert mode_kwargs(sft, "huggingface") == {"prompt_format": "identity"}
-    multimodal = new_args(tokenizer_type="MultimodalTokenizer", tokenizer_prompt_format="chatml",
-                          special_tokens=["<image>"], image_tag_type="nvlm")
+    multimodal = new_args(
+        tokenizer_type="MultimodalTokenizer",
+        tokenizer_prompt_format="chatml",
+        special_tokens=["<image>"],
+        image_tag_type="nvlm",
+    )
     assert mode_kwargs(multimodal, "multimodal") == {
-        "prompt_format": "chatml", "special_tokens": ["<image>"], "image_tag_type": "nvlm",
-        "force_system_message": False}
+        "prompt_format": "chatml",
+        "special_tokens": ["<image>"],
+        "image_tag_type": "nvlm",
+        "force_system_message": False,
+    }
     # the HF kwargs are not forwarded to the multimodal library (upstream clobbered the
     # tokenizer's additional special tokens with [])
     assert library_kwargs(multimodal) == {}
-    from_tokenizer_flag = new_args(tokenizer_type="MultimodalTokenizer",
-                                   tokenizer_special_tokens=["<image>"])
+    from_tokenizer_flag = new_args(
+        tokenizer_type="MultimodalTokenizer", tokenizer_special_tokens=["<image>"]
+    )
     assert mode_kwargs(from_tokenizer_flag, "multimodal")["special_tokens"] == ["<image>"]
-    null_multimodal = new_args(tokenizer_type="NullMultimodalTokenizer", vocab_size=9,
-                               tokenizer_prompt_format="chatml")
+    null_multimodal = new_args(
+        tokenizer_type="NullMultimodalTokenizer", vocab_size=9, tokenizer_prompt_format="chatml"
+    )
     assert mode_kwargs(null_multimodal, "null-multimodal") == {}
     assert library_kwargs(null_multimodal) == {"vocab_size": 9}
     assert mode_kwargs(new_args(tokenizer_library="tiktoken"), "tiktoken") == {}
@@ -149,24 +214,33 @@ def test_mode_kwargs():
 
 @pytest.mark.parametrize(
     ("size", "divisor", "tensor_parallel", "expected"),
-    [(50257, 128, 1, 50304), (50257, 128, 8, 51200), (32000, 128, 1, 32000), (1, 128, 2, 256),
-     (501, 1, 1, 501)],
+    [
+        (50257, 128, 1, 50304),
+        (50257, 128, 8, 51200),
+        (32000, 128, 1, 32000),
+        (1, 128, 2, 256),
+        (501, 1, 1, 501),
+    ],
 )
 def test_vocab_size_with_padding(size, divisor, tensor_parallel, expected):
-    args = argparse.Namespace(make_vocab_size_divisible_by=divisor,
-                              tensor_model_parallel_size=tensor_parallel, rank=0)
+    args = argparse.Namespace(
+        make_vocab_size_divisible_by=divisor, tensor_model_parallel_size=tensor_parallel, rank=0
+    )
     assert vocab_size_with_padding(size, args, logging_enabled=False) == expected
 
 
 def test_vocab_padding_logs_on_rank_zero_only(caplog):
     caplog.set_level(logging.INFO)
-    args = argparse.Namespace(make_vocab_size_divisible_by=128, tensor_model_parallel_size=1,
-                              rank=0)
+    args = argparse.Namespace(
+        make_vocab_size_divisible_by=128, tensor_model_parallel_size=1, rank=0
+    )
     vocab_size_with_padding(100, args)
     assert "padded vocab (size: 100) with 28 dummy tokens (new size: 128)" in caplog.text
     caplog.clear()
-    vocab_size_with_padding(100, argparse.Namespace(make_vocab_size_divisible_by=128,
-                                                    tensor_model_parallel_size=1, rank=3))
+    vocab_size_with_padding(
+        100,
+        argparse.Namespace(make_vocab_size_divisible_by=128, tensor_model_parallel_size=1, rank=3),
+    )
     vocab_size_with_padding(100, args, logging_enabled=False)
     assert caplog.text == ""
 

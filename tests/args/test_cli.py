@@ -30,18 +30,40 @@ def run_main(*arguments: str) -> tuple[int, str, str]:
 
 def run_module(*arguments: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    return subprocess.run([sys.executable, "-m", "compat.args", *arguments], capture_output=True,
-                          text=True, env=env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "compat.args", *arguments],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_translate_prints_the_new_argv_shell_quoted():
-    code, out, err = run_main("translate", "--", "torchrun", "pretrain_gpt.py", "--tokenizer-type",
-                              "SFTTokenizer", "--tokenizer-model", "my dir")
+    code, out, err = run_main(
+        "translate",
+        "--",
+        "torchrun",
+        "pretrain_gpt.py",
+        "--tokenizer-type",
+        "SFTTokenizer",
+        "--tokenizer-model",
+        "my dir",
+    )
     assert code == 0 and err == ""
-    assert shlex.split(out) == ["torchrun", "pretrain_gpt.py", "--tokenizer-library",
-                                "huggingface", "--tokenizer-mode", "sft",
-                                "--tokenizer-prompt-format", "nemotron-h-aligned",
-                                "--tokenizer-model", "my dir"]
+    assert shlex.split(out) == [
+        "torchrun",
+        "pretrain_gpt.py",
+        "--tokenizer-library",
+        "huggingface",
+        "--tokenizer-mode",
+        "sft",
+        "--tokenizer-prompt-format",
+        "nemotron-h-aligned",
+        "--tokenizer-model",
+        "my dir",
+    ]
     assert "'my dir'" in out
 
 
@@ -63,8 +85,10 @@ def test_translate_reports_warnings_on_stderr():
         (["--tokenizer-type", "PretrainedFromHF"], "unknown tokenizer type 'PretrainedFromHF'"),
         (["--tokenizer-type", "$T"], "[MTC204]"),
         (["--tokenizer-type"], "has no value"),
-        (["--tokenizer-type", "TikTokenizer", "--tokenizer-library", "huggingface"],
-         "conflicts with --tokenizer-library huggingface"),
+        (
+            ["--tokenizer-type", "TikTokenizer", "--tokenizer-library", "huggingface"],
+            "conflicts with --tokenizer-library huggingface",
+        ),
     ],
 )
 def test_translate_exits_2_with_clear_messages(argv, expected):
@@ -117,11 +141,15 @@ def test_module_exec_help_is_help_not_a_command():
     ("arguments", "expected"),
     [
         # flags but no command, and no `--`: they would be read as the command
-        (["exec", "--tokenizer-type", "GPT2BPETokenizer"],
-         "unknown option '--tokenizer-type' for exec; put the command after `--`"),
+        (
+            ["exec", "--tokenizer-type", "GPT2BPETokenizer"],
+            "unknown option '--tokenizer-type' for exec; put the command after `--`",
+        ),
         (["exec", "--pass-untranslated"], "exec needs a command"),
-        (["verify", "--tokenizer-type", "GPT2BPETokenizer"],
-         "unknown option '--tokenizer-type' for verify; put the old command line after `--`"),
+        (
+            ["verify", "--tokenizer-type", "GPT2BPETokenizer"],
+            "unknown option '--tokenizer-type' for verify; put the old command line after `--`",
+        ),
         (["verify", "--text"], "--text needs a value"),
         (["exec", "--", ""], "the command name is empty"),
         (["exec", "--", "echo", "a\0b"], "word 1 ('a\\x00b') contains a NUL byte"),
@@ -151,12 +179,21 @@ def _file(path, text: str, mode: int):
     ("make", "code", "expected"),
     [
         (lambda tmp: tmp, 126, "it is a directory"),
-        (lambda tmp: _file(tmp / "run.sh", "#!/bin/sh\necho ran\n", 0o644), 126,
-         "is not executable; make it executable (chmod +x) or name its interpreter first"),
-        (lambda tmp: _file(tmp / "plain", "echo ran\n", 0o755), 126,
-         "not a program this system can run (exec format error)"),
-        (lambda tmp: _file(tmp / "orphan", "#!/no/such/interpreter\n", 0o755), 126,
-         "the interpreter named on its #! line is not installed"),
+        (
+            lambda tmp: _file(tmp / "run.sh", "#!/bin/sh\necho ran\n", 0o644),
+            126,
+            "is not executable; make it executable (chmod +x) or name its interpreter first",
+        ),
+        (
+            lambda tmp: _file(tmp / "plain", "echo ran\n", 0o755),
+            126,
+            "not a program this system can run (exec format error)",
+        ),
+        (
+            lambda tmp: _file(tmp / "orphan", "#!/no/such/interpreter\n", 0o755),
+            126,
+            "the interpreter named on its #! line is not installed",
+        ),
         (lambda tmp: tmp / "missing", 127, "command not found"),
     ],
     ids=["directory", "not-executable", "no-shebang", "missing-interpreter", "missing-path"],
@@ -172,10 +209,13 @@ def test_exec_of_what_cannot_run(tmp_path, make, code, expected):
 def test_exec_of_a_huge_argv_says_it_is_too_long():
     """One word longer than the kernel's per-argument limit (128 KiB on Linux): E2BIG. main()
     runs in a child, which the command would replace if it ever ran."""
-    code = ("import sys; from compat.args.__main__ import main; "
-            "sys.exit(main(['exec', '--', 'true', 'x' * 300_000]))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, check=False)
+    code = (
+        "import sys; from compat.args.__main__ import main; "
+        "sys.exit(main(['exec', '--', 'true', 'x' * 300_000]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.returncode == 126
     assert "the argument list is too long" in result.stderr
     assert "Traceback" not in result.stderr
@@ -192,13 +232,26 @@ def test_undecodable_words_come_back_as_the_same_bytes():
     """A word that is not UTF-8 reaches Python as surrogates; it must not crash the output."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     result = subprocess.run(
-        [sys.executable, "-m", "compat.args", "translate", "--", b"--tokenizer-model",
-         b"caf\xe9.model", b"--tokenizer-type", b"SentencePieceTokenizer"],
-        capture_output=True, env=env, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "compat.args",
+            "translate",
+            "--",
+            b"--tokenizer-model",
+            b"caf\xe9.model",
+            b"--tokenizer-type",
+            b"SentencePieceTokenizer",
+        ],
+        capture_output=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout == (b"--tokenizer-model 'caf\xe9.model' --tokenizer-library "
-                             b"sentencepiece\n")
+    assert result.stdout == (
+        b"--tokenizer-model 'caf\xe9.model' --tokenizer-library sentencepiece\n"
+    )
 
 
 def test_a_closed_output_pipe_is_not_a_traceback():
@@ -206,9 +259,20 @@ def test_a_closed_output_pipe_is_not_a_traceback():
     os.close(read_end)
     try:
         result = subprocess.run(
-            [sys.executable, "-m", "compat.args", "translate", "--", "--tokenizer-type",
-             "SentencePieceTokenizer"], stdout=write_end, stderr=subprocess.PIPE, text=True,
-            timeout=120, check=False,
+            [
+                sys.executable,
+                "-m",
+                "compat.args",
+                "translate",
+                "--",
+                "--tokenizer-type",
+                "SentencePieceTokenizer",
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
         )
     finally:
         os.close(write_end)
@@ -217,24 +281,50 @@ def test_a_closed_output_pipe_is_not_a_traceback():
 
 
 def test_module_translate_end_to_end():
-    result = run_module("translate", "--", "--tiktoken-special-tokens", "<a>", "<b>",
-                        "--tokenizer-hf-use-fast")
+    result = run_module(
+        "translate", "--", "--tiktoken-special-tokens", "<a>", "<b>", "--tokenizer-hf-use-fast"
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "--tokenizer-special-tokens '<a>' '<b>'\n"
 
 
 def test_module_exec_runs_the_translated_command():
-    result = run_module("exec", "--", sys.executable, "-c", PRINT_ARGV, "--tokenizer-type",
-                        "MultimodalTokenizer", "--tokenizer-model", "d", "--legacy-tokenizer")
+    result = run_module(
+        "exec",
+        "--",
+        sys.executable,
+        "-c",
+        PRINT_ARGV,
+        "--tokenizer-type",
+        "MultimodalTokenizer",
+        "--tokenizer-model",
+        "d",
+        "--legacy-tokenizer",
+    )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == ["--tokenizer-library", "huggingface", "--tokenizer-mode",
-                                         "multimodal", "--tokenizer-model", "d"]
+    assert json.loads(result.stdout) == [
+        "--tokenizer-library",
+        "huggingface",
+        "--tokenizer-mode",
+        "multimodal",
+        "--tokenizer-model",
+        "d",
+    ]
     assert "compat.args: running" in result.stderr
 
 
 def test_module_exec_refuses_untranslatable_flags():
-    result = run_module("exec", "--", sys.executable, "-c", "print('ran')", "--tokenizer-type",
-                        "TikTokenizer", "--tokenizer-library", "huggingface")
+    result = run_module(
+        "exec",
+        "--",
+        sys.executable,
+        "-c",
+        "print('ran')",
+        "--tokenizer-type",
+        "TikTokenizer",
+        "--tokenizer-library",
+        "huggingface",
+    )
     assert result.returncode == 2
     assert result.stdout == ""
     assert "conflicts with --tokenizer-library huggingface" in result.stderr
@@ -242,11 +332,25 @@ def test_module_exec_refuses_untranslatable_flags():
 
 
 def test_module_exec_passes_untranslatable_flags_on_when_asked_and_says_so():
-    result = run_module("exec", "--pass-untranslated", "--", sys.executable, "-c", PRINT_ARGV,
-                        "--tokenizer-type", "PretrainedFromHF", "--tiktoken-special-tokens", "x")
+    result = run_module(
+        "exec",
+        "--pass-untranslated",
+        "--",
+        sys.executable,
+        "-c",
+        PRINT_ARGV,
+        "--tokenizer-type",
+        "PretrainedFromHF",
+        "--tiktoken-special-tokens",
+        "x",
+    )
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == ["--tokenizer-type", "PretrainedFromHF",
-                                         "--tokenizer-special-tokens", "x"]
+    assert json.loads(result.stdout) == [
+        "--tokenizer-type",
+        "PretrainedFromHF",
+        "--tokenizer-special-tokens",
+        "x",
+    ]
     assert "PretrainedFromHF" in result.stderr and "passed on unchanged" in result.stderr
 
 
@@ -273,34 +377,73 @@ def hf_bert_dir(bert_vocab_lower, tmp_path_factory):
 
     from transformers import BertTokenizer
 
-    vocab_keyword = ("vocab" if "vocab" in inspect.signature(BertTokenizer.__init__).parameters
-                     else "vocab_file")  # transformers 5 / 4
+    vocab_keyword = (
+        "vocab" if "vocab" in inspect.signature(BertTokenizer.__init__).parameters else "vocab_file"
+    )  # transformers 5 / 4
     directory = tmp_path_factory.mktemp("hf-bert")
     BertTokenizer(**{vocab_keyword: str(bert_vocab_lower)}, do_lower_case=True).save_pretrained(
-        str(directory))
+        str(directory)
+    )
     return directory
 
 
 @pytest.fixture(scope="module")
-def old_argvs(sentencepiece_v1, tekken_json, hf_tokenizer_dir, gpt2_files, hf_bert_dir,
-              bert_vocab_lower):
+def old_argvs(
+    sentencepiece_v1, tekken_json, hf_tokenizer_dir, gpt2_files, hf_bert_dir, bert_vocab_lower
+):
     vocab, merges = gpt2_files
     return {
-        "sentencepiece": ["--tokenizer-type", "SentencePieceTokenizer", "--tokenizer-model",
-                          str(sentencepiece_v1)],
-        "tiktoken": ["--tokenizer-type", "TikTokenizer", "--tokenizer-model", str(tekken_json),
-                     "--tiktoken-pattern", "v2", "--vocab-size", "131072",
-                     "--tiktoken-special-tokens", "<unk>", "<s>", "</s>", "<mask>", "<pad>",
-                     "<cls>", "<sep>", "<tool_call>"],
-        "huggingface": ["--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-model",
-                        str(hf_tokenizer_dir)],
-        "gpt2": ["--tokenizer-type=GPT2BPETokenizer", "--vocab-file", str(vocab), "--merge-file",
-                 str(merges)],
+        "sentencepiece": [
+            "--tokenizer-type",
+            "SentencePieceTokenizer",
+            "--tokenizer-model",
+            str(sentencepiece_v1),
+        ],
+        "tiktoken": [
+            "--tokenizer-type",
+            "TikTokenizer",
+            "--tokenizer-model",
+            str(tekken_json),
+            "--tiktoken-pattern",
+            "v2",
+            "--vocab-size",
+            "131072",
+            "--tiktoken-special-tokens",
+            "<unk>",
+            "<s>",
+            "</s>",
+            "<mask>",
+            "<pad>",
+            "<cls>",
+            "<sep>",
+            "<tool_call>",
+        ],
+        "huggingface": [
+            "--tokenizer-type",
+            "HuggingFaceTokenizer",
+            "--tokenizer-model",
+            str(hf_tokenizer_dir),
+        ],
+        "gpt2": [
+            "--tokenizer-type=GPT2BPETokenizer",
+            "--vocab-file",
+            str(vocab),
+            "--merge-file",
+            str(merges),
+        ],
         "null": ["--tokenizer-type", "NullTokenizer", "--vocab-size", "500"],
-        "hf-bert": ["--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-model",
-                    str(hf_bert_dir)],
-        "bert-wordpiece": ["--tokenizer-type", "BertWordPieceLowerCase", "--vocab-file",
-                           str(bert_vocab_lower)],
+        "hf-bert": [
+            "--tokenizer-type",
+            "HuggingFaceTokenizer",
+            "--tokenizer-model",
+            str(hf_bert_dir),
+        ],
+        "bert-wordpiece": [
+            "--tokenizer-type",
+            "BertWordPieceLowerCase",
+            "--vocab-file",
+            str(bert_vocab_lower),
+        ],
     }
 
 
@@ -312,13 +455,21 @@ def run_verify(*arguments: str) -> tuple[int, str, str]:
 
 def table_row(out: str, name: str) -> list[str]:
     (line,) = [line for line in out.splitlines() if line.startswith(name)]
-    return line[len(name):].split()
+    return line[len(name) :].split()
 
 
 @pytest.mark.parametrize("case", ["sentencepiece", "tiktoken", "huggingface", "gpt2"])
 def test_verify_reports_the_same_tokenizer(case, old_argvs):
-    code, out, err = run_verify("--", "torchrun", "pretrain_gpt.py", *old_argvs[case],
-                                "--tensor-model-parallel-size", "2", "--lr", "1e-4")
+    code, out, err = run_verify(
+        "--",
+        "torchrun",
+        "pretrain_gpt.py",
+        *old_argvs[case],
+        "--tensor-model-parallel-size",
+        "2",
+        "--lr",
+        "1e-4",
+    )
     assert code == SAME, out + err
     assert "SAME:" in out and "DIFFERENT" not in out
     texts = len(verify.SAMPLE_TEXTS)
@@ -348,8 +499,11 @@ def test_verify_reports_the_g1_hugging_face_defaults(case, old_argvs):
 
     # on 0.17, or with the switches given on 0.16, the old ids had them too
     assert run_verify("--release", "0.17", "--", *old_argvs[case])[0] == SAME
-    switches_on = [*old_argvs[case], "--tokenizer-hf-use-fast",
-                   "--tokenizer-hf-include-special-tokens"]
+    switches_on = [
+        *old_argvs[case],
+        "--tokenizer-hf-use-fast",
+        "--tokenizer-hf-include-special-tokens",
+    ]
     assert run_verify("--release=0.16.1", "--", *switches_on)[0] == SAME
 
 
@@ -363,8 +517,7 @@ def test_verify_null_vocab_size(old_argvs):
     assert table_row(out, "eod")[0] == "500"
     assert table_row(out, "padded vocab size")[0] == "512"
     assert f"same on {len(verify.NULL_SAMPLE_TEXTS)} of" in out
-    new = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"},
-                                            vocab_size=500)
+    new = MegatronTokenizer.from_pretrained(metadata_path={"library": "null-text"}, vocab_size=500)
     if new.vocab_size == 501:
         assert code == SAME
     else:
@@ -379,8 +532,11 @@ def test_verify_old_side_is_megatron_core_0_16_1(megatron_core, old_argvs, hf_be
 
     distribution = importlib.metadata.distribution("megatron-core")
     assert distribution.version == "0.16.1"
-    assert Path(old_module.__file__).resolve().is_relative_to(
-        Path(distribution.locate_file("megatron")).resolve())
+    assert (
+        Path(old_module.__file__)
+        .resolve()
+        .is_relative_to(Path(distribution.locate_file("megatron")).resolve())
+    )
     for case in ("hf-bert", "sentencepiece", "null"):
         checked = verify.plan({}, old_argvs[case])
         ours = verify.build_old(argparse.Namespace(**vars(checked.old_args)))
@@ -405,8 +561,15 @@ def test_verify_with_a_text_file(old_argvs, tmp_path):
 def test_only_one_side_builds(tmp_path):
     """megatron-core 0.16 ignored --tokenizer-metadata for the null tokenizer; the new flags
     read it."""
-    code, out, _ = run_verify("--", "--tokenizer-type", "NullTokenizer", "--vocab-size", "10",
-                              "--tokenizer-metadata", str(tmp_path / "missing.json"))
+    code, out, _ = run_verify(
+        "--",
+        "--tokenizer-type",
+        "NullTokenizer",
+        "--vocab-size",
+        "10",
+        "--tokenizer-metadata",
+        str(tmp_path / "missing.json"),
+    )
     assert code == DIFFERENT
     assert "only one side builds; the new tokenizer fails with FileNotFoundError" in out
 
@@ -438,24 +601,34 @@ def test_verify_reads_a_launch_script(hf_tokenizer_dir, tmp_path):
 
 def test_verify_script_values_known_only_at_run_time(sentencepiece_v1, tmp_path):
     script = tmp_path / "train.sh"
-    script.write_text("torchrun pretrain_gpt.py --tokenizer-type SentencePieceTokenizer \\\n"
-                      "    --tokenizer-model $TOKENIZER_MODEL\n", encoding="utf-8")
+    script.write_text(
+        "torchrun pretrain_gpt.py --tokenizer-type SentencePieceTokenizer \\\n"
+        "    --tokenizer-model $TOKENIZER_MODEL\n",
+        encoding="utf-8",
+    )
     code, out, err = run_verify("--script", str(script))
     assert code == USAGE and out == ""
     assert "--tokenizer-model is '$TOKENIZER_MODEL', a value only known when the script runs" in err
     # the real value after `--` wins, as argparse's last value does
-    code, out, _ = run_verify("--script", str(script), "--", "--tokenizer-model",
-                              str(sentencepiece_v1))
+    code, out, _ = run_verify(
+        "--script", str(script), "--", "--tokenizer-model", str(sentencepiece_v1)
+    )
     assert code == SAME
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("echo ok\nARGS='--tokenizer-type GPT2BPETokenizer\n", "line 2: cannot be read as shell "
-         "words (No closing quotation); give the tokenizer flags after `--` instead"),
-        ("python a.py --tokenizer-type TikTokenizer\npython b.py --tokenizer-type "
-         "HuggingFaceTokenizer\n", "at script line 2: --tokenizer-type is given twice"),
+        (
+            "echo ok\nARGS='--tokenizer-type GPT2BPETokenizer\n",
+            "line 2: cannot be read as shell "
+            "words (No closing quotation); give the tokenizer flags after `--` instead",
+        ),
+        (
+            "python a.py --tokenizer-type TikTokenizer\npython b.py --tokenizer-type "
+            "HuggingFaceTokenizer\n",
+            "at script line 2: --tokenizer-type is given twice",
+        ),
         ("python train.py --lr 1\n", "no line mentions a tokenizer flag"),
     ],
     ids=["unclosed-quote", "two-types", "no-flags"],
@@ -471,18 +644,33 @@ def test_verify_script_problems(tmp_path, text, expected):
 def test_script_words_of_assignments_arrays_and_continuations():
     from compat.args.launch_script import script_words
 
-    text = ('GPT_ARGS="--tokenizer-type GPT2BPETokenizer --vocab-file $VOCAB"\n'
-            "ONE=(--tokenizer-type TikTokenizer --tiktoken-pattern v2)\n"
-            "python x.py --tokenizer-model /models/v#2 \\\n  --lr 1 # --tokenizer-type X\n"
-            'echo "--tokenizer-model \n spans lines"\n')
-    found = script_words(text, ["--tokenizer-type", "--tokenizer-model", "--vocab-file",
-                                "--tiktoken-pattern"])
+    text = (
+        'GPT_ARGS="--tokenizer-type GPT2BPETokenizer --vocab-file $VOCAB"\n'
+        "ONE=(--tokenizer-type TikTokenizer --tiktoken-pattern v2)\n"
+        "python x.py --tokenizer-model /models/v#2 \\\n  --lr 1 # --tokenizer-type X\n"
+        'echo "--tokenizer-model \n spans lines"\n'
+    )
+    found = script_words(
+        text, ["--tokenizer-type", "--tokenizer-model", "--vocab-file", "--tiktoken-pattern"]
+    )
     assert found.problems == ()
     assert found.words == (
-        "--tokenizer-type", "GPT2BPETokenizer", "--vocab-file", "$VOCAB",
-        "--tokenizer-type", "TikTokenizer", "--tiktoken-pattern", "v2",
-        "python", "x.py", "--tokenizer-model", "/models/v#2", "--lr", "1",
-        "echo", "--tokenizer-model \n spans lines",
+        "--tokenizer-type",
+        "GPT2BPETokenizer",
+        "--vocab-file",
+        "$VOCAB",
+        "--tokenizer-type",
+        "TikTokenizer",
+        "--tiktoken-pattern",
+        "v2",
+        "python",
+        "x.py",
+        "--tokenizer-model",
+        "/models/v#2",
+        "--lr",
+        "1",
+        "echo",
+        "--tokenizer-model \n spans lines",
     )
     assert found.line_numbers == (1,) * 4 + (2,) * 4 + (3,) * 6 + (5,) * 2
 
@@ -492,28 +680,52 @@ def test_script_words_of_assignments_arrays_and_continuations():
     [
         ([], "give the old command line after `--`, or --script FILE"),
         (["--", "--tokenizer-model", "x"], "no --tokenizer-type in the old command line"),
-        (["--", "--tokenizer-type", "PretrainedFromHF"],
-         "unknown tokenizer type 'PretrainedFromHF'"),
+        (
+            ["--", "--tokenizer-type", "PretrainedFromHF"],
+            "unknown tokenizer type 'PretrainedFromHF'",
+        ),
         (["--", "--tokenizer-type", "$TYPE"], "[MTC204] at word 0"),
-        (["--", "--tokenizer-type", "NullTokenizer", "--vocab-size", "many"],
-         "the old command line cannot be read: argument --vocab-size: invalid int value: 'many'"),
-        (["--", "--tokenizer-type", "SFTTokenizer", "--tokenizer-model", "m"],
-         "builds a tokenizer in sft mode; verify compares text-mode tokenizers only"),
-        (["--", "--tokenizer-type", "MultimodalTokenizer", "--tokenizer-model", "m"],
-         "builds a tokenizer in multimodal mode"),
-        (["--", "--tokenizer-library", "null", "--vocab-size", "5"],
-         "already has --tokenizer-library or --tokenizer-mode"),
-        (["--", "--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-model", "m",
-          "--tokenizer-hf-no-use-fast"],
-         "megatron-core 0.16 (G1) had no --tokenizer-hf-no-use-fast"),
-        (["--release", "0.19", "--", "--tokenizer-type", "NullTokenizer"],
-         "--release '0.19': verify reproduces megatron-core 0.16 and 0.17"),
+        (
+            ["--", "--tokenizer-type", "NullTokenizer", "--vocab-size", "many"],
+            "the old command line cannot be read: argument --vocab-size: invalid int value: 'many'",
+        ),
+        (
+            ["--", "--tokenizer-type", "SFTTokenizer", "--tokenizer-model", "m"],
+            "builds a tokenizer in sft mode; verify compares text-mode tokenizers only",
+        ),
+        (
+            ["--", "--tokenizer-type", "MultimodalTokenizer", "--tokenizer-model", "m"],
+            "builds a tokenizer in multimodal mode",
+        ),
+        (
+            ["--", "--tokenizer-library", "null", "--vocab-size", "5"],
+            "already has --tokenizer-library or --tokenizer-mode",
+        ),
+        (
+            [
+                "--",
+                "--tokenizer-type",
+                "HuggingFaceTokenizer",
+                "--tokenizer-model",
+                "m",
+                "--tokenizer-hf-no-use-fast",
+            ],
+            "megatron-core 0.16 (G1) had no --tokenizer-hf-no-use-fast",
+        ),
+        (
+            ["--release", "0.19", "--", "--tokenizer-type", "NullTokenizer"],
+            "--release '0.19': verify reproduces megatron-core 0.16 and 0.17",
+        ),
         (["--release", "latest", "--", "--tokenizer-type", "NullTokenizer"], "--release 'latest'"),
-        (["--text", "/no/such/file", "--", "--tokenizer-type", "NullTokenizer"],
-         "--text /no/such/file: No such file or directory"),
+        (
+            ["--text", "/no/such/file", "--", "--tokenizer-type", "NullTokenizer"],
+            "--text /no/such/file: No such file or directory",
+        ),
         (["--script", "/no/such/train.sh"], "--script /no/such/train.sh: No such file"),
-        (["--", "--tokenizer-type", "SentencePieceTokenizer", "--tokenizer-model", "/no/such"],
-         "neither tokenizer could be built"),
+        (
+            ["--", "--tokenizer-type", "SentencePieceTokenizer", "--tokenizer-model", "/no/such"],
+            "neither tokenizer could be built",
+        ),
     ],
 )
 def test_verify_usage_errors(arguments, expected):
@@ -526,8 +738,9 @@ def test_verify_usage_errors(arguments, expected):
 def test_verify_unusable_text_files(tmp_path, content, expected):
     texts = tmp_path / "texts.txt"
     texts.write_bytes(content)
-    code, _, err = run_verify("--text", str(texts), "--", "--tokenizer-type", "NullTokenizer",
-                              "--vocab-size", "5")
+    code, _, err = run_verify(
+        "--text", str(texts), "--", "--tokenizer-type", "NullTokenizer", "--vocab-size", "5"
+    )
     assert code == USAGE and expected in err
 
 
@@ -546,30 +759,46 @@ def test_module_verify_end_to_end(old_argvs):
 
 # --- --target and --source ---------------------------------------------------------------------
 
+
 def test_translate_for_megatron_lm_main_from_a_release():
-    code, out, err = run_main("translate", "--target", "upstream", "--source", "0.16.1", "--",
-                              "--tokenizer-type", "NullTokenizer", "--vocab-size", "128",
-                              "--legacy-tokenizer")
+    code, out, err = run_main(
+        "translate",
+        "--target",
+        "upstream",
+        "--source",
+        "0.16.1",
+        "--",
+        "--tokenizer-type",
+        "NullTokenizer",
+        "--vocab-size",
+        "128",
+        "--legacy-tokenizer",
+    )
     assert code == 0 and err == ""
     # main keeps the type flag; 0.16's sizes are kept and marked; the removed flag goes
-    assert out == ("--tokenizer-type NullTokenizer --vocab-size 129 "
-                   "--null-tokenizer-eod-id 128\n")
+    assert out == ("--tokenizer-type NullTokenizer --vocab-size 129 --null-tokenizer-eod-id 128\n")
 
 
 def test_translate_without_a_source_prints_what_to_check_as_notes():
-    code, out, err = run_main("translate", "--tokenizer-type", "NullTokenizer", "--vocab-size",
-                              "12")
+    code, out, err = run_main(
+        "translate", "--tokenizer-type", "NullTokenizer", "--vocab-size", "12"
+    )
     assert (code, out) == (0, "--tokenizer-library null --vocab-size 12\n")
     assert "compat.args: note at word 0: the null tokenizer has vocab_size N" in err
     assert "suggestion: if this ran on megatron-core <= 0.17, add 1 to --vocab-size" in err
 
 
-@pytest.mark.parametrize("options, message", [
-    (["--target", "main"], "--target is pr3889 or upstream (Megatron-LM main's parser), not "
-                           "'main'"),
-    (["--source", "9.x"], "--source: '9.x' is not a megatron-core version"),
-    (["--source"], "--source needs a value"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (
+            ["--target", "main"],
+            "--target is pr3889 or upstream (Megatron-LM main's parser), not 'main'",
+        ),
+        (["--source", "9.x"], "--source: '9.x' is not a megatron-core version"),
+        (["--source"], "--source needs a value"),
+    ],
+)
 def test_bad_target_or_source_is_a_usage_error(options, message):
     for command in ("translate", "exec"):
         code, out, err = run_main(command, *options, "--", "--tokenizer-type", "NullTokenizer")

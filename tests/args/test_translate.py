@@ -17,21 +17,38 @@ from compat.deprecations import (
 # What each old type becomes, spelled out by hand from the reference (§8.2, §10.4), so a wrong
 # row in the deprecation table fails here.
 EXPECTED_FLAGS = {
-    "BertWordPieceLowerCase": ["--tokenizer-library", "megatron",
-                               "--tokenizer-model", "BertWordPieceLowerCase"],
-    "BertWordPieceCase": ["--tokenizer-library", "megatron", "--tokenizer-model",
-                          "BertWordPieceCase"],
-    "GPT2BPETokenizer": ["--tokenizer-library", "megatron", "--tokenizer-model",
-                         "GPT2BPETokenizer"],
+    "BertWordPieceLowerCase": [
+        "--tokenizer-library",
+        "megatron",
+        "--tokenizer-model",
+        "BertWordPieceLowerCase",
+    ],
+    "BertWordPieceCase": [
+        "--tokenizer-library",
+        "megatron",
+        "--tokenizer-model",
+        "BertWordPieceCase",
+    ],
+    "GPT2BPETokenizer": [
+        "--tokenizer-library",
+        "megatron",
+        "--tokenizer-model",
+        "GPT2BPETokenizer",
+    ],
     "SentencePieceTokenizer": ["--tokenizer-library", "sentencepiece"],
     "GPTSentencePieceTokenizer": ["--tokenizer-library", "sentencepiece"],
     "Llama2Tokenizer": ["--tokenizer-library", "sentencepiece"],
     "HuggingFaceTokenizer": ["--tokenizer-library", "huggingface"],
     "TikTokenizer": ["--tokenizer-library", "tiktoken"],
-    "MultimodalTokenizer": ["--tokenizer-library", "huggingface", "--tokenizer-mode",
-                            "multimodal"],
-    "SFTTokenizer": ["--tokenizer-library", "huggingface", "--tokenizer-mode", "sft",
-                     "--tokenizer-prompt-format", "nemotron-h-aligned"],
+    "MultimodalTokenizer": ["--tokenizer-library", "huggingface", "--tokenizer-mode", "multimodal"],
+    "SFTTokenizer": [
+        "--tokenizer-library",
+        "huggingface",
+        "--tokenizer-mode",
+        "sft",
+        "--tokenizer-prompt-format",
+        "nemotron-h-aligned",
+    ],
     "NullTokenizer": ["--tokenizer-library", "null"],
     "NullMultimodalTokenizer": ["--tokenizer-library", "null", "--tokenizer-mode", "multimodal"],
 }
@@ -47,11 +64,24 @@ def test_every_type_of_the_table_is_covered():
 
 @pytest.mark.parametrize("type_name", sorted(EXPECTED_FLAGS))
 def test_space_form_is_replaced_in_place(type_name):
-    argv = ["pretrain_gpt.py", "--num-layers", "2", "--tokenizer-type", type_name,
-            "--seq-length", "8"]
+    argv = [
+        "pretrain_gpt.py",
+        "--num-layers",
+        "2",
+        "--tokenizer-type",
+        type_name,
+        "--seq-length",
+        "8",
+    ]
     result = translate_argv(argv)
-    assert result.argv == ("pretrain_gpt.py", "--num-layers", "2",
-                           *EXPECTED_FLAGS[type_name], "--seq-length", "8")
+    assert result.argv == (
+        "pretrain_gpt.py",
+        "--num-layers",
+        "2",
+        *EXPECTED_FLAGS[type_name],
+        "--seq-length",
+        "8",
+    )
     assert result.errors == ()
     assert result.changed
     (edit,) = result.edits
@@ -67,19 +97,41 @@ def test_equals_form_stays_equals_form(type_name):
 
 
 def test_sft_keeps_its_prompt_format_and_renames_the_flag():
-    result = translate_argv(["--tokenizer-type", "SFTTokenizer", "--tokenizer-model", "my_hf_dir",
-                             "--sft-tokenizer-prompt-format", "nemotron-nano-v2"])
-    assert result.argv == ("--tokenizer-library", "huggingface", "--tokenizer-mode", "sft",
-                           "--tokenizer-model", "my_hf_dir",
-                           "--tokenizer-prompt-format", "nemotron-nano-v2")
+    result = translate_argv(
+        [
+            "--tokenizer-type",
+            "SFTTokenizer",
+            "--tokenizer-model",
+            "my_hf_dir",
+            "--sft-tokenizer-prompt-format",
+            "nemotron-nano-v2",
+        ]
+    )
+    assert result.argv == (
+        "--tokenizer-library",
+        "huggingface",
+        "--tokenizer-mode",
+        "sft",
+        "--tokenizer-model",
+        "my_hf_dir",
+        "--tokenizer-prompt-format",
+        "nemotron-nano-v2",
+    )
     assert [edit.code for edit in result.edits] == ["MTC201", "MTC202"]
 
 
 def test_sft_with_the_new_prompt_format_flag_gets_no_default():
-    result = translate_argv(["--tokenizer-type", "SFTTokenizer",
-                             "--tokenizer-prompt-format", "identity"])
-    assert result.argv == ("--tokenizer-library", "huggingface", "--tokenizer-mode", "sft",
-                           "--tokenizer-prompt-format", "identity")
+    result = translate_argv(
+        ["--tokenizer-type", "SFTTokenizer", "--tokenizer-prompt-format", "identity"]
+    )
+    assert result.argv == (
+        "--tokenizer-library",
+        "huggingface",
+        "--tokenizer-mode",
+        "sft",
+        "--tokenizer-prompt-format",
+        "identity",
+    )
 
 
 def test_sft_default_prompt_format_comes_from_the_table():
@@ -90,8 +142,10 @@ def test_sft_default_prompt_format_comes_from_the_table():
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["--tiktoken-special-tokens", "<a>", "<b>", "--seq-length", "8"],
-         ("--tokenizer-special-tokens", "<a>", "<b>", "--seq-length", "8")),
+        (
+            ["--tiktoken-special-tokens", "<a>", "<b>", "--seq-length", "8"],
+            ("--tokenizer-special-tokens", "<a>", "<b>", "--seq-length", "8"),
+        ),
         (["--tiktoken-special-tokens=<a>", "pos"], ("--tokenizer-special-tokens=<a>", "pos")),
         (["--sft-tokenizer-prompt-format", "identity"], ("--tokenizer-prompt-format", "identity")),
         (["--sft-tokenizer-prompt-format=identity"], ("--tokenizer-prompt-format=identity",)),
@@ -121,38 +175,94 @@ def test_every_legacy_flag_of_the_table_is_translated():
 
 
 def test_nargs_plus_stops_at_the_next_flag():
-    result = translate_argv(["--tiktoken-special-tokens", "a", "b", "--tokenizer-type",
-                             "TikTokenizer", "--tokenizer-model", "f.json"])
-    assert result.argv == ("--tokenizer-special-tokens", "a", "b", "--tokenizer-library",
-                           "tiktoken", "--tokenizer-model", "f.json")
+    result = translate_argv(
+        [
+            "--tiktoken-special-tokens",
+            "a",
+            "b",
+            "--tokenizer-type",
+            "TikTokenizer",
+            "--tokenizer-model",
+            "f.json",
+        ]
+    )
+    assert result.argv == (
+        "--tokenizer-special-tokens",
+        "a",
+        "b",
+        "--tokenizer-library",
+        "tiktoken",
+        "--tokenizer-model",
+        "f.json",
+    )
 
 
 def test_flags_already_given_with_the_same_value_are_not_repeated():
-    result = translate_argv(["--tokenizer-library", "megatron", "--tokenizer-type",
-                             "BertWordPieceCase", "--tokenizer-model", "BertWordPieceCase"])
-    assert result.argv == ("--tokenizer-library", "megatron", "--tokenizer-model",
-                           "BertWordPieceCase")
+    result = translate_argv(
+        [
+            "--tokenizer-library",
+            "megatron",
+            "--tokenizer-type",
+            "BertWordPieceCase",
+            "--tokenizer-model",
+            "BertWordPieceCase",
+        ]
+    )
+    assert result.argv == (
+        "--tokenizer-library",
+        "megatron",
+        "--tokenizer-model",
+        "BertWordPieceCase",
+    )
     result = translate_argv(["--tokenizer-type=SFTTokenizer", "--tokenizer-mode=sft"])
-    assert result.argv == ("--tokenizer-library=huggingface",
-                           f"--tokenizer-prompt-format={DEFAULT_SFT_PROMPT_FORMAT}",
-                           "--tokenizer-mode=sft")
+    assert result.argv == (
+        "--tokenizer-library=huggingface",
+        f"--tokenizer-prompt-format={DEFAULT_SFT_PROMPT_FORMAT}",
+        "--tokenizer-mode=sft",
+    )
 
 
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["--tiktoken-special-tokens", "<a>", "<b>", "--tokenizer-special-tokens", "<a>", "<b>"],
-         ("--tokenizer-special-tokens", "<a>", "<b>")),
-        (["--sft-tokenizer-prompt-format=identity", "--tokenizer-prompt-format", "identity"],
-         ("--tokenizer-prompt-format", "identity")),
-        (["--tokenizer-type", "SFTTokenizer", "--sft-tokenizer-prompt-format", "identity",
-          "--tokenizer-prompt-format", "identity"],
-         ("--tokenizer-library", "huggingface", "--tokenizer-mode", "sft",
-          "--tokenizer-prompt-format", "identity")),
+        (
+            ["--tiktoken-special-tokens", "<a>", "<b>", "--tokenizer-special-tokens", "<a>", "<b>"],
+            ("--tokenizer-special-tokens", "<a>", "<b>"),
+        ),
+        (
+            ["--sft-tokenizer-prompt-format=identity", "--tokenizer-prompt-format", "identity"],
+            ("--tokenizer-prompt-format", "identity"),
+        ),
+        (
+            [
+                "--tokenizer-type",
+                "SFTTokenizer",
+                "--sft-tokenizer-prompt-format",
+                "identity",
+                "--tokenizer-prompt-format",
+                "identity",
+            ],
+            (
+                "--tokenizer-library",
+                "huggingface",
+                "--tokenizer-mode",
+                "sft",
+                "--tokenizer-prompt-format",
+                "identity",
+            ),
+        ),
         # upstream ignored the sft flag in multimodal mode; the new flag already says the same
-        (["--tokenizer-mode", "multimodal", "--sft-tokenizer-prompt-format", "chatml",
-          "--tokenizer-prompt-format", "chatml"],
-         ("--tokenizer-mode", "multimodal", "--tokenizer-prompt-format", "chatml")),
+        (
+            [
+                "--tokenizer-mode",
+                "multimodal",
+                "--sft-tokenizer-prompt-format",
+                "chatml",
+                "--tokenizer-prompt-format",
+                "chatml",
+            ],
+            ("--tokenizer-mode", "multimodal", "--tokenizer-prompt-format", "chatml"),
+        ),
     ],
 )
 def test_an_old_flag_the_new_one_repeats_is_deleted_not_duplicated(argv, expected):
@@ -161,8 +271,9 @@ def test_an_old_flag_the_new_one_repeats_is_deleted_not_duplicated(argv, expecte
     assert result.errors == ()
 
 
-@pytest.mark.parametrize("type_name", ["SFTTokenizer", "MultimodalTokenizer",
-                                       "NullMultimodalTokenizer"])
+@pytest.mark.parametrize(
+    "type_name", ["SFTTokenizer", "MultimodalTokenizer", "NullMultimodalTokenizer"]
+)
 def test_a_mode_type_next_to_the_library_flag_alone_is_ambiguous(type_name):
     """Upstream G3 ignores --tokenizer-type when --tokenizer-library is given: text mode."""
     library = TOKENIZER_TYPES[type_name].library
@@ -181,8 +292,9 @@ def test_a_mode_type_next_to_the_library_flag_alone_is_ambiguous(type_name):
 
 
 def test_a_repeated_type_is_translated_once():
-    result = translate_argv(["--tokenizer-type", "NullTokenizer", "--x",
-                             "--tokenizer-type=NullTokenizer"])
+    result = translate_argv(
+        ["--tokenizer-type", "NullTokenizer", "--x", "--tokenizer-type=NullTokenizer"]
+    )
     assert result.argv == ("--tokenizer-library", "null", "--x")
     assert result.errors == ()
 
@@ -190,22 +302,38 @@ def test_a_repeated_type_is_translated_once():
 @pytest.mark.parametrize(
     ("argv", "names"),
     [
-        (["--tokenizer-type", "SentencePieceTokenizer", "--tokenizer-library", "tiktoken"],
-         ["--tokenizer-type SentencePieceTokenizer", "--tokenizer-library tiktoken"]),
-        (["--tokenizer-library=tiktoken", "--tokenizer-type=SentencePieceTokenizer"],
-         ["--tokenizer-type SentencePieceTokenizer", "--tokenizer-library tiktoken"]),
-        (["--tokenizer-type", "GPT2BPETokenizer", "--tokenizer-model", "BertWordPieceCase"],
-         ["--tokenizer-type GPT2BPETokenizer", "--tokenizer-model BertWordPieceCase"]),
-        (["--tokenizer-type", "SFTTokenizer", "--tokenizer-mode", "text"],
-         ["--tokenizer-type SFTTokenizer", "--tokenizer-mode text"]),
-        (["--sft-tokenizer-prompt-format", "identity", "--tokenizer-prompt-format", "chatml"],
-         ["--sft-tokenizer-prompt-format identity", "--tokenizer-prompt-format chatml"]),
-        (["--tiktoken-special-tokens", "a", "--tokenizer-special-tokens", "b"],
-         ["--tiktoken-special-tokens a", "--tokenizer-special-tokens b"]),
-        (["--tokenizer-type", "GPT2BPETokenizer", "--tokenizer-type", "NullTokenizer"],
-         ["GPT2BPETokenizer", "NullTokenizer", "twice"]),
-        (["--tokenizer-type", "MultimodalTokenizer", "--sft-tokenizer-prompt-format", "x"],
-         ["--sft-tokenizer-prompt-format x", "multimodal"]),
+        (
+            ["--tokenizer-type", "SentencePieceTokenizer", "--tokenizer-library", "tiktoken"],
+            ["--tokenizer-type SentencePieceTokenizer", "--tokenizer-library tiktoken"],
+        ),
+        (
+            ["--tokenizer-library=tiktoken", "--tokenizer-type=SentencePieceTokenizer"],
+            ["--tokenizer-type SentencePieceTokenizer", "--tokenizer-library tiktoken"],
+        ),
+        (
+            ["--tokenizer-type", "GPT2BPETokenizer", "--tokenizer-model", "BertWordPieceCase"],
+            ["--tokenizer-type GPT2BPETokenizer", "--tokenizer-model BertWordPieceCase"],
+        ),
+        (
+            ["--tokenizer-type", "SFTTokenizer", "--tokenizer-mode", "text"],
+            ["--tokenizer-type SFTTokenizer", "--tokenizer-mode text"],
+        ),
+        (
+            ["--sft-tokenizer-prompt-format", "identity", "--tokenizer-prompt-format", "chatml"],
+            ["--sft-tokenizer-prompt-format identity", "--tokenizer-prompt-format chatml"],
+        ),
+        (
+            ["--tiktoken-special-tokens", "a", "--tokenizer-special-tokens", "b"],
+            ["--tiktoken-special-tokens a", "--tokenizer-special-tokens b"],
+        ),
+        (
+            ["--tokenizer-type", "GPT2BPETokenizer", "--tokenizer-type", "NullTokenizer"],
+            ["GPT2BPETokenizer", "NullTokenizer", "twice"],
+        ),
+        (
+            ["--tokenizer-type", "MultimodalTokenizer", "--sft-tokenizer-prompt-format", "x"],
+            ["--sft-tokenizer-prompt-format x", "multimodal"],
+        ),
     ],
 )
 def test_conflicts_are_errors_naming_both_flags_and_change_nothing_there(argv, names):
@@ -215,25 +343,35 @@ def test_conflicts_are_errors_naming_both_flags_and_change_nothing_there(argv, n
     for name in names:
         assert name in problem.message
     # the conflicting site is left exactly as it was
-    assert " ".join(argv[problem.index:problem.index + 2]) in " ".join(result.argv)
+    assert " ".join(argv[problem.index : problem.index + 2]) in " ".join(result.argv)
 
 
 def test_unknown_type_lists_the_known_ones():
-    result = translate_argv(["--tokenizer-type", "PretrainedFromHF", "--tiktoken-special-tokens",
-                             "x"])
+    result = translate_argv(
+        ["--tokenizer-type", "PretrainedFromHF", "--tiktoken-special-tokens", "x"]
+    )
     (problem,) = result.errors
     assert problem.code == "MTC201" and problem.index == 0
     assert "PretrainedFromHF" in problem.message
     assert all(name in problem.message for name in TOKENIZER_TYPES)
     # the rest of the argv is still translated
-    assert result.argv == ("--tokenizer-type", "PretrainedFromHF", "--tokenizer-special-tokens",
-                           "x")
+    assert result.argv == (
+        "--tokenizer-type",
+        "PretrainedFromHF",
+        "--tokenizer-special-tokens",
+        "x",
+    )
 
 
 @pytest.mark.parametrize(
     "argv",
-    [["--tokenizer-type"], ["--tokenizer-type", "--seq-length", "8"], ["--tokenizer-type="],
-     ["--sft-tokenizer-prompt-format"], ["--tiktoken-special-tokens", "--x"]],
+    [
+        ["--tokenizer-type"],
+        ["--tokenizer-type", "--seq-length", "8"],
+        ["--tokenizer-type="],
+        ["--sft-tokenizer-prompt-format"],
+        ["--tiktoken-special-tokens", "--x"],
+    ],
 )
 def test_a_missing_value_is_an_error(argv):
     result = translate_argv(argv)
@@ -248,17 +386,23 @@ def test_a_removed_switch_given_a_value_is_an_error():
     assert problem.code == "MTC203" and "takes no value" in problem.message
 
 
-@pytest.mark.parametrize("value", ["$TOKENIZER_TYPE", "${TOKENIZER_TYPE}", "${T:-NullTokenizer}",
-                                   '"$TYPE"', "$(cat type.txt)"])
+@pytest.mark.parametrize(
+    "value",
+    ["$TOKENIZER_TYPE", "${TOKENIZER_TYPE}", "${T:-NullTokenizer}", '"$TYPE"', "$(cat type.txt)"],
+)
 def test_a_shell_reference_is_mtc204_with_a_per_type_suggestion(value):
     result = translate_argv(["--tokenizer-type", value])
     (problem,) = result.errors
     assert problem.code == "MTC204"
     assert value in problem.message
-    assert ("SFTTokenizer: --tokenizer-library huggingface --tokenizer-mode sft "
-            "--tokenizer-prompt-format nemotron-h-aligned") in problem.suggestion
-    assert "GPT2BPETokenizer: --tokenizer-library megatron --tokenizer-model GPT2BPETokenizer" \
+    assert (
+        "SFTTokenizer: --tokenizer-library huggingface --tokenizer-mode sft "
+        "--tokenizer-prompt-format nemotron-h-aligned"
+    ) in problem.suggestion
+    assert (
+        "GPT2BPETokenizer: --tokenizer-library megatron --tokenizer-model GPT2BPETokenizer"
         in problem.suggestion
+    )
     assert not result.changed
 
 
@@ -271,17 +415,34 @@ def test_a_dynamic_new_flag_cannot_be_checked():
 
 @pytest.mark.parametrize("flag", sorted(FOREIGN_FLAGS))
 def test_look_alike_flags_are_untouched(flag):
-    argv = [flag, "HFTokenizer", f"{flag}=GPT2BPETokenizer", "--tokenizer-types", "x",
-            "--my-tokenizer-type", "y"]
+    argv = [
+        flag,
+        "HFTokenizer",
+        f"{flag}=GPT2BPETokenizer",
+        "--tokenizer-types",
+        "x",
+        "--my-tokenizer-type",
+        "y",
+    ]
     result = translate_argv(argv)
     assert result.argv == tuple(argv)
     assert not result.changed and result.errors == ()
 
 
 def test_new_argv_passes_through_unchanged():
-    argv = ["--tokenizer-library", "huggingface", "--tokenizer-mode", "sft",
-            "--tokenizer-prompt-format", "identity", "--tokenizer-model", "d",
-            "--tokenizer-special-tokens", "a", "b"]
+    argv = [
+        "--tokenizer-library",
+        "huggingface",
+        "--tokenizer-mode",
+        "sft",
+        "--tokenizer-prompt-format",
+        "identity",
+        "--tokenizer-model",
+        "d",
+        "--tokenizer-special-tokens",
+        "a",
+        "b",
+    ]
     result = translate_argv(argv)
     assert result == Translation(tuple(argv), (), (), (), prompt_formats=((4, "identity"),))
 
@@ -323,11 +484,32 @@ def test_result_types_are_frozen():
 _LEGACY_WORDS = {"--tokenizer-type", *LEGACY_FLAGS}
 _type_values = st.sampled_from([*TOKENIZER_TYPES, "PretrainedFromHF", "$T", ""])
 _words = st.one_of(
-    st.sampled_from(["--seq-length", "8", "--tokenizer-model", "m", "--tokenizer-library",
-                     "huggingface", "null", "megatron", "--tokenizer-mode", "sft", "multimodal",
-                     "text", "--tokenizer-library=null", "--tokenizer-prompt-format",
-                     "identity", "--tokenizer-special-tokens", "<a>", "--patch-tokenizer-type",
-                     "-1", "-", "x=y", "--"]),
+    st.sampled_from(
+        [
+            "--seq-length",
+            "8",
+            "--tokenizer-model",
+            "m",
+            "--tokenizer-library",
+            "huggingface",
+            "null",
+            "megatron",
+            "--tokenizer-mode",
+            "sft",
+            "multimodal",
+            "text",
+            "--tokenizer-library=null",
+            "--tokenizer-prompt-format",
+            "identity",
+            "--tokenizer-special-tokens",
+            "<a>",
+            "--patch-tokenizer-type",
+            "-1",
+            "-",
+            "x=y",
+            "--",
+        ]
+    ),
     st.sampled_from(sorted(_LEGACY_WORDS)),
     _type_values,
     _type_values.map(lambda value: f"--tokenizer-type={value}"),
@@ -368,8 +550,11 @@ def test_translation_is_idempotent_and_loses_no_word(argv):
     for index, word in enumerate(argv):
         if index in repeated_values:
             continue
-        if index in legacy_sites and (_is_legacy_word(word) or argv[index - 1] == "--tokenizer-type"
-                                      or word in TOKENIZER_TYPES):
+        if index in legacy_sites and (
+            _is_legacy_word(word)
+            or argv[index - 1] == "--tokenizer-type"
+            or word in TOKENIZER_TYPES
+        ):
             continue
         assert any(word == out for out in remaining), (word, argv, first.argv)
 
@@ -382,7 +567,7 @@ def test_edits_are_sorted_non_overlapping_and_rebuild_the_argv(argv):
     rebuilt: list[str] = []
     for edit in result.edits:
         assert position <= edit.start <= edit.stop <= len(argv)
-        rebuilt += [*argv[position:edit.start], *edit.words]
+        rebuilt += [*argv[position : edit.start], *edit.words]
         position = edit.stop
     rebuilt += argv[position:]
     assert tuple(rebuilt) == result.argv
@@ -396,10 +581,13 @@ def _modules_loaded_by(statement: str, candidates: list[str]) -> list[str]:
     import subprocess
     import sys
 
-    code = (f"import json, sys; {statement}; "
-            f"print(json.dumps([m for m in {candidates!r} if m in sys.modules]))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            timeout=120, check=True)
+    code = (
+        f"import json, sys; {statement}; "
+        f"print(json.dumps([m for m in {candidates!r} if m in sys.modules]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
     return json.loads(result.stdout)
 
 
@@ -431,19 +619,27 @@ def test_g1_note_names_only_the_switches_the_argv_leaves_open():
     assert "--tokenizer-hf-no-use-fast" not in note
 
 
-@pytest.mark.parametrize("argv", [
-    ["--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-hf-no-use-fast",
-     "--tokenizer-hf-no-include-special-tokens"],
-    ["--tokenizer-type", "TikTokenizer"],
-    ["--tokenizer-type", "SFTTokenizer"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [
+            "--tokenizer-type",
+            "HuggingFaceTokenizer",
+            "--tokenizer-hf-no-use-fast",
+            "--tokenizer-hf-no-include-special-tokens",
+        ],
+        ["--tokenizer-type", "TikTokenizer"],
+        ["--tokenizer-type", "SFTTokenizer"],
+    ],
+)
 def test_no_g1_note_when_switches_are_explicit_or_unused(argv):
     assert not any("megatron-core <= 0.16" in w for w in translate_argv(argv).warnings)
 
 
 def test_sft_message_names_the_prompt_format_the_argv_gives():
-    result = translate_argv(["--tokenizer-type", "SFTTokenizer",
-                             "--sft-tokenizer-prompt-format", "identity"])
+    result = translate_argv(
+        ["--tokenizer-type", "SFTTokenizer", "--sft-tokenizer-prompt-format", "identity"]
+    )
     assert "--tokenizer-prompt-format identity" in result.edits[0].message
     assert "nemotron-h-aligned" not in result.edits[0].message
 

@@ -22,14 +22,19 @@ SOURCES_WITH_N = ["0.18.0", "0.18.2", "0.19.2", "main", "pr3889"]
 @pytest.mark.parametrize("source", SOURCES_WITH_N_PLUS_1)
 @pytest.mark.parametrize("target", ["pr3889", "upstream"])
 def test_null_vocab_grows_by_one_from_a_release_with_n_plus_1_ids(source, target):
-    result = translate_argv(["--tokenizer-type", "NullTokenizer", "--vocab-size", "500", "x"],
-                            target=target, source=source)
+    result = translate_argv(
+        ["--tokenizer-type", "NullTokenizer", "--vocab-size", "500", "x"],
+        target=target,
+        source=source,
+    )
     kept_type = ("--tokenizer-type", "NullTokenizer")
     new_type = ("--tokenizer-library", "null")
     # where --tokenizer-type stays, the eod id written out tells the next run it is done
     assert result.argv == (
         (*kept_type, "--vocab-size", "501", "--null-tokenizer-eod-id", "500", "x")
-        if target == "upstream" else (*new_type, "--vocab-size", "501", "x"))
+        if target == "upstream"
+        else (*new_type, "--vocab-size", "501", "x")
+    )
     assert result.errors == () and result.notes == ()
     (vocab_edit,) = [edit for edit in result.edits if edit.start == 2]
     assert "500 became 501" in vocab_edit.message and "eod" in vocab_edit.message
@@ -37,15 +42,17 @@ def test_null_vocab_grows_by_one_from_a_release_with_n_plus_1_ids(source, target
 
 @pytest.mark.parametrize("source", SOURCES_WITH_N)
 def test_null_vocab_is_kept_from_a_release_with_n_ids(source):
-    result = translate_argv(["--tokenizer-type", "NullTokenizer", "--vocab-size", "500"],
-                            source=source)
+    result = translate_argv(
+        ["--tokenizer-type", "NullTokenizer", "--vocab-size", "500"], source=source
+    )
     assert result.argv == ("--tokenizer-library", "null", "--vocab-size", "500")
     assert result.notes == ()
 
 
 def test_null_vocab_in_equals_form_and_the_last_of_several_values():
-    result = translate_argv(["--tokenizer-type=NullTokenizer", "--vocab-size=7",
-                             "--vocab-size=9"], source=releases.G1)
+    result = translate_argv(
+        ["--tokenizer-type=NullTokenizer", "--vocab-size=7", "--vocab-size=9"], source=releases.G1
+    )
     assert result.argv == ("--tokenizer-library=null", "--vocab-size=7", "--vocab-size=10")
 
 
@@ -53,10 +60,16 @@ def test_null_vocab_in_equals_form_and_the_last_of_several_values():
     ("argv", "message", "suggestion"),
     [
         (["--tokenizer-type", "NullTokenizer"], "it is not given", "--vocab-size <N + 1>"),
-        (["--tokenizer-type", "NullTokenizer", "--vocab-size", "$VOCAB"],
-         "'$VOCAB' is not a number", "$((VOCAB + 1)) in bash"),
-        (["--tokenizer-type", "NullTokenizer", "--vocab-size", "${VOCAB}"], "not a number",
-         "$((VOCAB + 1))"),
+        (
+            ["--tokenizer-type", "NullTokenizer", "--vocab-size", "$VOCAB"],
+            "'$VOCAB' is not a number",
+            "$((VOCAB + 1)) in bash",
+        ),
+        (
+            ["--tokenizer-type", "NullTokenizer", "--vocab-size", "${VOCAB}"],
+            "not a number",
+            "$((VOCAB + 1))",
+        ),
         (["--tokenizer-type", "NullTokenizer", "--vocab-size"], "it is not given", "<N + 1>"),
     ],
 )
@@ -69,10 +82,17 @@ def test_null_vocab_that_cannot_grow_is_a_problem_naming_what_to_write(argv, mes
 
 
 def test_null_multimodal_sizes_never_changed():
-    result = translate_argv(["--tokenizer-type", "NullMultimodalTokenizer", "--vocab-size", "9"],
-                            source="0.16.1")
-    assert result.argv == ("--tokenizer-library", "null", "--tokenizer-mode", "multimodal",
-                           "--vocab-size", "9")
+    result = translate_argv(
+        ["--tokenizer-type", "NullMultimodalTokenizer", "--vocab-size", "9"], source="0.16.1"
+    )
+    assert result.argv == (
+        "--tokenizer-library",
+        "null",
+        "--tokenizer-mode",
+        "multimodal",
+        "--vocab-size",
+        "9",
+    )
     assert result.notes == ()
 
 
@@ -88,12 +108,14 @@ def test_without_a_source_the_null_sizes_are_a_note():
 # --- source: G1's Hugging Face defaults ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("type_name", [n for n, r in TOKENIZER_TYPES.items()
-                                       if r.reads_g1_hf_switches])
+@pytest.mark.parametrize(
+    "type_name", [n for n, r in TOKENIZER_TYPES.items() if r.reads_g1_hf_switches]
+)
 @pytest.mark.parametrize("target", ["pr3889", "upstream"])
 def test_a_g1_source_gets_the_opt_outs_that_keep_its_ids(type_name, target):
-    result = translate_argv(["--tokenizer-type", type_name, "--seq-length", "8"], target=target,
-                            source=releases.G1)
+    result = translate_argv(
+        ["--tokenizer-type", type_name, "--seq-length", "8"], target=target, source=releases.G1
+    )
     assert result.argv[-2:] == ("--seq-length", "8")
     assert set(HF_OPT_OUTS) <= set(result.argv)
     assert result.warnings == () or all("<= 0.16" not in w for w in result.warnings)
@@ -102,10 +124,14 @@ def test_a_g1_source_gets_the_opt_outs_that_keep_its_ids(type_name, target):
 
 
 def test_a_g1_switch_the_argv_gave_is_respected():
-    result = translate_argv(["--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-hf-use-fast"],
-                            source="0.16.1")
-    assert result.argv == ("--tokenizer-library", "huggingface",
-                           "--tokenizer-hf-no-include-special-tokens")
+    result = translate_argv(
+        ["--tokenizer-type", "HuggingFaceTokenizer", "--tokenizer-hf-use-fast"], source="0.16.1"
+    )
+    assert result.argv == (
+        "--tokenizer-library",
+        "huggingface",
+        "--tokenizer-hf-no-include-special-tokens",
+    )
 
 
 @pytest.mark.parametrize("source", ["0.17.0", "0.19.2", "main"])
@@ -127,12 +153,14 @@ def test_without_a_source_the_g1_defaults_are_a_note(target):
 
 
 @pytest.mark.parametrize(
-    ("source", "noted"), [("0.18.2", True), ("0.19.2", True), ("0.17.1", False), ("main", False),
-                          (None, True)],
+    ("source", "noted"),
+    [("0.18.2", True), ("0.19.2", True), ("0.17.1", False), ("main", False), (None, True)],
 )
 def test_identity_masking_changed_in_0_18_and_back_in_main(source, noted):
-    result = translate_argv(["--tokenizer-type", "SFTTokenizer", "--sft-tokenizer-prompt-format",
-                             "identity"], source=source)
+    result = translate_argv(
+        ["--tokenizer-type", "SFTTokenizer", "--sft-tokenizer-prompt-format", "identity"],
+        source=source,
+    )
     assert any("loss mask" in note.message for note in result.notes) == noted
 
 
@@ -140,20 +168,45 @@ def test_identity_masking_changed_in_0_18_and_back_in_main(source, noted):
 
 
 def test_main_keeps_the_type_and_the_sft_prompt_format_and_drops_what_it_removed():
-    argv = ["--tokenizer-type", "SFTTokenizer", "--sft-tokenizer-prompt-format", "nemotron-nano-v2",
-            "--tiktoken-special-tokens", "<a>", "<b>", "--tokenizer-hf-use-fast",
-            "--tokenizer-hf-include-special-tokens", "--legacy-tokenizer", "--seq-length", "8"]
+    argv = [
+        "--tokenizer-type",
+        "SFTTokenizer",
+        "--sft-tokenizer-prompt-format",
+        "nemotron-nano-v2",
+        "--tiktoken-special-tokens",
+        "<a>",
+        "<b>",
+        "--tokenizer-hf-use-fast",
+        "--tokenizer-hf-include-special-tokens",
+        "--legacy-tokenizer",
+        "--seq-length",
+        "8",
+    ]
     result = translate_argv(argv, target="upstream")
-    assert result.argv == ("--tokenizer-type", "SFTTokenizer", "--sft-tokenizer-prompt-format",
-                           "nemotron-nano-v2", "--tokenizer-special-tokens", "<a>", "<b>",
-                           "--seq-length", "8")
+    assert result.argv == (
+        "--tokenizer-type",
+        "SFTTokenizer",
+        "--sft-tokenizer-prompt-format",
+        "nemotron-nano-v2",
+        "--tokenizer-special-tokens",
+        "<a>",
+        "<b>",
+        "--seq-length",
+        "8",
+    )
     assert result.errors == ()
     assert [edit.code for edit in result.edits] == ["MTC202", "MTC203", "MTC203", "MTC203"]
 
 
 def test_main_accepts_what_its_parser_has():
-    argv = ["--tokenizer-type=TikTokenizer", "--tokenizer-special-tokens", "<a>",
-            "--null-tokenizer-eod-id", "3", "--tokenizer-hf-no-use-fast"]
+    argv = [
+        "--tokenizer-type=TikTokenizer",
+        "--tokenizer-special-tokens",
+        "<a>",
+        "--null-tokenizer-eod-id",
+        "3",
+        "--tokenizer-hf-no-use-fast",
+    ]
     result = translate_argv(argv, target="upstream")
     assert result.argv == tuple(argv) and not result.changed and result.errors == ()
 
@@ -163,11 +216,14 @@ def test_main_rejects_unknown_types_but_takes_a_shell_value():
     (problem,) = unknown.errors
     assert "unknown tokenizer type 'PretrainedFromHF'" in problem.message
     assert "accepts only the known types" in problem.suggestion
-    dynamic = translate_argv(["--tokenizer-type", "$T", "--vocab-size", "5"], target="upstream",
-                             source="0.16.1")
+    dynamic = translate_argv(
+        ["--tokenizer-type", "$T", "--vocab-size", "5"], target="upstream", source="0.16.1"
+    )
     assert dynamic.errors == () and dynamic.argv == ("--tokenizer-type", "$T", "--vocab-size", "5")
-    assert {"then add 1 to --vocab-size", f"then add {' '.join(HF_OPT_OUTS)} to keep its token "
-            "ids"} == {note.suggestion for note in dynamic.notes}
+    assert {
+        "then add 1 to --vocab-size",
+        f"then add {' '.join(HF_OPT_OUTS)} to keep its token ids",
+    } == {note.suggestion for note in dynamic.notes}
 
 
 @pytest.mark.parametrize(
@@ -177,23 +233,47 @@ def test_main_rejects_unknown_types_but_takes_a_shell_value():
         (["--tokenizer-library", "sentencepiece"], "--tokenizer-type SentencePieceTokenizer"),
         (["--tokenizer-library", "tiktoken"], "--tokenizer-type TikTokenizer"),
         (["--tokenizer-library=null"], "--tokenizer-type NullTokenizer"),
-        (["--tokenizer-library", "null", "--tokenizer-mode", "multimodal"],
-         "--tokenizer-type NullMultimodalTokenizer"),
-        (["--tokenizer-library", "megatron", "--tokenizer-model", "BertWordPieceCase"],
-         "--tokenizer-type BertWordPieceCase"),
-        (["--tokenizer-library", "huggingface", "--tokenizer-mode", "sft",
-          "--tokenizer-prompt-format", "identity"],
-         "--tokenizer-type SFTTokenizer --sft-tokenizer-prompt-format identity"),
-        (["--tokenizer-library", "sentencepiece", "--tokenizer-mode", "multimodal",
-          "--tokenizer-prompt-format", "chatml"],
-         "--tokenizer-type MultimodalTokenizer --tokenizer-prompt-format chatml"),
+        (
+            ["--tokenizer-library", "null", "--tokenizer-mode", "multimodal"],
+            "--tokenizer-type NullMultimodalTokenizer",
+        ),
+        (
+            ["--tokenizer-library", "megatron", "--tokenizer-model", "BertWordPieceCase"],
+            "--tokenizer-type BertWordPieceCase",
+        ),
+        (
+            [
+                "--tokenizer-library",
+                "huggingface",
+                "--tokenizer-mode",
+                "sft",
+                "--tokenizer-prompt-format",
+                "identity",
+            ],
+            "--tokenizer-type SFTTokenizer --sft-tokenizer-prompt-format identity",
+        ),
+        (
+            [
+                "--tokenizer-library",
+                "sentencepiece",
+                "--tokenizer-mode",
+                "multimodal",
+                "--tokenizer-prompt-format",
+                "chatml",
+            ],
+            "--tokenizer-type MultimodalTokenizer --tokenizer-prompt-format chatml",
+        ),
     ],
 )
 def test_main_rejects_the_new_flags_and_says_which_type_means_the_same(argv, replacement):
     result = translate_argv(argv, target="upstream")
     assert result.argv == tuple(argv) and not result.changed
-    new_flags = [i for i, word in enumerate(argv) if word.partition("=")[0] in (
-        "--tokenizer-library", "--tokenizer-mode", "--tokenizer-prompt-format")]
+    new_flags = [
+        i
+        for i, word in enumerate(argv)
+        if word.partition("=")[0]
+        in ("--tokenizer-library", "--tokenizer-mode", "--tokenizer-prompt-format")
+    ]
     assert [problem.index for problem in result.errors] == new_flags
     for problem in result.errors:
         assert "has no --tokenizer-" in problem.message
@@ -206,8 +286,10 @@ def test_main_rejects_the_new_flags_and_says_which_type_means_the_same(argv, rep
     [
         (["--tokenizer-library", "byte-level"], "has no old type"),
         (["--tokenizer-library", "sentencepiece", "--tokenizer-mode", "sft"], "has no old type"),
-        (["--tokenizer-library", "megatron", "--tokenizer-model", "megatron-gpt-345m"],
-         "has no old type"),
+        (
+            ["--tokenizer-library", "megatron", "--tokenizer-model", "megatron-gpt-345m"],
+            "has no old type",
+        ),
         (["--tokenizer-library", "$LIB"], "only known when the script runs"),
     ],
 )
@@ -229,16 +311,19 @@ def test_an_unsupported_target_is_refused(target):
 
 def test_targets_by_name_alias_and_row_agree():
     argv = ["--tokenizer-type", "NullTokenizer", "--vocab-size", "3"]
-    assert (translate_argv(argv, target="upstream").argv
-            == translate_argv(argv, target="main").argv
-            == translate_argv(argv, target=releases.MAIN).argv)
+    assert (
+        translate_argv(argv, target="upstream").argv
+        == translate_argv(argv, target="main").argv
+        == translate_argv(argv, target=releases.MAIN).argv
+    )
     assert translate_argv(argv).argv == translate_argv(argv, target=releases.PR3889).argv
 
 
 def test_a_source_is_a_row_a_version_or_none():
     argv = ["--tokenizer-type", "NullTokenizer", "--vocab-size", "3"]
-    assert translate_argv(argv, source="0.16.1").argv == translate_argv(
-        argv, source=releases.G1).argv
+    assert (
+        translate_argv(argv, source="0.16.1").argv == translate_argv(argv, source=releases.G1).argv
+    )
     with pytest.raises(ValueError, match="not a megatron-core version"):
         translate_argv(argv, source="sixteen")
     with pytest.raises(TypeError, match="source must be"):
@@ -249,14 +334,39 @@ def test_a_source_is_a_row_a_version_or_none():
 
 _TARGETS = st.sampled_from(["pr3889", "upstream"])
 _SOURCES = st.sampled_from([None, *(api.key for api in releases.APIS.values())]).map(
-    lambda key: releases.APIS[key] if key else None)
+    lambda key: releases.APIS[key] if key else None
+)
 _WORDS = st.one_of(
-    st.sampled_from(["--tokenizer-type", "--vocab-size", "500", "$V", "--tokenizer-library",
-                     "huggingface", "null", "megatron", "sentencepiece", "--tokenizer-mode", "sft",
-                     "multimodal", "--tokenizer-prompt-format", "identity", "--tokenizer-model",
-                     "GPT2BPETokenizer", "--tokenizer-special-tokens", "<a>", "-1", "--",
-                     "--null-tokenizer-eod-id", "--tokenizer-hf-no-use-fast", "--vocab-size=9",
-                     *HF_OPT_OUTS, *LEGACY_FLAGS, *TOKENIZER_TYPES]),
+    st.sampled_from(
+        [
+            "--tokenizer-type",
+            "--vocab-size",
+            "500",
+            "$V",
+            "--tokenizer-library",
+            "huggingface",
+            "null",
+            "megatron",
+            "sentencepiece",
+            "--tokenizer-mode",
+            "sft",
+            "multimodal",
+            "--tokenizer-prompt-format",
+            "identity",
+            "--tokenizer-model",
+            "GPT2BPETokenizer",
+            "--tokenizer-special-tokens",
+            "<a>",
+            "-1",
+            "--",
+            "--null-tokenizer-eod-id",
+            "--tokenizer-hf-no-use-fast",
+            "--vocab-size=9",
+            *HF_OPT_OUTS,
+            *LEGACY_FLAGS,
+            *TOKENIZER_TYPES,
+        ]
+    ),
     st.sampled_from(sorted(TOKENIZER_TYPES)).map(lambda name: f"--tokenizer-type={name}"),
     st.text(max_size=5),
 )
@@ -297,7 +407,7 @@ def test_edits_rebuild_the_argv_and_leave_problem_sites_alone(argv, target, sour
     position, rebuilt = 0, []
     for edit in result.edits:
         assert position <= edit.start <= edit.stop <= len(argv)
-        rebuilt += [*argv[position:edit.start], *edit.words]
+        rebuilt += [*argv[position : edit.start], *edit.words]
         position = edit.stop
     assert (*rebuilt, *argv[position:]) == result.argv
     for problem in (*result.errors, *result.notes):
@@ -318,13 +428,20 @@ def test_no_source_equals_the_default_and_a_later_source_only_drops_notes(argv, 
 def test_the_multimodal_examples_own_prompt_format_flag_is_not_the_new_design_s():
     """examples/multimodal/multimodal_args.py has defined --tokenizer-prompt-format in every
     release, next to --tokenizer-type MultimodalTokenizer; main's parser accepts the pair."""
-    argv = ["--tokenizer-type", "MultimodalTokenizer", "--tokenizer-prompt-format", "mistral",
-            "--tokenizer-model", "tok"]
+    argv = [
+        "--tokenizer-type",
+        "MultimodalTokenizer",
+        "--tokenizer-prompt-format",
+        "mistral",
+        "--tokenizer-model",
+        "tok",
+    ]
     result = translate_argv(argv, target="upstream")
     assert result.argv == tuple(argv) and not result.errors
     beside_another_type = translate_argv(
         ["--tokenizer-type", "GPT2BPETokenizer", "--tokenizer-prompt-format", "mistral"],
-        target="upstream")
+        target="upstream",
+    )
     assert [problem.index for problem in beside_another_type.errors] == [2]
 
 

@@ -29,8 +29,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 EXAMPLE = REPOSITORY / "examples" / "legacy-project"
 EXPECTED = EXAMPLE / "expected"
 LEGACY_PY = "from megatron.core.tokenizers.text.models import GPTTokenizer\nx = GPTTokenizer\n"
-MIGRATED_PY = "from megatron.core.tokenizers.text import MegatronTokenizerText\n" \
-    "x = MegatronTokenizerText\n"
+MIGRATED_PY = (
+    "from megatron.core.tokenizers.text import MegatronTokenizerText\nx = MegatronTokenizerText\n"
+)
 # the tests of file handling migrate to the new design whatever megatron-core is installed
 NEW_DESIGN = ("--target", "pr3889")
 
@@ -56,11 +57,15 @@ def pre_commit_hooks() -> list[dict]:
 
 
 def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 # --- the example project (the README's main job) -------------------------------------------------
+
 
 def test_example_report_matches_the_checked_in_one(project):
     code, out, _ = run("--check", "--show-fixed", "-j", "1", ".")
@@ -133,7 +138,9 @@ def test_add_todo(project):
 def test_module_entry_point(project):
     completed = subprocess.run(
         [sys.executable, "-m", "codemods.migrate", "--check", "training/chat_library.py"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert completed.returncode == migrate.EXIT_PENDING
     assert "1 would be rewritten" in completed.stdout
@@ -141,6 +148,7 @@ def test_module_entry_point(project):
 
 
 # --- options, exit codes -------------------------------------------------------------------------
+
 
 def test_unknown_rule_code_is_a_usage_error(tmp_path):
     code, out, err = run("--select", "MTC001,NOPE", str(tmp_path))
@@ -151,12 +159,14 @@ def test_unknown_rule_code_is_a_usage_error(tmp_path):
 
 def test_rule_names_are_accepted_and_select_restricts(tmp_path):
     (tmp_path / "a.py").write_text(LEGACY_PY + "y = args.tokenizer_type\n")
-    code, out, _ = run(*NEW_DESIGN, "--check", "--select", "tokenizer-type-attribute",
-                       str(tmp_path))
+    code, out, _ = run(
+        *NEW_DESIGN, "--check", "--select", "tokenizer-type-attribute", str(tmp_path)
+    )
     assert code == migrate.EXIT_PENDING
     assert "MTC301" in out and "MTC001" not in out and "0 would be rewritten" in out
-    code, out, _ = run(*NEW_DESIGN, "--check", "--ignore", "MTC301", "--ignore", "MTC001",
-                       str(tmp_path))
+    code, out, _ = run(
+        *NEW_DESIGN, "--check", "--ignore", "MTC301", "--ignore", "MTC001", str(tmp_path)
+    )
     assert code == migrate.EXIT_OK
 
 
@@ -174,8 +184,11 @@ def test_check_on_a_clean_tree(tmp_path):
 def test_target_compat(tmp_path):
     (tmp_path / "a.py").write_text(LEGACY_PY)
     run("--write", "--target", "compat", str(tmp_path))
-    assert (tmp_path / "a.py").read_text().startswith(
-        "from compat.tokenizers.text import MegatronTokenizerText")
+    assert (
+        (tmp_path / "a.py")
+        .read_text()
+        .startswith("from compat.tokenizers.text import MegatronTokenizerText")
+    )
 
 
 def test_missing_path_is_reported(tmp_path):
@@ -185,6 +198,7 @@ def test_missing_path_is_reported(tmp_path):
 
 
 # --- safety --------------------------------------------------------------------------------------
+
 
 def test_bad_files_are_skipped_and_the_run_goes_on(tmp_path):
     (tmp_path / "latin1.py").write_bytes(b"# caf\xe9\nimport GPTTokenizer\n")
@@ -240,7 +254,8 @@ def replace_python_rewriter(monkeypatch, rewrite: Callable[..., RewriteResult]) 
 
 def test_invalid_rewriter_output_is_never_written(tmp_path, monkeypatch):
     replace_python_rewriter(
-        monkeypatch, lambda text, path, options: RewriteResult(text + "def (:\n"))
+        monkeypatch, lambda text, path, options: RewriteResult(text + "def (:\n")
+    )
     (tmp_path / "a.py").write_text(LEGACY_PY)
     code, out, _ = run("--write", "-j", "1", str(tmp_path))
     assert code == migrate.EXIT_FAILED
@@ -250,13 +265,16 @@ def test_invalid_rewriter_output_is_never_written(tmp_path, monkeypatch):
 
 def test_suppression_in_every_kind(tmp_path):
     (tmp_path / "a.py").write_text(
-        'argv = ["--tokenizer-type", "NullTokenizer"]  # megatron-compat: ignore[MTC201]\n')
+        'argv = ["--tokenizer-type", "NullTokenizer"]  # megatron-compat: ignore[MTC201]\n'
+    )
     (tmp_path / "run.sh").write_text(
-        "train --tokenizer-type NullTokenizer  # megatron-compat: ignore[MTC201]\n")
+        "train --tokenizer-type NullTokenizer  # megatron-compat: ignore[MTC201]\n"
+    )
     assert run("--check", str(tmp_path))[0] == migrate.EXIT_OK
 
 
 # --- parallel, formats ---------------------------------------------------------------------------
+
 
 def test_pool_and_in_process_runs_agree(tmp_path):
     for index in range(migrate.MIN_FILES_FOR_POOL + 4):
@@ -276,15 +294,19 @@ def test_json_sarif_github(tmp_path, monkeypatch):
     entry = report["files"][0]
     assert entry["path"] == "a.py" and entry["status"] == "changed"
     assert {(f["code"], f["fixed"]) for f in entry["findings"]} == {
-        ("MTC001", True), ("MTC301", False)}
+        ("MTC001", True),
+        ("MTC301", False),
+    }
     _, out, _ = run(*NEW_DESIGN, "--format", "sarif", "--check", ".")
     sarif = json.loads(out)
     assert sarif["version"] == "2.1.0"
     results = sarif["runs"][0]["results"]
     manual = next(r for r in results if r["ruleId"] == "MTC301")
     assert manual["level"] == "warning"
-    assert manual["locations"][0]["physicalLocation"]["region"] == {"startLine": 3,
-                                                                    "startColumn": 5}
+    assert manual["locations"][0]["physicalLocation"]["region"] == {
+        "startLine": 3,
+        "startColumn": 5,
+    }
     _, out, _ = run(*NEW_DESIGN, "--format", "github", "--check", ".")
     assert "::warning file=a.py,line=3,col=5,title=MTC301::" in out
     assert "::notice file=a.py,line=1," in out
@@ -344,8 +366,9 @@ def test_libcst_is_not_imported_when_no_python_needs_parsing(tmp_path):
         # the rule modules hold libcst behind a lazy loader: its code must not have run
         "print('libcst._nodes' in sys.modules)\n"
     )
-    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                               check=True)
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
     assert completed.stdout.strip() == "False", "libcst was loaded"
 
 
@@ -373,18 +396,21 @@ def test_a_dead_worker_does_not_lose_files(tmp_path, monkeypatch):
 MANUAL_PY = "from megatron.core.tokenizers.megatron_tokenizer import TOKENIZER_MAPPING_NAMES\n"
 
 
-@pytest.mark.parametrize("argv, files, expected", [
-    (["--write"], {"a.py": LEGACY_PY}, migrate.EXIT_OK),
-    (["--write"], {"a.py": LEGACY_PY + MANUAL_PY}, migrate.EXIT_PENDING),
-    (["--write", "--exit-zero"], {"a.py": LEGACY_PY + MANUAL_PY}, migrate.EXIT_OK),
-    (["--write", "--exit-non-zero-on-fix"], {"a.py": LEGACY_PY}, migrate.EXIT_PENDING),
-    (["--write", "--exit-non-zero-on-fix"], {"a.py": MIGRATED_PY}, migrate.EXIT_OK),
-    (["--check"], {"a.py": LEGACY_PY}, migrate.EXIT_PENDING),
-    (["--check", "--exit-zero"], {"a.py": LEGACY_PY}, migrate.EXIT_OK),
-    ([], {"a.py": LEGACY_PY + MANUAL_PY}, migrate.EXIT_OK),  # the preview only shows
-    ([], {"a.py": "def f(:\n  GPTTokenizer\n"}, migrate.EXIT_FAILED),
-    (["--exit-zero", "--check"], {"a.py": "def f(:\n  GPTTokenizer\n"}, migrate.EXIT_FAILED),
-])
+@pytest.mark.parametrize(
+    "argv, files, expected",
+    [
+        (["--write"], {"a.py": LEGACY_PY}, migrate.EXIT_OK),
+        (["--write"], {"a.py": LEGACY_PY + MANUAL_PY}, migrate.EXIT_PENDING),
+        (["--write", "--exit-zero"], {"a.py": LEGACY_PY + MANUAL_PY}, migrate.EXIT_OK),
+        (["--write", "--exit-non-zero-on-fix"], {"a.py": LEGACY_PY}, migrate.EXIT_PENDING),
+        (["--write", "--exit-non-zero-on-fix"], {"a.py": MIGRATED_PY}, migrate.EXIT_OK),
+        (["--check"], {"a.py": LEGACY_PY}, migrate.EXIT_PENDING),
+        (["--check", "--exit-zero"], {"a.py": LEGACY_PY}, migrate.EXIT_OK),
+        ([], {"a.py": LEGACY_PY + MANUAL_PY}, migrate.EXIT_OK),  # the preview only shows
+        ([], {"a.py": "def f(:\n  GPTTokenizer\n"}, migrate.EXIT_FAILED),
+        (["--exit-zero", "--check"], {"a.py": "def f(:\n  GPTTokenizer\n"}, migrate.EXIT_FAILED),
+    ],
+)
 def test_exit_codes(tmp_path, argv, files, expected):
     for name, text in files.items():
         (tmp_path / name).write_text(text)
@@ -397,7 +423,8 @@ def test_quiet_prints_only_what_needs_attention(tmp_path):
     assert code == migrate.EXIT_PENDING
     assert out.splitlines()[0].endswith(
         "a.py:3:57: MTC006 [manual] "
-        "megatron.core.tokenizers.megatron_tokenizer.TOKENIZER_MAPPING_NAMES was removed")
+        "megatron.core.tokenizers.megatron_tokenizer.TOKENIZER_MAPPING_NAMES was removed"
+    )
     assert "file scanned" not in out and "a.py: rewritten" not in out
     assert len(out.splitlines()) == 2  # the site and its suggestion
 
@@ -424,6 +451,7 @@ def test_check_lists_every_file_and_line_it_would_rewrite(tmp_path, monkeypatch)
 
 # --- version, usage line, broken pipes -----------------------------------------------------------
 
+
 def test_version():
     code, out, _ = run("--version")
     from importlib.metadata import version
@@ -439,11 +467,16 @@ def console_script() -> str:
 
 
 def test_the_console_script_names_itself_in_its_usage_line():
-    completed = subprocess.run([console_script(), "--help"], capture_output=True, text=True,
-                               check=True)
+    completed = subprocess.run(
+        [console_script(), "--help"], capture_output=True, text=True, check=True
+    )
     assert completed.stdout.startswith("usage: megatron-migrate ")
-    completed = subprocess.run([sys.executable, "-m", "codemods.migrate", "--help"],
-                               capture_output=True, text=True, check=True)
+    completed = subprocess.run(
+        [sys.executable, "-m", "codemods.migrate", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert completed.stdout.startswith("usage: python -m codemods.migrate ")
 
 
@@ -451,8 +484,11 @@ def test_the_console_script_names_itself_in_its_usage_line():
 def test_a_reader_that_goes_away_is_no_error(argv):
     # the reader closes the pipe before the tool writes anything (what `| head -1` does to a
     # long report): deterministic, unlike a real `head`
-    process = subprocess.Popen([sys.executable, "-m", "codemods.migrate", *argv],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "codemods.migrate", *argv],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     assert process.stdout is not None and process.stderr is not None
     process.stdout.close()
     error = process.stderr.read().decode()
@@ -465,6 +501,7 @@ def test_a_reader_that_goes_away_is_no_error(argv):
 
 # --- rule selection ------------------------------------------------------------------------------
 
+
 def test_select_takes_prefixes_names_and_all(tmp_path):
     (tmp_path / "a.py").write_text(LEGACY_PY + MANUAL_PY)
     (tmp_path / "run.sh").write_text("train --tokenizer-type SentencePieceTokenizer\n")
@@ -472,8 +509,7 @@ def test_select_takes_prefixes_names_and_all(tmp_path):
     assert "MTC201" in out and "MTC001" not in out and "MTC006" not in out
     _, out, _ = run(*NEW_DESIGN, "--check", "--select", "mtc2,removed-constant", str(tmp_path))
     assert "MTC201" in out and "MTC006" in out and "MTC001" not in out
-    _, out, _ = run(*NEW_DESIGN, "--check", "--select", "ALL", "--ignore", "MTC006",
-                    str(tmp_path))
+    _, out, _ = run(*NEW_DESIGN, "--check", "--select", "ALL", "--ignore", "MTC006", str(tmp_path))
     assert "MTC001" in out and "MTC201" in out and "MTC006" not in out
     code, _, err = run("--check", "--select", "MTC9", str(tmp_path))
     assert code == migrate.EXIT_USAGE
@@ -482,9 +518,11 @@ def test_select_takes_prefixes_names_and_all(tmp_path):
 
 # --- configuration -------------------------------------------------------------------------------
 
+
 def write_pyproject(root: Path, table: str) -> None:
     (root / "pyproject.toml").write_text(
-        '[project]\nname = "mine"\n\n[tool.megatron-migrate]\n' + textwrap.dedent(table))
+        '[project]\nname = "mine"\n\n[tool.megatron-migrate]\n' + textwrap.dedent(table)
+    )
 
 
 @pytest.fixture
@@ -497,13 +535,16 @@ def configured(tmp_path, monkeypatch) -> Path:
     (tmp_path / "third_party").mkdir()
     (tmp_path / "third_party" / "vendored.py").write_text(LEGACY_PY)
     (tmp_path / "run.sh").write_text("train --tokenizer-type SentencePieceTokenizer\n")
-    write_pyproject(tmp_path, """\
+    write_pyproject(
+        tmp_path,
+        """\
         ignore = ["MTC2"]
         exclude = ["third_party/"]
         target = "compat"
         [tool.megatron-migrate.per-file-ignores]
         "tests/**" = ["removed-constant"]
-    """)
+    """,
+    )
     monkeypatch.chdir(tmp_path / "src")  # found from a subfolder, up to the repository's top
     return tmp_path
 
@@ -513,8 +554,9 @@ def test_pyproject_configuration_is_applied(configured):
     assert "run.sh" not in out  # MTC2 ignored
     assert "test_a.py" not in out  # per-file ignore
     assert "vendored.py" not in out  # excluded
-    assert (configured / "src" / "a.py").read_text().startswith(
-        "from compat.tokenizers.text import")  # target
+    assert (
+        (configured / "src" / "a.py").read_text().startswith("from compat.tokenizers.text import")
+    )  # target
     assert code == migrate.EXIT_PENDING  # src/a.py's MTC006 is left for a person
 
 
@@ -525,23 +567,31 @@ def test_command_line_options_replace_the_configuration(configured):
     assert "run.sh" in out and "vendored.py" in out
     # an explicitly named file is read despite exclude, unless --force-exclude
     assert "vendored.py" in run("--check", "../third_party/vendored.py")[1]
-    assert "vendored.py" not in run("--check", "--force-exclude",
-                                    "../third_party/vendored.py")[1]
+    assert "vendored.py" not in run("--check", "--force-exclude", "../third_party/vendored.py")[1]
 
 
-@pytest.mark.parametrize("table, message", [
-    ('selec = ["MTC001"]\n', "unknown key 'selec'; known keys: select, ignore, exclude"),
-    ('select = ["MTC00X"]\n', "unknown rule code 'MTC00X'"),
-    ('select = "MTC001"\n', "select must be a list of strings"),
-    ('target = "main"\n', "target must be one of auto, pr3889, megatron, upstream, compat, not "
-     "'main'"),
-    ('megatron = 0.19\n', "megatron must be a megatron-core version"),
-    ('backup = "no"\n', "backup must be true or false"),
-    ("select = [\n", "is not valid TOML"),
-    ('[tool.megatron-migrate.per-file-ignores]\n"x/**" = "MTC001"\n', "must be a list of codes"),
-])
-def test_a_bad_configuration_is_a_usage_error_naming_the_problem(tmp_path, monkeypatch, table,
-                                                                 message):
+@pytest.mark.parametrize(
+    "table, message",
+    [
+        ('selec = ["MTC001"]\n', "unknown key 'selec'; known keys: select, ignore, exclude"),
+        ('select = ["MTC00X"]\n', "unknown rule code 'MTC00X'"),
+        ('select = "MTC001"\n', "select must be a list of strings"),
+        (
+            'target = "main"\n',
+            "target must be one of auto, pr3889, megatron, upstream, compat, not 'main'",
+        ),
+        ("megatron = 0.19\n", "megatron must be a megatron-core version"),
+        ('backup = "no"\n', "backup must be true or false"),
+        ("select = [\n", "is not valid TOML"),
+        (
+            '[tool.megatron-migrate.per-file-ignores]\n"x/**" = "MTC001"\n',
+            "must be a list of codes",
+        ),
+    ],
+)
+def test_a_bad_configuration_is_a_usage_error_naming_the_problem(
+    tmp_path, monkeypatch, table, message
+):
     write_pyproject(tmp_path, table)
     monkeypatch.chdir(tmp_path)
     code, out, err = run("--check", ".")
@@ -576,6 +626,7 @@ def test_an_explicit_config_file(tmp_path, monkeypatch):
 
 # --- standard input ------------------------------------------------------------------------------
 
+
 def run_stdin(monkeypatch, data: str, *argv: str) -> tuple[int, bytes, str]:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data.encode())))
     out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
@@ -587,8 +638,14 @@ def run_stdin(monkeypatch, data: str, *argv: str) -> tuple[int, bytes, str]:
 
 def test_stdin_write_prints_the_rewritten_text(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
-    code, out, err = run_stdin(monkeypatch, "train --tokenizer-type SentencePieceTokenizer\n",
-                               "--write", "-", "--stdin-filename", "scripts/run.sh")
+    code, out, err = run_stdin(
+        monkeypatch,
+        "train --tokenizer-type SentencePieceTokenizer\n",
+        "--write",
+        "-",
+        "--stdin-filename",
+        "scripts/run.sh",
+    )
     assert code == migrate.EXIT_OK
     assert out == b"train --tokenizer-library sentencepiece\n"
     assert "scripts/run.sh: rewritten (1 site)" in err
@@ -598,14 +655,23 @@ def test_stdin_write_prints_the_rewritten_text(monkeypatch, tmp_path):
 
 
 def test_stdin_check_and_per_file_ignores(monkeypatch, configured):
-    code, out, _ = run_stdin(monkeypatch, MANUAL_PY, "--check", "-", "--stdin-filename",
-                             "../src/b.py")
+    code, out, _ = run_stdin(
+        monkeypatch, MANUAL_PY, "--check", "-", "--stdin-filename", "../src/b.py"
+    )
     assert code == migrate.EXIT_PENDING and b"../src/b.py:1:57: MTC006 [manual]" in out
-    code, out, _ = run_stdin(monkeypatch, MANUAL_PY, "--check", "-", "--stdin-filename",
-                             "../tests/test_b.py")
+    code, out, _ = run_stdin(
+        monkeypatch, MANUAL_PY, "--check", "-", "--stdin-filename", "../tests/test_b.py"
+    )
     assert code == migrate.EXIT_OK
-    code, out, _ = run_stdin(monkeypatch, LEGACY_PY, "--write", "--force-exclude", "-",
-                             "--stdin-filename", "../third_party/v.py")
+    code, out, _ = run_stdin(
+        monkeypatch,
+        LEGACY_PY,
+        "--write",
+        "--force-exclude",
+        "-",
+        "--stdin-filename",
+        "../third_party/v.py",
+    )
     assert (code, out) == (migrate.EXIT_OK, LEGACY_PY.encode())  # excluded: passed through
 
 
@@ -616,22 +682,27 @@ def test_stdin_cannot_be_mixed_with_paths(monkeypatch, tmp_path):
 
 # --- colour --------------------------------------------------------------------------------------
 
+
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True
 
 
-@pytest.mark.parametrize("choice, environment, terminal, expected", [
-    ("auto", {}, True, True),
-    ("auto", {}, False, False),
-    ("auto", {"NO_COLOR": "1"}, True, False),
-    ("auto", {"FORCE_COLOR": "1"}, False, True),
-    ("auto", {"TERM": "dumb"}, True, False),
-    ("always", {"NO_COLOR": "1"}, False, True),
-    ("never", {"FORCE_COLOR": "1"}, True, False),
-])
-def test_colour_follows_the_terminal_and_no_color(monkeypatch, choice, environment, terminal,
-                                                  expected):
+@pytest.mark.parametrize(
+    "choice, environment, terminal, expected",
+    [
+        ("auto", {}, True, True),
+        ("auto", {}, False, False),
+        ("auto", {"NO_COLOR": "1"}, True, False),
+        ("auto", {"FORCE_COLOR": "1"}, False, True),
+        ("auto", {"TERM": "dumb"}, True, False),
+        ("always", {"NO_COLOR": "1"}, False, True),
+        ("never", {"FORCE_COLOR": "1"}, True, False),
+    ],
+)
+def test_colour_follows_the_terminal_and_no_color(
+    monkeypatch, choice, environment, terminal, expected
+):
     for name in ("NO_COLOR", "FORCE_COLOR", "TERM"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
@@ -652,13 +723,16 @@ def test_colour_codes_only_when_asked(tmp_path):
 
 # --- progress ------------------------------------------------------------------------------------
 
+
 def test_the_pool_reports_progress_in_small_steps(tmp_path):
-    candidates = [migrate.Candidate(tmp_path / f"f{index}.sh", f"f{index}.sh",
-                                    b"x" * (100 + index % 7), "shell", Options())
-                  for index in range(3000)]
+    candidates = [
+        migrate.Candidate(
+            tmp_path / f"f{index}.sh", f"f{index}.sh", b"x" * (100 + index % 7), "shell", Options()
+        )
+        for index in range(3000)
+    ]
     chunks = migrate._chunks(candidates, 2 * migrate._CHUNKS_PER_WORKER)
-    assert sorted(c.shown for chunk in chunks for c in chunk) == sorted(c.shown
-                                                                        for c in candidates)
+    assert sorted(c.shown for chunk in chunks for c in chunk) == sorted(c.shown for c in candidates)
     assert max(len(chunk) for chunk in chunks) <= 0.02 * len(candidates)
     big = migrate.Candidate(tmp_path / "big.sh", "big.sh", b"x" * 10**6, "shell", Options())
     assert migrate._chunks([*candidates, big], 64)[0] == [big]  # the slowest goes first, alone
@@ -676,6 +750,7 @@ def test_progress_adds_up_in_a_pool_run(tmp_path):
 
 # --- JSON and SARIF ------------------------------------------------------------------------------
 
+
 def test_json_report_layout(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.py").write_text(LEGACY_PY + MANUAL_PY)
@@ -687,12 +762,18 @@ def test_json_report_layout(tmp_path, monkeypatch):
     assert set(report) == {"version", "tool", "contexts", "mode", "summary", "files"}
     [context] = report["contexts"]
     assert (context["root"], context["python_target"]) == (".", "pr3889")
-    assert report["summary"] == {"scanned": 1, "changed": 1, "fixed_sites": 2,
-                                 "manual_sites": 1, "notes": 0, "skipped": 0, "debris": 0}
+    assert report["summary"] == {
+        "scanned": 1,
+        "changed": 1,
+        "fixed_sites": 2,
+        "manual_sites": 1,
+        "notes": 0,
+        "skipped": 0,
+        "debris": 0,
+    }
     [entry] = report["files"]
     assert set(entry) == {"path", "kind", "status", "reason", "backup", "diff", "findings"}
-    assert [finding["state"] for finding in entry["findings"]] == ["fixable", "fixable",
-                                                                    "manual"]
+    assert [finding["state"] for finding in entry["findings"]] == ["fixable", "fixable", "manual"]
 
 
 def sarif_of(*argv: str) -> dict:
@@ -724,8 +805,10 @@ def test_sarif_help_uri_points_at_the_rule_page_of_the_release(tmp_path, monkeyp
     monkeypatch.setattr(report, "source_url", lambda: "https://example.org/compat")
     (tmp_path / "a.py").write_text(LEGACY_PY)
     rules = sarif_of(str(tmp_path))["runs"][0]["tool"]["driver"]["rules"]
-    assert rules[0]["helpUri"] == \
-        f"https://example.org/compat/blob/v{report.tool_version()}/docs/rules/MTC001.md"
+    assert (
+        rules[0]["helpUri"]
+        == f"https://example.org/compat/blob/v{report.tool_version()}/docs/rules/MTC001.md"
+    )
 
 
 def sarif_schema() -> dict:
@@ -752,9 +835,15 @@ def test_sarif_validates_against_the_sarif_schema(project):
 
 # --- git and pre-commit --------------------------------------------------------------------------
 
+
 def git(root: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
-                          cwd=root, capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 @pytest.fixture
@@ -785,8 +874,10 @@ def test_metadata_that_git_holds_gets_no_backup(repository):
     assert code == migrate.EXIT_OK
     assert not (tracked.parent / "tokenizer_metadata.json.bak").exists()
     assert (untracked.parent / "tokenizer_metadata.json.bak").exists()
-    assert "other/tokenizer_metadata.json: rewritten (1 site); the original is kept in " \
+    assert (
+        "other/tokenizer_metadata.json: rewritten (1 site); the original is kept in "
         "other/tokenizer_metadata.json.bak" in out
+    )
 
 
 def test_outside_a_repository_a_backup_is_kept(tmp_path):
@@ -806,13 +897,23 @@ def pre_commit(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
     import yaml
 
     (root / ".pre-commit-config.yaml").write_text(
-        yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}))
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]})
+    )
     git(root, "add", "-A")
-    environment = {**os.environ, "PRE_COMMIT_HOME": str(root.parent / "pre-commit-home"),
-                   "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                   "NO_COLOR": "1"}
-    return subprocess.run([str(Path(sys.executable).parent / "pre-commit"), "run", *args],
-                          cwd=root, capture_output=True, text=True, env=environment, check=False)
+    environment = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(root.parent / "pre-commit-home"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "NO_COLOR": "1",
+    }
+    return subprocess.run(
+        [str(Path(sys.executable).parent / "pre-commit"), "run", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
 
 
 def legacy_repository(root: Path) -> None:
@@ -821,10 +922,12 @@ def legacy_repository(root: Path) -> None:
     (root / "tool.py").write_text(MANUAL_PY)
     (root / "tok").mkdir()
     (root / "tok" / "tokenizer_metadata.json").write_text(
-        '{"library": "sentencepiece", "model_type": "gpt"}\n')
+        '{"library": "sentencepiece", "model_type": "gpt"}\n'
+    )
     (root / "third_party").mkdir()
     (root / "third_party" / "vendored.sh").write_text(
-        "train --tokenizer-type SentencePieceTokenizer\n")
+        "train --tokenizer-type SentencePieceTokenizer\n"
+    )
     write_pyproject(root, 'exclude = ["third_party/"]\ntarget = "pr3889"\n')
 
 
@@ -863,8 +966,11 @@ def test_pre_commit_fixing_hook_fails_until_the_manual_sites_are_done(repository
 def test_the_anchors_let_every_needle_through():
     from codemods.rules import all_rules, select
 
-    for codes in (select(frozenset(), frozenset()), frozenset({"MTC101"}),
-                  frozenset({"MTC201", "MTC301"})):
+    for codes in (
+        select(frozenset(), frozenset()),
+        frozenset({"MTC101"}),
+        frozenset({"MTC201", "MTC301"}),
+    ):
         keeps = migrate.file_prefilter(Options(select=codes))
         for rule in all_rules():
             if rule.code not in codes:

@@ -76,8 +76,12 @@ def write(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def vendored(root: Path, parser: str | None = None, config: str | None = None,
-             tokenizers: tuple[str, ...] = ()) -> Path:
+def vendored(
+    root: Path,
+    parser: str | None = None,
+    config: str | None = None,
+    tokenizers: tuple[str, ...] = (),
+) -> Path:
     files = {"megatron/__init__.py": ""}
     if parser is not None:
         files["megatron/training/arguments.py"] = parser
@@ -97,19 +101,34 @@ def run(*argv: str) -> tuple[int, str]:
 # --- reading a vendored Megatron ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("parser, config, tokenizers, like", [
-    pytest.param(FORK_PARSER, None, (), G1, id="fork-older-than-G1"),
-    pytest.param(G1_PARSER, None, ("text/utils/build_tokenizer.py",), G1, id="G1"),
-    pytest.param(G2_PARSER, None, ("vision/__init__.py", "text/models/__init__.py"), G2,
-                 id="G2"),
-    pytest.param(None, CONFIG_ERA, ("vision/__init__.py", "text/models/__init__.py"),
-                 RELEASE_0_19, id="0.19-config-era"),
-    pytest.param(None, CONFIG_ERA, ("vision/__init__.py",), MAIN, id="main-wrappers-gone"),
-    pytest.param(G2_PARSER + "    group.add_argument('--tokenizer-library')\n", None,
-                 ("conversation/__init__.py",), PR3889, id="pr3889"),
-])
+@pytest.mark.parametrize(
+    "parser, config, tokenizers, like",
+    [
+        pytest.param(FORK_PARSER, None, (), G1, id="fork-older-than-G1"),
+        pytest.param(G1_PARSER, None, ("text/utils/build_tokenizer.py",), G1, id="G1"),
+        pytest.param(
+            G2_PARSER, None, ("vision/__init__.py", "text/models/__init__.py"), G2, id="G2"
+        ),
+        pytest.param(
+            None,
+            CONFIG_ERA,
+            ("vision/__init__.py", "text/models/__init__.py"),
+            RELEASE_0_19,
+            id="0.19-config-era",
+        ),
+        pytest.param(None, CONFIG_ERA, ("vision/__init__.py",), MAIN, id="main-wrappers-gone"),
+        pytest.param(
+            G2_PARSER + "    group.add_argument('--tokenizer-library')\n",
+            None,
+            ("conversation/__init__.py",),
+            PR3889,
+            id="pr3889",
+        ),
+    ],
+)
 def test_a_vendored_megatron_is_read_from_its_parser_and_tokenizer_tree(
-        tmp_path, parser, config, tokenizers, like):
+    tmp_path, parser, config, tokenizers, like
+):
     api = VendoredMegatron(vendored(tmp_path, parser, config, tokenizers) / "megatron").api()
     assert api is not None and api.key == like.key
     assert "vendored" in api.name
@@ -127,10 +146,17 @@ def test_a_megatron_folder_without_parser_or_tokenizers_says_nothing(tmp_path):
     assert VendoredMegatron(vendored(tmp_path) / "megatron").api() is None
 
 
-@pytest.mark.parametrize("api, python, command", [
-    (G1, "compat", "keep"), (G2, "compat", "upstream"), (RELEASE_0_19, "compat", "upstream"),
-    (MAIN, "upstream", "upstream"), (PR3889, "pr3889", "pr3889"), (None, "pr3889", "pr3889"),
-])
+@pytest.mark.parametrize(
+    "api, python, command",
+    [
+        (G1, "compat", "keep"),
+        (G2, "compat", "upstream"),
+        (RELEASE_0_19, "compat", "upstream"),
+        (MAIN, "upstream", "upstream"),
+        (PR3889, "pr3889", "pr3889"),
+        (None, "pr3889", "pr3889"),
+    ],
+)
 def test_targets_are_the_newest_the_api_can_run(api, python, command):
     assert (python_target(api), command_target(api)) == (python, command)
 
@@ -138,14 +164,17 @@ def test_targets_are_the_newest_the_api_can_run(api, python, command):
 # --- evidence and its strength ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, text", [
-    ("requirements.txt", "torch\nmegatron-core==0.17.1\n"),
-    ("requirements-train.txt", "megatron_core == 0.17.1  # pinned for the cluster\n"),
-    ("pyproject.toml", '[project]\ndependencies = ["megatron-core==0.17.1", "numpy"]\n'),
-    ("setup.cfg", "[options]\ninstall_requires =\n    megatron-core==0.17.1\n"),
-    ("setup.py", 'setup(install_requires=["megatron-core==0.17.1"])\n'),
-    ("environment.yml", "dependencies:\n  - pip:\n    - megatron-core==0.17.1\n"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("requirements.txt", "torch\nmegatron-core==0.17.1\n"),
+        ("requirements-train.txt", "megatron_core == 0.17.1  # pinned for the cluster\n"),
+        ("pyproject.toml", '[project]\ndependencies = ["megatron-core==0.17.1", "numpy"]\n'),
+        ("setup.cfg", "[options]\ninstall_requires =\n    megatron-core==0.17.1\n"),
+        ("setup.py", 'setup(install_requires=["megatron-core==0.17.1"])\n'),
+        ("environment.yml", "dependencies:\n  - pip:\n    - megatron-core==0.17.1\n"),
+    ],
+)
 def test_a_pin_in_any_dependency_file(tmp_path, name, text):
     write(tmp_path, {name: text, "train.py": ""})
     context = ContextFinder().for_file(tmp_path / "train.py")
@@ -228,20 +257,39 @@ def test_a_project_with_nothing_around_it_does_not_look_outside(tmp_path):
 
 
 def _git(root: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t",
-                        "HOME": str(root), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", "-C", str(root), *args],
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "HOME": str(root),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 def test_a_submodule_not_checked_out_is_known_by_its_pinned_commit(tmp_path):
     release_commit = "266f1c97dca477ca8b92c16087506da2000b0b84"  # core_v0.17.1
-    write(tmp_path, {".gitmodules": '[submodule "Megatron-LM"]\n\tpath = third_party/Megatron-LM'
-                     "\n\turl = https://github.com/NVIDIA/Megatron-LM.git\n",
-                     "run.sh": LAUNCH})
+    write(
+        tmp_path,
+        {
+            ".gitmodules": '[submodule "Megatron-LM"]\n\tpath = third_party/Megatron-LM'
+            "\n\turl = https://github.com/NVIDIA/Megatron-LM.git\n",
+            "run.sh": LAUNCH,
+        },
+    )
     _git(tmp_path, "init", "-q")
-    _git(tmp_path, "update-index", "--add", "--cacheinfo",
-         f"160000,{release_commit},third_party/Megatron-LM")
+    _git(
+        tmp_path,
+        "update-index",
+        "--add",
+        "--cacheinfo",
+        f"160000,{release_commit},third_party/Megatron-LM",
+    )
     _git(tmp_path, "add", ".gitmodules", "run.sh")
     _git(tmp_path, "commit", "-q", "-m", "pin")
     context = ContextFinder().for_root(tmp_path)
@@ -252,8 +300,13 @@ def test_a_submodule_not_checked_out_is_known_by_its_pinned_commit(tmp_path):
 
 def test_a_submodule_at_an_unknown_commit_keeps_the_command_lines(tmp_path):
     # no Megatron-LM commit but PR #3889's head has the new flags
-    write(tmp_path, {".gitmodules": '[submodule "mlm"]\n\tpath = mlm\n'
-                     "\turl = git@github.com:someone/megatron-lm.git\n"})
+    write(
+        tmp_path,
+        {
+            ".gitmodules": '[submodule "mlm"]\n\tpath = mlm\n'
+            "\turl = git@github.com:someone/megatron-lm.git\n"
+        },
+    )
     context = ContextFinder().for_root(tmp_path)
     assert context.chosen is not None and context.chosen.kind == "submodule"
     assert context.api is None and "git cannot tell its commit" in context.chosen.note
@@ -263,14 +316,16 @@ def test_a_submodule_at_an_unknown_commit_keeps_the_command_lines(tmp_path):
 # --- end to end: what --write does to a tree that vendors an old Megatron ------------------------
 
 
-def test_a_fork_vendoring_an_old_megatron_keeps_its_scripts_and_its_megatron(tmp_path,
-                                                                             monkeypatch):
+def test_a_fork_vendoring_an_old_megatron_keeps_its_scripts_and_its_megatron(tmp_path, monkeypatch):
     vendored(tmp_path, FORK_PARSER)
-    write(tmp_path, {
-        "megatron/tokenizer/tokenizer.py": "if args.tokenizer_type == 'GPT2BPETokenizer':\n"
-                                           "    pass\n",
-        "examples/pretrain_gpt.sh": LAUNCH,
-    })
+    write(
+        tmp_path,
+        {
+            "megatron/tokenizer/tokenizer.py": "if args.tokenizer_type == 'GPT2BPETokenizer':\n"
+            "    pass\n",
+            "examples/pretrain_gpt.sh": LAUNCH,
+        },
+    )
     before = {path: path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()}
     monkeypatch.chdir(tmp_path)
     code, out = run("--write", "--format", "json", ".")
@@ -284,15 +339,22 @@ def test_a_fork_vendoring_an_old_megatron_keeps_its_scripts_and_its_megatron(tmp
     assert "--include-megatron" in megatron_itself[0]["reason"]
     (script,) = [f for f in report["files"] if f["path"] == "examples/pretrain_gpt.sh"]
     assert {(f["code"], f["informational"]) for f in script["findings"]} == {
-        ("MTC201", True), ("MTC203", True)}
+        ("MTC201", True),
+        ("MTC203", True),
+    }
     assert "upgrade that Megatron" in script["findings"][0]["message"]
 
 
 def test_include_megatron_rewrites_megatron_itself_too(tmp_path, monkeypatch):
     vendored(tmp_path, G2_PARSER)
-    write(tmp_path, {"megatron/core/tokenizers/text/models/__init__.py":
-                     "from megatron.core.tokenizers.text.models.gpt_tokenizer import "
-                     "GPTTokenizer\n"})
+    write(
+        tmp_path,
+        {
+            "megatron/core/tokenizers/text/models/__init__.py": (
+                "from megatron.core.tokenizers.text.models.gpt_tokenizer import GPTTokenizer\n"
+            )
+        },
+    )
     monkeypatch.chdir(tmp_path)
     assert run("--check", "--target", "pr3889", ".")[0] == migrate.EXIT_OK
     code, out = run("--check", "--show-fixed", "--target", "pr3889", "--include-megatron", ".")
@@ -306,13 +368,15 @@ def test_an_explicit_target_wins_over_the_context(tmp_path, monkeypatch):
     run("--write", "--target", "pr3889", ".")
     assert (tmp_path / "run.sh").read_text() == (
         "torchrun pretrain_gpt.py --tokenizer-library megatron --tokenizer-model "
-        "GPT2BPETokenizer --tokenizer-hf-no-use-fast --tokenizer-hf-no-include-special-tokens\n")
+        "GPT2BPETokenizer --tokenizer-hf-no-use-fast --tokenizer-hf-no-include-special-tokens\n"
+    )
 
 
 def test_a_bad_megatron_option_is_a_usage_error(tmp_path):
     err = io.StringIO()
-    code = migrate.main(["--megatron", "not-a-version", str(tmp_path)], stdout=io.StringIO(),
-                        stderr=err)
+    code = migrate.main(
+        ["--megatron", "not-a-version", str(tmp_path)], stdout=io.StringIO(), stderr=err
+    )
     assert code == migrate.EXIT_USAGE and "not a megatron-core version" in err.getvalue()
 
 

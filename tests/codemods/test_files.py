@@ -19,8 +19,17 @@ def names(found, root: Path) -> list[str]:
 def test_gitignore_default_excludes_and_exclude_patterns(tmp_path):
     (tmp_path / ".git").mkdir()
     (tmp_path / ".gitignore").write_text("ignored/\n*.log\n")
-    for relative in ("a.py", "ignored/b.py", "x.log", "build/c.py", ".venv/d.py",
-                     "pkg.egg-info/e.py", "sub/f.py", "sub/skip_me.py", "sub/deep/g.sh"):
+    for relative in (
+        "a.py",
+        "ignored/b.py",
+        "x.log",
+        "build/c.py",
+        ".venv/d.py",
+        "pkg.egg-info/e.py",
+        "sub/f.py",
+        "sub/skip_me.py",
+        "sub/deep/g.sh",
+    ):
         path = tmp_path / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("x\n")
@@ -68,10 +77,19 @@ def test_files_are_listed_once(tmp_path):
     assert len(found.files) == 1
 
 
-@pytest.mark.parametrize("data", [
-    b"a\nb\n", b"a\r\nb\r\n", b"a\rb\r", b"a\r\nb\nc\r\n", b"no newline", b"",
-    b"\xef\xbb\xbfbom\r\n", "ünïcode\n".encode(),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"a\nb\n",
+        b"a\r\nb\r\n",
+        b"a\rb\r",
+        b"a\r\nb\nc\r\n",
+        b"no newline",
+        b"",
+        b"\xef\xbb\xbfbom\r\n",
+        "ünïcode\n".encode(),
+    ],
+)
 def test_decode_encode_round_trip(data):
     source = decode(data)
     assert "\r" not in source.text
@@ -83,8 +101,12 @@ def test_changed_text_keeps_line_endings():
     assert source.encode("A\nB\nC\n") == b"\xef\xbb\xbfA\r\nB\r\nC\r\n"
 
 
-@given(st.lists(st.tuples(st.text(alphabet="ab ", max_size=5),
-                          st.sampled_from(["\n", "\r\n", "\r"])), max_size=8))
+@given(
+    st.lists(
+        st.tuples(st.text(alphabet="ab ", max_size=5), st.sampled_from(["\n", "\r\n", "\r"])),
+        max_size=8,
+    )
+)
 def test_decode_round_trip_property(lines):
     data = "".join(text + ending for text, ending in lines).encode()
     assert decode(data).encode(decode(data).text) == data
@@ -120,11 +142,44 @@ def test_write_through_a_symlink_keeps_the_link(tmp_path):
     assert (tmp_path / "real.py").read_text() == "new\n"
 
 
-_PATTERN = st.sampled_from(["build", "*.log", "local/", "/top.py", "docs/_build", "**/dist/",
-                            "a/**/b", "*.py[cod]", "x?y", "[ab]c", "logs", "\\#hash"])
-_PATH = st.lists(st.sampled_from(["build", "a", "b", "x.log", "local", "top.py", "docs",
-                                  "_build", "dist", "m.pyc", "xzy", "ac", "#hash", "logs"]),
-                 min_size=1, max_size=4).map("/".join)
+_PATTERN = st.sampled_from(
+    [
+        "build",
+        "*.log",
+        "local/",
+        "/top.py",
+        "docs/_build",
+        "**/dist/",
+        "a/**/b",
+        "*.py[cod]",
+        "x?y",
+        "[ab]c",
+        "logs",
+        "\\#hash",
+    ]
+)
+_PATH = st.lists(
+    st.sampled_from(
+        [
+            "build",
+            "a",
+            "b",
+            "x.log",
+            "local",
+            "top.py",
+            "docs",
+            "_build",
+            "dist",
+            "m.pyc",
+            "xzy",
+            "ac",
+            "#hash",
+            "logs",
+        ]
+    ),
+    min_size=1,
+    max_size=4,
+).map("/".join)
 
 
 @given(st.lists(_PATTERN, min_size=1, max_size=5), _PATH, st.booleans())

@@ -34,8 +34,10 @@ TRAIN = textwrap.dedent("""\
     def build(path: str) -> GPTTokenizer:
         return MegatronTokenizer.from_pretrained(path, metadata_path={"library": "sentencepiece"})
     """)
-LAUNCH = "torchrun pretrain_gpt.py --tokenizer-type GPTSentencePieceTokenizer " \
+LAUNCH = (
+    "torchrun pretrain_gpt.py --tokenizer-type GPTSentencePieceTokenizer "
     "--tokenizer-model tok.model\n"
+)
 PROBE = textwrap.dedent("""\
     import json, sys
     import train
@@ -59,11 +61,17 @@ def project(tmp_path, sentencepiece_v1) -> Path:
 
 
 def run_project(root: Path, extra_path: Path | None = None) -> dict:
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        str(path) for path in (extra_path, root) if path is not None)}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(str(path) for path in (extra_path, root) if path is not None),
+    }
     completed = subprocess.run(
-        [sys.executable, "probe.py", str(root / "tok.model"), SAMPLE], cwd=root,
-        capture_output=True, text=True, env=environment, check=False,
+        [sys.executable, "probe.py", str(root / "tok.model"), SAMPLE],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     return json.loads(completed.stdout.splitlines()[-1])
@@ -71,14 +79,16 @@ def run_project(root: Path, extra_path: Path | None = None) -> dict:
 
 def migrate_project(root: Path, *argv: str) -> dict:
     out = io.StringIO()
-    code = migrate.main(["--write", "--format", "json", *argv, str(root)], stdout=out,
-                        stderr=io.StringIO())
+    code = migrate.main(
+        ["--write", "--format", "json", *argv, str(root)], stdout=out, stderr=io.StringIO()
+    )
     assert code == migrate.EXIT_OK
     return json.loads(out.getvalue())
 
 
-def test_auto_on_megatron_core_0_16_moves_the_code_to_compat_and_keeps_the_ids(project,
-                                                                              megatron_core):
+def test_auto_on_megatron_core_0_16_moves_the_code_to_compat_and_keeps_the_ids(
+    project, megatron_core
+):
     before = run_project(project)
     # the reference run really used megatron-core's files, not what the import hook serves
     assert references.installed_g1().tree == Path(before["megatron"]).resolve().parent
@@ -116,8 +126,9 @@ def main_shaped_megatron(tmp_path) -> Path:
             """),
         "megatron/core/models/__init__.py": "",
         "megatron/core/models/multimodal/__init__.py": "",
-        "megatron/core/models/multimodal/llava_model.py":
-            'IGNORE_INDEX = -100\nIMAGE_TOKEN = "<image>"\nDEFAULT_IMAGE_TOKEN_INDEX = -200\n',
+        "megatron/core/models/multimodal/llava_model.py": (
+            'IGNORE_INDEX = -100\nIMAGE_TOKEN = "<image>"\nDEFAULT_IMAGE_TOKEN_INDEX = -200\n'
+        ),
     }
     for name, text in stand_ins.items():
         path = site / name
@@ -127,8 +138,9 @@ def main_shaped_megatron(tmp_path) -> Path:
     return site
 
 
-def test_target_upstream_runs_on_megatron_lm_main_s_api(project, main_shaped_megatron,
-                                                        megatron_core):
+def test_target_upstream_runs_on_megatron_lm_main_s_api(
+    project, main_shaped_megatron, megatron_core
+):
     before = run_project(project)
     report = migrate_project(project, "--target", "upstream")
     (context,) = report["contexts"]

@@ -51,18 +51,28 @@ def _old_flags(target: str) -> list[str]:
 def _patterns(target: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     """Old flags, their attributes as YAML keys, and names of the old Python API."""
     flags = _old_flags(target)
-    names = {entry.legacy_qualname for entry in LEGACY_NAMES} | set(LEGACY_MODULES) | {
-        entry.legacy_name for entry in LEGACY_NAMES
-        if entry.new_name != entry.legacy_name
-        and entry.legacy_name not in NAMES_SHARED_WITH_OTHER_LIBRARIES
-        # a tokenizer type's name is a value of --tokenizer-type where that stays valid
-        and (TOKENIZER_TYPE_FLAG_NAME in flags or entry.legacy_name not in TOKENIZER_TYPES)}
+    names = (
+        {entry.legacy_qualname for entry in LEGACY_NAMES}
+        | set(LEGACY_MODULES)
+        | {
+            entry.legacy_name
+            for entry in LEGACY_NAMES
+            if entry.new_name != entry.legacy_name
+            and entry.legacy_name not in NAMES_SHARED_WITH_OTHER_LIBRARIES
+            # a tokenizer type's name is a value of --tokenizer-type where that stays valid
+            and (TOKENIZER_TYPE_FLAG_NAME in flags or entry.legacy_name not in TOKENIZER_TYPES)
+        }
+    )
     return (
         re.compile(r"(?<![\w-])(?:" + "|".join(map(re.escape, flags)) + r")(?![\w-])"),
-        re.compile(r"(?<![\w-])(?:" + "|".join(attribute_for(flag) for flag in flags)
-                   + r")[ \t]*:"),
-        re.compile(r"(?<![\w.])(?:" + "|".join(
-            map(re.escape, sorted(names, key=len, reverse=True))) + r")(?![\w])"),
+        re.compile(
+            r"(?<![\w-])(?:" + "|".join(attribute_for(flag) for flag in flags) + r")[ \t]*:"
+        ),
+        re.compile(
+            r"(?<![\w.])(?:"
+            + "|".join(map(re.escape, sorted(names, key=len, reverse=True)))
+            + r")(?![\w])"
+        ),
     )
 
 
@@ -70,8 +80,9 @@ def _notebook_source_lines(text: str) -> set[int]:
     """The lines of a notebook file that hold cell sources (outputs are not code)."""
     lines: set[int] = set()
     cells = json.loads(text)["cells"]
-    starts = [text.count("\n", 0, match.start()) + 1
-              for match in re.finditer(r'"source"\s*:\s*\[', text)]
+    starts = [
+        text.count("\n", 0, match.start()) + 1 for match in re.finditer(r'"source"\s*:\s*\[', text)
+    ]
     for start, cell in zip(starts, (c for c in cells if isinstance(c["source"], list))):
         lines.update(range(start + 1, start + 1 + len(cell["source"])))
     return lines
@@ -82,8 +93,7 @@ def occurrences(root: Path, target: str) -> dict[str, dict[int, str]]:
     flag, attribute_key, name = _patterns(target)
     found: dict[str, dict[int, str]] = {}
     for path in sorted(root.rglob("*")):
-        if not path.is_file() or {"expected", ".git"} & set(path.parts) or \
-                path.suffix == ".bak":
+        if not path.is_file() or {"expected", ".git"} & set(path.parts) or path.suffix == ".bak":
             continue
         try:
             text = path.read_text(encoding="utf-8")
@@ -96,8 +106,11 @@ def occurrences(root: Path, target: str) -> dict[str, dict[int, str]]:
         for number, line in enumerate(text.splitlines(), start=1):
             if wanted is not None and number not in wanted:
                 continue
-            if flag.search(line) or name.search(line) or \
-                    (kind.name == "yaml" and attribute_key.search(line)):
+            if (
+                flag.search(line)
+                or name.search(line)
+                or (kind.name == "yaml" and attribute_key.search(line))
+            ):
                 found.setdefault(path.relative_to(root).as_posix(), {})[number] = line.strip()
     return found
 
@@ -105,8 +118,23 @@ def occurrences(root: Path, target: str) -> dict[str, dict[int, str]]:
 def migrate(root: Path, *arguments: str, target: str = "pr3889") -> dict:
     out = io.StringIO()
     # the release the old flags ran on is named: the megatron-core installed here is no evidence
-    code = main([*arguments, "--target", target, "--megatron", "0.19.2", "--format", "json",
-                 "--statistics", "-j", "1", str(root)], stdout=out, stderr=io.StringIO())
+    code = main(
+        [
+            *arguments,
+            "--target",
+            target,
+            "--megatron",
+            "0.19.2",
+            "--format",
+            "json",
+            "--statistics",
+            "-j",
+            "1",
+            str(root),
+        ],
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     report = json.loads(out.getvalue())
     report["exit_code"] = code
     return report
@@ -134,14 +162,17 @@ def silent_occurrences(root: Path, target: str) -> list[tuple[str, int, str]]:
     report = migrate(root, "--check", target=target)
     failed = [(f["path"], f["reason"]) for f in report["files"] if f["status"] == "failed"]
     assert failed == [], "files refused"
-    dealt_with = {(Path(f["path"]).resolve(), line)
-                  for f in report["files"]
-                  for line in {finding["line"] for finding in f["findings"]}
-                  | rewritten_lines(f["diff"])}
-    return [(path, number, line)
-            for path, lines in occurrences(root, target).items()
-            for number, line in lines.items()
-            if ((root / path).resolve(), number) not in dealt_with]
+    dealt_with = {
+        (Path(f["path"]).resolve(), line)
+        for f in report["files"]
+        for line in {finding["line"] for finding in f["findings"]} | rewritten_lines(f["diff"])
+    }
+    return [
+        (path, number, line)
+        for path, lines in occurrences(root, target).items()
+        for number, line in lines.items()
+        if ((root / path).resolve(), number) not in dealt_with
+    ]
 
 
 @pytest.fixture(params=["example-project", "mixed-tree"])
@@ -191,8 +222,7 @@ def test_statistics_count_the_findings_per_rule(tmp_path):
     write_tree(tmp_path)
     report = migrate(tmp_path, "--check")
     statistics = report["statistics"]
-    assert sum(row["rewritten"] for row in statistics.values()) == \
-        report["summary"]["fixed_sites"]
+    assert sum(row["rewritten"] for row in statistics.values()) == report["summary"]["fixed_sites"]
     assert sum(row["manual"] for row in statistics.values()) == report["summary"]["manual_sites"]
     notes = sum(finding["informational"] for f in report["files"] for finding in f["findings"])
     assert sum(row["notes"] for row in statistics.values()) == notes > 0
@@ -203,14 +233,14 @@ def test_statistics_count_the_findings_per_rule(tmp_path):
 def test_statistics_as_a_table(tmp_path):
     write_tree(tmp_path)
     out = io.StringIO()
-    main(["--check", "--statistics", "-j", "1", str(tmp_path)], stdout=out,
-         stderr=io.StringIO())
+    main(["--check", "--statistics", "-j", "1", str(tmp_path)], stdout=out, stderr=io.StringIO())
     table = out.getvalue().split("rule    name", 1)[1].splitlines()
     rows = {line.split()[0]: line.split()[-3:] for line in table[1:]}
     assert rows["MTC201"][0].isdigit()
     assert rows["total"] == [
         str(sum(int(row[column]) for code, row in rows.items() if code != "total"))
-        for column in range(3)]
+        for column in range(3)
+    ]
 
 
 def test_rule_counts_of_an_empty_run():
@@ -218,6 +248,8 @@ def test_rule_counts_of_an_empty_run():
 
 
 def test_the_mixed_tree_covers_every_text_kind_the_tool_reads():
-    kinds = {kind_for(path, content.split("\n", 1)[0]).name  # type: ignore[union-attr]
-             for path, content in FILES.items()}
+    kinds = {
+        kind_for(path, content.split("\n", 1)[0]).name  # type: ignore[union-attr]
+        for path, content in FILES.items()
+    }
     assert kinds == TEXT_KINDS

@@ -13,7 +13,6 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 
-
 @pytest.fixture(scope="session")
 def library_sources(hf_tokenizer_dir, sentencepiece_v3, tekken_json, gpt2_files) -> dict:
     """``library -> (tokenizer_path, extra from_pretrained kwargs)``; one real tokenizer each."""
@@ -57,7 +56,6 @@ def raw_hf_tokenizer(hf_tokenizer_dir) -> Any:
     """The fixture folder loaded the way G2's SFTTokenizer loaded it: plain AutoTokenizer."""
     transformers = pytest.importorskip("transformers")
     return transformers.AutoTokenizer.from_pretrained(str(hf_tokenizer_dir))
-
 
 
 # Role words as single (non-special) tokens, so that a format's assistant header has the length

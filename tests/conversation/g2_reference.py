@@ -54,9 +54,15 @@ def g2_tokenize_conversation(
     tolerates ids that differ by a few parts in a million; ``np.array_equal`` (the default) is
     exact, and pass ``np.allclose`` to run upstream's own comparison.
     """
-    tokens = as_ids(library.apply_chat_template(
-        conversation, tokenize=True, add_generation_prompt=add_generation_prompt,
-        chat_template=chat_template, **(conversation_options or {})))
+    tokens = as_ids(
+        library.apply_chat_template(
+            conversation,
+            tokenize=True,
+            add_generation_prompt=add_generation_prompt,
+            chat_template=chat_template,
+            **(conversation_options or {}),
+        )
+    )
     if not return_target:
         return tokens
     target = tokens.copy()
@@ -68,19 +74,20 @@ def g2_tokenize_conversation(
             raise ValueError(f"empty assistant turn in conversation: {conversation}.")
         if turn["role"].lower() == "assistant":
             assert conversation[turn_idx - 1]["role"].lower() in ("user", "tool")
-        turn_tokens = as_ids(library.apply_chat_template([turn], tokenize=True,
-                                                         chat_template=chat_template))
+        turn_tokens = as_ids(
+            library.apply_chat_template([turn], tokenize=True, chat_template=chat_template)
+        )
         if has_bos and turn_idx > 0:
             turn_tokens = turn_tokens[1:]
         turn_len = len(turn_tokens)
         role = turn["role"].lower()
         if role in ("system", "user", "tool"):
-            target[idx:idx + turn_len] = IGNORE_INDEX
+            target[idx : idx + turn_len] = IGNORE_INDEX
         elif role == "assistant":
-            target[idx:idx + assistant_prefix_len] = IGNORE_INDEX
+            target[idx : idx + assistant_prefix_len] = IGNORE_INDEX
         else:
             raise ValueError("Wrong role value.")
-        assert spans_match(tokens[idx:idx + turn_len], turn_tokens)
+        assert spans_match(tokens[idx : idx + turn_len], turn_tokens)
         idx += turn_len
     assert idx == len(tokens)
     return tokens, target

@@ -50,9 +50,16 @@ def registry(monkeypatch):
 @pytest.fixture
 def plugin_site(tmp_path, monkeypatch, registry):
     """A site folder holding the fork's package, put on sys.path as pip would install it."""
-    site = install_plugin(tmp_path / "site", "fork-formats", "fork_formats",
-                          {"gemma": "fork_formats:gemma", "broken": "fork_formats:broken",
-                           "missing": "fork_formats:not_there"})
+    site = install_plugin(
+        tmp_path / "site",
+        "fork-formats",
+        "fork_formats",
+        {
+            "gemma": "fork_formats:gemma",
+            "broken": "fork_formats:broken",
+            "missing": "fork_formats:not_there",
+        },
+    )
     monkeypatch.syspath_prepend(str(site))
     forget_installed_formats()
     yield site
@@ -60,15 +67,20 @@ def plugin_site(tmp_path, monkeypatch, registry):
 
 
 def gemma_config(tokenizer) -> PromptConfig:
-    return PromptConfig(assistant_prefix_len=3, pad_token_id=tokenizer.eos_id,
-                        custom_chat_template=GEMMA_TEMPLATE, has_bos=True, has_system_role=False,
-                        allow_tool_role=True)
+    return PromptConfig(
+        assistant_prefix_len=3,
+        pad_token_id=tokenizer.eos_id,
+        custom_chat_template=GEMMA_TEMPLATE,
+        has_bos=True,
+        has_system_role=False,
+        allow_tool_role=True,
+    )
 
 
 def hf_sft(hf_tokenizer_dir, prompt_format: str):
-    return MegatronTokenizer.from_pretrained(str(hf_tokenizer_dir),
-                                             metadata_path={"library": "huggingface"},
-                                             prompt_format=prompt_format)
+    return MegatronTokenizer.from_pretrained(
+        str(hf_tokenizer_dir), metadata_path={"library": "huggingface"}, prompt_format=prompt_format
+    )
 
 
 def test_a_registered_format_tokenizes_as_its_prompt_config_says(registry, hf_tokenizer_dir):
@@ -76,7 +88,8 @@ def test_a_registered_format_tokenizes_as_its_prompt_config_says(registry, hf_to
     tokenizer = hf_sft(hf_tokenizer_dir, "gemma")
     tokens, target = tokenizer.tokenize_conversation(CONVERSATION)
     expected_tokens, expected_target = tokenize_conversation(
-        tokenizer._tokenizer, CONVERSATION, gemma_config(tokenizer._tokenizer), True, False)
+        tokenizer._tokenizer, CONVERSATION, gemma_config(tokenizer._tokenizer), True, False
+    )
     assert np.array_equal(tokens, expected_tokens) and np.array_equal(target, expected_target)
     assert "こんにちは" in tokenizer.detokenize(target[target >= 0].tolist())
     assert "gemma" in prompt_format_names()
@@ -122,23 +135,28 @@ def test_a_factory_that_returns_something_else_is_named(registry, hf_tokenizer_d
         hf_sft(hf_tokenizer_dir, "gemma")
 
 
-def test_an_installed_package_s_format_is_found_without_importing_it(plugin_site,
-                                                                     hf_tokenizer_dir):
+def test_an_installed_package_s_format_is_found_without_importing_it(plugin_site, hf_tokenizer_dir):
     assert "fork_formats" not in sys.modules
     assert {"gemma", "broken", "missing"} <= prompt_format_names()
     assert "fork_formats" not in sys.modules  # listing names imports nothing
     tokenizer = hf_sft(hf_tokenizer_dir, "gemma")
     tokens, _ = tokenizer.tokenize_conversation(CONVERSATION)
-    expected, _ = tokenize_conversation(tokenizer._tokenizer, CONVERSATION,
-                                        gemma_config(tokenizer._tokenizer), True, False)
+    expected, _ = tokenize_conversation(
+        tokenizer._tokenizer, CONVERSATION, gemma_config(tokenizer._tokenizer), True, False
+    )
     assert np.array_equal(tokens, expected)
 
 
-def test_an_entry_point_never_shadows_a_built_in_format(tmp_path, monkeypatch, registry,
-                                                        hf_tokenizer_dir):
-    site = install_plugin(tmp_path / "site", "shadowing", "shadowing_formats",
-                          {"chatml": "shadowing_formats:gemma"},
-                          source="raise RuntimeError('never imported')\n")
+def test_an_entry_point_never_shadows_a_built_in_format(
+    tmp_path, monkeypatch, registry, hf_tokenizer_dir
+):
+    site = install_plugin(
+        tmp_path / "site",
+        "shadowing",
+        "shadowing_formats",
+        {"chatml": "shadowing_formats:gemma"},
+        source="raise RuntimeError('never imported')\n",
+    )
     monkeypatch.syspath_prepend(str(site))
     forget_installed_formats()
     config = hf_sft(hf_tokenizer_dir, "chatml")._prompt_config
@@ -147,34 +165,42 @@ def test_an_entry_point_never_shadows_a_built_in_format(tmp_path, monkeypatch, r
 
 
 def test_an_entry_point_that_fails_to_load_names_its_package(plugin_site, hf_tokenizer_dir):
-    with pytest.raises(PromptFormatRegistrationError,
-                       match=r"'missing': loading fork_formats:not_there \(entry point of "
-                             r"fork-formats\) failed with AttributeError"):
+    with pytest.raises(
+        PromptFormatRegistrationError,
+        match=r"'missing': loading fork_formats:not_there \(entry point of "
+        r"fork-formats\) failed with AttributeError",
+    ):
         hf_sft(hf_tokenizer_dir, "missing")
     with pytest.raises(TypeError, match="'broken': its factory returned dict"):
         hf_sft(hf_tokenizer_dir, "broken")
 
 
-def test_two_packages_offering_one_name_is_an_error_not_a_coin_toss(plugin_site, tmp_path,
-                                                                    monkeypatch):
-    other = install_plugin(tmp_path / "other", "other-formats", "other_formats",
-                           {"gemma": "other_formats:gemma"})
+def test_two_packages_offering_one_name_is_an_error_not_a_coin_toss(
+    plugin_site, tmp_path, monkeypatch
+):
+    other = install_plugin(
+        tmp_path / "other", "other-formats", "other_formats", {"gemma": "other_formats:gemma"}
+    )
     monkeypatch.syspath_prepend(str(other))
     forget_installed_formats()
-    with pytest.raises(PromptFormatRegistrationError,
-                       match="offered by several installed packages: .*fork-formats.*"
-                             "other-formats|other-formats.*fork-formats"):
+    with pytest.raises(
+        PromptFormatRegistrationError,
+        match="offered by several installed packages: .*fork-formats.*"
+        "other-formats|other-formats.*fork-formats",
+    ):
         build_prompt_config("gemma", object())
 
 
 def test_an_unknown_format_says_how_to_add_one(registry):
-    with pytest.raises(UnknownPromptFormatError,
-                       match="'gemma'.*register_prompt_format.*megatron_tokenizer_compat"):
+    with pytest.raises(
+        UnknownPromptFormatError, match="'gemma'.*register_prompt_format.*megatron_tokenizer_compat"
+    ):
         build_prompt_config("gemma", object())
 
 
-def test_a_tokenizer_built_from_the_command_line_finds_the_installed_format(plugin_site,
-                                                                           hf_tokenizer_dir):
+def test_a_tokenizer_built_from_the_command_line_finds_the_installed_format(
+    plugin_site, hf_tokenizer_dir
+):
     """What Megatron's training code does, in a fresh interpreter that imports nothing of the
     fork: parse the old flags, build the tokenizer, tokenize a conversation."""
     program = (
@@ -188,18 +214,34 @@ def test_a_tokenizer_built_from_the_command_line_finds_the_installed_format(plug
         "tokens, target = tokenizer.tokenize_conversation(json.loads(sys.stdin.read()))\n"
         "print(json.dumps({'tokens': tokens.tolist(), 'fork': 'fork_formats' in sys.modules}))\n"
     )
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(plugin_site), *sys.path])}
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(plugin_site), *sys.path])}
     completed = subprocess.run(
-        [sys.executable, "-W", "ignore::DeprecationWarning", "-c", program,
-         "--tokenizer-type", "SFTTokenizer", "--sft-tokenizer-prompt-format", "gemma",
-         "--tokenizer-model", str(hf_tokenizer_dir)],
-        input=json.dumps(CONVERSATION), capture_output=True, text=True, env=environment,
+        [
+            sys.executable,
+            "-W",
+            "ignore::DeprecationWarning",
+            "-c",
+            program,
+            "--tokenizer-type",
+            "SFTTokenizer",
+            "--sft-tokenizer-prompt-format",
+            "gemma",
+            "--tokenizer-model",
+            str(hf_tokenizer_dir),
+        ],
+        input=json.dumps(CONVERSATION),
+        capture_output=True,
+        text=True,
+        env=environment,
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
     result = json.loads(completed.stdout.splitlines()[-1])
     expected, _ = tokenize_conversation(
-        hf_sft(hf_tokenizer_dir, "identity")._tokenizer, CONVERSATION,
-        gemma_config(hf_sft(hf_tokenizer_dir, "identity")._tokenizer), True, False)
+        hf_sft(hf_tokenizer_dir, "identity")._tokenizer,
+        CONVERSATION,
+        gemma_config(hf_sft(hf_tokenizer_dir, "identity")._tokenizer),
+        True,
+        False,
+    )
     assert result == {"tokens": expected.tolist(), "fork": True}

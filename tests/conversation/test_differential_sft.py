@@ -18,12 +18,23 @@ from compat.tokenizers.conversation.conversation_tokenizer import IGNORE_INDEX
 
 SFT_FORMATS = ["nemotron-nano-v2", "nemotron-h-aligned", "identity", "default"]
 CONVERSATIONS = [
-    [{"role": "system", "content": "be brief"}, {"role": "user", "content": "hi there"},
-     {"role": "assistant", "content": "hello world"}],
-    [{"role": "user", "content": "what is 2+2? /think"}, {"role": "assistant", "content": "4"},
-     {"role": "user", "content": "and 東京? /no_think"}, {"role": "assistant", "content": "café"}],
-    [{"role": "user", "content": "call it"}, {"role": "assistant", "content": "ok"},
-     {"role": "tool", "content": "{\"a\": 1}"}, {"role": "assistant", "content": "done 🙂"}],
+    [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "hi there"},
+        {"role": "assistant", "content": "hello world"},
+    ],
+    [
+        {"role": "user", "content": "what is 2+2? /think"},
+        {"role": "assistant", "content": "4"},
+        {"role": "user", "content": "and 東京? /no_think"},
+        {"role": "assistant", "content": "café"},
+    ],
+    [
+        {"role": "user", "content": "call it"},
+        {"role": "assistant", "content": "ok"},
+        {"role": "tool", "content": '{"a": 1}'},
+        {"role": "assistant", "content": "done 🙂"},
+    ],
 ]
 
 
@@ -35,15 +46,18 @@ def old_sft(reference):
 
 def pair(reference, directory, prompt_format):
     old = reference.MegatronTokenizer.from_pretrained(
-        str(directory), metadata_path={"library": "sft"}, prompt_format=prompt_format)
+        str(directory), metadata_path={"library": "sft"}, prompt_format=prompt_format
+    )
     new = MegatronTokenizer.from_pretrained(
-        str(directory), metadata_path={"library": "huggingface"}, prompt_format=prompt_format)
+        str(directory), metadata_path={"library": "huggingface"}, prompt_format=prompt_format
+    )
     return old, new
 
 
 @pytest.mark.parametrize("prompt_format", SFT_FORMATS)
-def test_ids_targets_pad_and_eod_match_0_19_2s_sft_tokenizer(old_sft, hf_role_words_dir,
-                                                             prompt_format):
+def test_ids_targets_pad_and_eod_match_0_19_2s_sft_tokenizer(
+    old_sft, hf_role_words_dir, prompt_format
+):
     old, new = pair(old_sft, hf_role_words_dir, prompt_format)
     assert (new.pad, new.eod, new.vocab_size) == (old.pad, old.eod, old.vocab_size)
     for conversation in CONVERSATIONS:
@@ -67,6 +81,7 @@ def test_identity_masks_turns_where_0_19_2_trained_on_them(old_sft, hf_role_word
         assert masked.any() and not masked.all()
         assert list(np.asarray(target)[~masked]) == list(np.asarray(ids)[~masked])
         # the assistant turns' tokens are what is left unmasked
-        assistant_text = "".join(turn["content"] for turn in conversation
-                                 if turn["role"] == "assistant")
+        assistant_text = "".join(
+            turn["content"] for turn in conversation if turn["role"] == "assistant"
+        )
         assert new.detokenize(list(np.asarray(ids)[~masked])) == assistant_text

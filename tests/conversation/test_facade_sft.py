@@ -32,8 +32,9 @@ def own_template(library: str):
 @pytest.mark.parametrize("prompt_format", SFT_PROMPT_FORMATS)
 def test_every_sft_format_works_on_every_text_library(sft_tokenizer, library, prompt_format):
     tokenizer = sft_tokenizer(library, prompt_format, own_template(library))
-    tokens, target = tokenizer.tokenize_conversation(CONVERSATION, return_target=True,
-                                                     add_generation_prompt=False)
+    tokens, target = tokenizer.tokenize_conversation(
+        CONVERSATION, return_target=True, add_generation_prompt=False
+    )
     assert isinstance(tokens, np.ndarray) and isinstance(target, np.ndarray)
     assert tokens.shape == target.shape and tokens.size > 0
     trained = target[target != IGNORE_INDEX]
@@ -64,10 +65,11 @@ def test_every_registry_format_works_on_the_byte_level_library(sft_tokenizer, pr
 
 def test_pad_comes_from_the_prompt_format_and_eod_from_the_library(sft_tokenizer, library_sources):
     tokenizer = sft_tokenizer("tiktoken", "nemotron-h-aligned")
-    assert tokenizer.pad == tokenizer.pad_id == 233            # <SPECIAL_233>
-    plain = MegatronTokenizer.from_pretrained(library_sources["tiktoken"][0],
-                                              metadata_path={"library": "tiktoken"})
-    assert plain.pad == 4                                      # the library's own <pad>
+    assert tokenizer.pad == tokenizer.pad_id == 233  # <SPECIAL_233>
+    plain = MegatronTokenizer.from_pretrained(
+        library_sources["tiktoken"][0], metadata_path={"library": "tiktoken"}
+    )
+    assert plain.pad == 4  # the library's own <pad>
     assert tokenizer.eod == plain.eod == 2
     hf = sft_tokenizer("huggingface", "nemotron-nano-v2")
     assert hf.pad == hf._tokenizer.token_to_id("<unk>")
@@ -75,10 +77,12 @@ def test_pad_comes_from_the_prompt_format_and_eod_from_the_library(sft_tokenizer
 
 def test_the_facade_can_be_built_directly(library_sources):
     path, _ = library_sources["huggingface"]
-    tokenizer = MegatronTokenizerText(path, {"library": "huggingface"},
-                                      prompt_format="nemotron-h-aligned")
+    tokenizer = MegatronTokenizerText(
+        path, {"library": "huggingface"}, prompt_format="nemotron-h-aligned"
+    )
     assert tokenizer._prompt_config.pad_token_id == tokenizer._tokenizer.token_to_id(
-        "<SPECIAL_233>")
+        "<SPECIAL_233>"
+    )
     # prompt_format stays a facade argument (upstream forwarded it to the library and crashed)
     assert tokenizer.additional_args == {"prompt_format": "nemotron-h-aligned"}
 
@@ -112,8 +116,9 @@ def test_without_a_prompt_format_tokenize_conversation_says_how_to_enable_it(lib
 def test_an_unknown_prompt_format_fails_at_construction(library_sources):
     path, _ = library_sources["huggingface"]
     with pytest.raises(ValueError, match="unknown prompt format 'nemotron'"):
-        MegatronTokenizer.from_pretrained(path, metadata_path={"library": "huggingface"},
-                                          prompt_format="nemotron")
+        MegatronTokenizer.from_pretrained(
+            path, metadata_path={"library": "huggingface"}, prompt_format="nemotron"
+        )
 
 
 def test_default_format_uses_a_chat_template_stored_in_the_metadata(sft_tokenizer):
@@ -121,13 +126,15 @@ def test_default_format_uses_a_chat_template_stored_in_the_metadata(sft_tokenize
     tokenizer = sft_tokenizer("sentencepiece", "default", CHATML_TEMPLATE)
     tokens = tokenizer.tokenize_conversation(CONVERSATION[:2], return_target=False)
     assert tokens.tolist() == tokenizer.text_to_ids(
-        "<|im_start|>system\nYou are terse.\n<|im_end|>\n<|im_start|>user\nSay hello\n<|im_end|>\n")
+        "<|im_start|>system\nYou are terse.\n<|im_end|>\n<|im_start|>user\nSay hello\n<|im_end|>\n"
+    )
 
 
 def test_default_format_without_any_template_names_the_fix(library_sources):
     path, _ = library_sources["sentencepiece"]
-    tokenizer = MegatronTokenizer.from_pretrained(path, metadata_path={"library": "sentencepiece"},
-                                                  prompt_format="default")
+    tokenizer = MegatronTokenizer.from_pretrained(
+        path, metadata_path={"library": "sentencepiece"}, prompt_format="default"
+    )
     with pytest.raises(ValueError, match="chat_template="):
         tokenizer.tokenize_conversation(CONVERSATION)
 
@@ -135,8 +142,9 @@ def test_default_format_without_any_template_names_the_fix(library_sources):
 def test_huggingface_renders_through_transformers(sft_tokenizer, raw_hf_tokenizer):
     tokenizer = sft_tokenizer("huggingface", "nemotron-nano-v2")
     template = tokenizer._prompt_config.custom_chat_template
-    expected = raw_hf_tokenizer.apply_chat_template(CONVERSATION, chat_template=template,
-                                                    tokenize=False)
+    expected = raw_hf_tokenizer.apply_chat_template(
+        CONVERSATION, chat_template=template, tokenize=False
+    )
     tokens = tokenizer.tokenize_conversation(CONVERSATION, return_target=False)
     assert tokens.tolist() == raw_hf_tokenizer.encode(expected, add_special_tokens=False)
 
@@ -144,13 +152,16 @@ def test_huggingface_renders_through_transformers(sft_tokenizer, raw_hf_tokenize
 @pytest.mark.parametrize("library", ["sentencepiece", "tiktoken", "byte-level"])
 def test_other_libraries_render_in_the_sandbox(sft_tokenizer, library):
     tokenizer = sft_tokenizer(library, "nemotron-h-aligned")
-    expected_text = ("<SPECIAL_10>System\nYou are terse.\n<SPECIAL_11>User\nSay hello\n"
-                     "<SPECIAL_11>Assistant\nHello!\n")
+    expected_text = (
+        "<SPECIAL_10>System\nYou are terse.\n<SPECIAL_11>User\nSay hello\n"
+        "<SPECIAL_11>Assistant\nHello!\n"
+    )
     tokens = tokenizer.tokenize_conversation(CONVERSATION[:3], return_target=False)
     assert tokens.tolist() == tokenizer.text_to_ids(expected_text)
 
 
 def test_the_null_library_refuses_a_prompt_format_at_construction():
     with pytest.raises(ValueError, match="'null-text' library cannot tokenize conversations"):
-        MegatronTokenizer.from_pretrained(None, metadata_path={"library": "null-text"},
-                                          prompt_format="chatml", vocab_size=100)
+        MegatronTokenizer.from_pretrained(
+            None, metadata_path={"library": "null-text"}, prompt_format="chatml", vocab_size=100
+        )

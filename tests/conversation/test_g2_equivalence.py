@@ -33,25 +33,58 @@ G2_FORMATS = {
 }
 
 
-def g2_reference(library: Any, chat_template: str | None, prompt_format: str, has_bos: bool,
-                 **conversation_options: Any) -> Callable:
+def g2_reference(
+    library: Any,
+    chat_template: str | None,
+    prompt_format: str,
+    has_bos: bool,
+    **conversation_options: Any,
+) -> Callable:
     """G2's ``tokenize_conversation(conversation, return_target, add_generation_prompt)`` for one
     SFT format (every SFT format has a system role; ``default`` trains on every token)."""
 
     def tokenize(conversation, return_target, add_generation_prompt):
         return g2_tokenize_conversation(
-            library, chat_template, conversation,
-            assistant_prefix_len=G2_FORMATS[prompt_format][0], has_bos=has_bos,
-            skip_masking=prompt_format == "default", return_target=return_target,
+            library,
+            chat_template,
+            conversation,
+            assistant_prefix_len=G2_FORMATS[prompt_format][0],
+            has_bos=has_bos,
+            skip_masking=prompt_format == "default",
+            return_target=return_target,
             add_generation_prompt=add_generation_prompt,
-            conversation_options=conversation_options)
+            conversation_options=conversation_options,
+        )
 
     return tokenize
 
 
-WORDS = ["hello", "world", "Hello", "the", "model", "東京", "café", "naïve", "🙂", "Straße",
-         "/think", "/no_think", "12:00", "{\"a\": 1}", "<image>", "  ", "\n", "\t", ".", "?!",
-         "<|im_start|>", "<SPECIAL_11>", "Assistant", "user"]
+WORDS = [
+    "hello",
+    "world",
+    "Hello",
+    "the",
+    "model",
+    "東京",
+    "café",
+    "naïve",
+    "🙂",
+    "Straße",
+    "/think",
+    "/no_think",
+    "12:00",
+    '{"a": 1}',
+    "<image>",
+    "  ",
+    "\n",
+    "\t",
+    ".",
+    "?!",
+    "<|im_start|>",
+    "<SPECIAL_11>",
+    "Assistant",
+    "user",
+]
 text = st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join)
 non_empty_text = st.lists(st.sampled_from(WORDS), min_size=1, max_size=8).map(" ".join)
 
@@ -93,15 +126,17 @@ def check_equivalent(ours: Callable, reference: Callable, conversation: list[dic
             assert np.array_equal(actual, expected)
 
 
-EQUIVALENCE = settings(max_examples=40, deadline=None,
-                       suppress_health_check=[HealthCheck.function_scoped_fixture])
+EQUIVALENCE = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 @pytest.mark.parametrize("prompt_format", SFT_PROMPT_FORMATS)
 @given(conversation=conversations())
 @EQUIVALENCE
-def test_huggingface_facade_matches_g2_sft_tokenizer(sft_tokenizer, raw_hf_tokenizer,
-                                                     prompt_format, conversation):
+def test_huggingface_facade_matches_g2_sft_tokenizer(
+    sft_tokenizer, raw_hf_tokenizer, prompt_format, conversation
+):
     hf = raw_hf_tokenizer
     template = G2_FORMATS[prompt_format][2] or hf.chat_template
     has_bos = hf.bos_token_id is not None if prompt_format == "default" else False
@@ -122,24 +157,31 @@ def test_huggingface_pad_bos_eod_match_g2(sft_tokenizer, raw_hf_tokenizer, promp
     else:
         g2_pad = hf.convert_tokens_to_ids(pad_token)
     tokenizer = sft_tokenizer("huggingface", prompt_format)
-    assert (tokenizer.pad, tokenizer.bos, tokenizer.eod) == (g2_pad, hf.bos_token_id,
-                                                             hf.eos_token_id)
+    assert (tokenizer.pad, tokenizer.bos, tokenizer.eod) == (
+        g2_pad,
+        hf.bos_token_id,
+        hf.eos_token_id,
+    )
 
 
 @pytest.mark.parametrize("library", ["tiktoken", "byte-level", "sentencepiece", "megatron"])
 @pytest.mark.parametrize("prompt_format", SFT_PROMPT_FORMATS)
 @given(conversation=conversations())
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_other_libraries_match_the_same_algorithm(sft_tokenizer, library, prompt_format,
-                                                  conversation):
-    tokenizer = sft_tokenizer(library, prompt_format,
-                              None if library == "huggingface" else CHATML_TEMPLATE)
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_other_libraries_match_the_same_algorithm(
+    sft_tokenizer, library, prompt_format, conversation
+):
+    tokenizer = sft_tokenizer(
+        library, prompt_format, None if library == "huggingface" else CHATML_TEMPLATE
+    )
     prompt = tokenizer._prompt_config
     check_equivalent(
         tokenizer.tokenize_conversation,
-        g2_reference(tokenizer._tokenizer, prompt.custom_chat_template, prompt_format,
-                     prompt.has_bos),
+        g2_reference(
+            tokenizer._tokenizer, prompt.custom_chat_template, prompt_format, prompt.has_bos
+        ),
         conversation,
     )
 
@@ -153,8 +195,9 @@ def test_raw_hugging_face_tokenizer_batched_path_matches(raw_hf_tokenizer, conve
     prompt = build_prompt_config("nemotron-nano-v2", hf)
     check_equivalent(
         lambda *args: tokenize_conversation(hf, args[0], prompt, args[1], args[2]),
-        g2_reference(hf, prompt.custom_chat_template, "nemotron-nano-v2", False,
-                     return_tensors="np"),
+        g2_reference(
+            hf, prompt.custom_chat_template, "nemotron-nano-v2", False, return_tensors="np"
+        ),
         conversation,
     )
 

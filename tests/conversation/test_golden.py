@@ -22,7 +22,7 @@ USER = {"role": "user", "content": "Say hello /think\n"}
 ANSWER = {"role": "assistant", "content": "Hello!\n"}
 USER_UNICODE = {"role": "user", "content": "Und auf Japanisch? Straße → 東京\n"}
 ANSWER_UNICODE = {"role": "assistant", "content": "こんにちは 🙂 naïve café\n"}
-TOOL = {"role": "tool", "content": "{\"time\": \"12:00\"}\n"}
+TOOL = {"role": "tool", "content": '{"time": "12:00"}\n'}
 ANSWER_AFTER_TOOL = {"role": "assistant", "content": "It is noon.\n"}
 
 CONVERSATIONS = {
@@ -43,14 +43,17 @@ def rendered_turns(prompt_format: str, conversation) -> list[tuple[str, str]]:
     for turn in conversation:
         role, content = turn["role"], turn["content"]
         if prompt_format == "nemotron-h-aligned":
-            text = {"system": "<SPECIAL_10>System\n" + content.strip() + "\n",
-                    "user": "<SPECIAL_11>User\n" + content.strip() + "\n<SPECIAL_11>Assistant\n",
-                    "assistant": content.strip() + "\n"}.get(role, "")
+            text = {
+                "system": "<SPECIAL_10>System\n" + content.strip() + "\n",
+                "user": "<SPECIAL_11>User\n" + content.strip() + "\n<SPECIAL_11>Assistant\n",
+                "assistant": content.strip() + "\n",
+            }.get(role, "")
         elif prompt_format == "nemotron-nano-v2":
-            text = {"system": "<SPECIAL_10>System\n" + _cleaned(content) + "\n",
-                    "user": "<SPECIAL_11>User\n" + _cleaned(content) + "\n",
-                    "assistant": "<SPECIAL_11>Assistant\n" + content.strip() + "\n<SPECIAL_12>\n",
-                    }.get(role, "")
+            text = {
+                "system": "<SPECIAL_10>System\n" + _cleaned(content) + "\n",
+                "user": "<SPECIAL_11>User\n" + _cleaned(content) + "\n",
+                "assistant": "<SPECIAL_11>Assistant\n" + content.strip() + "\n<SPECIAL_12>\n",
+            }.get(role, "")
         elif prompt_format == "identity":
             text = content
         else:  # default: the tokenizer's own (ChatML) template
@@ -81,7 +84,8 @@ def golden_tokenizer(library_sources, hf_role_words_dir):
             if prompt_format == "default" and library != "huggingface":
                 metadata["chat_template"] = CHATML_TEMPLATE
             cache[library, prompt_format] = MegatronTokenizer.from_pretrained(
-                path, metadata_path=metadata, prompt_format=prompt_format, **kwargs)
+                path, metadata_path=metadata, prompt_format=prompt_format, **kwargs
+            )
         return cache[library, prompt_format]
 
     return build
@@ -95,8 +99,10 @@ def expected_tokens_and_target(tokenizer, prompt_format, conversation):
     encode = tokenizer.text_to_ids
     if tokenizer.library == "sentencepiece":
         tokens = encode("".join(text for text, _ in turns))
-        ends = [len(encode("".join(text for text, _ in turns[:i + 1]))) if turns[i][0] else None
-                for i in range(len(turns))]
+        ends = [
+            len(encode("".join(text for text, _ in turns[: i + 1]))) if turns[i][0] else None
+            for i in range(len(turns))
+        ]
         spans, start = [], 0
         for end in ends:
             end = start if end is None else end
@@ -132,13 +138,15 @@ def trained_spans(target) -> list[list[int]]:
 @pytest.mark.parametrize("case", sorted(CONVERSATIONS))
 @pytest.mark.parametrize("prompt_format", SFT_PROMPT_FORMATS)
 @pytest.mark.parametrize("library", TEXT_LIBRARIES)
-def test_tokens_and_targets_match_the_hand_derived_ones(golden_tokenizer, library, prompt_format,
-                                                        case):
+def test_tokens_and_targets_match_the_hand_derived_ones(
+    golden_tokenizer, library, prompt_format, case
+):
     tokenizer = golden_tokenizer(library, prompt_format)
     conversation = CONVERSATIONS[case]
     tokens, target = tokenizer.tokenize_conversation(conversation, True, False)
-    expected_tokens, expected_target = expected_tokens_and_target(tokenizer, prompt_format,
-                                                                  conversation)
+    expected_tokens, expected_target = expected_tokens_and_target(
+        tokenizer, prompt_format, conversation
+    )
     assert tokens.tolist() == expected_tokens
     assert target.tolist() == expected_target
 
@@ -147,7 +155,8 @@ def test_tokens_and_targets_match_the_hand_derived_ones(golden_tokenizer, librar
 @pytest.mark.parametrize("prompt_format", ["nemotron-nano-v2", "nemotron-h-aligned", "identity"])
 @pytest.mark.parametrize("library", TEXT_LIBRARIES)
 def test_decoded_trained_spans_are_the_assistant_contents_plus_end_markers(
-        golden_tokenizer, library, prompt_format, case):
+    golden_tokenizer, library, prompt_format, case
+):
     tokenizer = golden_tokenizer(library, prompt_format)
     conversation = CONVERSATIONS[case]
     _, target = tokenizer.tokenize_conversation(conversation, True, False)
@@ -211,15 +220,15 @@ def test_tiktoken_special_markers_have_their_slot_ids(golden_tokenizer):
     tokenizer = golden_tokenizer("tiktoken", "nemotron-nano-v2")
     tokens, target = tokenizer.tokenize_conversation([SYSTEM, USER, ANSWER], True, False)
     tokens, target = tokens.tolist(), target.tolist()
-    assert tokens[0] == 10                                  # <SPECIAL_10>
+    assert tokens[0] == 10  # <SPECIAL_10>
     assert tokens.count(11) == 2 and tokens.count(12) == 1  # <SPECIAL_11> x2, <SPECIAL_12>
-    assert tokens[tokens.index(11):tokens.index(11) + 3] == [11, 4019, 1010]  # "User" "\n"
+    assert tokens[tokens.index(11) : tokens.index(11) + 3] == [11, 4019, 1010]  # "User" "\n"
     header = tokens.index(11, tokens.index(11) + 1)
-    assert tokens[header:header + 3] == [11, 102897, 1010]  # <SPECIAL_11> "Assistant" "\n"
-    assert target[:header + 3] == [IGNORE_INDEX] * (header + 3)
-    assert target[header + 3:] == tokens[header + 3:]
-    assert target[-2:] == [12, 1010]                        # <SPECIAL_12> "\n" are trained on
-    assert tokenizer.pad == 0                               # nano-v2 pads with <unk>
+    assert tokens[header : header + 3] == [11, 102897, 1010]  # <SPECIAL_11> "Assistant" "\n"
+    assert target[: header + 3] == [IGNORE_INDEX] * (header + 3)
+    assert target[header + 3 :] == tokens[header + 3 :]
+    assert target[-2:] == [12, 1010]  # <SPECIAL_12> "\n" are trained on
+    assert tokenizer.pad == 0  # nano-v2 pads with <unk>
 
 
 def test_nano_v2_removes_reasoning_switches_only_from_system_and_user(golden_tokenizer):

@@ -19,8 +19,9 @@ from compat.tokenizers.conversation import prompt_config as templates
 class TokenTable:
     """A Megatron-library-shaped tokenizer with chosen ids (no file needed)."""
 
-    def __init__(self, tokens: dict, pad_id=None, eos_id=None, bos_id=None, unk_id=None,
-                 chat_template=None):
+    def __init__(
+        self, tokens: dict, pad_id=None, eos_id=None, bos_id=None, unk_id=None, chat_template=None
+    ):
         self.tokens = tokens
         self.pad_id, self.eos_id, self.bos_id, self.unk_id = pad_id, eos_id, bos_id, unk_id
         self.chat_template = chat_template
@@ -32,8 +33,7 @@ class TokenTable:
 class HFShaped:
     """A raw-Hugging-Face-shaped tokenizer (``*_token_id`` + ``convert_tokens_to_ids``)."""
 
-    def __init__(self, pad_token_id=None, unk_token_id=None, eos_token_id=None,
-                 bos_token_id=None):
+    def __init__(self, pad_token_id=None, unk_token_id=None, eos_token_id=None, bos_token_id=None):
         self.pad_token_id, self.unk_token_id = pad_token_id, unk_token_id
         self.eos_token_id, self.bos_token_id = eos_token_id, bos_token_id
         self.chat_template = "{{ messages }}"
@@ -42,39 +42,108 @@ class HFShaped:
         return {"<unk>": 0, "<SPECIAL_233>": 233}.get(token, 0)
 
 
-NAMED = {"<unk>": 7, "<SPECIAL_233>": 233, "<|end_of_text|>": 128001,
-         "<|finetune_right_pad_id|>": 128004}
+NAMED = {
+    "<unk>": 7,
+    "<SPECIAL_233>": 233,
+    "<|end_of_text|>": 128001,
+    "<|finetune_right_pad_id|>": 128004,
+}
 TABLE = TokenTable(NAMED, pad_id=11, eos_id=2, bos_id=1, unk_id=0, chat_template="own")
 
 # key: (assistant_prefix_len, pad id, template, has_bos, has_system_role, flags set)
 EXPECTED = {
-    "nemotron-nano-v2": (3, 7, templates.nemotron_nano_v2_custom_template, False, True,
-                         {"allow_tool_role"}),
-    "nemotron-h-aligned": (0, 233, templates.nemotron_h_aligned_custom_template, False, True,
-                           {"allow_tool_role"}),
+    "nemotron-nano-v2": (
+        3,
+        7,
+        templates.nemotron_nano_v2_custom_template,
+        False,
+        True,
+        {"allow_tool_role"},
+    ),
+    "nemotron-h-aligned": (
+        0,
+        233,
+        templates.nemotron_h_aligned_custom_template,
+        False,
+        True,
+        {"allow_tool_role"},
+    ),
     "identity": (0, 7, templates.identity_template, False, True, {"allow_tool_role"}),
     "default": (0, 11, "own", True, True, {"skip_masking", "allow_tool_role"}),
-    "mistral": (0, 0, templates.mistral_custom_template, True, False,
-                {"validate_no_image_in_assistant"}),
+    "mistral": (
+        0,
+        0,
+        templates.mistral_custom_template,
+        True,
+        False,
+        {"validate_no_image_in_assistant"},
+    ),
     "llama3": (4, 128001, None, True, True, {"validate_no_image_in_assistant"}),
-    "llama3p1": (4, 128004, templates.llama3p1_chat_template, True, True,
-                 {"validate_no_image_in_assistant"}),
-    "llama3p2": (4, 128004, templates.llama3p1_chat_template, True, True,
-                 {"validate_no_image_in_assistant"}),
-    "nvlm-yi-34b": (4, 11, templates.nvlm_yi_34b_template, True, True,
-                    {"validate_no_image_in_assistant"}),
+    "llama3p1": (
+        4,
+        128004,
+        templates.llama3p1_chat_template,
+        True,
+        True,
+        {"validate_no_image_in_assistant"},
+    ),
+    "llama3p2": (
+        4,
+        128004,
+        templates.llama3p1_chat_template,
+        True,
+        True,
+        {"validate_no_image_in_assistant"},
+    ),
+    "nvlm-yi-34b": (
+        4,
+        11,
+        templates.nvlm_yi_34b_template,
+        True,
+        True,
+        {"validate_no_image_in_assistant"},
+    ),
     "chatml": (3, 11, None, False, True, {"validate_no_image_in_assistant"}),
-    "nemotron5": (3, 233, templates.nemotron_custom_template, True, True,
-                  {"validate_no_image_in_assistant"}),
-    "nemotron5-aligned": (2, 233, templates.nemotron_aligned_custom_template, True, True,
-                          {"capitalize_roles", "validate_no_image_in_assistant"}),
-    "qwen2p0": (3, 11, templates.qwen2p0_custom_template, False, True,
-                {"validate_no_image_in_assistant"}),
-    "qwen2p5": (3, 11, templates.qwen2p0_custom_template, False, True,
-                {"validate_no_image_in_assistant"}),
+    "nemotron5": (
+        3,
+        233,
+        templates.nemotron_custom_template,
+        True,
+        True,
+        {"validate_no_image_in_assistant"},
+    ),
+    "nemotron5-aligned": (
+        2,
+        233,
+        templates.nemotron_aligned_custom_template,
+        True,
+        True,
+        {"capitalize_roles", "validate_no_image_in_assistant"},
+    ),
+    "qwen2p0": (
+        3,
+        11,
+        templates.qwen2p0_custom_template,
+        False,
+        True,
+        {"validate_no_image_in_assistant"},
+    ),
+    "qwen2p5": (
+        3,
+        11,
+        templates.qwen2p0_custom_template,
+        False,
+        True,
+        {"validate_no_image_in_assistant"},
+    ),
 }
-FLAGS = ("validate_no_image_in_assistant", "capitalize_roles", "skip_masking", "allow_tool_role",
-         "force_system_message")
+FLAGS = (
+    "validate_no_image_in_assistant",
+    "capitalize_roles",
+    "skip_masking",
+    "allow_tool_role",
+    "force_system_message",
+)
 
 
 def test_registry_has_exactly_the_fourteen_upstream_formats():
@@ -84,14 +153,24 @@ def test_registry_has_exactly_the_fourteen_upstream_formats():
 
 def test_prompt_config_has_every_reference_field_with_its_default():
     fields = {field.name: field for field in dataclasses.fields(PromptConfig)}
-    required = ["assistant_prefix_len", "pad_token_id", "custom_chat_template", "has_bos",
-                "has_system_role"]
+    required = [
+        "assistant_prefix_len",
+        "pad_token_id",
+        "custom_chat_template",
+        "has_bos",
+        "has_system_role",
+    ]
     assert list(fields)[:5] == required
     for name in required:
         assert fields[name].default is dataclasses.MISSING
-    defaults = {"force_system_message": False, "system_default": None,
-                "validate_no_image_in_assistant": False, "capitalize_roles": False,
-                "skip_masking": False, "allow_tool_role": False}
+    defaults = {
+        "force_system_message": False,
+        "system_default": None,
+        "validate_no_image_in_assistant": False,
+        "capitalize_roles": False,
+        "skip_masking": False,
+        "allow_tool_role": False,
+    }
     assert {name: fields[name].default for name in defaults} == defaults
 
 
@@ -175,10 +254,17 @@ def test_module_layout_and_signature_are_upstream_g3s():
     from compat.tokenizers.conversation import conversation_tokenizer, prompt_config
 
     assert {"tokenize_conversation", "PROMPT_FORMAT_REGISTRY", "PromptConfig"} <= set(
-        conversation.__all__)
+        conversation.__all__
+    )
     assert conversation_tokenizer.IGNORE_INDEX == -100
     assert prompt_config.PromptConfig is conversation.PromptConfig
     parameters = inspect.signature(conversation.tokenize_conversation).parameters
-    assert list(parameters) == ["tokenizer", "conversation", "prompt_config", "return_target",
-                                "add_generation_prompt", "apply_image_tag_fn"]
+    assert list(parameters) == [
+        "tokenizer",
+        "conversation",
+        "prompt_config",
+        "return_target",
+        "add_generation_prompt",
+        "apply_image_tag_fn",
+    ]
     assert parameters["apply_image_tag_fn"].default is None

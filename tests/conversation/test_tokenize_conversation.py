@@ -31,17 +31,27 @@ class CharTokenizer:
         self.chat_template = chat_template
         self.calls = 0
 
-    def apply_chat_template(self, conversation, tokenize=True, add_generation_prompt=False,
-                            chat_template=None):
+    def apply_chat_template(
+        self, conversation, tokenize=True, add_generation_prompt=False, chat_template=None
+    ):
         self.calls += 1
-        text = render_chat_template(chat_template or self.chat_template, conversation,
-                                    add_generation_prompt=add_generation_prompt)
+        text = render_chat_template(
+            chat_template or self.chat_template,
+            conversation,
+            add_generation_prompt=add_generation_prompt,
+        )
         return self.shape([ord(c) for c in text])
 
 
 def config(**changes) -> PromptConfig:
-    fields = {"assistant_prefix_len": 3, "pad_token_id": 0, "custom_chat_template": TURN_TEMPLATE,
-              "has_bos": False, "has_system_role": True, "allow_tool_role": True}
+    fields = {
+        "assistant_prefix_len": 3,
+        "pad_token_id": 0,
+        "custom_chat_template": TURN_TEMPLATE,
+        "has_bos": False,
+        "has_system_role": True,
+        "allow_tool_role": True,
+    }
     fields.update(changes)
     return PromptConfig(**fields)
 
@@ -80,37 +90,45 @@ def test_without_targets_only_the_tokens_come_back():
 
 
 def test_skip_masking_trains_on_everything():
-    tokens, target = tokenize_conversation(CharTokenizer(), CONVERSATION,
-                                           config(skip_masking=True), True, False)
+    tokens, target = tokenize_conversation(
+        CharTokenizer(), CONVERSATION, config(skip_masking=True), True, False
+    )
     assert np.array_equal(tokens, target)
     assert target is not tokens
 
 
 def test_multimodal_rules_mask_only_system_and_user():
     conversation = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
-    _, target = tokenize_conversation(CharTokenizer(), conversation,
-                                      config(allow_tool_role=False), True, False)
+    _, target = tokenize_conversation(
+        CharTokenizer(), conversation, config(allow_tool_role=False), True, False
+    )
     assert trained(target) == "_____" + "___yo"
 
 
-@pytest.mark.parametrize("shape", [
-    list,
-    tuple,
-    np.array,
-    lambda ids: np.array([ids]),                      # 2-D, one row (return_tensors="np")
-    lambda ids: {"input_ids": ids, "attention_mask": [1] * len(ids)},   # transformers 5
-    lambda ids: {"input_ids": [ids]},
-    lambda ids: type("Encoding", (), {"ids": ids})(),  # tokenizers.Encoding
-], ids=["list", "tuple", "array", "2d-array", "dict", "dict-of-rows", "encoding"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        list,
+        tuple,
+        np.array,
+        lambda ids: np.array([ids]),  # 2-D, one row (return_tensors="np")
+        lambda ids: {"input_ids": ids, "attention_mask": [1] * len(ids)},  # transformers 5
+        lambda ids: {"input_ids": [ids]},
+        lambda ids: type("Encoding", (), {"ids": ids})(),  # tokenizers.Encoding
+    ],
+    ids=["list", "tuple", "array", "2d-array", "dict", "dict-of-rows", "encoding"],
+)
 def test_every_result_shape_of_apply_chat_template_is_normalised(shape):
-    tokens, target = tokenize_conversation(CharTokenizer(shape), CONVERSATION, config(), True,
-                                           False)
+    tokens, target = tokenize_conversation(
+        CharTokenizer(shape), CONVERSATION, config(), True, False
+    )
     assert text(tokens) == "[s]S[u]hi[a]yo[t]T[a]ok"
     assert trained(target).endswith("___ok")
 
 
 def test_batch_encoding_from_transformers_is_normalised():
     transformers = pytest.importorskip("transformers")
+
     def shape(ids):
         return transformers.BatchEncoding({"input_ids": ids})
 
@@ -118,16 +136,20 @@ def test_batch_encoding_from_transformers_is_normalised():
     assert text(tokens) == "[s]S[u]hi[a]yo[t]T[a]ok"
 
 
-@pytest.mark.parametrize("result, message", [
-    ("[s]S", "returned text"),
-    ({"ids": [1]}, "without 'input_ids'"),
-    ([[1, 2], [3, 4]], "shape"),
-    ([1.5, 2.5], "non-integer"),
-])
+@pytest.mark.parametrize(
+    "result, message",
+    [
+        ("[s]S", "returned text"),
+        ({"ids": [1]}, "without 'input_ids'"),
+        ([[1, 2], [3, 4]], "shape"),
+        ([1.5, 2.5], "non-integer"),
+    ],
+)
 def test_results_that_are_not_one_id_sequence_are_clear_errors(result, message):
     with pytest.raises(TypeError, match=message):
-        tokenize_conversation(CharTokenizer(lambda ids: result), CONVERSATION, config(), False,
-                              False)
+        tokenize_conversation(
+            CharTokenizer(lambda ids: result), CONVERSATION, config(), False, False
+        )
 
 
 # --- upstream defects, each fixed ---------------------------------------------------------------
@@ -137,8 +159,12 @@ def test_id_zero_tokens_are_kept_in_tokens_and_targets():
     zero_template = "{%- for m in messages -%}{{ m['content'] }}{%- endfor -%}"
     conversation = [{"role": "user", "content": "\x00a"}, {"role": "assistant", "content": "\x00b"}]
     tokens, target = tokenize_conversation(
-        CharTokenizer(), conversation, config(custom_chat_template=zero_template,
-                                              assistant_prefix_len=0), True, False)
+        CharTokenizer(),
+        conversation,
+        config(custom_chat_template=zero_template, assistant_prefix_len=0),
+        True,
+        False,
+    )
     assert tokens.tolist() == [0, 97, 0, 98]
     assert target.tolist() == [IGNORE_INDEX, IGNORE_INDEX, 0, 98]
 
@@ -151,12 +177,19 @@ def test_forced_system_message_and_capitalised_roles_never_touch_the_callers_dat
             seen.append(copy.deepcopy(conversation))
             return super().apply_chat_template(conversation, **kwargs)
 
-    conversation = [{"role": "system", "content": "mine"}, {"role": "user", "content": "hi"},
-                    {"role": "assistant", "content": "yo"}]
+    conversation = [
+        {"role": "system", "content": "mine"},
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "yo"},
+    ]
     snapshot = copy.deepcopy(conversation)
     identities = [id(turn) for turn in conversation]
-    forced = config(force_system_message=True, system_default={"role": "system", "content": "D"},
-                    capitalize_roles=True, allow_tool_role=False)
+    forced = config(
+        force_system_message=True,
+        system_default={"role": "system", "content": "D"},
+        capitalize_roles=True,
+        allow_tool_role=False,
+    )
     tokens, target = tokenize_conversation(Recording(), conversation, forced, True, False)
     assert conversation == snapshot
     assert [id(turn) for turn in conversation] == identities
@@ -175,8 +208,9 @@ def test_a_forced_system_message_is_inserted_when_there_is_none():
 
 def test_forcing_a_system_message_without_a_default_is_a_clear_error():
     with pytest.raises(ValueError, match="system_default"):
-        tokenize_conversation(CharTokenizer(), CONVERSATION, config(force_system_message=True),
-                              True, False)
+        tokenize_conversation(
+            CharTokenizer(), CONVERSATION, config(force_system_message=True), True, False
+        )
 
 
 def test_image_tag_hook_gets_copies_it_may_edit():
@@ -188,15 +222,17 @@ def test_image_tag_hook_gets_copies_it_may_edit():
             turn["content"] = turn["content"].replace("<image>", "<I>")
         return turns
 
-    tokens = tokenize_conversation(CharTokenizer(), conversation, config(), False, False,
-                                   apply_image_tag_fn=tag)
+    tokens = tokenize_conversation(
+        CharTokenizer(), conversation, config(), False, False, apply_image_tag_fn=tag
+    )
     assert text(tokens) == "[u]<I>[a]ok"
     assert conversation == snapshot
 
 
 def test_a_leading_system_turn_is_dropped_when_the_format_has_no_system_role():
-    tokens = tokenize_conversation(CharTokenizer(), CONVERSATION[:3],
-                                   config(has_system_role=False), False, False)
+    tokens = tokenize_conversation(
+        CharTokenizer(), CONVERSATION[:3], config(has_system_role=False), False, False
+    )
     assert text(tokens) == "[u]hi[a]yo"
 
 
@@ -212,8 +248,9 @@ def test_empty_user_turns_are_allowed_by_sft_rules_but_not_multimodal_rules():
     _, target = tokenize_conversation(CharTokenizer(), conversation, config(), True, False)
     assert trained(target) == "______yo"
     with pytest.raises(ValueError, match=r"turn 0 \(user\) has empty content"):
-        tokenize_conversation(CharTokenizer(), conversation, config(allow_tool_role=False), True,
-                              False)
+        tokenize_conversation(
+            CharTokenizer(), conversation, config(allow_tool_role=False), True, False
+        )
 
 
 def test_a_conversation_starting_with_an_assistant_turn_is_refused():
@@ -224,8 +261,11 @@ def test_a_conversation_starting_with_an_assistant_turn_is_refused():
 
 
 def test_an_assistant_turn_after_an_assistant_turn_names_both():
-    conversation = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "a"},
-                    {"role": "assistant", "content": "b"}]
+    conversation = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "a"},
+        {"role": "assistant", "content": "b"},
+    ]
     with pytest.raises(ValueError, match="assistant turn 2 follows a assistant turn"):
         tokenize_conversation(CharTokenizer(), conversation, config(), True, False)
 
@@ -234,8 +274,9 @@ def test_an_assistant_turn_after_an_assistant_turn_names_both():
 def test_an_unknown_role_names_the_turn_and_the_known_roles(allow_tool_role, role):
     conversation = [{"role": "user", "content": "hi"}, {"role": role, "content": "x"}]
     with pytest.raises(ValueError, match=rf"turn 1 has role '{role}'; .* knows the roles"):
-        tokenize_conversation(CharTokenizer(), conversation,
-                              config(allow_tool_role=allow_tool_role), True, False)
+        tokenize_conversation(
+            CharTokenizer(), conversation, config(allow_tool_role=allow_tool_role), True, False
+        )
 
 
 def test_roles_are_compared_case_insensitively():
@@ -244,14 +285,17 @@ def test_roles_are_compared_case_insensitively():
     assert trained(target) == "_____" + "___yo"
 
 
-@pytest.mark.parametrize("conversation, error, message", [
-    ([], ValueError, "conversation is empty"),
-    ("hello", TypeError, "list of turns"),
-    ({"role": "user"}, TypeError, "list of turns"),
-    ([["user", "hi"]], TypeError, "turn 0 .* is a list"),
-    ([{"content": "hi"}], ValueError, "turn 0 .* no 'role'"),
-    ([{"role": "system", "content": "S"}], ValueError, "only a system turn"),
-])
+@pytest.mark.parametrize(
+    "conversation, error, message",
+    [
+        ([], ValueError, "conversation is empty"),
+        ("hello", TypeError, "list of turns"),
+        ({"role": "user"}, TypeError, "list of turns"),
+        ([["user", "hi"]], TypeError, "turn 0 .* is a list"),
+        ([{"content": "hi"}], ValueError, "turn 0 .* no 'role'"),
+        ([{"role": "system", "content": "S"}], ValueError, "only a system turn"),
+    ],
+)
 def test_malformed_conversations_get_clear_errors(conversation, error, message):
     prompt = config(has_system_role=False)
     with pytest.raises(error, match=message):
@@ -261,8 +305,9 @@ def test_malformed_conversations_get_clear_errors(conversation, error, message):
 def test_image_in_an_assistant_turn_is_refused_when_the_format_says_so():
     conversation = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "<image>"}]
     with pytest.raises(RuntimeError, match="assistant turn 1 contains <image>"):
-        tokenize_conversation(CharTokenizer(), conversation,
-                              config(validate_no_image_in_assistant=True), True, False)
+        tokenize_conversation(
+            CharTokenizer(), conversation, config(validate_no_image_in_assistant=True), True, False
+        )
 
 
 def test_generation_prompt_with_targets_explains_the_conflict():
@@ -272,11 +317,13 @@ def test_generation_prompt_with_targets_explains_the_conflict():
 
 def test_a_format_without_a_template_needs_the_tokenizers_own():
     with pytest.raises(ValueError, match="has none; give the tokenizer a chat template"):
-        tokenize_conversation(CharTokenizer(), CONVERSATION, config(custom_chat_template=None),
-                              True, False)
+        tokenize_conversation(
+            CharTokenizer(), CONVERSATION, config(custom_chat_template=None), True, False
+        )
     own = CharTokenizer(chat_template=TURN_TEMPLATE)
-    tokens = tokenize_conversation(own, CONVERSATION, config(custom_chat_template=None), False,
-                                   False)
+    tokens = tokenize_conversation(
+        own, CONVERSATION, config(custom_chat_template=None), False, False
+    )
     assert text(tokens).startswith("[s]S")
 
 
@@ -289,8 +336,9 @@ def test_a_turn_that_tokenizes_differently_in_context_is_measured_in_context():
             ids = list(super().apply_chat_template(conversation, **kwargs))
             return [ord("^")] + ids
 
-    tokens, target = tokenize_conversation(MarksTheStart(), CONVERSATION[1:3], config(), True,
-                                           False)
+    tokens, target = tokenize_conversation(
+        MarksTheStart(), CONVERSATION[1:3], config(), True, False
+    )
     assert text(tokens) == "^[u]hi[a]yo"
     assert trained(target) == "______" + "___yo"
 
@@ -309,6 +357,7 @@ def test_format_built_for_a_real_tokenizer_masks_the_same_as_by_hand(raw_hf_toke
     prompt = build_prompt_config("qwen2p0", raw_hf_tokenizer)
     conversation = [{"role": "user", "content": "hello"}, {"role": "assistant", "content": "world"}]
     tokens, target = tokenize_conversation(raw_hf_tokenizer, conversation, prompt, True, False)
+
     def encode(text):
         return raw_hf_tokenizer.encode(text, add_special_tokens=False)
 
@@ -329,9 +378,11 @@ def test_the_direct_rust_path_gives_what_transformers_gives(raw_hf_tokenizer, hf
 
     from compat.tokenizers.conversation.conversation_tokenizer import _plain_rust_backend
 
-    conversation = [{"role": "system", "content": "Be brief. 東京"},
-                    {"role": "user", "content": "hello /think"},
-                    {"role": "assistant", "content": "world 🙂"}]
+    conversation = [
+        {"role": "system", "content": "Be brief. 東京"},
+        {"role": "user", "content": "hello /think"},
+        {"role": "assistant", "content": "world 🙂"},
+    ]
     assert _plain_rust_backend(raw_hf_tokenizer) is raw_hf_tokenizer.backend_tokenizer
     prompt = build_prompt_config("nemotron-nano-v2", raw_hf_tokenizer)
     fast = tokenize_conversation(raw_hf_tokenizer, conversation, prompt, True, False)
@@ -356,8 +407,12 @@ def test_a_metadata_template_renders_in_the_sandbox(library_sources):
 
     path, _ = library_sources["sentencepiece"]
     tokenizer = MegatronTokenizer.from_pretrained(
-        path, prompt_format="default",
-        metadata_path={"library": "sentencepiece",
-                       "chat_template": "{{ ''.__class__.__mro__[1].__subclasses__() }}"})
+        path,
+        prompt_format="default",
+        metadata_path={
+            "library": "sentencepiece",
+            "chat_template": "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        },
+    )
     with pytest.raises(ValueError, match="unsafe"):
         tokenizer.tokenize_conversation([{"role": "user", "content": "hi"}])

@@ -26,7 +26,7 @@ TURN_BY_TURN_TEMPLATES = {
     "set inside the loop": "{% for m in messages %}{% set c = m['content'] %}[{{ c }}]{% endfor %}",
     "read before set": "{% for m in messages %}{{ c }}{% set c = m['role'] %}{{ c }}{% endfor %}",
     "continue": "{% for m in messages %}{% if m['role'] == 'tool' %}{% continue %}{% endif %}"
-                "{{ m['content'] }}{% endfor %}",
+    "{{ m['content'] }}{% endfor %}",
 }
 
 # Each depends on more than its own turn, or on something other than the turns.
@@ -38,20 +38,20 @@ NOT_TURN_BY_TURN_TEMPLATES = {
     "all messages": "{% for m in messages %}{{ messages | length }}{% endfor %}",
     "text after the loop": "{% for m in messages %}{{ m['content'] }}{% endfor %}END",
     "generation prompt else": "{% for m in messages %}{{ m['content'] }}{% endfor %}"
-                              "{% if add_generation_prompt %}A{% else %}B{% endif %}",
+    "{% if add_generation_prompt %}A{% else %}B{% endif %}",
     "generation prompt in the loop": "{% for m in messages %}{{ add_generation_prompt }}"
-                                     "{% endfor %}",
+    "{% endfor %}",
     "global function": "{% for m in messages %}{{ raise_exception('no') }}{% endfor %}",
     "random": "{% for m in messages %}{{ m['content'] | random }}{% endfor %}",
     "namespace state": "{% set ns = namespace(n=0) %}{% for m in messages %}{{ ns.n }}"
-                       "{% set ns.n = ns.n + 1 %}{% endfor %}",
+    "{% set ns.n = ns.n + 1 %}{% endfor %}",
     "break": "{% for m in messages %}{{ m['content'] }}{% break %}{% endfor %}",
     "nested loop": "{% for m in messages %}{% for c in m['content'] %}{{ c }}{% endfor %}"
-                   "{% endfor %}",
+    "{% endfor %}",
     "two loops": "{% for m in messages %}{{ m['role'] }}{% endfor %}"
-                 "{% for m in messages %}{{ m['content'] }}{% endfor %}",
+    "{% for m in messages %}{{ m['content'] }}{% endfor %}",
     "filtered loop": "{% for m in messages if m['role'] != 'system' %}{{ m['content'] }}"
-                     "{% endfor %}",
+    "{% endfor %}",
     "macro": "{% for m in messages %}{% macro f() %}x{% endmacro %}{{ f() }}{% endfor %}",
     "invalid jinja": "{% for m in messages %}",
 }

@@ -38,8 +38,11 @@ from ..legacy.installs import (
     site_view,
 )
 
-WARNING = re.compile(r"^(?P<file>.+?):(?P<line>\d+): MegatronTokenizerDeprecationWarning: "
-                     r"(?P<legacy>\S+) is deprecated", re.MULTILINE)
+WARNING = re.compile(
+    r"^(?P<file>.+?):(?P<line>\d+): MegatronTokenizerDeprecationWarning: "
+    r"(?P<legacy>\S+) is deprecated",
+    re.MULTILINE,
+)
 MIGRATE = Path(sys.executable).with_name(importhook.MIGRATE_SCRIPT)
 
 
@@ -60,18 +63,34 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def run_here(script: str, cwd: Path, *args: str, env: dict[str, str] | None = None,
-             ) -> subprocess.CompletedProcess[str]:
+def run_here(
+    script: str,
+    cwd: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """``python user_script.py`` from ``cwd`` with this checkout's environment (its editable
     install and megatron-core 0.16.1): the script's directory is ``sys.path[0]``."""
     (cwd / "user_script.py").write_text(textwrap.dedent(script), encoding="utf-8")
-    return subprocess.run([sys.executable, *args, "user_script.py"], capture_output=True,
-                          text=True, cwd=cwd, env=environment(env), timeout=300)
+    return subprocess.run(
+        [sys.executable, *args, "user_script.py"],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment(env),
+        timeout=300,
+    )
 
 
 def run_module(module: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", module, *args], capture_output=True, text=True,
-                          cwd=cwd, env=environment(), timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment(),
+        timeout=300,
+    )
 
 
 # --- installs ---------------------------------------------------------------------------------
@@ -93,8 +112,10 @@ def installs(project, tmp_path_factory) -> dict[str, tuple[Path, Path]]:
 @pytest.fixture(scope="module")
 def bare_site(tmp_path_factory) -> Path:
     """Our test environment without megatron-core and without this checkout's install."""
-    return site_view(tmp_path_factory.mktemp("bare-site"),
-                     lambda entry: is_megatron_core(entry) or is_ours(entry))
+    return site_view(
+        tmp_path_factory.mktemp("bare-site"),
+        lambda entry: is_megatron_core(entry) or is_ours(entry),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +134,7 @@ def site_without_megatron(tmp_path_factory) -> Path:
 
 LOCAL_COMPAT = {
     "module": {"compat.py": 'WHOSE = "the user\'s"\n'},
-    "package": {"compat/__init__.py": 'WHOSE = "the user\'s"\n',
-                "compat/utils.py": "HELPER = 1\n"},
+    "package": {"compat/__init__.py": 'WHOSE = "the user\'s"\n', "compat/utils.py": "HELPER = 1\n"},
 }
 
 # Uses the tree with our package hidden behind the user's: the first import of ours happens
@@ -139,8 +159,9 @@ print(compat.WHOSE)
 
 @pytest.mark.parametrize("kind", ["regular", "editable"])
 @pytest.mark.parametrize("local", list(LOCAL_COMPAT))
-def test_a_local_compat_neither_breaks_the_hook_nor_is_replaced(kind, local, installs, bare_site,
-                                                                 tmp_path):
+def test_a_local_compat_neither_breaks_the_hook_nor_is_replaced(
+    kind, local, installs, bare_site, tmp_path
+):
     """Reproduced: ``ModuleNotFoundError: No module named 'compat.importhook'; 'compat' is not a
     package`` from the .pth line, for every megatron import the hook serves."""
     site, compat_dir = installs[kind]
@@ -151,14 +172,14 @@ def test_a_local_compat_neither_breaks_the_hook_nor_is_replaced(kind, local, ins
     assert whose == whose_again == "the user's"
     assert (ids, served) == ("[3, 4]", "[4, 5] -100")
     assert Path(tree_file).resolve().is_relative_to(compat_dir.resolve())
-    assert warnings_in(run.stderr) == [(4, f"{MEGATRON_ROOT}.text.models"),
-                                       (7, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer."
-                                           "IGNORE_INDEX")]
+    assert warnings_in(run.stderr) == [
+        (4, f"{MEGATRON_ROOT}.text.models"),
+        (7, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.IGNORE_INDEX"),
+    ]
 
 
 @pytest.mark.parametrize("kind", ["regular", "editable"])
-def test_a_local_compat_next_to_megatron_core(kind, installs, site_with_megatron_core,
-                                               tmp_path):
+def test_a_local_compat_next_to_megatron_core(kind, installs, site_with_megatron_core, tmp_path):
     """With megatron-core 0.16.1: its modules, our alias for the path it lacks, the user's
     compat untouched (before or after the hook loaded ours)."""
     site, compat_dir = installs[kind]
@@ -177,13 +198,15 @@ print(sys.modules[GPTTokenizer.__module__].__file__)
     assert first.startswith("the user's ")
     assert Path(first.split()[-1]).resolve().is_relative_to(compat_dir.resolve())
     assert "site-packages" in second or "megatron-site" in second
-    assert warnings_in(run.stderr) == [(2, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer."
-                                           "SFTTokenizer"),
-                                       (3, f"{MEGATRON_ROOT}.text.models")]
+    assert warnings_in(run.stderr) == [
+        (2, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.SFTTokenizer"),
+        (3, f"{MEGATRON_ROOT}.text.models"),
+    ]
 
 
-def test_a_local_compat_whose_submodule_collides_makes_the_hook_step_aside(installs, bare_site,
-                                                                          tmp_path):
+def test_a_local_compat_whose_submodule_collides_makes_the_hook_step_aside(
+    installs, bare_site, tmp_path
+):
     """A user's ``compat/warn.py`` already imported under our module's name: the hook cannot
     use ours, so it steps aside (one warning naming the cause), and the import fails as without
     it."""
@@ -194,8 +217,10 @@ def test_a_local_compat_whose_submodule_collides_makes_the_hook_step_aside(insta
     )
     assert run.returncode == 1
     assert last_line(run.stderr) == "ModuleNotFoundError: No module named 'megatron'"
-    assert run.stderr.count("RuntimeWarning: megatron-tokenizer-compat's import hook stepped "
-                            "aside") == 1
+    assert (
+        run.stderr.count("RuntimeWarning: megatron-tokenizer-compat's import hook stepped aside")
+        == 1
+    )
     assert "compat.warn is already imported from" in run.stderr
 
 
@@ -219,10 +244,13 @@ def _site_with_finder(site: Path, package_root: Path) -> Path:
 
 
 def test_a_hook_that_cannot_load_steps_aside_and_the_doctor_says_why(bare_site, tmp_path):
-    broken = write_tree(tmp_path / "broken", {
-        "compat/__init__.py": "",
-        "compat/importhook.py": "raise RuntimeError('half-installed')\n",
-    })
+    broken = write_tree(
+        tmp_path / "broken",
+        {
+            "compat/__init__.py": "",
+            "compat/importhook.py": "raise RuntimeError('half-installed')\n",
+        },
+    )
     site = _site_with_finder(tmp_path / "site", broken)
     # (the doctor comes from this checkout, the finder from the broken install)
     run = run_with_sites(
@@ -230,13 +258,15 @@ def test_a_hook_that_cannot_load_steps_aside_and_the_doctor_says_why(bare_site, 
         "    print(error)\n"
         f"import sys\nsys.path.insert(0, {str(PROJECT_ROOT)!r})\n"
         "from compat.__main__ import hook_state\nprint(hook_state())\n",
-        [bare_site, site], tmp_path,
+        [bare_site, site],
+        tmp_path,
     )
     assert run.returncode == 0, run.stderr
     error, state = run.stdout.strip().splitlines()
     assert error == "No module named 'megatron'"
-    assert state.startswith("stepped aside: cannot load the import hook from "
-                            f"{broken / 'compat' / 'importhook.py'}")
+    assert state.startswith(
+        f"stepped aside: cannot load the import hook from {broken / 'compat' / 'importhook.py'}"
+    )
     assert state.endswith("RuntimeError: half-installed")
     assert run.stderr == ""
 
@@ -257,7 +287,9 @@ def test_a_failure_inside_the_hook_steps_aside_once(interpreter_args, bare_site,
         "        print(error)\n"
         "import _megatron_tokenizer_compat_hook as hook\n"
         "print(len(hook.failures))\n",
-        [bare_site, site], tmp_path, interpreter_args=interpreter_args,
+        [bare_site, site],
+        tmp_path,
+        interpreter_args=interpreter_args,
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:3] == ["No module named 'megatron'"] * 2 + ["2"]
@@ -296,8 +328,9 @@ def test_every_module_of_ours_imported_on_first_use_is_loaded_by_the_hook():
             names = [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
-            children.update(".".join(name.split(".")[:2]) for name in names
-                            if name.startswith("compat."))
+            children.update(
+                ".".join(name.split(".")[:2]) for name in names if name.startswith("compat.")
+            )
     assert children - {"compat.importhook", "compat.__main__"} <= set(importhook.LAZILY_IMPORTED)
 
 
@@ -305,13 +338,17 @@ def test_the_hook_costs_other_imports_nothing(site_without_megatron, tmp_path):
     """Start-up registers a finder asked only about modules no other finder found, and a path
     hook for megatron's tokenizers directories: importing anything else runs none of our code
     (the hook's own module is never even loaded)."""
-    run = run_with_sites("""\
+    run = run_with_sites(
+        """\
 import sys, importlib.machinery
 import argparse, asyncio, email.mime.multipart, json, sqlite3, xml.dom.minidom
 finder = sys.modules["_megatron_tokenizer_compat_finder"]
 print(sys.meta_path.index(finder) > sys.meta_path.index(importlib.machinery.PathFinder))
 print("_megatron_tokenizer_compat_hook" in sys.modules, "compat" in sys.modules)
-""", [site_without_megatron], tmp_path)
+""",
+        [site_without_megatron],
+        tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["True", "False", "False"]
 
@@ -325,11 +362,12 @@ OLD_TOKENIZERS = {  # shaped like megatron-core 0.16.1's (G1) tree, written for 
     "megatron/core/__init__.py": "",
     "megatron/core/tokenizers/__init__.py": "",
     "megatron/core/tokenizers/text/__init__.py": "",
-    "megatron/core/tokenizers/text/models/__init__.py":
-        "from megatron.core.tokenizers.text.models.gpt_tokenizer import GPTTokenizer\n",
+    "megatron/core/tokenizers/text/models/__init__.py": (
+        "from megatron.core.tokenizers.text.models.gpt_tokenizer import GPTTokenizer\n"
+    ),
     "megatron/core/tokenizers/text/models/gpt_tokenizer.py": "class GPTTokenizer:\n    pass\n",
     "megatron/core/tokenizers/text/utils/build_tokenizer.py": "def build_tokenizer(args):\n"
-                                                              "    return args\n",
+    "    return args\n",
 }
 
 
@@ -340,26 +378,31 @@ def _installed_megatron() -> str:
 def test_b_a_local_megatron_without_core_is_named_with_the_fix(megatron_core, tmp_path):
     """Reproduced: "megatron-core is not installed" (it is, shadowed)."""
     write_tree(tmp_path, WITHOUT_CORE)
-    run = run_here(f"""\
+    run = run_here(
+        f"""\
 import importlib.util
 print(importlib.util.find_spec("megatron.core"))
 from {MEGATRON_ROOT} import MegatronTokenizer
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert run.returncode == 1
     assert run.stdout.strip() == "None"  # feature detection: a plain miss
     message = last_line(run.stderr)
-    assert message.startswith("ModuleNotFoundError: No module named 'megatron.core': the "
-                              f"'megatron' package imported here ({tmp_path / 'megatron'}) "
-                              "has no 'core'")
+    assert message.startswith(
+        "ModuleNotFoundError: No module named 'megatron.core': the "
+        f"'megatron' package imported here ({tmp_path / 'megatron'}) "
+        "has no 'core'"
+    )
     assert f"shadows megatron-core 0.16.1 installed at {_installed_megatron()}" in message
     assert f"Fix: take {tmp_path} off sys.path" in message
 
 
-def test_b_a_local_megatron_core_without_tokenizers_gets_nothing_attached(megatron_core,
-                                                                          tmp_path):
+def test_b_a_local_megatron_core_without_tokenizers_gets_nothing_attached(megatron_core, tmp_path):
     """Reproduced: compat's whole tree was attached to the vendored ``megatron.core``."""
     write_tree(tmp_path, CORE_WITHOUT_TOKENIZERS)
-    run = run_here(f"""\
+    run = run_here(
+        f"""\
 import sys
 import megatron.core
 try:
@@ -367,20 +410,25 @@ try:
 except ModuleNotFoundError as error:
     print(error)
 print(hasattr(megatron.core, "tokenizers"), "{MEGATRON_ROOT}" in sys.modules)
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     message, attached = run.stdout.strip().splitlines()
-    assert message.startswith(f"No module named '{MEGATRON_ROOT}': the 'megatron.core' package "
-                              f"imported here ({tmp_path / 'megatron' / 'core'}) has no "
-                              "'tokenizers'")
+    assert message.startswith(
+        f"No module named '{MEGATRON_ROOT}': the 'megatron.core' package "
+        f"imported here ({tmp_path / 'megatron' / 'core'}) has no "
+        "'tokenizers'"
+    )
     assert "shadows megatron-core 0.16.1" in message and f"take {tmp_path} off" in message
     assert attached == "False False"
 
 
 def test_b_a_local_megatron_without_core_and_no_megatron_core(site_without_megatron, tmp_path):
     write_tree(tmp_path, WITHOUT_CORE)
-    run = run_with_sites(f"from {MEGATRON_ROOT} import MegatronTokenizer\n",
-                         [site_without_megatron], tmp_path)
+    run = run_with_sites(
+        f"from {MEGATRON_ROOT} import MegatronTokenizer\n", [site_without_megatron], tmp_path
+    )
     assert run.returncode == 1
     message = last_line(run.stderr)
     assert "has no 'core', so it is not megatron-core" in message
@@ -391,28 +439,46 @@ def test_b_a_local_megatron_tree_with_old_tokenizers(megatron_core, tmp_path):
     """A Megatron tree with its own (G1) tokenizers counts as Megatron: its modules, warning
     like megatron-core's, and our aliases for the legacy modules it lacks."""
     write_tree(tmp_path, OLD_TOKENIZERS)
-    run = run_here(f"""\
+    run = run_here(
+        f"""\
 import sys
 from {MEGATRON_ROOT}.text.models import GPTTokenizer
 from {MEGATRON_ROOT}.text.models.bert_tokenizer import BertTokenizer
 print(sys.modules[GPTTokenizer.__module__].__file__)
 print(BertTokenizer.__module__, sys.modules[BertTokenizer.__module__].__file__)
-""", tmp_path)
+""",
+        tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     local, served = run.stdout.strip().splitlines()
     assert local == str(tmp_path / "megatron/core/tokenizers/text/models/gpt_tokenizer.py")
     assert served.split()[0] == f"{MEGATRON_ROOT}.text.models.bert_tokenizer"
     assert Path(served.split()[1]).is_relative_to(PROJECT_ROOT / "compat" / "legacy")
-    assert warnings_in(run.stderr) == [(2, f"{MEGATRON_ROOT}.text.models"),
-                                       (3, f"{MEGATRON_ROOT}.text.models.bert_tokenizer")]
+    assert warnings_in(run.stderr) == [
+        (2, f"{MEGATRON_ROOT}.text.models"),
+        (3, f"{MEGATRON_ROOT}.text.models.bert_tokenizer"),
+    ]
 
 
-@pytest.mark.parametrize(("tree", "expected"), [
-    (WITHOUT_CORE, "not megatron-core: it has no 'core' package; it shadows megatron-core 0.16.1"),
-    (CORE_WITHOUT_TOKENIZERS, "not megatron-core: it has no 'core/tokenizers' package; it "
-                              "shadows megatron-core 0.16.1"),
-    (OLD_TOKENIZERS, "a Megatron tree whose tokenizers are G1; it shadows megatron-core 0.16.1"),
-], ids=["without-core", "core-without-tokenizers", "old-tokenizers"])
+@pytest.mark.parametrize(
+    ("tree", "expected"),
+    [
+        (
+            WITHOUT_CORE,
+            "not megatron-core: it has no 'core' package; it shadows megatron-core 0.16.1",
+        ),
+        (
+            CORE_WITHOUT_TOKENIZERS,
+            "not megatron-core: it has no 'core/tokenizers' package; it "
+            "shadows megatron-core 0.16.1",
+        ),
+        (
+            OLD_TOKENIZERS,
+            "a Megatron tree whose tokenizers are G1; it shadows megatron-core 0.16.1",
+        ),
+    ],
+    ids=["without-core", "core-without-tokenizers", "old-tokenizers"],
+)
 def test_b_the_doctor_says_what_shadows_megatron_core(tree, expected, megatron_core, tmp_path):
     write_tree(tmp_path, tree)
     run = run_module("compat", tmp_path, "doctor")
@@ -427,10 +493,11 @@ def test_b_the_doctor_says_what_shadows_megatron_core(tree, expected, megatron_c
 # --- 3. python -m codemods.migrate shadowed (issue 14, item 1) -----------------------------------
 
 
-@pytest.mark.parametrize("local", [{"compat.py": "WHOSE = 1\n"},
-                                   {"compat/__init__.py": ""},
-                                   {"codemods/__init__.py": ""}],
-                         ids=["compat.py", "compat-package", "codemods-package"])
+@pytest.mark.parametrize(
+    "local",
+    [{"compat.py": "WHOSE = 1\n"}, {"compat/__init__.py": ""}, {"codemods/__init__.py": ""}],
+    ids=["compat.py", "compat-package", "codemods-package"],
+)
 def test_c_python_dash_m_codemods_points_at_the_console_script(local, tmp_path):
     """Reproduced: ``No module named 'compat.deprecations'`` (a traceback), and with a local
     ``codemods/`` Python's bare "No module named 'codemods.migrate'"."""
@@ -444,8 +511,10 @@ def test_c_python_dash_m_codemods_points_at_the_console_script(local, tmp_path):
 
 
 def test_c_a_local_codemods_with_its_own_migrate_runs_it(tmp_path):
-    write_tree(tmp_path, {"codemods/__init__.py": "",
-                          "codemods/migrate.py": "print('the user\\'s migrate')\n"})
+    write_tree(
+        tmp_path,
+        {"codemods/__init__.py": "", "codemods/migrate.py": "print('the user\\'s migrate')\n"},
+    )
     run = run_module("codemods.migrate", tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "the user's migrate"
@@ -453,21 +522,34 @@ def test_c_a_local_codemods_with_its_own_migrate_runs_it(tmp_path):
 
 def test_c_the_console_script_is_immune(tmp_path):
     write_tree(tmp_path, {"compat.py": "", "codemods/__init__.py": ""})
-    completed = subprocess.run([str(MIGRATE), "--help"], capture_output=True, text=True,
-                               cwd=tmp_path, env=environment(), timeout=120)
+    completed = subprocess.run(
+        [str(MIGRATE), "--help"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment(),
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("usage:")
 
 
 def test_c_the_doctor_names_shadowing_packages(tmp_path):
     write_tree(tmp_path, {"compat.py": "", "codemods/__init__.py": ""})
-    completed = subprocess.run([sys.executable, "-P", "-m", "compat", "doctor"],
-                               capture_output=True, text=True, cwd=tmp_path,
-                               env=environment(), timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-P", "-m", "compat", "doctor"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=environment(),
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stderr
     assert f"compat here: {tmp_path / 'compat.py'} shadows ours" in completed.stdout
-    assert (f"codemods here: {tmp_path / 'codemods' / '__init__.py'} shadows ours; "
-            "`python -m codemods.migrate` cannot run: run `megatron-migrate`") in completed.stdout
+    assert (
+        f"codemods here: {tmp_path / 'codemods' / '__init__.py'} shadows ours; "
+        "`python -m codemods.migrate` cannot run: run `megatron-migrate`"
+    ) in completed.stdout
 
 
 # --- 5. legacy names warn whoever provides them (issue 13) ---------------------------------------
@@ -511,8 +593,10 @@ def test_d_megatron_core_legacy_names_warn_at_the_users_line(megatron_core, tmp_
     ]
     # a name nothing replaces says so instead of "use <replacement>"
     assert "TOKENIZER_MAPPING_NAMES is deprecated; removed: model types" in run.stderr
-    assert all(file.endswith("user_script.py") for file, *_ in
-               (m.groups() for m in WARNING.finditer(run.stderr)))
+    assert all(
+        file.endswith("user_script.py")
+        for file, *_ in (m.groups() for m in WARNING.finditer(run.stderr))
+    )
 
 
 def test_d_other_ranks_stay_quiet(megatron_core, tmp_path):
@@ -522,19 +606,24 @@ def test_d_other_ranks_stay_quiet(megatron_core, tmp_path):
 
 
 def test_d_strict_mode_fails_a_legacy_import_from_megatron_core(megatron_core, tmp_path):
-    run = run_here(f"""\
+    run = run_here(
+        f"""\
 from {MEGATRON_ROOT} import MegatronTokenizer
 MegatronTokenizer.from_pretrained(metadata_path={{"library": "null", "model_type": "bert"}},
                                   vocab_size=10)
 print("megatron's own use passes")
 from {MEGATRON_ROOT}.text.models.gpt_tokenizer import GPTTokenizer
-""", tmp_path, env={"MEGATRON_COMPAT_STRICT": "1"})
+""",
+        tmp_path,
+        env={"MEGATRON_COMPAT_STRICT": "1"},
+    )
     assert run.returncode == 1
     assert run.stdout.strip() == "megatron's own use passes"
     assert 'user_script.py", line 5' in run.stderr
     assert last_line(run.stderr).startswith(
         "compat.warn.MegatronTokenizerDeprecationError: "
-        f"{MEGATRON_ROOT}.text.models.gpt_tokenizer.GPTTokenizer is deprecated")
+        f"{MEGATRON_ROOT}.text.models.gpt_tokenizer.GPTTokenizer is deprecated"
+    )
 
 
 # A megatron-core whose megatron_tokenizer lost TOKENIZER_LIBRARIES (as 0.19.2's did), written
@@ -542,8 +631,9 @@ from {MEGATRON_ROOT}.text.models.gpt_tokenizer import GPTTokenizer
 RELEASE_WITHOUT_LIBRARIES = {
     "megatron/__init__.py": "",
     "megatron/core/__init__.py": "",
-    "megatron/core/tokenizers/__init__.py":
-        "from megatron.core.tokenizers.megatron_tokenizer import MegatronTokenizer\n",
+    "megatron/core/tokenizers/__init__.py": (
+        "from megatron.core.tokenizers.megatron_tokenizer import MegatronTokenizer\n"
+    ),
     "megatron/core/tokenizers/megatron_tokenizer.py": """\
         TOKENIZER_MAPPING_NAMES = {"gpt": "GPTTokenizer"}
 
@@ -552,14 +642,14 @@ RELEASE_WITHOUT_LIBRARIES = {
                 return TOKENIZER_MAPPING_NAMES[name]
         """,
     "megatron_core-0.19.2.dist-info/METADATA": "Metadata-Version: 2.1\nName: megatron-core\n"
-                                               "Version: 0.19.2\n",
+    "Version: 0.19.2\n",
 }
 
 
-def test_d_a_name_megatron_core_dropped_is_served_with_the_warning(site_without_megatron,
-                                                                  tmp_path):
+def test_d_a_name_megatron_core_dropped_is_served_with_the_warning(site_without_megatron, tmp_path):
     release = write_tree(tmp_path / "release", RELEASE_WITHOUT_LIBRARIES)
-    run = run_with_sites(f"""\
+    run = run_with_sites(
+        f"""\
 import {MEGATRON_ROOT}.megatron_tokenizer as module
 from {MEGATRON_ROOT}.megatron_tokenizer import TOKENIZER_LIBRARIES
 from {MEGATRON_ROOT}.megatron_tokenizer import TOKENIZER_MAPPING_NAMES
@@ -572,14 +662,16 @@ try:
     module.NOT_A_NAME
 except AttributeError as error:
     print(error)
-""", [site_without_megatron, release], tmp_path)
+""",
+        [site_without_megatron, release],
+        tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     libraries, identity, location, missing = run.stdout.strip().splitlines()
     assert "huggingface" in libraries and "sentencepiece" in libraries
     assert identity == "True False GPTTokenizer"  # megatron-core's own use stays silent
     assert location == str(release / "megatron/core/tokenizers/megatron_tokenizer.py")
-    assert missing == (f"module '{MEGATRON_ROOT}.megatron_tokenizer' has no attribute "
-                       "'NOT_A_NAME'")
+    assert missing == (f"module '{MEGATRON_ROOT}.megatron_tokenizer' has no attribute 'NOT_A_NAME'")
     assert warnings_in(run.stderr) == [
         (2, f"{MEGATRON_ROOT}.megatron_tokenizer.TOKENIZER_LIBRARIES"),
         (3, f"{MEGATRON_ROOT}.megatron_tokenizer.TOKENIZER_MAPPING_NAMES"),
@@ -591,17 +683,25 @@ def test_d_a_bug_while_warning_never_costs_megatron_core_its_names(bare_site, tm
     aside; megatron-core's names and modules keep working, unwarned."""
     project = copy_project(tmp_path / "project")
     legacy = project / "compat" / "legacy" / "__init__.py"
-    legacy.write_text(legacy.read_text(encoding="utf-8") + textwrap.dedent("""
+    legacy.write_text(
+        legacy.read_text(encoding="utf-8")
+        + textwrap.dedent("""
         def warn_name_used(module_name, name):
             raise RuntimeError("broken warning")
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     site = _site_with_finder(tmp_path / "site", project)
     release = write_tree(tmp_path / "release", RELEASE_WITHOUT_LIBRARIES)
-    run = run_with_sites(f"""\
+    run = run_with_sites(
+        f"""\
 from {MEGATRON_ROOT}.megatron_tokenizer import TOKENIZER_MAPPING_NAMES
 from {MEGATRON_ROOT}.megatron_tokenizer import TOKENIZER_MAPPING_NAMES as again
 print(TOKENIZER_MAPPING_NAMES is again, TOKENIZER_MAPPING_NAMES)
-""", [bare_site, release, site], tmp_path)
+""",
+        [bare_site, release, site],
+        tmp_path,
+    )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "True {'gpt': 'GPTTokenizer'}"
     assert run.stderr.count("stepped aside") == 1 and "RuntimeError: broken warning" in run.stderr

@@ -25,8 +25,9 @@ from codemods import migrate
 LEGACY_SH = "train --tokenizer-type SentencePieceTokenizer --seq-length 8\n"
 MIGRATED_SH = "train --tokenizer-library sentencepiece --seq-length 8\n"
 LEGACY_PY = "from megatron.core.tokenizers.text.models import GPTTokenizer\nx = GPTTokenizer\n"
-MIGRATED_PY = "from megatron.core.tokenizers.text import MegatronTokenizerText\n" \
-    "x = MegatronTokenizerText\n"
+MIGRATED_PY = (
+    "from megatron.core.tokenizers.text import MegatronTokenizerText\nx = MegatronTokenizerText\n"
+)
 LEGACY_METADATA = '{\n    "library": "sentencepiece",\n    "model_type": "gpt"\n}\n'
 MIGRATED_METADATA = '{\n    "library": "sentencepiece",\n    "model_type": "default-text"\n}\n'
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -45,8 +46,7 @@ def run(*argv: str) -> tuple[int, str, str]:
 def python_with_the_package(*args: str, **kwargs: object) -> subprocess.Popen[str]:
     """A fresh interpreter that imports this checkout's ``codemods``."""
     environment = {**os.environ, "PYTHONPATH": str(REPOSITORY)}
-    return subprocess.Popen([sys.executable, *args], env=environment, text=True,
-                            **kwargs)  # type: ignore[call-overload]
+    return subprocess.Popen([sys.executable, *args], env=environment, text=True, **kwargs)  # type: ignore[call-overload]
 
 
 @pytest.fixture
@@ -58,6 +58,7 @@ def tree(tmp_path, monkeypatch) -> Path:
 
 
 # --- 8: symlink loops ----------------------------------------------------------------------------
+
 
 def test_symlink_loops_anywhere_are_reported_and_the_rest_is_migrated(tree):
     (tree / "run.sh").write_text(LEGACY_SH)
@@ -110,8 +111,9 @@ def test_debris_of_an_interrupted_run_is_reported_then_removed_by_write(tree):
     (tree / ".big.sh.abcd1234.migrated").write_text("x")
     code, out, _ = run("--check", ".")
     assert code == migrate.EXIT_PENDING
-    assert f"{DEBRIS}: skipped: temporary file left by an interrupted run; --write removes it" \
-        in out
+    assert (
+        f"{DEBRIS}: skipped: temporary file left by an interrupted run; --write removes it" in out
+    )
     assert debris.exists()
     code, out, _ = run("--write", ".")
     assert code == migrate.EXIT_OK
@@ -164,8 +166,9 @@ def test_kill_9_during_a_write_then_the_next_run_cleans_up(tree):
     big = tree / "big.args"
     original = ("--tokenizer-type SentencePieceTokenizer\n" + "--seq-length 8\n" * 200_000).encode()
     big.write_bytes(original)
-    writer = python_with_the_package("-c", KILLED_WRITER, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE)
+    writer = python_with_the_package(
+        "-c", KILLED_WRITER, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         assert writer.stdout is not None
         assert writer.stdout.readline() == "half written\n", writer.stderr and writer.stderr.read()
@@ -184,6 +187,7 @@ def test_kill_9_during_a_write_then_the_next_run_cleans_up(tree):
 
 # --- 10: concurrent runs, read-only metadata -----------------------------------------------------
 
+
 def make_metadata_tree(root: Path, count: int) -> None:
     for index in range(count):
         folder = root / f"tok{index:02}"
@@ -194,9 +198,20 @@ def make_metadata_tree(root: Path, count: int) -> None:
 
 def test_concurrent_write_runs_do_not_race(tree):
     make_metadata_tree(tree, 30)
-    runs = [python_with_the_package("-m", "codemods.migrate", *NEW_DESIGN, "--write", "-j", "1",
-                                    ".", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            for _ in range(4)]
+    runs = [
+        python_with_the_package(
+            "-m",
+            "codemods.migrate",
+            *NEW_DESIGN,
+            "--write",
+            "-j",
+            "1",
+            ".",
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(4)
+    ]
     outputs = [process.communicate() for process in runs]
     assert [process.returncode for process in runs] == [0] * 4, outputs
     for folder in tree.iterdir():
@@ -204,7 +219,10 @@ def test_concurrent_write_runs_do_not_race(tree):
         assert (folder / "run.sh").read_text() == MIGRATED_SH
         # one backup of the original, whichever run wrote it; no .bak.1, no debris
         assert sorted(path.name for path in folder.iterdir()) == [
-            "run.sh", "tokenizer_metadata.json", "tokenizer_metadata.json.bak"]
+            "run.sh",
+            "tokenizer_metadata.json",
+            "tokenizer_metadata.json.bak",
+        ]
         assert (folder / "tokenizer_metadata.json.bak").read_text() == LEGACY_METADATA
 
 
@@ -223,7 +241,10 @@ def test_a_file_another_run_rewrote_meanwhile_is_not_written_twice(tree, monkeyp
     assert code == migrate.EXIT_OK, out
     folder = tree / "tok00"
     assert sorted(path.name for path in folder.iterdir()) == [
-        "run.sh", "tokenizer_metadata.json", "tokenizer_metadata.json.bak"]
+        "run.sh",
+        "tokenizer_metadata.json",
+        "tokenizer_metadata.json.bak",
+    ]
     assert (folder / "tokenizer_metadata.json.bak").read_text() == LEGACY_METADATA
 
 
@@ -255,7 +276,8 @@ def test_read_only_metadata_is_never_backed_up_nor_counted(tree):
         assert "tok00/tokenizer_metadata.json: skipped: read-only" in out
         assert "0 rewritten, 0 sites rewritten" in out
         assert sorted(path.name for path in metadata.parent.iterdir()) == [
-            "tokenizer_metadata.json"]
+            "tokenizer_metadata.json"
+        ]
     assert metadata.read_text() == LEGACY_METADATA
 
 
@@ -267,40 +289,65 @@ def test_an_identical_backup_is_reused(tree):
     metadata.write_text(LEGACY_METADATA)  # the user put the original back
     run("--write", ".")
     assert sorted(path.name for path in folder.iterdir()) == [
-        "run.sh", "tokenizer_metadata.json", "tokenizer_metadata.json.bak"]
+        "run.sh",
+        "tokenizer_metadata.json",
+        "tokenizer_metadata.json.bak",
+    ]
 
 
 # --- 11: mixed line endings ----------------------------------------------------------------------
+
 
 def endings(data: bytes) -> list[bytes]:
     return [b"\r\n" if line.endswith(b"\r\n") else b"\n" for line in data.splitlines(True)]
 
 
 def test_mixed_line_endings_stay_on_their_lines_below_inserted_lines(tree):
-    yaml_lines = ["model:", "  args:", "    - --tokenizer-type", "    - SFTTokenizer",
-                  "    - --tokenizer-model", "    - x", "other: 1", "last: 2"]
+    yaml_lines = [
+        "model:",
+        "  args:",
+        "    - --tokenizer-type",
+        "    - SFTTokenizer",
+        "    - --tokenizer-model",
+        "    - x",
+        "other: 1",
+        "last: 2",
+    ]
     yaml_endings = ["\r\n", "\n", "\r\n", "\n", "\r\n", "\n", "\r\n", "\n"]
-    (tree / "c.yaml").write_bytes("".join(
-        line + ending for line, ending in zip(yaml_lines, yaml_endings)).encode())
-    metadata_lines = ["{", '    "library": "null",',
-                      '    "class_path": "megatron.core.tokenizers.text.models.gpt_tokenizer",',
-                      '    "chat_template": null', "}"]
+    (tree / "c.yaml").write_bytes(
+        "".join(line + ending for line, ending in zip(yaml_lines, yaml_endings)).encode()
+    )
+    metadata_lines = [
+        "{",
+        '    "library": "null",',
+        '    "class_path": "megatron.core.tokenizers.text.models.gpt_tokenizer",',
+        '    "chat_template": null',
+        "}",
+    ]
     metadata_endings = ["\n", "\r\n", "\n", "\r\n", "\n"]
-    (tree / "tokenizer_metadata.json").write_bytes("".join(
-        line + ending for line, ending in zip(metadata_lines, metadata_endings)).encode())
+    (tree / "tokenizer_metadata.json").write_bytes(
+        "".join(line + ending for line, ending in zip(metadata_lines, metadata_endings)).encode()
+    )
     assert run("--write", "--no-backup", ".")[0] == migrate.EXIT_OK
     yaml_after = (tree / "c.yaml").read_bytes().splitlines(True)
     # 2 lines became 6: the lines below keep their own endings
-    assert yaml_after[-4:] == [b"    - --tokenizer-model\r\n", b"    - x\n", b"other: 1\r\n",
-                               b"last: 2\n"]
+    assert yaml_after[-4:] == [
+        b"    - --tokenizer-model\r\n",
+        b"    - x\n",
+        b"other: 1\r\n",
+        b"last: 2\n",
+    ]
     assert yaml_after[:2] == [b"model:\r\n", b"  args:\n"]
     metadata_after = (tree / "tokenizer_metadata.json").read_bytes().splitlines(True)
     assert len(metadata_after) == 6
     assert metadata_after[0] == b"{\n" and metadata_after[-2:] == [
-        b'    "chat_template": null\r\n', b"}\n"]
+        b'    "chat_template": null\r\n',
+        b"}\n",
+    ]
 
 
 # --- 12: very long lines -------------------------------------------------------------------------
+
 
 def test_a_one_line_argv_file_of_two_hundred_thousand_words_is_rewritten(tree):
     words = ["--tokenizer-type", "SentencePieceTokenizer"] + ["--seq-length", "8"] * 100_000
@@ -308,16 +355,22 @@ def test_a_one_line_argv_file_of_two_hundred_thousand_words_is_rewritten(tree):
     (tree / "long.sh").write_text("train \\\n  " + " ".join(words) + "\n")
     code, out, _ = run("--write", "-j", "1", ".")
     assert code == migrate.EXIT_OK, out
-    assert (tree / "long.args").read_text().startswith(
-        "--tokenizer-library sentencepiece --seq-length 8")
-    assert (tree / "long.sh").read_text().startswith(
-        "train \\\n  --tokenizer-library sentencepiece ")
+    assert (
+        (tree / "long.args")
+        .read_text()
+        .startswith("--tokenizer-library sentencepiece --seq-length 8")
+    )
+    assert (
+        (tree / "long.sh").read_text().startswith("train \\\n  --tokenizer-library sentencepiece ")
+    )
 
 
 # --- 13: input the running Python cannot parse ---------------------------------------------------
 
-NESTED = "from megatron.core.tokenizers.text.models import GPTTokenizer\n" \
+NESTED = (
+    "from megatron.core.tokenizers.text.models import GPTTokenizer\n"
     f"x = {'(' * 500}GPTTokenizer{')' * 500}\n"
+)
 PEP_695 = textwrap.dedent("""\
     from megatron.core.tokenizers.text.models import GPTTokenizer
     type Alias = GPTTokenizer
@@ -362,8 +415,12 @@ def test_the_json_report_of_a_hostile_tree_is_complete(tree):
     _, out, _ = run("--check", "--format", "json", ".")
     report = json.loads(out)
     statuses = {entry["path"]: entry["status"] for entry in report["files"]}
-    assert statuses == {"me.sh": "skipped", "nested.py": "failed", "run.sh": "changed",
-                        ".run.sh.1v58o701.migrate": "debris"}
+    assert statuses == {
+        "me.sh": "skipped",
+        "nested.py": "failed",
+        "run.sh": "changed",
+        ".run.sh.1v58o701.migrate": "debris",
+    }
 
 
 def test_an_unreadable_folder_is_reported_not_crashed(tree, monkeypatch):

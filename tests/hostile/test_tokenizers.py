@@ -52,7 +52,8 @@ def test_metadata_of_a_file_named_relative_to_the_working_directory_lands_beside
     shutil.copy(sentencepiece_v1, only_inside / "tok.model")
     MegatronTokenizer.write_metadata("tok.model", "sentencepiece")
     assert json.loads((only_inside / METADATA_FILE_NAME).read_text())["library"] == (
-        "sentencepiece")
+        "sentencepiece"
+    )
     tokenizer = MegatronTokenizer.from_pretrained("tok.model")
     assert tokenizer.vocab_size == 32000
     assert tokenizer.metadata_path == METADATA_FILE_NAME
@@ -132,10 +133,15 @@ def test_deeply_nested_metadata_is_a_clear_error_not_a_recursion_error(tmp_path)
         ("{{ lipsum(10**9) }}", "max_value_size"),
         ("{{ 2 ** 100000000 }}", "max_int_bits"),
         ("{{ (10**100000) * (10**100000) * (10**100000) * (10**100000) }}", "max_int_bits"),
-        ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
-         "max_range_items"),
-        ("{% for i in range(100000) %}{% for j in range(1000) %}0123456789{% endfor %}"
-         "{% endfor %}", "max_output_size"),
+        (
+            "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+            "max_range_items",
+        ),
+        (
+            "{% for i in range(100000) %}{% for j in range(1000) %}0123456789{% endfor %}"
+            "{% endfor %}",
+            "max_output_size",
+        ),
     ],
 )
 def test_a_template_over_a_limit_fails_at_once_naming_the_limit_and_how_to_raise_it(
@@ -150,23 +156,31 @@ def test_a_template_over_a_limit_fails_at_once_naming_the_limit_and_how_to_raise
 
 
 @pytest.mark.parametrize("library", ["sentencepiece", "tiktoken", "byte-level", "huggingface"])
-def test_every_library_applies_the_limits(library, sentencepiece_v1, tekken_json,
-                                          hf_tokenizer_dir):
-    path = {"sentencepiece": sentencepiece_v1, "tiktoken": tekken_json,
-            "huggingface": hf_tokenizer_dir, "byte-level": None}[library]
+def test_every_library_applies_the_limits(library, sentencepiece_v1, tekken_json, hf_tokenizer_dir):
+    path = {
+        "sentencepiece": sentencepiece_v1,
+        "tiktoken": tekken_json,
+        "huggingface": hf_tokenizer_dir,
+        "byte-level": None,
+    }[library]
     tokenizer = MegatronTokenizer.from_pretrained(
-        None if path is None else str(path), metadata_path={"library": library})
+        None if path is None else str(path), metadata_path={"library": library}
+    )
     with pytest.raises(ChatTemplateLimitError, match="max_value_size"):
         tokenizer.apply_chat_template(CONVERSATION, chat_template="{{ 'a' * 10**10 }}")
 
 
 @pytest.mark.parametrize("library", ["sentencepiece", "huggingface"])
-def test_an_sft_prompt_format_cannot_smuggle_an_unbounded_template(library, sentencepiece_v3,
-                                                                   hf_tokenizer_dir):
+def test_an_sft_prompt_format_cannot_smuggle_an_unbounded_template(
+    library, sentencepiece_v3, hf_tokenizer_dir
+):
     path = sentencepiece_v3 if library == "sentencepiece" else hf_tokenizer_dir
     tokenizer = MegatronTokenizer.from_pretrained(
-        str(path), metadata_path={"library": library}, chat_template="{{ 'a' * 10**10 }}",
-        prompt_format="default")
+        str(path),
+        metadata_path={"library": library},
+        chat_template="{{ 'a' * 10**10 }}",
+        prompt_format="default",
+    )
     with pytest.raises(ChatTemplateLimitError):
         tokenizer.tokenize_conversation(CONVERSATION, True, False)
     with pytest.raises(ChatTemplateLimitError):
@@ -182,21 +196,40 @@ def test_only_templates_that_can_amplify_are_rendered_twice_for_hugging_face():
     for name in prompt_config.__dict__:
         if name.endswith("_template") and isinstance(getattr(prompt_config, name), str):
             assert not may_amplify(getattr(prompt_config, name)), name
-    bounded = ["{{ '-' * 80 }}", "{{ s.replace('/think', '') }}", "{{ ', '.join(xs) }}",
-               "{{ x | tojson(indent=2) }}", "{{ '%s: %s' % (a, b) }}", "{{ 'a' | center(9) }}",
-               "{% for i in range(3) %}{{ i }}{% endfor %}", PLAIN_TEMPLATE]
-    unbounded = ["{{ 'a' * 10**10 }}", "{{ x * n }}", "{{ s.replace('', t) }}",
-                 "{{ sep.join(xs) }}", "{{ fmt % a }}", "{{ x | center(n) }}",
-                 "{% for i in range(n) %}{% endfor %}", "{{ lipsum(2) }}", "{{ 2 ** n }}",
-                 "{{ x | tojson(indent=n) }}", "{{ s.ljust(n) }}", "{{ '{}'.format(x) * n }}"]
+    bounded = [
+        "{{ '-' * 80 }}",
+        "{{ s.replace('/think', '') }}",
+        "{{ ', '.join(xs) }}",
+        "{{ x | tojson(indent=2) }}",
+        "{{ '%s: %s' % (a, b) }}",
+        "{{ 'a' | center(9) }}",
+        "{% for i in range(3) %}{{ i }}{% endfor %}",
+        PLAIN_TEMPLATE,
+    ]
+    unbounded = [
+        "{{ 'a' * 10**10 }}",
+        "{{ x * n }}",
+        "{{ s.replace('', t) }}",
+        "{{ sep.join(xs) }}",
+        "{{ fmt % a }}",
+        "{{ x | center(n) }}",
+        "{% for i in range(n) %}{% endfor %}",
+        "{{ lipsum(2) }}",
+        "{{ 2 ** n }}",
+        "{{ x | tojson(indent=n) }}",
+        "{{ s.ljust(n) }}",
+        "{{ '{}'.format(x) * n }}",
+    ]
     assert [may_amplify(t) for t in bounded] == [False] * len(bounded)
     assert [may_amplify(t) for t in unbounded] == [True] * len(unbounded)
 
 
 def test_ordinary_templates_stay_within_the_limits():
     conversation = [{"role": "user", "content": "x" * 100_000}] * 50
-    text = render_chat_template(PLAIN_TEMPLATE + "{{ '-' * 80 }}{{ '%5s' % 'a' }}"
-                                "{{ 'a' | center(9) }}{{ 2 ** 64 }}", conversation)
+    text = render_chat_template(
+        PLAIN_TEMPLATE + "{{ '-' * 80 }}{{ '%5s' % 'a' }}{{ 'a' | center(9) }}{{ 2 ** 64 }}",
+        conversation,
+    )
     assert len(text) > 5_000_000
     assert text.endswith("-" * 80 + "    a    a    18446744073709551616")
 
@@ -245,11 +278,18 @@ SURROGATE_TEXT = "hi \ud800 there"
 
 @pytest.fixture(scope="module")
 def tokenizers_by_library(sentencepiece_v3, tekken_json, hf_tokenizer_dir):
-    paths = {"huggingface": hf_tokenizer_dir, "sentencepiece": sentencepiece_v3,
-             "tiktoken": tekken_json, "byte-level": None}
-    return {library: MegatronTokenizer.from_pretrained(
-        None if path is None else str(path), metadata_path={"library": library})
-        for library, path in paths.items()}
+    paths = {
+        "huggingface": hf_tokenizer_dir,
+        "sentencepiece": sentencepiece_v3,
+        "tiktoken": tekken_json,
+        "byte-level": None,
+    }
+    return {
+        library: MegatronTokenizer.from_pretrained(
+            None if path is None else str(path), metadata_path={"library": library}
+        )
+        for library, path in paths.items()
+    }
 
 
 @pytest.mark.parametrize("library", ["huggingface", "sentencepiece", "byte-level"])
@@ -269,15 +309,21 @@ def test_tiktoken_keeps_encoding_a_lone_surrogate_as_before(tokenizers_by_librar
 
 
 @pytest.mark.parametrize("library", ["huggingface", "sentencepiece", "byte-level"])
-def test_a_conversation_with_a_lone_surrogate_is_a_clear_error(library, sentencepiece_v3,
-                                                               hf_tokenizer_dir):
-    path = {"huggingface": hf_tokenizer_dir, "sentencepiece": sentencepiece_v3,
-            "byte-level": None}[library]
+def test_a_conversation_with_a_lone_surrogate_is_a_clear_error(
+    library, sentencepiece_v3, hf_tokenizer_dir
+):
+    path = {"huggingface": hf_tokenizer_dir, "sentencepiece": sentencepiece_v3, "byte-level": None}[
+        library
+    ]
     tokenizer = MegatronTokenizer.from_pretrained(
-        None if path is None else str(path), metadata_path={"library": library},
-        prompt_format="identity" if library != "huggingface" else "nemotron-h-aligned")
-    conversation = [{"role": "user", "content": "fine"},
-                    {"role": "assistant", "content": SURROGATE_TEXT}]
+        None if path is None else str(path),
+        metadata_path={"library": library},
+        prompt_format="identity" if library != "huggingface" else "nemotron-h-aligned",
+    )
+    conversation = [
+        {"role": "user", "content": "fine"},
+        {"role": "assistant", "content": SURROGATE_TEXT},
+    ]
     with pytest.raises(ValueError, match="lone surrogate"):
         tokenizer.tokenize_conversation(conversation, True, False)
 
@@ -287,5 +333,6 @@ def test_the_error_leaves_the_message_data_alone(tokenizers_by_library):
     before = json.dumps(conversation)
     with pytest.raises(ValueError):
         tokenizers_by_library["sentencepiece"].apply_chat_template(
-            conversation, chat_template=PLAIN_TEMPLATE)
+            conversation, chat_template=PLAIN_TEMPLATE
+        )
     assert json.dumps(conversation) == before

@@ -28,12 +28,28 @@ PROJECT_ROOT = Path(compat.__file__).resolve().parent.parent
 SITE_PACKAGES = Path(sysconfig.get_paths()["purelib"])
 PTH_FILE = "megatron_tokenizer_compat.pth"
 FINDER_FILE = "_megatron_tokenizer_compat_finder.py"
-PROJECT_FILES = ("compat", "codemods", "pyproject.toml", "_build_pth.py", "MANIFEST.in",
-                 "README.md", PTH_FILE, FINDER_FILE)
-_OUR_ENTRIES = ("megatron_tokenizer_compat", "__editable__.megatron_tokenizer_compat",
-                "__editable___megatron_tokenizer_compat", "_megatron_tokenizer_compat")
+PROJECT_FILES = (
+    "compat",
+    "codemods",
+    "pyproject.toml",
+    "_build_pth.py",
+    "MANIFEST.in",
+    "README.md",
+    PTH_FILE,
+    FINDER_FILE,
+)
+_OUR_ENTRIES = (
+    "megatron_tokenizer_compat",
+    "__editable__.megatron_tokenizer_compat",
+    "__editable___megatron_tokenizer_compat",
+    "_megatron_tokenizer_compat",
+)
 ENVIRONMENT_TO_CLEAR = (
-    "RANK", "LOCAL_RANK", "PYTHONWARNINGS", "PYTHONPATH", "MEGATRON_COMPAT_DISABLE",
+    "RANK",
+    "LOCAL_RANK",
+    "PYTHONWARNINGS",
+    "PYTHONPATH",
+    "MEGATRON_COMPAT_DISABLE",
     "MEGATRON_COMPAT_STRICT",
 )
 
@@ -72,8 +88,9 @@ def build(hook: str, project: Path, out: Path) -> Path:
     """Run setuptools' PEP 517 ``hook`` (``build_wheel``, ``build_editable``, ``build_sdist``)."""
     out.mkdir()
     code = f"from setuptools import build_meta; print(build_meta.{hook}({str(out)!r}))"
-    completed = subprocess.run([sys.executable, "-c", code], cwd=project, capture_output=True,
-                               text=True, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, timeout=300
+    )
     assert completed.returncode == 0, completed.stderr
     return out / completed.stdout.strip().splitlines()[-1]
 
@@ -92,9 +109,21 @@ def install_wheel(project: Path, work: Path) -> Path:
     wheel = build("build_wheel", project, work / "dist")
     target = work / "site"
     completed = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
-         "--target", str(target), str(wheel)],
-        capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-index",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert completed.returncode == 0, completed.stderr
     return target
@@ -134,6 +163,10 @@ def run_with_sites(
         f"runpy.run_path({str(path)!r}, run_name='__main__')"
     )
     return subprocess.run(
-        [sys.executable, "-S", *interpreter_args, "-c", bootstrap], capture_output=True,
-        text=True, env=environment(env), cwd=cwd, timeout=300,
+        [sys.executable, "-S", *interpreter_args, "-c", bootstrap],
+        capture_output=True,
+        text=True,
+        env=environment(env),
+        cwd=cwd,
+        timeout=300,
     )

@@ -73,9 +73,7 @@ def test_model_wrappers_are_the_same_objects_at_package_and_submodule_paths():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             from_package = legacy.legacy_attribute(f"{MEGATRON_ROOT}.text.models", name)
-            from_module = legacy.legacy_attribute(
-                f"{MEGATRON_ROOT}.text.models.{submodule}", name
-            )
+            from_module = legacy.legacy_attribute(f"{MEGATRON_ROOT}.text.models.{submodule}", name)
         assert from_package is from_module is text_wrapper(name)
 
 
@@ -106,7 +104,7 @@ def test_every_legacy_module_has_a_module_in_compat_legacy():
     import importlib.util
 
     for module in LEGACY_MODULES:
-        target = legacy.LEGACY_PACKAGE + module[len(MEGATRON_ROOT):]
+        target = legacy.LEGACY_PACKAGE + module[len(MEGATRON_ROOT) :]
         assert importlib.util.find_spec(target) is not None, module
 
 
@@ -156,8 +154,9 @@ def test_text_wrapper_accepts_g1_null_library_string():
 
 def test_text_wrapper_accepts_g2_sft_library_string(hf_tokenizer_dir):
     config = {"library": "sft"}
-    tokenizer = text_wrapper("DefaultTokenizerText")(str(hf_tokenizer_dir), config,
-                                                     prompt_format="identity")
+    tokenizer = text_wrapper("DefaultTokenizerText")(
+        str(hf_tokenizer_dir), config, prompt_format="identity"
+    )
     assert config == {"library": "sft"}
     assert tokenizer._prompt_config is not None
     ids = tokenizer.tokenize(CONVERSATION[1:3])
@@ -186,9 +185,13 @@ def test_vision_wrapper_is_a_vision_facade_recording_its_class(name):
 
 @pytest.mark.parametrize(
     "obj",
-    [*(text_wrapper(n) for n in TEXT_MODEL_WRAPPERS),
-     *(getattr(_vision_wrappers, n) for n in VISION_MODEL_WRAPPERS),
-     SFTTokenizer, MegatronTokenizerChatTemplate, _build_tokenizer.build_tokenizer],
+    [
+        *(text_wrapper(n) for n in TEXT_MODEL_WRAPPERS),
+        *(getattr(_vision_wrappers, n) for n in VISION_MODEL_WRAPPERS),
+        SFTTokenizer,
+        MegatronTokenizerChatTemplate,
+        _build_tokenizer.build_tokenizer,
+    ],
     ids=lambda o: o.__name__,
 )
 def test_every_alias_carries_pep_702_deprecated_with_its_replacement(obj):
@@ -245,14 +248,20 @@ def test_sft_pad_comes_from_the_prompt_format(hf_tokenizer_dir, hf_backend):
 
 
 @pytest.mark.parametrize("prompt_format", ["nemotron-h-aligned", "nemotron-nano-v2", "identity"])
-def test_sft_tokenize_list_is_g2s_whole_conversation_rendering(prompt_format, hf_tokenizer_dir,
-                                                              hf_backend):
+def test_sft_tokenize_list_is_g2s_whole_conversation_rendering(
+    prompt_format, hf_tokenizer_dir, hf_backend
+):
     from compat.tokenizers.conversation import prompt_config
 
-    template = getattr(prompt_config, prompt_format.replace("-", "_") + "_custom_template",
-                       None) or prompt_config.identity_template
-    expected = _ids(hf_backend.apply_chat_template(
-        CONVERSATION, chat_template=template, tokenize=True, add_generation_prompt=True))
+    template = (
+        getattr(prompt_config, prompt_format.replace("-", "_") + "_custom_template", None)
+        or prompt_config.identity_template
+    )
+    expected = _ids(
+        hf_backend.apply_chat_template(
+            CONVERSATION, chat_template=template, tokenize=True, add_generation_prompt=True
+        )
+    )
     sft = SFTTokenizer(str(hf_tokenizer_dir), prompt_format)
     conversation = copy.deepcopy(CONVERSATION)
     assert [int(i) for i in sft.tokenize(conversation)] == expected
@@ -306,12 +315,14 @@ class CharLibrary(MegatronTokenizerChatTemplate):
 def test_chat_template_mixin_renders_and_tokenizes():
     conversation = [{"role": "user", "content": "hi"}]
     library = CharLibrary()
-    text = library.apply_chat_template(conversation, TEMPLATE, tokenize=False,
-                                       add_generation_prompt=True)
+    text = library.apply_chat_template(
+        conversation, TEMPLATE, tokenize=False, add_generation_prompt=True
+    )
     assert text == "<user>hi<assistant>"
     assert library.apply_chat_template(conversation, TEMPLATE) == [ord(c) for c in "<user>hi"]
-    assert library.apply_chat_template(conversation, TEMPLATE, truncation=True,
-                                       max_length=3) == [ord(c) for c in "<us"]
+    assert library.apply_chat_template(conversation, TEMPLATE, truncation=True, max_length=3) == [
+        ord(c) for c in "<us"
+    ]
 
 
 def test_chat_template_mixin_errors_name_the_fix():
@@ -332,8 +343,10 @@ def test_chat_template_mixin_renders_in_a_sandbox():
 
 def test_g1_build_tokenizer_leaves_args_alone_and_takes_no_overrides(sentencepiece_v1):
     args = argparse.Namespace(
-        tokenizer_type="SentencePieceTokenizer", tokenizer_model=str(sentencepiece_v1),
-        tokenizer_sentencepiece_legacy=False, tokenizer_special_tokens=None,
+        tokenizer_type="SentencePieceTokenizer",
+        tokenizer_model=str(sentencepiece_v1),
+        tokenizer_sentencepiece_legacy=False,
+        tokenizer_special_tokens=None,
         tokenizer_metadata=None,
     )
     before = dict(vars(args))
@@ -348,7 +361,8 @@ def test_g1_build_tokenizer_leaves_args_alone_and_takes_no_overrides(sentencepie
 
 
 def test_g1_build_tokenizer_null_ignores_metadata():
-    args = argparse.Namespace(tokenizer_type="NullTokenizer", vocab_size=100,
-                              tokenizer_metadata="does-not-exist.json")
+    args = argparse.Namespace(
+        tokenizer_type="NullTokenizer", vocab_size=100, tokenizer_metadata="does-not-exist.json"
+    )
     with pytest.warns(MegatronTokenizerDeprecationWarning):
         assert _build_tokenizer.build_tokenizer(args).library == "null-text"

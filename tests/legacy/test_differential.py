@@ -32,8 +32,15 @@ def old_models(reference):
 
 
 @pytest.fixture(scope="module")
-def library_cases(reference, offline_hub, files_dir, sentencepiece_v1, sentencepiece_v3,
-                  tekken_json, hf_tokenizer_dir):
+def library_cases(
+    reference,
+    offline_hub,
+    files_dir,
+    sentencepiece_v1,
+    sentencepiece_v3,
+    tekken_json,
+    hf_tokenizer_dir,
+):
     """library → (path, config, kwargs) as old code passed them to a model wrapper, in the
     reference's spelling of the null library. (0.16.1's tiktoken class rejects the cl100k/qwen
     JSON files outright: no differential there.)"""
@@ -41,15 +48,23 @@ def library_cases(reference, offline_hub, files_dir, sentencepiece_v1, sentencep
     null_library = "null" if reference.version == G1_VERSION else "null-text"
     return {
         "sentencepiece-v1": (str(sentencepiece_v1), {"library": "sentencepiece"}, {}),
-        "sentencepiece-v3-legacy": (str(sentencepiece_v3), {"library": "sentencepiece"},
-                                    {"legacy": True}),
+        "sentencepiece-v3-legacy": (
+            str(sentencepiece_v3),
+            {"library": "sentencepiece"},
+            {"legacy": True},
+        ),
         # a third of the vocabulary: the same code paths, built three times faster
-        "tiktoken-tekken": (str(tekken_json), {"library": "tiktoken"},
-                            {"pattern": "v2", "vocab_size": 50000, "num_special_tokens": 1000}),
+        "tiktoken-tekken": (
+            str(tekken_json),
+            {"library": "tiktoken"},
+            {"pattern": "v2", "vocab_size": 50000, "num_special_tokens": 1000},
+        ),
         "huggingface": (str(hf_tokenizer_dir), {"library": "huggingface"}, {}),
-        "megatron-gpt2": ("GPT2BPETokenizer", {"library": "megatron"},
-                          {"vocab_file": str(hub / "vocab.json"),
-                           "merges_file": str(hub / "merges.txt")}),
+        "megatron-gpt2": (
+            "GPT2BPETokenizer",
+            {"library": "megatron"},
+            {"vocab_file": str(hub / "vocab.json"), "merges_file": str(hub / "merges.txt")},
+        ),
         "byte-level": (None, {"library": "byte-level"}, {}),
         "null": (None, {"library": null_library}, {"vocab_size": 500}),
     }
@@ -83,14 +98,22 @@ def _special_id(tokenizer, name: str):
         return error
 
 
-WRAPPER_CASES = ["sentencepiece-v1", "sentencepiece-v3-legacy", "tiktoken-tekken", "huggingface",
-                 "megatron-gpt2", "byte-level", "null"]
+WRAPPER_CASES = [
+    "sentencepiece-v1",
+    "sentencepiece-v3-legacy",
+    "tiktoken-tekken",
+    "huggingface",
+    "megatron-gpt2",
+    "byte-level",
+    "null",
+]
 
 
 @pytest.mark.parametrize("case", WRAPPER_CASES)
 @pytest.mark.parametrize("name", list(TEXT_MODEL_WRAPPERS))
-def test_wrapper_matches_the_reference(name, case, reference, old_models, library_cases,
-                                       varied_texts, request):
+def test_wrapper_matches_the_reference(
+    name, case, reference, old_models, library_cases, varied_texts, request
+):
     path, config, kwargs = library_cases[case]
     old = getattr(old_models, name)(path, dict(config), **kwargs)
     ours_config = dict(config)
@@ -109,8 +132,9 @@ def test_wrapper_matches_the_reference(name, case, reference, old_models, librar
             assert _special_id(ours, special) == expected, special
 
 
-def test_isinstance_between_wrappers_is_wider_than_the_references(reference, old_models,
-                                                                   sentencepiece_v1):
+def test_isinstance_between_wrappers_is_wider_than_the_references(
+    reference, old_models, sentencepiece_v1
+):
     """The references: five unrelated subclasses. Ours (like upstream G3's aliases): any text
     facade passes every check, so ``isinstance(tok, GPTTokenizer)`` keeps working whichever path
     (wrapper, from_pretrained, build_tokenizer) built ``tok``."""
@@ -140,11 +164,16 @@ def test_chat_template_mixin_matches_the_reference(reference, hf_tokenizer_dir):
     def library(mixin: type):
         return type("Library", (mixin,), {"text_to_ids": lambda self, text: backend.encode(text)})()
 
-    conversation = [{"role": "user", "content": "Hello there"},
-                    {"role": "assistant", "content": "Hi! How can I help?"}]
-    for options in ({"tokenize": False}, {"tokenize": True},
-                    {"add_generation_prompt": True, "tokenize": False},
-                    {"truncation": True, "max_length": 5}):
+    conversation = [
+        {"role": "user", "content": "Hello there"},
+        {"role": "assistant", "content": "Hi! How can I help?"},
+    ]
+    for options in (
+        {"tokenize": False},
+        {"tokenize": True},
+        {"add_generation_prompt": True, "tokenize": False},
+        {"truncation": True, "max_length": 5},
+    ):
         assert library(_chat_template.MegatronTokenizerChatTemplate).apply_chat_template(
             conversation, CHATML, **options
         ) == library(OldMixin).apply_chat_template(conversation, CHATML, **options), options
@@ -156,10 +185,18 @@ def test_chat_template_mixin_matches_the_reference(reference, hf_tokenizer_dir):
 def g1_args(**attributes) -> argparse.Namespace:
     """The tokenizer attributes megatron-core 0.16.1's parser gives, with its defaults."""
     values = dict(
-        tokenizer_type=None, tokenizer_model=None, tokenizer_special_tokens=None,
-        vocab_file=None, merge_file=None, tokenizer_hf_use_fast=False, trust_remote_code=False,
-        tokenizer_hf_include_special_tokens=False, tokenizer_sentencepiece_legacy=False,
-        tiktoken_pattern=None, vocab_size=None, tiktoken_num_special_tokens=1000,
+        tokenizer_type=None,
+        tokenizer_model=None,
+        tokenizer_special_tokens=None,
+        vocab_file=None,
+        merge_file=None,
+        tokenizer_hf_use_fast=False,
+        trust_remote_code=False,
+        tokenizer_hf_include_special_tokens=False,
+        tokenizer_sentencepiece_legacy=False,
+        tiktoken_pattern=None,
+        vocab_size=None,
+        tiktoken_num_special_tokens=1000,
         tokenizer_metadata=None,
     )
     values.update(attributes)
@@ -170,26 +207,45 @@ def g1_args(**attributes) -> argparse.Namespace:
 def g1_args_by_type(offline_hub, files_dir, sentencepiece_v1, tekken_json, hf_tokenizer_dir):
     hub = files_dir / "hub-work"
     return {
-        "GPT2BPETokenizer": g1_args(tokenizer_type="GPT2BPETokenizer",
-                                    vocab_file=str(hub / "gpt2" / "vocab.json"),
-                                    merge_file=str(hub / "gpt2" / "merges.txt")),
-        "BertWordPieceCase": g1_args(tokenizer_type="BertWordPieceCase",
-                                     vocab_file=str(hub / "bert-large-cased" / "vocab.txt")),
-        "Llama2Tokenizer": g1_args(tokenizer_type="Llama2Tokenizer",
-                                   tokenizer_model=str(sentencepiece_v1)),
-        "TikTokenizer": g1_args(tokenizer_type="TikTokenizer", tokenizer_model=str(tekken_json),
-                                tiktoken_pattern="v2", vocab_size=131072),
-        "HuggingFaceTokenizer": g1_args(tokenizer_type="HuggingFaceTokenizer",
-                                        tokenizer_model=str(hf_tokenizer_dir),
-                                        tokenizer_special_tokens=["<extra>"]),
+        "GPT2BPETokenizer": g1_args(
+            tokenizer_type="GPT2BPETokenizer",
+            vocab_file=str(hub / "gpt2" / "vocab.json"),
+            merge_file=str(hub / "gpt2" / "merges.txt"),
+        ),
+        "BertWordPieceCase": g1_args(
+            tokenizer_type="BertWordPieceCase",
+            vocab_file=str(hub / "bert-large-cased" / "vocab.txt"),
+        ),
+        "Llama2Tokenizer": g1_args(
+            tokenizer_type="Llama2Tokenizer", tokenizer_model=str(sentencepiece_v1)
+        ),
+        "TikTokenizer": g1_args(
+            tokenizer_type="TikTokenizer",
+            tokenizer_model=str(tekken_json),
+            tiktoken_pattern="v2",
+            vocab_size=131072,
+        ),
+        "HuggingFaceTokenizer": g1_args(
+            tokenizer_type="HuggingFaceTokenizer",
+            tokenizer_model=str(hf_tokenizer_dir),
+            tokenizer_special_tokens=["<extra>"],
+        ),
         "NullTokenizer": g1_args(tokenizer_type="NullTokenizer", vocab_size=500),
     }
 
 
-@pytest.mark.parametrize("type_name", ["GPT2BPETokenizer", "BertWordPieceCase", "Llama2Tokenizer",
-                                       "TikTokenizer", "HuggingFaceTokenizer", "NullTokenizer"])
-def test_g1_build_tokenizer_matches_0_16_1(type_name, reference, g1_args_by_type,
-                                           varied_texts):
+@pytest.mark.parametrize(
+    "type_name",
+    [
+        "GPT2BPETokenizer",
+        "BertWordPieceCase",
+        "Llama2Tokenizer",
+        "TikTokenizer",
+        "HuggingFaceTokenizer",
+        "NullTokenizer",
+    ],
+)
+def test_g1_build_tokenizer_matches_0_16_1(type_name, reference, g1_args_by_type, varied_texts):
     old_build = reference.module("text.utils.build_tokenizer").build_tokenizer
 
     args = g1_args_by_type[type_name]

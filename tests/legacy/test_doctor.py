@@ -12,16 +12,35 @@ from compat.deprecations import LEGACY_MODULES, MEGATRON_ROOT
 # Modules (relative to megatron.core.tokenizers) of each generation's tree, as far as the
 # probes and the served paths care.
 TREES = {
-    "G1": ["text/models/gpt_tokenizer.py", "text/models/__init__.py",
-           "text/libraries/chat_template.py", "text/utils/build_tokenizer.py"],
-    "G2": ["text/models/gpt_tokenizer.py", "text/models/__init__.py",
-           "text/libraries/chat_template.py", "text/libraries/sft_tokenizer.py",
-           "utils/build_tokenizer.py", "vision/models/default_tokenizer.py",
-           "vision/models/__init__.py", "vision/__init__.py"],
-    "G3": ["conversation/__init__.py", "text/models/__init__.py", "vision/models/__init__.py",
-           "vision/__init__.py", "utils/build_tokenizer.py"],
-    "MAIN": ["text/libraries/chat_template.py", "text/libraries/sft_tokenizer.py",
-             "utils/build_tokenizer.py", "vision/__init__.py"],
+    "G1": [
+        "text/models/gpt_tokenizer.py",
+        "text/models/__init__.py",
+        "text/libraries/chat_template.py",
+        "text/utils/build_tokenizer.py",
+    ],
+    "G2": [
+        "text/models/gpt_tokenizer.py",
+        "text/models/__init__.py",
+        "text/libraries/chat_template.py",
+        "text/libraries/sft_tokenizer.py",
+        "utils/build_tokenizer.py",
+        "vision/models/default_tokenizer.py",
+        "vision/models/__init__.py",
+        "vision/__init__.py",
+    ],
+    "G3": [
+        "conversation/__init__.py",
+        "text/models/__init__.py",
+        "vision/models/__init__.py",
+        "vision/__init__.py",
+        "utils/build_tokenizer.py",
+    ],
+    "MAIN": [
+        "text/libraries/chat_template.py",
+        "text/libraries/sft_tokenizer.py",
+        "utils/build_tokenizer.py",
+        "vision/__init__.py",
+    ],
 }
 
 
@@ -53,9 +72,15 @@ def _served(installation: Installation) -> set[str]:
 
 def test_g1_gets_only_what_it_lacks(tmp_path):
     served = _served(fake_installation(tmp_path, TREES["G1"]))
-    assert served == {f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer",
-                      *(m for m in LEGACY_MODULES if m.startswith(f"{MEGATRON_ROOT}.text.models.")
-                        and m != f"{MEGATRON_ROOT}.text.models.gpt_tokenizer")}
+    assert served == {
+        f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer",
+        *(
+            m
+            for m in LEGACY_MODULES
+            if m.startswith(f"{MEGATRON_ROOT}.text.models.")
+            and m != f"{MEGATRON_ROOT}.text.models.gpt_tokenizer"
+        ),
+    }
 
 
 def test_main_gets_the_deleted_model_packages_but_not_below_missing_parents(tmp_path):

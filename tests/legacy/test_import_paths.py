@@ -52,8 +52,11 @@ EXPECTED_WARNINGS = [
     (13, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.PromptConfig", "MTC005"),
     (13, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.IGNORE_INDEX", "MTC005"),
     (14, f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.identity_template", "MTC005"),
-    (15, f"{MEGATRON_ROOT}.vision.libraries.multimodal_tokenizer.mistral_custom_template",
-     "MTC005"),
+    (
+        15,
+        f"{MEGATRON_ROOT}.vision.libraries.multimodal_tokenizer.mistral_custom_template",
+        "MTC005",
+    ),
     (16, f"{MEGATRON_ROOT}.text.libraries.chat_template", "MTC004"),
 ]
 
@@ -81,34 +84,38 @@ print(MegatronTokenizer.from_pretrained(metadata_path={{"library": "null-text"}}
 
 
 def _names_and_codes(run) -> list[tuple[int, str, str]]:
-    return [(line, message.split()[0], message.split("--select ")[1][:6])
-            for _, line, message in run.warnings()]
+    return [
+        (line, message.split()[0], message.split("--select ")[1][:6])
+        for _, line, message in run.warnings()
+    ]
 
 
 # --- (a) megatron-core not installed ----------------------------------------------------------
 
 
-def test_a_every_legacy_import_works_and_warns_at_the_users_line(
-    run_python, site_without_megatron
-):
+def test_a_every_legacy_import_works_and_warns_at_the_users_line(run_python, site_without_megatron):
     script = (
         LEGACY_IMPORTS + "print(GPTTokenizer.__module__, SFTTokenizer.__name__, IGNORE_INDEX)\n"
     )
     run = run_python(script, site=site_without_megatron)
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == [f"{MEGATRON_ROOT}.text.models.gpt_tokenizer", "SFTTokenizer",
-                                  "-100"]
+    assert run.stdout.split() == [
+        f"{MEGATRON_ROOT}.text.models.gpt_tokenizer",
+        "SFTTokenizer",
+        "-100",
+    ]
     assert {file for file, _, _ in run.warnings()} == {str(Path(run.script))}
     assert sorted(_names_and_codes(run)) == sorted(EXPECTED_WARNINGS)
     # the plain ``import ... as`` of an already imported deleted module (line 17) does not warn
     # again; a replacement and the codemod command are in every message
-    assert all("; use " in message and "codemods.migrate" in message
-               for _, _, message in run.warnings())
+    assert all(
+        "; use " in message and "codemods.migrate" in message for _, _, message in run.warnings()
+    )
 
 
-def test_a_warning_attributed_in_an_imported_module_and_once_per_site(run_python,
-                                                                      site_without_megatron,
-                                                                      tmp_path):
+def test_a_warning_attributed_in_an_imported_module_and_once_per_site(
+    run_python, site_without_megatron, tmp_path
+):
     (tmp_path / "old_code.py").write_text(
         "def make():\n"
         f"    from {MEGATRON_ROOT}.text.models import GPTTokenizer\n"
@@ -154,14 +161,18 @@ def test_a_migrated_imports_work_silently_from_compat(run_python, site_without_m
     assert "Warning" not in run.stderr
 
 
-@pytest.mark.parametrize("statement", [
-    "import megatron.core.models.gpt",
-    "from megatron.core import parallel_state",
-    "from megatron.training.tokenizer import build_tokenizer",
-    "import megatron.training",
-])
-def test_a_the_rest_of_megatron_fails_naming_megatron_core(run_python, site_without_megatron,
-                                                           statement):
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "import megatron.core.models.gpt",
+        "from megatron.core import parallel_state",
+        "from megatron.training.tokenizer import build_tokenizer",
+        "import megatron.training",
+    ],
+)
+def test_a_the_rest_of_megatron_fails_naming_megatron_core(
+    run_python, site_without_megatron, statement
+):
     run = run_python(statement + "\n", site=site_without_megatron)
     assert run.returncode == 1
     last_line = run.stderr.strip().splitlines()[-1]
@@ -193,8 +204,7 @@ def test_a_feature_detection_still_sees_no_megatron_core(run_python, site_withou
 
 def test_a_removed_names_fail_with_the_codemod_hint(run_python, site_without_megatron):
     run = run_python(
-        f"import {MEGATRON_ROOT}.megatron_tokenizer as m\n"
-        "m.TOKENIZER_MAPPING_NAMES\n",
+        f"import {MEGATRON_ROOT}.megatron_tokenizer as m\nm.TOKENIZER_MAPPING_NAMES\n",
         site=site_without_megatron,
     )
     assert run.returncode == 1
@@ -206,10 +216,17 @@ def test_a_python_dash_c_gets_its_warning(site_without_megatron):
     import subprocess
     import sys
 
-    code = (f"import site; site.addsitedir({str(site_without_megatron)!r}); "
-            f"from {MEGATRON_ROOT}.text.models import GPTTokenizer")
-    completed = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True,
-                               env=environment(), timeout=120)
+    code = (
+        f"import site; site.addsitedir({str(site_without_megatron)!r}); "
+        f"from {MEGATRON_ROOT}.text.models import GPTTokenizer"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        env=environment(),
+        timeout=120,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stderr.count("MegatronTokenizerDeprecationWarning") == 1
     assert completed.stderr.startswith("<string>:1: MegatronTokenizerDeprecationWarning")
@@ -241,12 +258,18 @@ def test_b_megatron_core_modules_are_used_and_their_legacy_names_warn(run_python
     *files, libraries, ignore_index = run.stdout.strip().splitlines()
     megatron_dir = str(Path(megatron_core.__file__).parent)
     assert len(files) == 5 and all(file.startswith(megatron_dir) for file in files), files
-    assert libraries == str(["sentencepiece", "huggingface", "megatron", "tiktoken", "byte-level",
-                             "null"])
+    assert libraries == str(
+        ["sentencepiece", "huggingface", "megatron", "tiktoken", "byte-level", "null"]
+    )
     assert ignore_index == "-100"
     assert [(line, code) for line, _, code in _names_and_codes(run)] == [
-        (2, "MTC001"), (3, "MTC001"), (4, "MTC005"), (5, "MTC004"), (6, "MTC006"),
-        (12, "MTC005")]
+        (2, "MTC001"),
+        (3, "MTC001"),
+        (4, "MTC005"),
+        (5, "MTC004"),
+        (6, "MTC006"),
+        (12, "MTC005"),
+    ]
     served = _names_and_codes(run)[-1][1]
     assert served == f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.IGNORE_INDEX"
 
@@ -258,18 +281,20 @@ def test_c_strict_mode_fails_the_legacy_import(run_python, site_without_megatron
     run = run_python(
         f"from {MEGATRON_ROOT} import MegatronTokenizer\n"
         f"from {MEGATRON_ROOT}.text.models.gpt_tokenizer import GPTTokenizer\n",
-        site=site_without_megatron, env={"MEGATRON_COMPAT_STRICT": "1", "RANK": "7"},
+        site=site_without_megatron,
+        env={"MEGATRON_COMPAT_STRICT": "1", "RANK": "7"},
     )
     assert run.returncode == 1
     last_line = run.stderr.strip().splitlines()[-1]
     assert last_line.startswith("compat.warn.MegatronTokenizerDeprecationError")
     assert "MTC001" in last_line and "MEGATRON_COMPAT_STRICT=1" in last_line
-    assert 'line 2' in run.stderr
+    assert "line 2" in run.stderr
 
 
 def test_c_strict_mode_lets_migrated_code_run(run_python, site_without_megatron):
-    run = run_python(MIGRATED_IMPORTS, site=site_without_megatron,
-                     env={"MEGATRON_COMPAT_STRICT": "1"})
+    run = run_python(
+        MIGRATED_IMPORTS, site=site_without_megatron, env={"MEGATRON_COMPAT_STRICT": "1"}
+    )
     assert run.returncode == 0, run.stderr
 
 
@@ -278,7 +303,8 @@ def test_c_dash_w_error_turns_the_warning_into_an_error(run_python, site_without
     # on PYTHONPATH so ``compat`` imports then.
     run = run_python(
         f"from {MEGATRON_ROOT}.text.models import GPTTokenizer\n",
-        site=site_without_megatron, env={"PYTHONPATH": str(PROJECT_ROOT)},
+        site=site_without_megatron,
+        env={"PYTHONPATH": str(PROJECT_ROOT)},
         interpreter_args=["-W", "error::compat.MegatronTokenizerDeprecationWarning"],
     )
     assert run.returncode == 1
@@ -292,7 +318,8 @@ def test_c_dash_w_error_turns_the_warning_into_an_error(run_python, site_without
 
 def test_d_disabled_hook_serves_nothing(run_python, site_without_megatron):
     run = run_python(
-        f"import {MEGATRON_ROOT}\n", site=site_without_megatron,
+        f"import {MEGATRON_ROOT}\n",
+        site=site_without_megatron,
         env={"MEGATRON_COMPAT_DISABLE": "1"},
     )
     assert run.returncode == 1
@@ -305,7 +332,8 @@ def test_d_disabled_hook_leaves_compat_usable(run_python, site_without_megatron)
         "print(MegatronTokenizer.from_pretrained(metadata_path={'library': 'null-text'},\n"
         "                                        vocab_size=5).tokenize('1'))\n"
         f"import {MEGATRON_ROOT}.text.models\n",
-        site=site_without_megatron, env={"MEGATRON_COMPAT_DISABLE": "1"},
+        site=site_without_megatron,
+        env={"MEGATRON_COMPAT_DISABLE": "1"},
     )
     assert run.returncode == 1
     assert run.stdout.strip() == "[1]"
@@ -371,8 +399,9 @@ def test_doctor_via_python_dash_m(run_python):
     import subprocess
     import sys
 
-    completed = subprocess.run([sys.executable, "-m", "compat", "doctor"], capture_output=True,
-                               text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-m", "compat", "doctor"], capture_output=True, text=True, timeout=120
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith(f"megatron-tokenizer-compat {compat.__version__}")
 

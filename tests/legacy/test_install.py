@@ -52,8 +52,10 @@ def project_copy(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site_without_megatron_or_compat(tmp_path_factory) -> Path:
-    return site_view(tmp_path_factory.mktemp("site-without-compat"),
-                     lambda entry: is_megatron_core(entry) or is_ours(entry))
+    return site_view(
+        tmp_path_factory.mktemp("site-without-compat"),
+        lambda entry: is_megatron_core(entry) or is_ours(entry),
+    )
 
 
 def _assert_hook_works(completed: subprocess.CompletedProcess, compat_root: Path) -> None:
@@ -75,8 +77,7 @@ def test_regular_wheel_installs_the_hook(project_copy, site_without_megatron_or_
     _assert_hook_works(completed, target)
 
 
-def test_editable_wheel_installs_the_hook(project_copy, site_without_megatron_or_compat,
-                                          tmp_path):
+def test_editable_wheel_installs_the_hook(project_copy, site_without_megatron_or_compat, tmp_path):
     target = install_editable(project_copy, tmp_path)
     # the finder is told where the project's compat package is; the .pth is unchanged
     assert (target / PTH_FILE).read_text() == (PROJECT_ROOT / PTH_FILE).read_text()
@@ -104,8 +105,9 @@ def test_shipped_pth_is_the_generated_line():
     assert FINDER_FILE == FINDER_MODULE + ".py"
 
 
-def test_a_site_directory_reached_twice_installs_one_finder(site_without_megatron_or_compat,
-                                                            tmp_path):
+def test_a_site_directory_reached_twice_installs_one_finder(
+    site_without_megatron_or_compat, tmp_path
+):
     """Virtual environments often have ``lib64 -> lib``: site runs the .pth line twice."""
     site_dir = tmp_path / "lib"
     site_dir.mkdir()
@@ -119,8 +121,9 @@ def test_a_site_directory_reached_twice_installs_one_finder(site_without_megatro
         f"site.addsitedir({str(tmp_path / 'lib64')!r}, known); "
         f"print(sum(getattr(f, '__name__', '') == {FINDER_MODULE!r} for f in sys.meta_path))"
     )
-    completed = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True,
-                               text=True, timeout=120)
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", code], capture_output=True, text=True, timeout=120
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "1"
 
@@ -135,10 +138,16 @@ def test_install_for_interpreters_that_skip_pth_files(megatron_core, tmp_path):
         f"from {MEGATRON_ROOT}.text.libraries.sft_tokenizer import SFTTokenizer\n"
         "print(sum(f is sys.modules['compat.importhook'] for f in sys.meta_path))"
     )
-    completed = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True,
-                               text=True, cwd=tmp_path, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-S", "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "1"
     assert f"{MEGATRON_ROOT}.text.models is deprecated" in completed.stderr
     assert f"{MEGATRON_ROOT}.text.libraries.sft_tokenizer.SFTTokenizer is deprecated" in (
-        completed.stderr)
+        completed.stderr
+    )

@@ -28,7 +28,9 @@ def legacy_api() -> None:
 
 def call_twice_on_one_line() -> None:
     # Both calls must share one line: that line is the call site the warning is keyed on.
+    # fmt: off
     legacy_api(); legacy_api()  # noqa: E702
+    # fmt: on
 
 
 def warnings_of_one_legacy_call() -> list:

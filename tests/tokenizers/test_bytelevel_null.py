@@ -41,7 +41,12 @@ def test_byte_level_decode_drops_broken_bytes_and_trailing_space():
 def test_byte_level_special_ids():
     tokenizer = byte_level()
     assert (tokenizer.eod, tokenizer.eos, tokenizer.pad, tokenizer.bos, tokenizer.unk) == (
-        0, 0, 1, None, 259)
+        0,
+        0,
+        1,
+        None,
+        259,
+    )
     assert tokenizer.vocab_size == 512
 
 
@@ -87,8 +92,10 @@ def test_byte_level_offsets_is_a_clear_error():
 
 
 CHAT = [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
-TEMPLATE = "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}" \
-           "{% if add_generation_prompt %}[assistant]{% endif %}"
+TEMPLATE = (
+    "{% for m in messages %}[{{ m.role }}]{{ m.content }}{% endfor %}"
+    "{% if add_generation_prompt %}[assistant]{% endif %}"
+)
 
 
 def test_byte_level_chat_template_renders_in_the_sandbox():
@@ -177,8 +184,10 @@ def test_g1_null_metadata_keeps_the_g1_sizes():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"vocab_size": 10, "eod_id": 10}, "eod_id 10 lies outside its vocabulary 0..9; pass "
-                                           "vocab_size=11"),
+        (
+            {"vocab_size": 10, "eod_id": 10},
+            "eod_id 10 lies outside its vocabulary 0..9; pass vocab_size=11",
+        ),
         ({"vocab_size": 10, "eod_id": -1}, "eod_id -1 lies outside"),
         ({"vocab_size": 10, "pad_id": 10}, "pad_id 10 lies outside .* or -1 for no pad token"),
         ({"vocab_size": 0}, "needs vocab_size >= 1"),

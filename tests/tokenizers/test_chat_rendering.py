@@ -90,7 +90,9 @@ def test_renders_like_transformers(transformers_compile, name, add_generation_pr
         messages=conversation, add_generation_prompt=add_generation_prompt, tools=["search"]
     )
     rendered = render_chat_template(
-        TEMPLATES[name], conversation, add_generation_prompt=add_generation_prompt,
+        TEMPLATES[name],
+        conversation,
+        add_generation_prompt=add_generation_prompt,
         tools=["search"],
     )
     assert rendered == expected
@@ -109,9 +111,7 @@ def test_features_template_hand_checked():
 
 @pytest.mark.parametrize("library", ["sentencepiece", "tiktoken"])
 @pytest.mark.parametrize("template", [CHATML, MISTRAL_LIKE, "{{ bos_token }}" + CHATML])
-def test_apply_chat_template_matches_megatron_core(
-    reference, tekken_json, library, template
-):
+def test_apply_chat_template_matches_megatron_core(reference, tekken_json, library, template):
     """Same text and ids as 0.16.1's mixin, which rendered with only ``messages`` and
     ``add_generation_prompt`` (so ``{{ bos_token }}`` renders empty, as it did)."""
     path = tokenizer_files.sentencepiece_v1() if library == "sentencepiece" else tekken_json
@@ -120,7 +120,9 @@ def test_apply_chat_template_matches_megatron_core(
     old = reference.MegatronTokenizer.from_pretrained(str(path), metadata_path=dict(metadata))
     conversation = CONVERSATION[:3]
     for options in (
-        {"tokenize": False}, {"tokenize": True}, {"add_generation_prompt": True},
+        {"tokenize": False},
+        {"tokenize": True},
+        {"add_generation_prompt": True},
         {"tokenize": True, "truncation": True, "max_length": 7},
     ):
         assert new.apply_chat_template(conversation, chat_template=template, **options) == (
@@ -129,8 +131,9 @@ def test_apply_chat_template_matches_megatron_core(
 
 
 def test_tokenized_result_is_text_to_ids_of_rendered_text(tiktoken_tokenizer):
-    text = tiktoken_tokenizer.apply_chat_template(CONVERSATION, chat_template=CHATML,
-                                                  tokenize=False)
+    text = tiktoken_tokenizer.apply_chat_template(
+        CONVERSATION, chat_template=CHATML, tokenize=False
+    )
     assert text.startswith("<|im_start|>system\nBe brief.<|im_end|>\n")
     ids = tiktoken_tokenizer.apply_chat_template(CONVERSATION, chat_template=CHATML)
     assert ids == tiktoken_tokenizer.tokenize(text)
@@ -148,9 +151,12 @@ def test_metadata_template_is_the_default():
     assert tokenizer.apply_chat_template(CONVERSATION[:1], tokenize=False) == (
         "<|im_start|>system\nBe brief.<|im_end|>\n"
     )
-    assert tokenizer.apply_chat_template(
-        CONVERSATION[:1], chat_template="{{ messages | length }}", tokenize=False
-    ) == "1"
+    assert (
+        tokenizer.apply_chat_template(
+            CONVERSATION[:1], chat_template="{{ messages | length }}", tokenize=False
+        )
+        == "1"
+    )
 
 
 @pytest.mark.parametrize("library", ["sentencepiece", "tiktoken"])
@@ -161,10 +167,9 @@ def test_template_written_to_a_metadata_file_is_used(tmp_path, tekken_json, libr
     MegatronTokenizer.write_metadata(str(path), library, chat_template=CHATML)
     tokenizer = MegatronTokenizer.from_pretrained(str(path))
     assert tokenizer.library == library
-    assert tokenizer.apply_chat_template(CONVERSATION[1:2], add_generation_prompt=True,
-                                         tokenize=False) == (
-        "<|im_start|>user\nHello <s> there, 東京?<|im_end|>\n<|im_start|>assistant\n"
-    )
+    assert tokenizer.apply_chat_template(
+        CONVERSATION[1:2], add_generation_prompt=True, tokenize=False
+    ) == ("<|im_start|>user\nHello <s> there, 東京?<|im_end|>\n<|im_start|>assistant\n")
 
 
 def test_keyword_template_reaches_the_library(tekken_json):
@@ -177,16 +182,20 @@ def test_keyword_template_reaches_the_library(tekken_json):
 
 def test_extra_keywords_become_template_variables(sp_tokenizer):
     rendered = sp_tokenizer.apply_chat_template(
-        CONVERSATION, chat_template="{{ bos_token }}{{ tools | join(',') }}", tokenize=False,
-        bos_token="<s>", tools=["a", "b"],
+        CONVERSATION,
+        chat_template="{{ bos_token }}{{ tools | join(',') }}",
+        tokenize=False,
+        bos_token="<s>",
+        tools=["a", "b"],
     )
     assert rendered == "<s>a,b"
 
 
 def test_conversation_is_not_modified(sp_tokenizer):
     conversation = copy.deepcopy(CONVERSATION)
-    sp_tokenizer.apply_chat_template(conversation, chat_template=FEATURES, tokenize=True,
-                                     add_generation_prompt=True)
+    sp_tokenizer.apply_chat_template(
+        conversation, chat_template=FEATURES, tokenize=True, add_generation_prompt=True
+    )
     assert conversation == CONVERSATION
 
 
@@ -245,6 +254,7 @@ def test_library_modules_import_without_jinja2():
         "print(sorted(m for m in ('jinja2', 'sentencepiece', 'tiktoken', 'transformers')"
         " if m in sys.modules))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

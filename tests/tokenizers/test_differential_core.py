@@ -112,9 +112,12 @@ def test_huggingface_chat_template(old_api, hf_tokenizer_dir):
         text = old.apply_chat_template(
             conversation, tokenize=False, add_generation_prompt=add_generation_prompt
         )
-        assert new.apply_chat_template(
-            conversation, tokenize=False, add_generation_prompt=add_generation_prompt
-        ) == text
+        assert (
+            new.apply_chat_template(
+                conversation, tokenize=False, add_generation_prompt=add_generation_prompt
+            )
+            == text
+        )
     # transformers 5 hands 0.16.1 a BatchEncoding; we return the plain id list inside it.
     old_ids = old.apply_chat_template(conversation)
     assert new.apply_chat_template(conversation) == list(old_ids["input_ids"])
@@ -126,7 +129,8 @@ def test_huggingface_default_decode_equals_ours_with_the_references_defaults(
     # G1's facade decode strips special tokens; ours does when include_special_tokens=False.
     old = old_api.from_pretrained(str(hf_tokenizer_dir), {"library": "huggingface"})
     new = MegatronTokenizer.from_pretrained(
-        str(hf_tokenizer_dir), {"library": "huggingface"},
+        str(hf_tokenizer_dir),
+        {"library": "huggingface"},
         **REFERENCE_HF_DEFAULTS[reference.version],
     )
     for text in varied_texts[:500]:
@@ -151,8 +155,9 @@ def test_megatron(old_api, megatron_files, varied_texts, name, include_special_t
 
 
 @pytest.mark.parametrize("name", ["GPT2BPETokenizer", "BertWordPieceLowerCase"])
-def test_megatron_with_the_references_defaults(old_api, reference, megatron_files, varied_texts,
-                                               name):
+def test_megatron_with_the_references_defaults(
+    old_api, reference, megatron_files, varied_texts, name
+):
     files = megatron_files[name]
     old = old_api.from_pretrained(name, {"library": "megatron"}, **files)
     new = MegatronTokenizer.from_pretrained(
@@ -259,9 +264,11 @@ def test_pinned_huggingface_additional_special_tokens_ids(old_api, reference, hf
         # 0.19.2's default additional_special_tokens=[] cleared the tokenizer's own list.
         assert old.additional_special_tokens_ids == []
     hf = new._tokenizer.tokenizer
-    assert new.additional_special_tokens_ids == hf.convert_tokens_to_ids(
-        [str(token) for token in hf.extra_special_tokens]
-    ) != []
+    assert (
+        new.additional_special_tokens_ids
+        == hf.convert_tokens_to_ids([str(token) for token in hf.extra_special_tokens])
+        != []
+    )
 
 
 def test_explicit_additional_special_tokens_ids_match(old_api, hf_tokenizer_dir):

@@ -96,7 +96,8 @@ def test_space_sensitive(hf, byte_level):
 def test_chat_template_precedence(hf_tokenizer_dir):
     # metadata > the library's own > the keyword argument (upstream G1–G3 order).
     from_metadata = MegatronTokenizer.from_pretrained(
-        str(hf_tokenizer_dir), {"library": "huggingface", "chat_template": "M"},
+        str(hf_tokenizer_dir),
+        {"library": "huggingface", "chat_template": "M"},
         chat_template="K",
     )
     assert from_metadata.chat_template == "M"

@@ -56,9 +56,10 @@ def test_metadata_file_inside_the_tokenizer_directory_is_found(hf_copy):
 def test_path_objects_are_accepted(hf_copy):
     write_json(hf_copy / METADATA_FILE_NAME, {"library": "huggingface"})
     tokenizer = MegatronTokenizer.from_pretrained(hf_copy, hf_copy / METADATA_FILE_NAME)
-    assert tokenizer.text_to_ids("hello world") == tokenizer._tokenizer.tokenizer(
-        "hello world"
-    ).input_ids
+    assert (
+        tokenizer.text_to_ids("hello world")
+        == tokenizer._tokenizer.tokenizer("hello world").input_ids
+    )
 
 
 def test_explicit_metadata_file_elsewhere(hf_tokenizer_dir, tmp_path):
@@ -199,8 +200,11 @@ def test_metadata_key_clashing_with_a_property(hf_tokenizer_dir):
 
 
 def test_multimodal_requires_its_keywords(hf_tokenizer_dir):
-    with pytest.raises(ValueError, match=r"needs the keyword arguments \['special_tokens', "
-                                         r"'image_tag_type'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"needs the keyword arguments \['special_tokens', "
+        r"'image_tag_type'\]",
+    ):
         MegatronTokenizer.from_pretrained(
             str(hf_tokenizer_dir), {"library": "multimodal"}, prompt_format="chatml"
         )

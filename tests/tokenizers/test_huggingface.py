@@ -41,7 +41,11 @@ def test_vocabulary(tokenizer):
 def test_special_ids(tokenizer):
     assert (tokenizer.bos, tokenizer.eos, tokenizer.unk, tokenizer.pad) == (BOS, EOS, UNK, PAD)
     assert (tokenizer.bos_id, tokenizer.eos_id, tokenizer.unk_id, tokenizer.pad_id) == (
-        BOS, EOS, UNK, PAD)
+        BOS,
+        EOS,
+        UNK,
+        PAD,
+    )
     assert tokenizer.eod == EOS
     # No CLS/SEP of its own: they take BOS/EOS (upstream's fix-up); no MASK at all.
     assert (tokenizer.cls, tokenizer.cls_id) == (BOS, BOS)
@@ -104,7 +108,10 @@ def test_offsets_is_a_clear_error(tokenizer):
 
 def test_explicit_special_tokens_are_added(hf_tokenizer_dir):
     tokenizer = load(
-        hf_tokenizer_dir, mask_token="<mask>", cls_token="<cls>", sep_token="<sep>",
+        hf_tokenizer_dir,
+        mask_token="<mask>",
+        cls_token="<cls>",
+        sep_token="<sep>",
         additional_special_tokens=["<extra_id_0>"],
     )
     size = TRAINED_VOCAB + FIXTURE_SPECIAL_TOKENS

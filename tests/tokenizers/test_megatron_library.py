@@ -25,11 +25,20 @@ def bert(name, vocab, **kwargs):
 
 
 def test_all_ten_upstream_names_are_known():
-    assert sorted(MEGATRON_CONFIG_MAP) == sorted([
-        "BertWordPieceLowerCase", "BertWordPieceCase", "GPT2BPETokenizer", "megatron-gpt-345m",
-        "megatron-bert-345m-uncased", "megatron-bert-345m-cased", "megatron-bert-uncased",
-        "megatron-bert-cased", "biomegatron-bert-345m-uncased", "biomegatron-bert-345m-cased",
-    ])
+    assert sorted(MEGATRON_CONFIG_MAP) == sorted(
+        [
+            "BertWordPieceLowerCase",
+            "BertWordPieceCase",
+            "GPT2BPETokenizer",
+            "megatron-gpt-345m",
+            "megatron-bert-345m-uncased",
+            "megatron-bert-345m-cased",
+            "megatron-bert-uncased",
+            "megatron-bert-cased",
+            "biomegatron-bert-345m-uncased",
+            "biomegatron-bert-345m-cased",
+        ]
+    )
 
 
 @pytest.mark.parametrize("name", GPT2_NAMES)
@@ -86,7 +95,12 @@ def test_bert_lower_case(bert_vocab_lower):
     assert ids == [CLS, words.index("hello"), words.index("world"), SEP]
     assert tokenizer.detokenize(ids) == "[CLS] hello world [SEP]"
     assert (tokenizer.cls, tokenizer.sep, tokenizer.mask, tokenizer.pad, tokenizer.unk) == (
-        CLS, SEP, MASK, PAD, UNK)
+        CLS,
+        SEP,
+        MASK,
+        PAD,
+        UNK,
+    )
     # BERT has no BOS/EOS of its own: they take CLS / SEP, so end-of-document is [SEP].
     assert (tokenizer.bos, tokenizer.eos, tokenizer.eod) == (CLS, SEP, SEP)
     assert tokenizer.vocab_size == len(words)
@@ -113,14 +127,20 @@ def test_unknown_name_lists_the_known_ones(gpt2_files):
 
 
 def test_missing_vocab_file_names_the_flag_and_keyword():
-    with pytest.raises(ValueError, match=r"needs its vocabulary file: pass --vocab-file "
-                                         r"\(vocab_file=\.\.\. in Python\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"needs its vocabulary file: pass --vocab-file "
+        r"\(vocab_file=\.\.\. in Python\)",
+    ):
         MegatronTokenizer.from_pretrained("BertWordPieceCase", METADATA)
 
 
 def test_missing_merges_file_names_the_flag_and_keyword(gpt2_files):
-    with pytest.raises(ValueError, match=r"needs its merges file: pass --merge-file "
-                                         r"\(merges_file=\.\.\. in Python\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"needs its merges file: pass --merge-file "
+        r"\(merges_file=\.\.\. in Python\)",
+    ):
         MegatronTokenizer.from_pretrained(
             "GPT2BPETokenizer", METADATA, vocab_file=str(gpt2_files[0])
         )

@@ -148,8 +148,10 @@ def test_write_metadata_translates_a_legacy_library_with_a_warning(hf_tokenizer_
 
 def test_write_metadata_keeps_g1_null_so_that_it_loads_with_g1_sizes(tmp_path):
     """null-text has N ids and eod N - 1 since upstream #4057; G1's null had N + 1 and N."""
-    with pytest.warns(MegatronTokenizerDeprecationWarning,
-                      match="library 'null'.*'null-text' with vocab_size N \\+ 1"):
+    with pytest.warns(
+        MegatronTokenizerDeprecationWarning,
+        match="library 'null'.*'null-text' with vocab_size N \\+ 1",
+    ):
         MegatronTokenizer.write_metadata(tmp_path, "null")
     assert read(tmp_path / METADATA_FILE_NAME)["library"] == "null"
     tokenizer, _ = load_recording(None, str(tmp_path / METADATA_FILE_NAME), vocab_size=10)
@@ -159,8 +161,11 @@ def test_write_metadata_keeps_g1_null_so_that_it_loads_with_g1_sizes(tmp_path):
 def test_written_metadata_loads_back(hf_tokenizer_dir, tmp_path):
     target = tmp_path / "meta.json"
     MegatronTokenizer.write_metadata(
-        hf_tokenizer_dir, "huggingface", tokenizer_class=MegatronTokenizerText,
-        chat_template="{{ 'X' }}", metadata_path=target,
+        hf_tokenizer_dir,
+        "huggingface",
+        tokenizer_class=MegatronTokenizerText,
+        chat_template="{{ 'X' }}",
+        metadata_path=target,
     )
     tokenizer, warned = load_recording(str(hf_tokenizer_dir), str(target))
     assert warned == []  # the current format is not legacy
@@ -336,7 +341,8 @@ def test_metadata_files_written_by_each_reference_load_with_identical_ids(
     0.16.1's form (model_type "default") is reported once, 0.19.2's is current."""
     target = tmp_path / "written.json"
     reference.MegatronTokenizer.write_metadata(
-        str(hf_tokenizer_dir), "huggingface", metadata_path=str(target))
+        str(hf_tokenizer_dir), "huggingface", metadata_path=str(target)
+    )
     expected_model_type = "default" if reference.version == G1_VERSION else "default-text"
     assert read(target)["model_type"] == expected_model_type
     old = reference.MegatronTokenizer.from_pretrained(str(hf_tokenizer_dir), str(target))

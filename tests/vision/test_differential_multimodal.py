@@ -21,10 +21,24 @@ CONVERSATION = [
     {"role": "assistant", "content": "A dog, 東京 🙂"},
 ]
 # formats the fixture tokenizer (vlm_tokenizer_dir) has every token of
-FORMATS = ["mistral", "llama3p1", "llama3p2", "chatml", "qwen2p0", "qwen2p5", "nemotron5",
-           "nemotron5-aligned"]
-TEXTS = ["hello world", "<image> and <image>", "", "東京 café 🙂", "<|im_start|>user",
-         "<video><tile> x"]
+FORMATS = [
+    "mistral",
+    "llama3p1",
+    "llama3p2",
+    "chatml",
+    "qwen2p0",
+    "qwen2p5",
+    "nemotron5",
+    "nemotron5-aligned",
+]
+TEXTS = [
+    "hello world",
+    "<image> and <image>",
+    "",
+    "東京 café 🙂",
+    "<|im_start|>user",
+    "<video><tile> x",
+]
 
 
 @pytest.fixture(scope="module")
@@ -35,19 +49,25 @@ def old_vision(reference):
 
 def settings(prompt_format: str, image_tag_type: str) -> dict:
     # The fixture tokenizer has <image> already; 0.19.2 asserts that special tokens are new.
-    return dict(prompt_format=prompt_format, special_tokens=["<video>", "<tile>"],
-                image_tag_type=image_tag_type)
+    return dict(
+        prompt_format=prompt_format,
+        special_tokens=["<video>", "<tile>"],
+        image_tag_type=image_tag_type,
+    )
 
 
 @pytest.mark.parametrize("image_tag_type", ["", "internvl", "nvlm"])
 @pytest.mark.parametrize("prompt_format", FORMATS)
-def test_same_ids_and_targets_as_0_19_2(old_vision, vlm_tokenizer_dir, prompt_format,
-                                        image_tag_type):
+def test_same_ids_and_targets_as_0_19_2(
+    old_vision, vlm_tokenizer_dir, prompt_format, image_tag_type
+):
     kwargs = settings(prompt_format, image_tag_type)
     old = old_vision.MegatronTokenizer.from_pretrained(
-        str(vlm_tokenizer_dir), metadata_path={"library": "multimodal"}, **kwargs)
+        str(vlm_tokenizer_dir), metadata_path={"library": "multimodal"}, **kwargs
+    )
     new = MegatronTokenizer.from_pretrained(
-        str(vlm_tokenizer_dir), metadata_path={"library": "multimodal"}, **kwargs)
+        str(vlm_tokenizer_dir), metadata_path={"library": "multimodal"}, **kwargs
+    )
     assert (new.pad, new.eod) == (old.pad, old.eod)
     # pinned (docs/vision.md): ours counts the added special tokens, so every id fits the
     # embedding table; 0.19.2 counts the tokenizer before adding them
@@ -68,9 +88,11 @@ def test_same_ids_and_targets_as_0_19_2(old_vision, vlm_tokenizer_dir, prompt_fo
 
 def test_null_multimodal_matches_0_19_2(old_vision):
     old = old_vision.MegatronTokenizer.from_pretrained(
-        metadata_path={"library": "null-multimodal"}, vocab_size=127)
+        metadata_path={"library": "null-multimodal"}, vocab_size=127
+    )
     new = MegatronTokenizer.from_pretrained(
-        metadata_path={"library": "null-multimodal"}, vocab_size=127)
+        metadata_path={"library": "null-multimodal"}, vocab_size=127
+    )
     assert (new.vocab_size, new.eod) == (old.vocab_size, old.eod) == (128, 127)
     for text in ("1 2 3", "0", "126 5"):
         assert new.tokenize(text) == old.tokenize(text)

@@ -18,10 +18,15 @@ CONVERSATION = [
 
 
 def multimodal(directory, **kwargs):
-    arguments = {"prompt_format": "chatml", "special_tokens": None, "image_tag_type": "internvl",
-                 **kwargs}
+    arguments = {
+        "prompt_format": "chatml",
+        "special_tokens": None,
+        "image_tag_type": "internvl",
+        **kwargs,
+    }
     return MegatronTokenizer.from_pretrained(
-        tokenizer_path=str(directory), metadata_path={"library": "multimodal"}, **arguments)
+        tokenizer_path=str(directory), metadata_path={"library": "multimodal"}, **arguments
+    )
 
 
 @pytest.fixture()
@@ -43,7 +48,9 @@ def test_pretraining_reuses_the_llm_tokens_and_adds_the_missing_ones(pretraining
     # the fixture LLM tokenizer has <image> and <pad>, not the InternVL delimiters
     assert {t.role: t.token for t in report.reused} == {"image": "<image>", "pad": "<pad>"}
     assert [(t.role, t.token, t.id) for t in report.added] == [
-        ("image_start", "<img>", llm_size), ("image_end", "</img>", llm_size + 1)]
+        ("image_start", "<img>", llm_size),
+        ("image_end", "</img>", llm_size + 1),
+    ]
     assert report.ids["image"] == hf.convert_tokens_to_ids("<image>") < llm_size
     assert tokenizer.vocab_size == llm_size + 2
 
@@ -52,7 +59,9 @@ def test_fine_tuning_loads_the_saved_tokenizer_with_the_same_ids(pretraining):
     _, pretrained, saved = pretraining
     # the saved folder carries its metadata: no library needs to be given
     fine_tuning = MegatronTokenizer.from_pretrained(
-        tokenizer_path=str(saved), prompt_format="chatml", special_tokens=None,
+        tokenizer_path=str(saved),
+        prompt_format="chatml",
+        special_tokens=None,
         image_tag_type="internvl",
     )
     assert fine_tuning.library == "multimodal"
@@ -96,10 +105,14 @@ def test_the_embedding_table_of_the_llm_is_too_small_for_the_vlm(pretraining):
 
 def _multimodal_args(directory, **overrides) -> argparse.Namespace:
     values = {
-        "tokenizer_library": "huggingface", "tokenizer_mode": "multimodal",
-        "tokenizer_model": str(directory), "tokenizer_prompt_format": "chatml",
-        "special_tokens": ["<image>", "<img>", "</img>"], "image_tag_type": "internvl",
-        "make_vocab_size_divisible_by": 1, "tensor_model_parallel_size": 1,
+        "tokenizer_library": "huggingface",
+        "tokenizer_mode": "multimodal",
+        "tokenizer_model": str(directory),
+        "tokenizer_prompt_format": "chatml",
+        "special_tokens": ["<image>", "<img>", "</img>"],
+        "image_tag_type": "internvl",
+        "make_vocab_size_divisible_by": 1,
+        "tensor_model_parallel_size": 1,
         "padded_vocab_size": None,
     }
     return argparse.Namespace(**{**values, **overrides})
@@ -119,7 +132,12 @@ def test_build_tokenizer_checks_a_given_padded_vocab_size(pretraining, vlm_token
 
 
 def test_build_tokenizer_checks_the_null_multimodal_tokenizer_too():
-    args = argparse.Namespace(tokenizer_library="null", tokenizer_mode="multimodal",
-                              vocab_size=100, tokenizer_model=None, padded_vocab_size=100)
+    args = argparse.Namespace(
+        tokenizer_library="null",
+        tokenizer_mode="multimodal",
+        vocab_size=100,
+        tokenizer_model=None,
+        padded_vocab_size=100,
+    )
     with pytest.raises(EmbeddingTableTooSmallError, match="needs 101 embedding rows.*1 row"):
         build_tokenizer(args)

@@ -64,7 +64,9 @@ def test_rendered_conversation_and_trained_span(request, prompt_format):
     tokenizer = MegatronTokenizer.from_pretrained(
         tokenizer_path=str(request.getfixturevalue(fixture)),
         metadata_path={"library": "multimodal"},
-        prompt_format=prompt_format, special_tokens=None, image_tag_type="internvl",
+        prompt_format=prompt_format,
+        special_tokens=None,
+        image_tag_type="internvl",
     )
     hf = tokenizer._tokenizer.tokenizer
     conversation = copy.deepcopy(CONVERSATION)
@@ -85,8 +87,11 @@ def test_rendered_conversation_and_trained_span(request, prompt_format):
 
 def test_an_sft_format_works_in_multimodal_mode_as_g3_allows(vlm_tokenizer_dir):
     tokenizer = MegatronTokenizer.from_pretrained(
-        tokenizer_path=str(vlm_tokenizer_dir), metadata_path={"library": "multimodal"},
-        prompt_format="identity", special_tokens=None, image_tag_type="nvlm",
+        tokenizer_path=str(vlm_tokenizer_dir),
+        metadata_path={"library": "multimodal"},
+        prompt_format="identity",
+        special_tokens=None,
+        image_tag_type="nvlm",
     )
     tokens, target = tokenizer.tokenize_conversation(CONVERSATION[1:], True, False)
     assert tokenizer.detokenize(tokens) == "<Image><image></Image>\nWhat is this?A cat."

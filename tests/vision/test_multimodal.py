@@ -44,8 +44,10 @@ def build(directory, prompt_format="chatml", **kwargs) -> MegatronTokenizerVisio
     # special_tokens=None: the defaults of the prompt format and image tag type
     kwargs = {"special_tokens": None, "image_tag_type": "", **kwargs}
     return MegatronTokenizer.from_pretrained(
-        tokenizer_path=str(directory), metadata_path={"library": "multimodal"},
-        prompt_format=prompt_format, **kwargs,
+        tokenizer_path=str(directory),
+        metadata_path={"library": "multimodal"},
+        prompt_format=prompt_format,
+        **kwargs,
     )
 
 
@@ -66,8 +68,9 @@ def unmasked_spans(tokens: np.ndarray, target: np.ndarray) -> list[list[int]]:
 @pytest.mark.parametrize("image_tag_type", ["", "nvlm", "internvl"])
 def test_unmasked_targets_are_exactly_the_assistant_turns(request, prompt_format, image_tag_type):
     fixture, end_marker = FORMATS[prompt_format]
-    tokenizer = build(request.getfixturevalue(fixture), prompt_format,
-                      image_tag_type=image_tag_type)
+    tokenizer = build(
+        request.getfixturevalue(fixture), prompt_format, image_tag_type=image_tag_type
+    )
     original = copy.deepcopy(CONVERSATION)
     tokens, target = tokenizer.tokenize_conversation(CONVERSATION, True, False)
 
@@ -99,8 +102,10 @@ def test_chatml_tokens_and_targets_hand_checked(vlm_tokenizer_dir):
     tokenizer = build(vlm_tokenizer_dir, "chatml", image_tag_type="internvl")
     tokens, target = tokenizer.tokenize_conversation(CONVERSATION[:3], True, False)
     hf = tokenizer._tokenizer.tokenizer
-    prompt = ("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n<img><image></img>\n"
-              "What is this?<|im_end|>\n")
+    prompt = (
+        "<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\n<img><image></img>\n"
+        "What is this?<|im_end|>\n"
+    )
     answer = "<|im_start|>assistant\nA cat.<|im_end|>\n"
     expected_prompt = hf.encode(prompt, add_special_tokens=False)
     expected_answer = hf.encode(answer, add_special_tokens=False)
@@ -140,8 +145,10 @@ def test_facade_properties(vlm_tokenizer_dir):
 
 def test_an_image_in_an_assistant_turn_is_refused(vlm_tokenizer_dir):
     tokenizer = build(vlm_tokenizer_dir, "chatml")
-    conversation = [{"role": "user", "content": "hi"},
-                    {"role": "assistant", "content": "here: <image>"}]
+    conversation = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "here: <image>"},
+    ]
     with pytest.raises(RuntimeError, match="<image>"):
         tokenizer.tokenize_conversation(conversation, True, False)
 
@@ -156,8 +163,7 @@ def test_nemotron5_aligned_capitalises_roles_on_a_copy(vlm_tokenizer_dir):
 
 
 @pytest.mark.parametrize("prompt_format", ["qwen2p0", "qwen2p5"])
-def test_force_system_message_replaces_the_system_turn_on_a_copy(vlm_tokenizer_dir,
-                                                                prompt_format):
+def test_force_system_message_replaces_the_system_turn_on_a_copy(vlm_tokenizer_dir, prompt_format):
     tokenizer = build(vlm_tokenizer_dir, prompt_format, force_system_message=True)
     conversation = copy.deepcopy(CONVERSATION[:3])
     text = tokenizer.detokenize(tokenizer.tokenize_conversation(conversation, False, False))
@@ -165,7 +171,8 @@ def test_force_system_message_replaces_the_system_turn_on_a_copy(vlm_tokenizer_d
     assert "Be brief." not in text
     assert conversation == CONVERSATION[:3]
     without_system = tokenizer.detokenize(
-        tokenizer.tokenize_conversation(CONVERSATION[1:3], False, False))
+        tokenizer.tokenize_conversation(CONVERSATION[1:3], False, False)
+    )
     assert without_system == text
 
 
@@ -190,7 +197,9 @@ def test_a_list_of_special_tokens_behaves_like_upstream_but_reuses(vlm_tokenizer
     # upstream asserted every listed token was new; "<image>" already exists and is reused
     assert [t.role for t in report.reused] == ["image"]
     assert [(t.role, t.id) for t in report.added] == [
-        ("image_start", len(hf) - 2), ("image_end", len(hf) - 1)]
+        ("image_start", len(hf) - 2),
+        ("image_end", len(hf) - 1),
+    ]
     # a list declares exactly its tokens: no pad role, the pad comes from the prompt format
     assert "pad" not in tokenizer.special_token_ids and tokenizer.pad == hf.pad_token_id
 
@@ -224,8 +233,9 @@ def test_add_special_tokens_reuses_and_checks(vlm_tokenizer_dir):
 
 
 def test_add_special_tokens_with_a_declared_pad_role(vlm_tokenizer_dir):
-    tokenizer = build(vlm_tokenizer_dir, "chatml", special_tokens={"image": "<image>",
-                                                                   "pad": "<pad>"})
+    tokenizer = build(
+        vlm_tokenizer_dir, "chatml", special_tokens={"image": "<image>", "pad": "<pad>"}
+    )
     assert tokenizer.pad == tokenizer.special_token_ids["pad"]
     with pytest.raises(ValueError, match="'pad' and 'filler'"):
         tokenizer.add_special_tokens({"filler": "<pad>"})
@@ -234,13 +244,19 @@ def test_add_special_tokens_with_a_declared_pad_role(vlm_tokenizer_dir):
 @pytest.mark.parametrize(
     ("kwargs", "error", "message"),
     [
-        ({"prompt_format": "gemma"}, UnknownPromptFormatError,
-         "unknown prompt format 'gemma'; known formats:.*chatml"),
+        (
+            {"prompt_format": "gemma"},
+            UnknownPromptFormatError,
+            "unknown prompt format 'gemma'; known formats:.*chatml",
+        ),
         ({"prompt_format": None}, ValueError, "needs a prompt format.*--tokenizer-prompt-format"),
         ({"image_tag_type": "llava"}, ValueError, "unknown image_tag_type 'llava'"),
         ({"special_tokens": "<image>"}, ValueError, r"write \['<image>'\]"),
-        ({"special_tokens": {"image": "<image>", "image_start": "<image>"}}, ValueError,
-         "roles 'image' and 'image_start' both resolve"),
+        (
+            {"special_tokens": {"image": "<image>", "image_start": "<image>"}},
+            ValueError,
+            "roles 'image' and 'image_start' both resolve",
+        ),
     ],
 )
 def test_bad_arguments_are_clear_errors(vlm_tokenizer_dir, kwargs, error, message):
@@ -279,7 +295,9 @@ def test_the_tokenizers_own_image_token_stands_for_the_placeholder(named_tokens_
     assert report.added == ()  # every role is one of the tokenizer's tokens
     assert report.ids["image"] == soft
     assert (report.ids["image_start"], report.ids["image_end"]) == (
-        hf.convert_tokens_to_ids("<start_of_image>"), hf.convert_tokens_to_ids("<end_of_image>"))
+        hf.convert_tokens_to_ids("<start_of_image>"),
+        hf.convert_tokens_to_ids("<end_of_image>"),
+    )
     # LLaVA looks up convert_tokens_to_ids("<image>"): that is the image token's row
     assert tokenizer.convert_tokens_to_ids("<image>") == soft
     assert tokenizer.convert_tokens_to_ids(["<image>", "<pad>"]) == [soft, hf.pad_token_id]
@@ -292,19 +310,31 @@ def test_the_tokenizers_own_image_token_stands_for_the_placeholder(named_tokens_
 def test_an_image_tag_type_wraps_the_tokenizers_image_token(named_tokens_tokenizer_dir):
     tokenizer = build(named_tokens_tokenizer_dir, "chatml", image_tag_type="nvlm")
     assert tokenizer.detokenize(tokenizer.tokenize("<image>")) == (
-        "<Image><image_soft_token></Image>")
-    declared = build(named_tokens_tokenizer_dir, "chatml", image_tag_type="nvlm", special_tokens={
-        "image": "<image_soft_token>", "image_start": "<start_of_image>",
-        "image_end": "<end_of_image>"})
+        "<Image><image_soft_token></Image>"
+    )
+    declared = build(
+        named_tokens_tokenizer_dir,
+        "chatml",
+        image_tag_type="nvlm",
+        special_tokens={
+            "image": "<image_soft_token>",
+            "image_start": "<start_of_image>",
+            "image_end": "<end_of_image>",
+        },
+    )
     assert declared.detokenize(declared.tokenize("<image>")) == (
-        "<start_of_image><image_soft_token><end_of_image>")
+        "<start_of_image><image_soft_token><end_of_image>"
+    )
 
 
 def test_an_image_in_an_assistant_turn_is_refused_with_the_tokenizers_image_token(
-        named_tokens_tokenizer_dir):
+    named_tokens_tokenizer_dir,
+):
     tokenizer = build(named_tokens_tokenizer_dir, "chatml")
-    conversation = [{"role": "user", "content": "hi"},
-                    {"role": "Assistant", "content": "here: <image>"}]
+    conversation = [
+        {"role": "user", "content": "hi"},
+        {"role": "Assistant", "content": "here: <image>"},
+    ]
     with pytest.raises(RuntimeError, match="assistant turn 1 contains <image>"):
         tokenizer.tokenize_conversation(conversation, True, False)
     # generation prompts are not validated (upstream validates only when building targets)
@@ -316,11 +346,14 @@ def test_an_image_in_an_assistant_turn_is_refused_with_the_tokenizers_image_toke
 
 _TEXT = strategies.text(
     alphabet=strategies.characters(blacklist_characters="<>", blacklist_categories=("Cs",)),
-    min_size=1, max_size=40,
+    min_size=1,
+    max_size=40,
 )
 _USER_TEXT = strategies.builds(
     lambda before, image, after: before + ("<image>" if image else "") + after,
-    _TEXT, strategies.booleans(), strategies.text(max_size=10, alphabet="abc \n"),
+    _TEXT,
+    strategies.booleans(),
+    strategies.text(max_size=10, alphabet="abc \n"),
 )
 # An answer starting with whitespace can merge with the header's "\n" into one token, and the
 # header is masked by token count (upstream's algorithm), so such answers are left out.
@@ -333,14 +366,17 @@ def internvl_chatml(vlm_tokenizer_dir):
     return build(vlm_tokenizer_dir, "chatml", image_tag_type="internvl")
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(exchanges=_EXCHANGES)
 def test_any_conversation_trains_on_exactly_its_answers(internvl_chatml, exchanges):
     conversation = []
     for question, answer in exchanges:
-        conversation += [{"role": "user", "content": question},
-                         {"role": "assistant", "content": answer}]
+        conversation += [
+            {"role": "user", "content": question},
+            {"role": "assistant", "content": answer},
+        ]
     original = copy.deepcopy(conversation)
     tokens, target = internvl_chatml.tokenize_conversation(conversation, True, False)
     assert conversation == original

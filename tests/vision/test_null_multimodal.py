@@ -16,7 +16,12 @@ from compat.tokenizers.vision.libraries import MegatronNullMultimodalTokenizer
 
 OLD_FLAGS = ["--tokenizer-type", "NullMultimodalTokenizer", "--vocab-size", "1000"]
 NEW_FLAGS = [
-    "--tokenizer-library", "null", "--tokenizer-mode", "multimodal", "--vocab-size", "1000"
+    "--tokenizer-library",
+    "null",
+    "--tokenizer-mode",
+    "multimodal",
+    "--vocab-size",
+    "1000",
 ]
 
 
@@ -49,8 +54,10 @@ def test_build_tokenizer_from_either_flag_spelling(argv):
 def test_old_namespace_without_new_attributes():
     # a hand-built Namespace, as Megatron's unit tests make them
     args = argparse.Namespace(tokenizer_type="NullMultimodalTokenizer", vocab_size=7)
-    with pytest.warns(MegatronTokenizerDeprecationWarning,
-                      match="use --tokenizer-library null --tokenizer-mode multimodal"):
+    with pytest.warns(
+        MegatronTokenizerDeprecationWarning,
+        match="use --tokenizer-library null --tokenizer-mode multimodal",
+    ):
         tokenizer = build_tokenizer(args)
     assert tokenizer.library == "null-multimodal" and tokenizer.vocab_size == 8
 
@@ -58,22 +65,33 @@ def test_old_namespace_without_new_attributes():
 def test_set_mode_arguments_are_ignored_with_a_warning():
     with pytest.warns(UserWarning, match="null-multimodal ignores prompt_format, special_tokens"):
         tokenizer = MegatronTokenizer.from_pretrained(
-            metadata_path={"library": "null-multimodal"}, vocab_size=10,
-            prompt_format="chatml", special_tokens=["<image>"], image_tag_type="",
+            metadata_path={"library": "null-multimodal"},
+            vocab_size=10,
+            prompt_format="chatml",
+            special_tokens=["<image>"],
+            image_tag_type="",
             force_system_message=False,
         )
     assert tokenizer.vocab_size == 11
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # unset mode arguments: silent
         MegatronTokenizer.from_pretrained(
-            metadata_path={"library": "null-multimodal"}, vocab_size=10, prompt_format=None,
-            special_tokens=[], image_tag_type="", force_system_message=False)
+            metadata_path={"library": "null-multimodal"},
+            vocab_size=10,
+            prompt_format=None,
+            special_tokens=[],
+            image_tag_type="",
+            force_system_message=False,
+        )
 
 
 def test_custom_image_token_and_id():
     tokenizer = MegatronTokenizer.from_pretrained(
-        metadata_path={"library": "null-multimodal"}, vocab_size=10, image_token="<img>",
-        image_token_id=-7)
+        metadata_path={"library": "null-multimodal"},
+        vocab_size=10,
+        image_token="<img>",
+        image_token_id=-7,
+    )
     assert tokenizer.convert_tokens_to_ids(["<img>", "3"]) == [-7, 3]
     assert tokenizer.convert_tokens_to_ids("<img>  3") == [-7, 3]
     assert tokenizer.special_token_ids == {"image": -7}
@@ -81,7 +99,8 @@ def test_custom_image_token_and_id():
 
 def test_library_properties_and_offsets():
     tokenizer = MegatronTokenizer.from_pretrained(
-        metadata_path={"library": "null-multimodal"}, vocab_size=10)
+        metadata_path={"library": "null-multimodal"}, vocab_size=10
+    )
     library = tokenizer._tokenizer
     assert (library.cls, library.sep, library.mask) == (-1, -1, -1)
     assert library.additional_special_tokens_ids is None
@@ -110,7 +129,8 @@ def test_bad_vocab_size_is_a_clear_error(kwargs, message):
 
 def test_text_that_is_not_ids_is_a_clear_error():
     tokenizer = MegatronTokenizer.from_pretrained(
-        metadata_path={"library": "null-multimodal"}, vocab_size=10)
+        metadata_path={"library": "null-multimodal"}, vocab_size=10
+    )
     with pytest.raises(ValueError, match="'hello' is not an integer"):
         tokenizer.tokenize("1 hello")
 

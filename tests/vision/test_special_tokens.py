@@ -20,7 +20,10 @@ def hf(vlm_tokenizer_dir):
 def test_defaults_per_prompt_format_and_image_tag(hf):
     assert st.default_special_tokens("chatml", "", hf) == {"image": "<image>", "pad": "<pad>"}
     assert st.default_special_tokens("nemotron5", "internvl", hf) == {
-        "image": "<image>", "image_start": "<img>", "image_end": "</img>", "pad": "<SPECIAL_233>",
+        "image": "<image>",
+        "image_start": "<img>",
+        "image_end": "</img>",
+        "pad": "<SPECIAL_233>",
     }
     nvlm = st.default_special_tokens("nvlm-yi-34b", "nvlm", hf)
     assert (nvlm["image_start"], nvlm["image_end"]) == ("<Image>", "</Image>")
@@ -40,7 +43,10 @@ def test_tokenizer_config_names_override_the_generic_defaults(named_tokens_token
     # an explicit image tag type names the delimiters
     tagged = st.default_special_tokens("chatml", "internvl", hf)
     assert (tagged["image"], tagged["image_start"], tagged["image_end"]) == (
-        "<image_soft_token>", "<img>", "</img>")
+        "<image_soft_token>",
+        "<img>",
+        "</img>",
+    )
 
 
 def test_a_format_pad_the_tokenizer_lacks_is_not_declared(hf):
@@ -54,7 +60,9 @@ def test_none_takes_the_defaults_and_a_list_gets_roles_by_token():
     defaults = {"image": "<image>", "image_start": "<img>", "pad": "<pad>"}
     assert st.declare_special_tokens(None, defaults) == defaults
     assert st.declare_special_tokens(["<img>", "<image>", "<box>"], defaults) == {
-        "image_start": "<img>", "image": "<image>", "<box>": "<box>",
+        "image_start": "<img>",
+        "image": "<image>",
+        "<box>": "<box>",
     }
     assert st.declare_special_tokens([], defaults) == {}
     mapping = {"image": "<im>", "tile_1": "<tile_1>"}
@@ -90,11 +98,18 @@ def test_existing_tokens_keep_their_ids_and_missing_ones_are_added_in_order(hf):
     size = len(hf)
     image_id = hf.convert_tokens_to_ids("<image>")
     declared = {
-        "image": "<image>", "image_start": "<img>", "image_end": "</img>", "tile_1": "<tile_1>"
+        "image": "<image>",
+        "image_start": "<img>",
+        "image_end": "</img>",
+        "tile_1": "<tile_1>",
     }
     report = st.resolve_special_tokens(hf, declared, pad_id=hf.pad_token_id)
-    assert report.ids == {"image": image_id, "image_start": size, "image_end": size + 1,
-                          "tile_1": size + 2}
+    assert report.ids == {
+        "image": image_id,
+        "image_start": size,
+        "image_end": size + 1,
+        "tile_1": size + 2,
+    }
     assert [t.role for t in report.reused] == ["image"]
     assert [t.role for t in report.added] == ["image_start", "image_end", "tile_1"]
     assert len(hf) == size + 3
@@ -108,8 +123,11 @@ def test_existing_tokens_keep_their_ids_and_missing_ones_are_added_in_order(hf):
 
 def test_a_plain_vocabulary_token_is_reused_and_registered_as_special(hf):
     vocabulary = hf.get_vocab()
-    word = next(token for token, _ in sorted(vocabulary.items(), key=lambda item: item[1])
-                if token.isalpha() and len(token) > 4)
+    word = next(
+        token
+        for token, _ in sorted(vocabulary.items(), key=lambda item: item[1])
+        if token.isalpha() and len(token) > 4
+    )
     word_id = vocabulary[word]
     size = len(hf)
     report = st.resolve_special_tokens(hf, {"marker": word})
@@ -129,8 +147,10 @@ def test_resolving_twice_adds_nothing_the_second_time(hf):
 
 
 def test_two_roles_on_one_token_name_both_roles(hf):
-    with pytest.raises(st.SpecialTokenCollisionError,
-                       match=r"roles 'image' and 'image_start' both resolve to id \d+"):
+    with pytest.raises(
+        st.SpecialTokenCollisionError,
+        match=r"roles 'image' and 'image_start' both resolve to id \d+",
+    ):
         st.resolve_special_tokens(hf, {"image": "<image>", "image_start": "<image>"})
 
 
@@ -140,8 +160,9 @@ def test_a_role_on_the_pad_id_names_the_role_and_pad(hf):
 
 
 def test_a_declared_pad_role_is_the_pad_and_may_not_be_shared(hf):
-    report = st.resolve_special_tokens(hf, {"image": "<image>", "pad": "<pad>"},
-                                       pad_id=hf.pad_token_id)
+    report = st.resolve_special_tokens(
+        hf, {"image": "<image>", "pad": "<pad>"}, pad_id=hf.pad_token_id
+    )
     assert report.ids["pad"] == hf.pad_token_id
     with pytest.raises(st.SpecialTokenCollisionError, match=r"'pad' and 'image_end'"):
         st.resolve_special_tokens(hf, {"pad": "<pad>", "image_end": "<pad>"})
@@ -200,6 +221,5 @@ def test_a_refused_declaration_leaves_the_tokenizer_unchanged(hf):
         st.resolve_special_tokens(hf, {"tile_1": "<new>", "tile_2": "<new>"})
     with pytest.raises(st.SpecialTokenCollisionError, match="'image' and 'again'"):
         earlier = st.resolve_special_tokens(hf, {"image": "<image>"})
-        st.resolve_special_tokens(hf, {"box": "<box>", "again": "<image>"},
-                                  resolved_before=earlier)
+        st.resolve_special_tokens(hf, {"box": "<box>", "again": "<image>"}, resolved_before=earlier)
     assert len(hf) == size and "<new>" not in hf.get_vocab() and "<box>" not in hf.get_vocab()

@@ -87,8 +87,9 @@ def tokenize_conversation(
 
     roles = _checked_roles(turns, prompt_config)
     tokens, turn_ids = encoder.encode_with_turns(turns, add_generation_prompt)
-    spans = _turn_spans(encoder, turns, roles, tokens, turn_ids, prompt_config.has_bos,
-                        add_generation_prompt)
+    spans = _turn_spans(
+        encoder, turns, roles, tokens, turn_ids, prompt_config.has_bos, add_generation_prompt
+    )
 
     target = tokens.copy()
     masked_roles = _SFT_MASKED_ROLES if prompt_config.allow_tool_role else _MULTIMODAL_MASKED_ROLES
@@ -98,7 +99,7 @@ def tokenize_conversation(
             target[start:end] = IGNORE_INDEX
         elif prefix_len > 0:
             # as upstream: the header length is counted from the turn start, not clipped to it
-            target[start:start + prefix_len] = IGNORE_INDEX
+            target[start : start + prefix_len] = IGNORE_INDEX
     return tokens, target
 
 
@@ -159,8 +160,9 @@ def _prepared_turns(
 def _checked_roles(turns: list[Mapping[str, Any]], config: PromptConfig) -> list[str]:
     """Lower-cased roles, after checking every turn can be masked."""
     sft_rules = config.allow_tool_role
-    known_roles = ("system", "user", "assistant", "tool") if sft_rules else (
-        "system", "user", "assistant")
+    known_roles = (
+        ("system", "user", "assistant", "tool") if sft_rules else ("system", "user", "assistant")
+    )
     roles: list[str] = []
     for index, turn in enumerate(turns):
         role = turn["role"].lower()
@@ -186,8 +188,11 @@ def _checked_roles(turns: list[Mapping[str, Any]], config: PromptConfig) -> list
                     f"assistant turn {index} follows a {previous} turn; an assistant turn must "
                     "follow a user or tool turn"
                 )
-        if (config.validate_no_image_in_assistant and role == "assistant"
-                and IMAGE_TOKEN in cast(str, content)):
+        if (
+            config.validate_no_image_in_assistant
+            and role == "assistant"
+            and IMAGE_TOKEN in cast(str, content)
+        ):
             raise RuntimeError(
                 f"assistant turn {index} contains {IMAGE_TOKEN}; images may only appear in "
                 "user or system turns"
@@ -222,7 +227,7 @@ def _turn_spans(
             ids = next(turn_ids)
             if has_bos and index > 0:
                 ids = ids[1:]
-            if token_list[start:start + len(ids)] == ids:
+            if token_list[start : start + len(ids)] == ids:
                 end = start + len(ids)
             else:
                 in_context = True
@@ -257,7 +262,7 @@ def _end_in_context(
 ) -> int:
     """End of turn ``index`` measured by tokenizing the conversation up to and including it."""
     prefix = encoder.encode_prefix(turns, index + 1).tolist()
-    if len(prefix) < start or token_list[:len(prefix)] != prefix:
+    if len(prefix) < start or token_list[: len(prefix)] != prefix:
         raise ValueError(
             f"turn {index} ({role}) does not tokenize the same way inside the conversation as on "
             "its own or after the turns before it, so its target span cannot be found; use a "
@@ -414,8 +419,9 @@ class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
             reject_unencodable(message_texts(turns))
             raise
 
-    def _check_limits(self, conversations: Iterable[list[Mapping[str, Any]]],
-                      add_generation_prompt: bool) -> None:
+    def _check_limits(
+        self, conversations: Iterable[list[Mapping[str, Any]]], add_generation_prompt: bool
+    ) -> None:
         from compat.tokenizers.text.libraries.chat_rendering import (
             may_amplify,
             render_chat_template,
@@ -450,16 +456,23 @@ class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
         return isinstance(template, str) and renders_turn_by_turn(template)
 
     def _render_batch(self, conversations: list[list[Mapping[str, Any]]]) -> list[str]:
-        return cast("list[str]", self.tokenizer.apply_chat_template(
-            conversations, tokenize=False, add_generation_prompt=False, chat_template=self.template
-        ))
+        return cast(
+            "list[str]",
+            self.tokenizer.apply_chat_template(
+                conversations,
+                tokenize=False,
+                add_generation_prompt=False,
+                chat_template=self.template,
+            ),
+        )
 
     @staticmethod
     def _encode_with_backend(backend: Any, texts: list[str]) -> list[list[int]]:
         # what transformers would do after rendering, minus the character offsets it computes
         # and we never read
-        return [encoding.ids for encoding in backend.encode_batch_fast(
-            texts, add_special_tokens=False)]
+        return [
+            encoding.ids for encoding in backend.encode_batch_fast(texts, add_special_tokens=False)
+        ]
 
     def _encode_batch(self, conversations: list[list[Mapping[str, Any]]]) -> list[list[int]]:
         backend = _plain_rust_backend(self.tokenizer)
@@ -480,10 +493,18 @@ class _BatchedHuggingFaceEncoder(_ChatTemplateEncoder):
 
 # transformers' fast-tokenizer base classes (5.x, 4.x) and the methods through which
 # ``tokenizer(text, add_special_tokens=False)`` reaches the Rust backend.
-_FAST_BASE_MODULES = ("transformers.tokenization_utils_tokenizers",
-                      "transformers.tokenization_utils_fast")
-_ENCODING_METHODS = ("__call__", "_call_one", "encode_plus", "batch_encode_plus", "_encode_plus",
-                     "_batch_encode_plus")
+_FAST_BASE_MODULES = (
+    "transformers.tokenization_utils_tokenizers",
+    "transformers.tokenization_utils_fast",
+)
+_ENCODING_METHODS = (
+    "__call__",
+    "_call_one",
+    "encode_plus",
+    "batch_encode_plus",
+    "_encode_plus",
+    "_batch_encode_plus",
+)
 
 
 def _plain_rust_backend(tokenizer: Any) -> Any:
@@ -491,8 +512,11 @@ def _plain_rust_backend(tokenizer: Any) -> Any:
     directly gives exactly what the transformers tokenizer gives: the class does not override
     the encoding path, and no truncation, padding or special-token splitting is configured.
     ``None`` otherwise (the transformers call is used then)."""
-    backend = getattr(tokenizer, "backend_tokenizer", None) if getattr(
-        tokenizer, "is_fast", False) else None
+    backend = (
+        getattr(tokenizer, "backend_tokenizer", None)
+        if getattr(tokenizer, "is_fast", False)
+        else None
+    )
     if backend is None or not hasattr(backend, "encode_batch_fast"):
         return None
     cls = type(tokenizer)

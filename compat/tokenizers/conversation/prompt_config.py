@@ -99,7 +99,7 @@ nemotron_aligned_custom_template = (
 # in the system turn or the first user turn), single tool calls (``<|python_tag|>`` for
 # ``builtin_tools``), and ``tool``/``ipython`` results.
 _LLAMA3P1_TOOL_PREAMBLE = (
-    "'Respond in the format {\"name\": function name, \"parameters\": dictionary of argument "
+    '\'Respond in the format {"name": function name, "parameters": dictionary of argument '
     "name and its value}.' + 'Do not use variables.\n\n'"
 )
 llama3p1_chat_template = (
@@ -130,7 +130,7 @@ llama3p1_chat_template = (
     "{%- if tools_in_user and tools is not none -%}"
     "{%- if ns.turns | length == 0 -%}"
     "{{ raise_exception(\"Cannot put tools in the first user message when there's no first user "
-    "message!\") }}"
+    'message!") }}'
     "{%- endif -%}"
     "{{ '<|start_header_id|>user<|end_header_id|>\n\n' + 'Given the following functions, please "
     "respond with a JSON for a function call with its proper arguments that best answers the "
@@ -363,7 +363,10 @@ def _build_multimodal_qwen2(tokenizer: Any, force_system_message: bool = False) 
 
 
 _LLAMA3P1 = _FixedPromptFormat(
-    _MULTIMODAL_RULES, 4, _pad_named("<|finetune_right_pad_id|>"), llama3p1_chat_template,
+    _MULTIMODAL_RULES,
+    4,
+    _pad_named("<|finetune_right_pad_id|>"),
+    llama3p1_chat_template,
     has_bos=True,
 )
 
@@ -376,7 +379,10 @@ PROMPT_FORMAT_REGISTRY: dict[str, Callable[..., PromptConfig]] = {
         _SFT_RULES, 3, _pad_named("<unk>"), nemotron_nano_v2_custom_template, has_bos=False
     ),
     "nemotron-h-aligned": _FixedPromptFormat(
-        _SFT_RULES, 0, _pad_named("<SPECIAL_233>"), nemotron_h_aligned_custom_template,
+        _SFT_RULES,
+        0,
+        _pad_named("<SPECIAL_233>"),
+        nemotron_h_aligned_custom_template,
         has_bos=False,
     ),
     "identity": _FixedPromptFormat(
@@ -385,7 +391,11 @@ PROMPT_FORMAT_REGISTRY: dict[str, Callable[..., PromptConfig]] = {
     "default": _build_sft_default,
     # multimodal formats (usable for SFT too)
     "mistral": _FixedPromptFormat(
-        _MULTIMODAL_RULES, 0, _get_unk_token_id, mistral_custom_template, has_bos=True,
+        _MULTIMODAL_RULES,
+        0,
+        _get_unk_token_id,
+        mistral_custom_template,
+        has_bos=True,
         has_system_role=False,
     ),
     "llama3": _FixedPromptFormat(
@@ -401,8 +411,12 @@ PROMPT_FORMAT_REGISTRY: dict[str, Callable[..., PromptConfig]] = {
         _MULTIMODAL_RULES, 3, _pad_named("<SPECIAL_233>"), nemotron_custom_template, has_bos=True
     ),
     "nemotron5-aligned": _FixedPromptFormat(
-        _MULTIMODAL_RULES, 2, _pad_named("<SPECIAL_233>"), nemotron_aligned_custom_template,
-        has_bos=True, capitalize_roles=True,
+        _MULTIMODAL_RULES,
+        2,
+        _pad_named("<SPECIAL_233>"),
+        nemotron_aligned_custom_template,
+        has_bos=True,
+        capitalize_roles=True,
     ),
     "qwen2p0": _build_multimodal_qwen2,
     "qwen2p5": _build_multimodal_qwen2,

@@ -27,11 +27,34 @@ from compat.tokenizers.text.libraries.chat_rendering import (
 
 # Expression and statement nodes whose value depends only on their children.
 _LOCAL_NODES = (
-    nodes.Output, nodes.TemplateData, nodes.If, nodes.Assign, nodes.Name, nodes.Const,
-    nodes.Getitem, nodes.Getattr, nodes.Call, nodes.Keyword, nodes.Filter, nodes.Test,
-    nodes.Concat, nodes.CondExpr, nodes.And, nodes.Or, nodes.Not, nodes.Compare, nodes.Operand,
-    nodes.BinExpr, nodes.UnaryExpr, nodes.Tuple, nodes.List, nodes.Dict, nodes.Pair,
-    nodes.Slice, nodes.ExprStmt, nodes.Continue,
+    nodes.Output,
+    nodes.TemplateData,
+    nodes.If,
+    nodes.Assign,
+    nodes.Name,
+    nodes.Const,
+    nodes.Getitem,
+    nodes.Getattr,
+    nodes.Call,
+    nodes.Keyword,
+    nodes.Filter,
+    nodes.Test,
+    nodes.Concat,
+    nodes.CondExpr,
+    nodes.And,
+    nodes.Or,
+    nodes.Not,
+    nodes.Compare,
+    nodes.Operand,
+    nodes.BinExpr,
+    nodes.UnaryExpr,
+    nodes.Tuple,
+    nodes.List,
+    nodes.Dict,
+    nodes.Pair,
+    nodes.Slice,
+    nodes.ExprStmt,
+    nodes.Continue,
 )
 # Built-in filters whose output is not a function of their input.
 _IMPURE_FILTERS = frozenset({"random"})
@@ -48,9 +71,13 @@ def renders_turn_by_turn(template: str) -> bool:
     except ChatTemplateError:
         return False  # rendering reports the error
     loops = [node for node in tree.body if isinstance(node, nodes.For)]
-    return len(loops) == 1 and _is_turn_loop(loops[0]) and all(
-        node is loops[0] or _renders_nothing_without_generation_prompt(node)
-        for node in tree.body
+    return (
+        len(loops) == 1
+        and _is_turn_loop(loops[0])
+        and all(
+            node is loops[0] or _renders_nothing_without_generation_prompt(node)
+            for node in tree.body
+        )
     )
 
 

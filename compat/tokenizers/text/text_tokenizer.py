@@ -48,7 +48,7 @@ def _check_arguments(
     except TypeError as error:
         accepted = [
             parameter.name
-            for parameter in list(signature.parameters.values())[len(arguments):]
+            for parameter in list(signature.parameters.values())[len(arguments) :]
             if parameter.kind is not inspect.Parameter.VAR_KEYWORD
         ]
         raise TypeError(
@@ -90,8 +90,11 @@ class MegatronTokenizerText(MegatronTokenizerBase):
 
         # Upstream's precedence since 0.18: metadata, then the chat_template keyword, then the
         # library's own template (0.17 asked the library before the keyword).
-        for template in (config.get("chat_template"), kwargs.get("chat_template"),
-                         getattr(self._tokenizer, "chat_template", None)):
+        for template in (
+            config.get("chat_template"),
+            kwargs.get("chat_template"),
+            getattr(self._tokenizer, "chat_template", None),
+        ):
             if template is not None:
                 break
         self.chat_template = template
@@ -148,8 +151,7 @@ class MegatronTokenizerText(MegatronTokenizerBase):
         if skip_special_tokens is not None and _accepts_keyword(
             self._tokenizer.ids_to_text, "remove_special_tokens"
         ):
-            text: str = self._tokenizer.ids_to_text(
-                ids, remove_special_tokens=skip_special_tokens)
+            text: str = self._tokenizer.ids_to_text(ids, remove_special_tokens=skip_special_tokens)
             return text
         return self.ids_to_text(ids)
 

@@ -175,8 +175,10 @@ def _null_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         kwargs["vocab_size"] = args.vocab_size
     if args.tokenizer_mode == "multimodal":
         return kwargs  # upstream's null ids (#4057) are the text null tokenizer's only
-    for attribute, keyword in (("null_tokenizer_eod_id", "eod_id"),
-                               ("null_tokenizer_pad_id", "pad_id")):
+    for attribute, keyword in (
+        ("null_tokenizer_eod_id", "eod_id"),
+        ("null_tokenizer_pad_id", "pad_id"),
+    ):
         if getattr(args, attribute, None) is not None:
             kwargs[keyword] = getattr(args, attribute)
     return kwargs
@@ -196,8 +198,11 @@ def mode_kwargs(args: argparse.Namespace, library: str) -> dict[str, Any]:
             "prompt_format": args.tokenizer_prompt_format,
             # The multimodal example's --special-tokens; upstream main also reads
             # --tokenizer-special-tokens here, which G3 would otherwise have dropped.
-            "special_tokens": list(getattr(args, "special_tokens", None)
-                                   or getattr(args, "tokenizer_special_tokens", None) or []),
+            "special_tokens": list(
+                getattr(args, "special_tokens", None)
+                or getattr(args, "tokenizer_special_tokens", None)
+                or []
+            ),
             "image_tag_type": getattr(args, "image_tag_type", None) or "",
             "force_system_message": getattr(args, "force_system_message", False),
         }
@@ -214,7 +219,9 @@ def vocab_size_with_padding(
     if logging_enabled and (getattr(args, "rank", 0) or 0) == 0:
         logger.info(
             " > padded vocab (size: %d) with %d dummy tokens (new size: %d)",
-            orig_vocab_size, padded - orig_vocab_size, padded,
+            orig_vocab_size,
+            padded - orig_vocab_size,
+            padded,
         )
     return padded
 

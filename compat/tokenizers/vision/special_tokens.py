@@ -58,8 +58,17 @@ FORMAT_PAD_TOKENS: dict[str, str] = {
 # transformers' standard special-token attributes; every other ``<name>_token`` a tokenizer
 # config defines (``image_token``, ``boi_token`` ...) names a role.
 _STANDARD_TOKEN_ATTRIBUTES = frozenset(
-    {"bos_token", "eos_token", "unk_token", "sep_token", "pad_token", "cls_token", "mask_token",
-     "additional_special_tokens", "extra_special_tokens"}
+    {
+        "bos_token",
+        "eos_token",
+        "unk_token",
+        "sep_token",
+        "pad_token",
+        "cls_token",
+        "mask_token",
+        "additional_special_tokens",
+        "extra_special_tokens",
+    }
 )
 # Gemma-style names for the image delimiters.
 _ROLE_ALIASES = {"boi": ROLE_IMAGE_START, "eoi": ROLE_IMAGE_END}
@@ -172,8 +181,7 @@ def image_tag(image_tag_type: str | None) -> tuple[str, str] | None:
     if key not in IMAGE_TAGS:
         known = ", ".join(repr(name) for name in IMAGE_TAGS)
         raise ValueError(
-            f"unknown image_tag_type {image_tag_type!r}; use one of {known} "
-            "(--image-tag-type)"
+            f"unknown image_tag_type {image_tag_type!r}; use one of {known} (--image-tag-type)"
         )
     return IMAGE_TAGS[key]
 
@@ -242,10 +250,12 @@ def resolve_special_tokens(
     # transformers numbers added tokens from len(tokenizer) on
     planned_ids = {token: vocabulary.get(token) for token in tokens}
     planned_ids.update({token: len(hf_tokenizer) + index for index, token in enumerate(missing)})
-    planned = SpecialTokensReport(tuple(
-        ResolvedSpecialToken(role, token, planned_ids[token], token in missing)
-        for role, token in declared.items()
-    ))
+    planned = SpecialTokensReport(
+        tuple(
+            ResolvedSpecialToken(role, token, planned_ids[token], token in missing)
+            for role, token in declared.items()
+        )
+    )
     combined = SpecialTokensReport(resolved_before.tokens + planned.tokens)
     check_collisions(combined, None if ROLE_PAD in combined.ids else pad_id)
 
@@ -255,25 +265,30 @@ def resolve_special_tokens(
         return planned
     hf_tokenizer.add_tokens(to_register + missing, special_tokens=True)
     taken_ids = set(vocabulary.values())
-    return SpecialTokensReport(tuple(
-        ResolvedSpecialToken(token.role, token.token,
-                             _id_after_adding(hf_tokenizer, token, vocabulary, taken_ids),
-                             token.added)
-        for token in planned.tokens
-    ))
+    return SpecialTokensReport(
+        tuple(
+            ResolvedSpecialToken(
+                token.role,
+                token.token,
+                _id_after_adding(hf_tokenizer, token, vocabulary, taken_ids),
+                token.added,
+            )
+            for token in planned.tokens
+        )
+    )
 
 
 def _id_after_adding(
-    hf_tokenizer: Any, token: ResolvedSpecialToken, vocabulary: Mapping[str, int],
+    hf_tokenizer: Any,
+    token: ResolvedSpecialToken,
+    vocabulary: Mapping[str, int],
     taken_ids: set[int],
 ) -> int:
     """The token's id once added: its old id if it had one, else an id no token had."""
     token_id = hf_tokenizer.convert_tokens_to_ids(token.token)
     expected_existing = vocabulary.get(token.token)
     # A new token must not reuse a taken id; a token already in the vocabulary keeps its id.
-    wrong = (
-        token_id in taken_ids if expected_existing is None else token_id != expected_existing
-    )
+    wrong = token_id in taken_ids if expected_existing is None else token_id != expected_existing
     if token_id is None or wrong:
         raise SpecialTokenError(
             f"could not add special token {token.token!r} (role {token.role!r}) to the "

@@ -60,7 +60,9 @@ class MegatronTokenizerVision(MegatronTokenizerBase):
         return cast(str, self._tokenizer.detokenize(ids))
 
     def tokenize_conversation(
-        self, conversation: list[dict[str, Any]], return_target: bool = True,
+        self,
+        conversation: list[dict[str, Any]],
+        return_target: bool = True,
         add_generation_prompt: bool = False,
     ) -> Any:
         """Ids (and targets: non-assistant spans and assistant prefixes ``-100``) of a
@@ -152,7 +154,8 @@ def _without_mode_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     """Drop the multimodal-mode arguments a null tokenizer has no use for (it formats no text),
     warning about any that was actually set."""
     ignored = [
-        name for name, unset in _MODE_KWARGS_UNSET.items()
+        name
+        for name, unset in _MODE_KWARGS_UNSET.items()
         if name in kwargs and kwargs[name] not in (unset, None)
     ]
     if ignored:

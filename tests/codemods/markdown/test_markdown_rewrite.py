@@ -73,22 +73,29 @@ def test_bash_block_with_continuations_and_quoted_assignment():
             """,
             id="console-block-prompt-lines-only",
         ),
-        pytest.param("~~~bash\npython t.py --tokenizer-type TikTokenizer\n",
-                     "~~~bash\npython t.py --tokenizer-library tiktoken\n",
-                     id="unclosed-fence-runs-to-the-end-of-the-document"),
-        pytest.param("```bash\nif then --tokenizer-type TikTokenizer (\n```\n",
-                     "```bash\nif then --tokenizer-library tiktoken (\n```\n",
-                     id="bash-that-does-not-parse-rewritten-word-by-word"),
-        pytest.param("```bash\n# python train.py --tokenizer-type TikTokenizer\n```\n",
-                     "```bash\n# python train.py --tokenizer-library tiktoken\n```\n",
-                     id="commented-out-command-in-a-shell-block"),
+        pytest.param(
+            "~~~bash\npython t.py --tokenizer-type TikTokenizer\n",
+            "~~~bash\npython t.py --tokenizer-library tiktoken\n",
+            id="unclosed-fence-runs-to-the-end-of-the-document",
+        ),
+        pytest.param(
+            "```bash\nif then --tokenizer-type TikTokenizer (\n```\n",
+            "```bash\nif then --tokenizer-library tiktoken (\n```\n",
+            id="bash-that-does-not-parse-rewritten-word-by-word",
+        ),
+        pytest.param(
+            "```bash\n# python train.py --tokenizer-type TikTokenizer\n```\n",
+            "```bash\n# python train.py --tokenizer-library tiktoken\n```\n",
+            id="commented-out-command-in-a-shell-block",
+        ),
         pytest.param(
             # Megatron-LM's docs/llama_mistral.md shape: an untagged block of argv lines
             "```\n--tensor-model-parallel-size ${TP} \\\n--tokenizer-type Llama2Tokenizer \\\n"
             "--tokenizer-model ${TOKENIZER_MODEL} \\\n--exit-on-missing-checkpoint \\\n```\n",
             "```\n--tensor-model-parallel-size ${TP} \\\n--tokenizer-library sentencepiece \\\n"
             "--tokenizer-model ${TOKENIZER_MODEL} \\\n--exit-on-missing-checkpoint \\\n```\n",
-            id="untagged-argv-lines"),
+            id="untagged-argv-lines",
+        ),
         pytest.param(
             "```text\nCHECKPOINT=<Path to checkpoint (e.g. /ckpt)> (see above)\n"
             "torchrun run.py --load $CHECKPOINT \\\n  --tokenizer-type GPT2BPETokenizer\n"
@@ -96,19 +103,23 @@ def test_bash_block_with_continuations_and_quoted_assignment():
             "```text\nCHECKPOINT=<Path to checkpoint (e.g. /ckpt)> (see above)\n"
             "torchrun run.py --load $CHECKPOINT \\\n  --tokenizer-library megatron "
             "--tokenizer-model GPT2BPETokenizer\nExpect --tokenizer-type to be printed.\n```\n",
-            id="untagged-not-bash-only-command-lines"),
+            id="untagged-not-bash-only-command-lines",
+        ),
     ],
 )
 def test_rewrites(before, after):
     check(before, after)
 
 
-@pytest.mark.parametrize("text", [
-    "Pass `--tokenizer-type TikTokenizer` to train.\n",
-    "```yaml\n--tokenizer-type: TikTokenizer\n```\n",
-    "Run:\n\n    python train.py --tokenizer-type TikTokenizer\n",  # indented: any language
-    "```\nSet --tokenizer-type to the type you trained with.\n```\n",  # untagged prose
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pass `--tokenizer-type TikTokenizer` to train.\n",
+        "```yaml\n--tokenizer-type: TikTokenizer\n```\n",
+        "Run:\n\n    python train.py --tokenizer-type TikTokenizer\n",  # indented: any language
+        "```\nSet --tokenizer-type to the type you trained with.\n```\n",  # untagged prose
+    ],
+)
 def test_prose_and_other_languages_untouched(text):
     assert run(text).new_text == text
 
@@ -118,18 +129,25 @@ def test_fence_lengths_and_info_strings():
     assert [language for language, _, _ in blocks] == ["bash", ""]
 
 
-@pytest.mark.parametrize("path, expected", [("README.md", True), ("d/x.markdown", True),
-                                            ("docs/x.mdx", True), ("x.rst", False)])
+@pytest.mark.parametrize(
+    "path, expected",
+    [("README.md", True), ("d/x.markdown", True), ("docs/x.mdx", True), ("x.rst", False)],
+)
 def test_matches(path, expected):
     assert matches(path, "") is expected
 
 
 def test_old_flags_outside_shell_blocks_are_reported_for_a_person():
-    text = ("Pass `--tokenizer-type TikTokenizer`.\n\n```javascript\nargv = ['--legacy-tokenizer']"
-            "\n```\n\n```bash\npython t.py --tokenizer-type TikTokenizer\n```\n")
+    text = (
+        "Pass `--tokenizer-type TikTokenizer`.\n\n```javascript\nargv = ['--legacy-tokenizer']"
+        "\n```\n\n```bash\npython t.py --tokenizer-type TikTokenizer\n```\n"
+    )
     result = run(text)
     assert [(f.line, f.col, f.code, f.fixed) for f in result.findings] == [
-        (1, 7, "MTC201", False), (4, 10, "MTC203", False), (8, 13, "MTC201", True)]
+        (1, 7, "MTC201", False),
+        (4, 10, "MTC203", False),
+        (8, 13, "MTC201", True),
+    ]
     assert "update it by hand" in result.findings[0].message
 
 
@@ -161,7 +179,11 @@ def test_python_blocks_go_through_the_python_rules_and_names_in_prose_are_report
         """,
     )
     assert [(f.line, f.code, f.fixed) for f in findings] == [
-        (1, "MTC001", False), (4, "MTC001", True), (5, "MTC201", True), (9, "MTC001", False)]
+        (1, "MTC001", False),
+        (4, "MTC001", True),
+        (5, "MTC201", True),
+        (9, "MTC001", False),
+    ]
     assert "names the old tokenizer API" in findings[0].message
 
 

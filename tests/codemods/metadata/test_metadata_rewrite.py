@@ -44,34 +44,45 @@ run, check = _CHECKS.run, _CHECKS.check_transformed
             '{"library": "sentencepiece", "class_name": null, "class_path": null, "model_type": '
             '"default", "chat_template": null}',
             '{"library": "sentencepiece", "class_name": null, "class_path": null, "model_type": '
-            '"default-text", "chat_template": null}', id="G1-default"),
+            '"default-text", "chat_template": null}',
+            id="G1-default",
+        ),
         pytest.param(
             '{"library": "sft", "model_type": "default-text"}',
             f'{{"TODO[megatron-tokenizer]": ["{SFT_TODO}"], "library": "huggingface", '
-            '"model_type": "default-text"}', id="G2-sft"),
+            '"model_type": "default-text"}',
+            id="G2-sft",
+        ),
         pytest.param(
             '{\n    "library": "sentencepiece",\n    "model_type": "gpt"\n}\n',
             '{\n    "library": "sentencepiece",\n    "model_type": "default-text"\n}\n',
-            id="indented-gpt-model-type"),
+            id="indented-gpt-model-type",
+        ),
         pytest.param(
             '{"library": "multimodal", "model_type": "default"}',
-            '{"library": "multimodal", "model_type": "default-vision"}', id="vision-library"),
+            '{"library": "multimodal", "model_type": "default-vision"}',
+            id="vision-library",
+        ),
         pytest.param(
             f'{{"library": "huggingface", "class_name": "GPTTokenizer",\n'
             f'  "class_path": "{TEXT_MODELS}.gpt_tokenizer", "model_type": null}}',
             '{"library": "huggingface", "class_name": "MegatronTokenizerText",\n'
             '  "class_path": "megatron.core.tokenizers.text.text_tokenizer", "model_type": null}',
-            id="written-with-tokenizer_class"),
+            id="written-with-tokenizer_class",
+        ),
         pytest.param(
             f'{{"library": "multimodal", "class_path": "{VISION_MODELS}.default_tokenizer"}}',
             '{"library": "multimodal", "class_path": '
             '"megatron.core.tokenizers.vision.vision_tokenizer", "class_name": '
-            '"MegatronTokenizerVision"}', id="class_name-added-beside-class_path"),
+            '"MegatronTokenizerVision"}',
+            id="class_name-added-beside-class_path",
+        ),
         pytest.param(
             f'{{\n  "class_path": "{TEXT_MODELS}.bert_tokenizer",\n  "library": "megatron"\n}}',
             '{\n  "class_path": "megatron.core.tokenizers.text.text_tokenizer",\n'
             '  "class_name": "MegatronTokenizerText",\n  "library": "megatron"\n}',
-            id="added-member-laid-out-like-its-neighbours"),
+            id="added-member-laid-out-like-its-neighbours",
+        ),
     ],
 )
 def test_rewrites(before, after):
@@ -79,27 +90,41 @@ def test_rewrites(before, after):
     assert findings and all(f.fixed for f in findings if "SFT" not in f.message)
 
 
-@pytest.mark.parametrize("text", [
-    ('{"library": "huggingface", "class_name": null, "class_path": null, '
-     '"model_type": "default-text", "chat_template": null}'),  # G2/G3 default
-    ('{"library": "sentencepiece", "class_name": "MegatronTokenizerText", "class_path": '
-     '"megatron.core.tokenizers.text.text_tokenizer", "chat_template": null}'),  # MAIN
-    '{"library": "tiktoken", "model_type": "my-own-type", "class_path": "mypkg.tok"}',
-    '{}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        (
+            '{"library": "huggingface", "class_name": null, "class_path": null, '
+            '"model_type": "default-text", "chat_template": null}'
+        ),  # G2/G3 default
+        (
+            '{"library": "sentencepiece", "class_name": "MegatronTokenizerText", "class_path": '
+            '"megatron.core.tokenizers.text.text_tokenizer", "chat_template": null}'
+        ),  # MAIN
+        '{"library": "tiktoken", "model_type": "my-own-type", "class_path": "mypkg.tok"}',
+        "{}",
+    ],
+)
 def test_current_or_foreign_metadata_is_left_alone(text):
     result = run(text)
     assert result.new_text == text and not result.findings
 
 
 def test_unicode_key_order_and_other_keys_kept():
-    before = ('{"chat_template": "{{ \'héllo\' }}\\u00e9", "library": "sft",\n'
-              ' "extra": [1, 2, {"model_type": "default"}]}')
+    before = (
+        '{"chat_template": "{{ \'héllo\' }}\\u00e9", "library": "sft",\n'
+        ' "extra": [1, 2, {"model_type": "default"}]}'
+    )
     after = run(before).new_text
-    assert after == before.replace('{"chat', f'{{"TODO[megatron-tokenizer]": ["{SFT_TODO}"], '
-                                   '"chat').replace('"sft"', '"huggingface"')
-    assert list(json.loads(after)) == ["TODO[megatron-tokenizer]", "chat_template", "library",
-                                       "extra"]
+    assert after == before.replace(
+        '{"chat', f'{{"TODO[megatron-tokenizer]": ["{SFT_TODO}"], "chat'
+    ).replace('"sft"', '"huggingface"')
+    assert list(json.loads(after)) == [
+        "TODO[megatron-tokenizer]",
+        "chat_template",
+        "library",
+        "extra",
+    ]
 
 
 def test_g1_null_library_is_noted_not_renamed_its_sizes_are_passed_where_it_loads():
@@ -119,9 +144,13 @@ def test_a_site_the_rewrite_erases_stays_in_the_file_until_someone_deletes_it():
     before = '{\n  "library": "sft",\n  "chat_template": null\n}\n'
     first = run(before)
     assert [(f.code, f.fixed) for f in first.findings] == [
-        (LEGACY_LIBRARY.code, True), (LEGACY_LIBRARY.code, False)]
-    assert first.new_text == (f'{{\n  "TODO[megatron-tokenizer]": ["{SFT_TODO}"],\n'
-                              '  "library": "huggingface",\n  "chat_template": null\n}\n')
+        (LEGACY_LIBRARY.code, True),
+        (LEGACY_LIBRARY.code, False),
+    ]
+    assert first.new_text == (
+        f'{{\n  "TODO[megatron-tokenizer]": ["{SFT_TODO}"],\n'
+        '  "library": "huggingface",\n  "chat_template": null\n}\n'
+    )
     second = run(first.new_text)
     assert second.new_text == first.new_text  # reported again, never added twice
     [left] = second.findings
@@ -134,20 +163,28 @@ def test_a_site_the_rewrite_erases_stays_in_the_file_until_someone_deletes_it():
 
 
 def test_the_entries_of_a_todo_member_written_by_hand_are_reported():
-    text = '{"TODO[megatron-tokenizer]": ["MTC101: check the prompt format", 3], ' \
+    text = (
+        '{"TODO[megatron-tokenizer]": ["MTC101: check the prompt format", 3], '
         '"library": "huggingface"}'
+    )
     result = run(text)
     assert result.new_text == text
     assert [(f.code, f.message) for f in result.findings] == [
-        (LEGACY_LIBRARY.code, "check the prompt format")]
+        (LEGACY_LIBRARY.code, "check the prompt format")
+    ]
 
 
 def test_findings_name_the_rule_line_and_fix():
-    findings = run('{\n "library": "sft",\n "model_type": "default",\n '
-                   f'"class_path": "{TEXT_MODELS}.default_tokenizer"\n}}').findings
+    findings = run(
+        '{\n "library": "sft",\n "model_type": "default",\n '
+        f'"class_path": "{TEXT_MODELS}.default_tokenizer"\n}}'
+    ).findings
     assert [(f.line, f.code, f.fixed) for f in findings] == [
-        (2, LEGACY_LIBRARY.code, True), (2, LEGACY_LIBRARY.code, False),
-        (3, MODEL_TYPE.code, True), (4, DELETED_CLASS_PATH.code, True)]
+        (2, LEGACY_LIBRARY.code, True),
+        (2, LEGACY_LIBRARY.code, False),
+        (3, MODEL_TYPE.code, True),
+        (4, DELETED_CLASS_PATH.code, True),
+    ]
     # SFT moved out of the metadata: the person must pass the prompt format when loading
     assert "prompt_format=" in findings[1].suggestion
 
@@ -155,19 +192,24 @@ def test_findings_name_the_rule_line_and_fix():
 def test_select_and_ignore():
     text = '{"library": "sft", "model_type": "default"}'
     only_library = run(text, select=frozenset({LEGACY_LIBRARY.code})).new_text
-    assert only_library == (f'{{"TODO[megatron-tokenizer]": ["{SFT_TODO}"], '
-                            '"library": "huggingface", "model_type": "default"}')
+    assert only_library == (
+        f'{{"TODO[megatron-tokenizer]": ["{SFT_TODO}"], '
+        '"library": "huggingface", "model_type": "default"}'
+    )
     no_library = run(text, ignore=frozenset({LEGACY_LIBRARY.code})).new_text
     assert no_library == '{"library": "sft", "model_type": "default-text"}'
 
 
-@pytest.mark.parametrize("text", [
-    '{"library": "null",}',  # trailing comma
-    '{"library": "null"',  # truncated
-    '["library", "null"]',  # not an object
-    '',
-    'library: null',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"library": "null",}',  # trailing comma
+        '{"library": "null"',  # truncated
+        '["library", "null"]',  # not an object
+        "",
+        "library: null",
+    ],
+)
 def test_malformed_json_is_reported_and_left_untouched(text):
     with pytest.raises(UnparsableError, match="not a valid tokenizer metadata file"):
         run(text)
@@ -179,9 +221,15 @@ def test_validate_rejects_broken_json():
     validate('{"library": "null-text"}')
 
 
-@pytest.mark.parametrize("path, expected", [
-    ("a/b/tokenizer_metadata.json", True), ("tokenizer_metadata.json", True),
-    ("a/metadata.json", False), ("a/tokenizer_metadata.json.bak", False)])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("a/b/tokenizer_metadata.json", True),
+        ("tokenizer_metadata.json", True),
+        ("a/metadata.json", False),
+        ("a/tokenizer_metadata.json.bak", False),
+    ],
+)
 def test_matches_by_file_name(path, expected):
     assert matches(path, "") is expected
 
@@ -189,17 +237,20 @@ def test_matches_by_file_name(path, expected):
 # --- differential: files the real old code wrote load on the new API, without warnings --------
 
 
-@pytest.mark.parametrize("library, model_type", [
-    ("sentencepiece", None), ("sentencepiece", "gpt"), ("null", None)])
+@pytest.mark.parametrize(
+    "library, model_type", [("sentencepiece", None), ("sentencepiece", "gpt"), ("null", None)]
+)
 def test_files_written_by_megatron_core_load_after_migration_with_their_sizes(
-        megatron_core, sentencepiece_v1, tmp_path, library, model_type):
+    megatron_core, sentencepiece_v1, tmp_path, library, model_type
+):
     from megatron.core.tokenizers import MegatronTokenizer as OldTokenizer
 
     from compat.tokenizers import MegatronTokenizer
 
     metadata_path = tmp_path / "tokenizer_metadata.json"
-    OldTokenizer.write_metadata(str(sentencepiece_v1), library, model_type,
-                                metadata_path=str(metadata_path))
+    OldTokenizer.write_metadata(
+        str(sentencepiece_v1), library, model_type, metadata_path=str(metadata_path)
+    )
     old_text = metadata_path.read_text()
     new_text = run(old_text).new_text
     assert new_text != old_text
@@ -209,8 +260,9 @@ def test_files_written_by_megatron_core_load_after_migration_with_their_sizes(
     with warnings.catch_warnings():
         # G1's "null" stays (renaming it would change its sizes): it still warns
         warnings.simplefilter("default" if library == "null" else "error")
-        migrated = MegatronTokenizer.from_pretrained(path, metadata_path=str(metadata_path),
-                                                     **kwargs)
+        migrated = MegatronTokenizer.from_pretrained(
+            path, metadata_path=str(metadata_path), **kwargs
+        )
     old = OldTokenizer.from_pretrained(path, metadata_path=json.loads(old_text), **kwargs)
     assert migrated.vocab_size == old.vocab_size
     if library != "null":
@@ -219,14 +271,26 @@ def test_files_written_by_megatron_core_load_after_migration_with_their_sizes(
 
 # --- properties: any layout json.dump produces is kept; only the legacy values change ---------
 
-_OTHER_VALUES = st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=8),
-                          st.lists(st.integers(), max_size=3))
+_OTHER_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.text(max_size=8),
+    st.lists(st.integers(), max_size=3),
+)
 _METADATA = st.fixed_dictionaries(
     {"library": st.sampled_from(["null", "sft", "huggingface", "multimodal", "tiktoken"])},
     optional={
         "model_type": st.sampled_from(["default", "gpt", "t5", "default-text", None, "mine"]),
-        "class_path": st.sampled_from([f"{TEXT_MODELS}.gpt_tokenizer", f"{TEXT_MODELS}",
-                                       f"{VISION_MODELS}.default_tokenizer", "my.module", None]),
+        "class_path": st.sampled_from(
+            [
+                f"{TEXT_MODELS}.gpt_tokenizer",
+                f"{TEXT_MODELS}",
+                f"{VISION_MODELS}.default_tokenizer",
+                "my.module",
+                None,
+            ]
+        ),
         "class_name": st.sampled_from(["GPTTokenizer", None]),
         "chat_template": st.one_of(st.none(), st.text(max_size=12)),
         "extra": _OTHER_VALUES,
@@ -257,7 +321,8 @@ def test_any_json_dump_layout_is_kept_and_only_legacy_values_change(metadata, in
     expected = _intended(metadata)
     assert json.loads(result.new_text) == expected
     assert run(result.new_text).new_text == result.new_text
-    if ("class_name" in metadata or "class_path" not in expected or expected == metadata) \
-            and metadata["library"] != "sft":
+    if (
+        "class_name" in metadata or "class_path" not in expected or expected == metadata
+    ) and metadata["library"] != "sft":
         # no member added: the result is what json.dumps writes for the intended dict
         assert result.new_text == json.dumps(expected, indent=indent, ensure_ascii=ascii_only)

@@ -28,8 +28,12 @@ def _notebook(*cells: list[str] | tuple[str, list[str]]) -> str:
         if cell_type == "code":
             entry.update(execution_count=None, outputs=[])
         built.append(entry)
-    document = {"cells": built, "metadata": {"language_info": {"name": "python"}},
-                "nbformat": 4, "nbformat_minor": 5}
+    document = {
+        "cells": built,
+        "metadata": {"language_info": {"name": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     return json.dumps(document, indent=1) + "\n"
 
 
@@ -44,15 +48,17 @@ def _migrated(*cells: list[str] | tuple[str, list[str]]):
 
 def test_shell_escape_with_continuations_and_variables_beside_python():
     # the shape that failed as a whole: "'$' is not a valid character"
-    sources, findings = _migrated([
-        LEGACY,
-        "DATA = '/data/corpus'\n",
-        "!torchrun pretrain_gpt.py \\\n",
-        "    --tokenizer-type GPT2BPETokenizer \\\n",
-        "    --legacy-tokenizer \\\n",
-        "    --data-path $DATA\n",
-        "t = GPTTokenizer",
-    ])
+    sources, findings = _migrated(
+        [
+            LEGACY,
+            "DATA = '/data/corpus'\n",
+            "!torchrun pretrain_gpt.py \\\n",
+            "    --tokenizer-type GPT2BPETokenizer \\\n",
+            "    --legacy-tokenizer \\\n",
+            "    --data-path $DATA\n",
+            "t = GPTTokenizer",
+        ]
+    )
     assert sources[0] == [
         NEW,
         "DATA = '/data/corpus'\n",
@@ -62,37 +68,61 @@ def test_shell_escape_with_continuations_and_variables_beside_python():
         "t = MegatronTokenizerText",
     ]
     assert sorted((f.code, f.fixed) for f in sites(findings)) == [
-        ("MTC001", True), ("MTC001", True), ("MTC201", True), ("MTC203", True)]
+        ("MTC001", True),
+        ("MTC001", True),
+        ("MTC201", True),
+        ("MTC203", True),
+    ]
 
 
-@pytest.mark.parametrize("first_line", ["%%bash\n", "%%sh\n", "%%script bash\n",
-                                        "%%script --bg /bin/bash\n"])
+@pytest.mark.parametrize(
+    "first_line", ["%%bash\n", "%%sh\n", "%%script bash\n", "%%script --bg /bin/bash\n"]
+)
 def test_shell_cells(first_line):
-    sources, findings = _migrated([
+    sources, findings = _migrated(
+        [
+            first_line,
+            'ARGS="--tokenizer-type TikTokenizer --lr 1"\n',
+            "# python train.py --tokenizer-hf-use-fast\n",
+            "python train.py $ARGS",
+        ]
+    )
+    assert sources[0] == [
         first_line,
-        'ARGS="--tokenizer-type TikTokenizer --lr 1"\n',
-        "# python train.py --tokenizer-hf-use-fast\n",
+        'ARGS="--tokenizer-library tiktoken --lr 1"\n',
+        "# python train.py\n",
         "python train.py $ARGS",
-    ])
-    assert sources[0] == [first_line, 'ARGS="--tokenizer-library tiktoken --lr 1"\n',
-                          "# python train.py\n", "python train.py $ARGS"]
+    ]
     assert [(f.code, f.fixed) for f in findings] == [("MTC201", True), ("MTC203", True)]
     assert findings[0].message.startswith("cell 1, line 2: ")
 
 
-@pytest.mark.parametrize("line, after", [
-    ("out = !python tools/check.py --tokenizer-type=NullTokenizer",
-     "out = !python tools/check.py --tokenizer-library=null"),
-    ("!!python tools/check.py --tokenizer-type SFTTokenizer --tokenizer-model /m",
-     "!!python tools/check.py --tokenizer-library huggingface --tokenizer-mode sft "
-     "--tokenizer-prompt-format nemotron-h-aligned --tokenizer-model /m"),
-    ("%run pretrain_gpt.py --tokenizer-type Llama2Tokenizer --lr 1",
-     "%run pretrain_gpt.py --tokenizer-library sentencepiece --lr 1"),
-    ("files = %sx python tools/list.py --tokenizer-type TikTokenizer",
-     "files = %sx python tools/list.py --tokenizer-library tiktoken"),
-    ("if True:\n    !python t.py --tokenizer-type TikTokenizer",
-     "if True:\n    !python t.py --tokenizer-library tiktoken"),
-])
+@pytest.mark.parametrize(
+    "line, after",
+    [
+        (
+            "out = !python tools/check.py --tokenizer-type=NullTokenizer",
+            "out = !python tools/check.py --tokenizer-library=null",
+        ),
+        (
+            "!!python tools/check.py --tokenizer-type SFTTokenizer --tokenizer-model /m",
+            "!!python tools/check.py --tokenizer-library huggingface --tokenizer-mode sft "
+            "--tokenizer-prompt-format nemotron-h-aligned --tokenizer-model /m",
+        ),
+        (
+            "%run pretrain_gpt.py --tokenizer-type Llama2Tokenizer --lr 1",
+            "%run pretrain_gpt.py --tokenizer-library sentencepiece --lr 1",
+        ),
+        (
+            "files = %sx python tools/list.py --tokenizer-type TikTokenizer",
+            "files = %sx python tools/list.py --tokenizer-library tiktoken",
+        ),
+        (
+            "if True:\n    !python t.py --tokenizer-type TikTokenizer",
+            "if True:\n    !python t.py --tokenizer-library tiktoken",
+        ),
+    ],
+)
 def test_line_magics(line, after):
     lines = (line + "\n").splitlines(keepends=True)
     sources, findings = _migrated(lines + ["x = GPTTokenizer\n", LEGACY])
@@ -110,20 +140,30 @@ def test_writefile_cells_are_rewritten_as_the_file_they_write():
 
 
 def test_markdown_cells_go_through_the_markdown_rewriter():
-    sources, findings = _migrated((
-        "markdown",
-        ["Run:\n", "```bash\n", "python t.py --tokenizer-type TikTokenizer\n", "```\n",
-         "Then `--legacy-tokenizer` is gone."],
-    ))
+    sources, findings = _migrated(
+        (
+            "markdown",
+            [
+                "Run:\n",
+                "```bash\n",
+                "python t.py --tokenizer-type TikTokenizer\n",
+                "```\n",
+                "Then `--legacy-tokenizer` is gone.",
+            ],
+        )
+    )
     assert sources[0][2] == "python t.py --tokenizer-library tiktoken\n"
     assert [(f.code, f.fixed) for f in findings] == [("MTC201", True), ("MTC203", False)]
 
 
-@pytest.mark.parametrize("cell", [
-    ["x = 1  # we trained with --tokenizer-type GPT2BPETokenizer\n"],
-    ["%%html\n", "<code>--tokenizer-type GPT2BPETokenizer</code>\n"],
-    ["%env EXTRA=--legacy-tokenizer\n"],
-])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        ["x = 1  # we trained with --tokenizer-type GPT2BPETokenizer\n"],
+        ["%%html\n", "<code>--tokenizer-type GPT2BPETokenizer</code>\n"],
+        ["%env EXTRA=--legacy-tokenizer\n"],
+    ],
+)
 def test_old_flags_left_in_a_cell_are_reported(cell):
     sources, findings = _migrated(cell)
     assert sources[0] == cell
@@ -143,7 +183,7 @@ def test_mask_and_unmask_keep_every_line_and_refuse_a_lost_mask():
     magics = line_magics(source)
     masked = mask(source, magics)
     assert masked.count("\n") == source.count("\n")
-    texts = [source[m.start:m.end] for m in magics]
+    texts = [source[m.start : m.end] for m in magics]
     assert unmask(masked, texts) == source
     with pytest.raises(UnparsableError):
         unmask(masked.replace("pass  # megatron-compat-notebook-magic 1", "pass"), texts)

@@ -16,16 +16,23 @@ NEW = "from megatron.core.tokenizers.text import MegatronTokenizerText\n"
 def notebook(*cells: dict, language: str = "python") -> dict:
     return {
         "cells": list(cells),
-        "metadata": {"kernelspec": {"display_name": "Python 3", "language": language,
-                                    "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": language, "name": "python3"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
 
 
 def code(*lines: str) -> dict:
-    return {"cell_type": "code", "execution_count": 3, "id": "c1", "metadata": {},
-            "outputs": [{"name": "stdout", "output_type": "stream", "text": ["GPTTokenizer\n"]}],
-            "source": list(lines)}
+    return {
+        "cell_type": "code",
+        "execution_count": 3,
+        "id": "c1",
+        "metadata": {},
+        "outputs": [{"name": "stdout", "output_type": "stream", "text": ["GPTTokenizer\n"]}],
+        "source": list(lines),
+    }
 
 
 def markdown(*lines: str) -> dict:
@@ -41,12 +48,19 @@ def test_code_cells_rewritten_rest_kept_byte_for_byte(indent, ensure_ascii):
     text = json.dumps(before, indent=indent, ensure_ascii=ensure_ascii) + "\n"
     result = rewrite(text, "n.ipynb", Options())
     after = json.loads(json.dumps(before))
-    after["cells"][1]["source"] = ["%load_ext autoreload\n", NEW, "!ls\n",
-                                   "t = MegatronTokenizerText"]
+    after["cells"][1]["source"] = [
+        "%load_ext autoreload\n",
+        NEW,
+        "!ls\n",
+        "t = MegatronTokenizerText",
+    ]
     assert result.new_text == json.dumps(after, indent=indent, ensure_ascii=ensure_ascii) + "\n"
     # the Markdown cell's prose names the old class: reported for a person
     assert [(f.code, f.fixed) for f in result.findings] == [
-        ("MTC001", False), ("MTC001", True), ("MTC001", True)]
+        ("MTC001", False),
+        ("MTC001", True),
+        ("MTC001", True),
+    ]
     assert result.findings[1].message.startswith("cell 2, line 2: ")
     validate(result.new_text)
     assert rewrite(result.new_text, "n.ipynb", Options()).new_text == result.new_text

@@ -32,13 +32,18 @@ def python_fixtures(tmp_path: Path) -> list[tuple[str, str]]:
     files = [path for path in EXAMPLE.rglob("*.py") if "expected" not in path.parts]
     files += [path for path in write_tree(tmp_path / "recall") if path.suffix == ".py"]
     fixtures = [(path.name, path.read_text()) for path in files]
-    fixtures += [(f"{rule.code}.py", example.before) for rule in all_rules()
-                 for example in rule.examples if example.kind == "python"]
+    fixtures += [
+        (f"{rule.code}.py", example.before)
+        for rule in all_rules()
+        for example in rule.examples
+        if example.kind == "python"
+    ]
     return fixtures
 
 
-@pytest.mark.parametrize("options", TARGETS, ids=["pr3889", "upstream", "compat-keep",
-                                                   "compat-upstream"])
+@pytest.mark.parametrize(
+    "options", TARGETS, ids=["pr3889", "upstream", "compat-keep", "compat-upstream"]
+)
 def test_every_fixture_migrates_the_same_with_and_without_probes(tmp_path, options):
     fixtures = python_fixtures(tmp_path)
     assert len(fixtures) > 20
@@ -55,27 +60,32 @@ def test_a_file_whose_words_only_look_like_sites_is_not_parsed(monkeypatch):
         raise AssertionError("parsed with libcst")
 
     monkeypatch.setattr(engine, "rewrite_module", fail)
-    source = ("import megatron.core\n"
-              "# pass --tokenizer-type on the command line\n"
-              "class Loader:\n"
-              "    def __init__(self, prompt_format):\n"
-              "        self.prompt_format = prompt_format\n"
-              "        self.tokenizer_type_name = 'x'\n")
+    source = (
+        "import megatron.core\n"
+        "# pass --tokenizer-type on the command line\n"
+        "class Loader:\n"
+        "    def __init__(self, prompt_format):\n"
+        "        self.prompt_format = prompt_format\n"
+        "        self.tokenizer_type_name = 'x'\n"
+    )
     result = rewrite_source(source, "loader.py", Options())
     assert (result.new_text, result.findings) == (source, [])
 
 
-@pytest.mark.parametrize("source, relevant", [
-    # the new build_tokenizer lives at a path the old one's needle matches
-    ("from megatron.core.tokenizers.utils.build_tokenizer import build_tokenizer\n", False),
-    ("from megatron.core.tokenizers.text.utils.build_tokenizer import build_tokenizer\n", True),
-    ("from megatron.core.tokenizers.text.utils import build_tokenizer\n", True),
-    ("import megatron.core.tokenizers.text.utils.build_tokenizer as old\n", True),
-    ("from megatron.core.tokenizers.text import utils\n", True),
-    ("from .sft_tokenizer import IGNORE_INDEX\n", True),
-    ("x = megatron.core.tokenizers.text.libraries.sft_tokenizer.IGNORE_INDEX\n", True),
-    ("from megatron.core.tokenizers.text import MegatronTokenizerText\n", False),
-])
+@pytest.mark.parametrize(
+    "source, relevant",
+    [
+        # the new build_tokenizer lives at a path the old one's needle matches
+        ("from megatron.core.tokenizers.utils.build_tokenizer import build_tokenizer\n", False),
+        ("from megatron.core.tokenizers.text.utils.build_tokenizer import build_tokenizer\n", True),
+        ("from megatron.core.tokenizers.text.utils import build_tokenizer\n", True),
+        ("import megatron.core.tokenizers.text.utils.build_tokenizer as old\n", True),
+        ("from megatron.core.tokenizers.text import utils\n", True),
+        ("from .sft_tokenizer import IGNORE_INDEX\n", True),
+        ("x = megatron.core.tokenizers.text.libraries.sft_tokenizer.IGNORE_INDEX\n", True),
+        ("from megatron.core.tokenizers.text import MegatronTokenizerText\n", False),
+    ],
+)
 def test_the_moved_module_probe_accepts_old_homes_only(source, relevant):
     import ast
 
@@ -110,10 +120,12 @@ def test_a_class_keeps_only_its_methods_with_sites_in_the_parse():
 
 
 def test_a_relevant_class_made_only_of_unneeded_methods_stays_valid():
-    source = ("from megatron.core.tokenizers.text.models import GPTTokenizer\n"
-              "class Mine(GPTTokenizer):\n"
-              "    def a(self):\n        return 1\n"
-              "    def b(self):\n        return 2\n")
+    source = (
+        "from megatron.core.tokenizers.text.models import GPTTokenizer\n"
+        "class Mine(GPTTokenizer):\n"
+        "    def a(self):\n        return 1\n"
+        "    def b(self):\n        return 2\n"
+    )
     assert_probes_change_nothing(source, "mine.py", Options())
     result = rewrite_source(source, "mine.py", Options())
     assert "MegatronTokenizerText" in result.new_text and "return 2" in result.new_text

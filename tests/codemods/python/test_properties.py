@@ -36,8 +36,10 @@ STATEMENTS = [
     'os.system("train --tokenizer-type NullTokenizer --vocab-size 8")',
     'if args.tokenizer_type == "TikTokenizer": pass',
     'MegatronTokenizer.write_metadata("d", "null", "gpt", None)',
-    ('MegatronTokenizer.from_pretrained("d", metadata_path={"library": "sft", "model_type": "t5"}, '
-     'prompt_format="identity")'),
+    (
+        'MegatronTokenizer.from_pretrained("d", metadata_path={"library": "sft", '
+        '"model_type": "t5"}, prompt_format="identity")'
+    ),
     "lib.apply_chat_template(conv, template)",
     "print(TOKENIZER_LIBRARIES)",
     "x = GPTTokenizer  # megatron-compat: ignore[MTC001]",
@@ -56,8 +58,15 @@ def indented(statements: list[str]) -> str:
 
 
 sources = st.builds(
-    lambda imports, top, body, classes: "\n".join(imports) + "\n" + "\n".join(top) + "\n"
-    + indented(body) + "\n".join(classes) + "\n",
+    lambda imports, top, body, classes: (
+        "\n".join(imports)
+        + "\n"
+        + "\n".join(top)
+        + "\n"
+        + indented(body)
+        + "\n".join(classes)
+        + "\n"
+    ),
     st.lists(st.sampled_from(IMPORTS), max_size=5),
     st.lists(st.sampled_from(STATEMENTS), max_size=5),
     st.lists(st.sampled_from(STATEMENTS), max_size=4),

@@ -23,8 +23,9 @@ def megatron_core_sources() -> Path:
 
 def test_megatron_core_sources_migrate_without_crash_or_broken_output(tmp_path, monkeypatch):
     tree = tmp_path / "megatron" / "core"
-    shutil.copytree(megatron_core_sources(), tree,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyc"))
+    shutil.copytree(
+        megatron_core_sources(), tree, ignore=shutil.ignore_patterns("__pycache__", "*.so", "*.pyc")
+    )
     python_files = sorted(tree.rglob("*.py"))
     assert len(python_files) > 300
     originals = {path: path.read_bytes() for path in python_files}
@@ -35,8 +36,20 @@ def test_megatron_core_sources_migrate_without_crash_or_broken_output(tmp_path, 
     (skipped,) = json.loads(out.getvalue())["files"]
     assert (skipped["path"], skipped["status"]) == ("megatron/", "skipped")
     out = io.StringIO()
-    code = migrate.main(["--write", "--include-megatron", "--target", "pr3889", "--format",
-                         "json", "--no-backup", "."], stdout=out, stderr=io.StringIO())
+    code = migrate.main(
+        [
+            "--write",
+            "--include-megatron",
+            "--target",
+            "pr3889",
+            "--format",
+            "json",
+            "--no-backup",
+            ".",
+        ],
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     report = json.loads(out.getvalue())
     # exit 1: sites left for a person remain (as ruff --fix); nothing failed
     assert code == migrate.EXIT_PENDING, [f for f in report["files"] if f["status"] == "failed"]
@@ -51,6 +64,9 @@ def test_megatron_core_sources_migrate_without_crash_or_broken_output(tmp_path, 
         else:
             assert path.read_bytes() == originals[path], relative
     second = io.StringIO()
-    migrate.main(["--check", "--include-megatron", "--target", "pr3889", "--format", "json", "."],
-                 stdout=second, stderr=io.StringIO())
+    migrate.main(
+        ["--check", "--include-megatron", "--target", "pr3889", "--format", "json", "."],
+        stdout=second,
+        stderr=io.StringIO(),
+    )
     assert json.loads(second.getvalue())["summary"]["changed"] == 0

@@ -143,8 +143,9 @@ def test_suppressed_use_keeps_the_legacy_import():
 
 
 def test_ignore_option_disables_the_rule():
-    assert check_noop(f"from {TEXT}.models import GPTTokenizer\n",
-                      ignore=frozenset({"MTC001"})) == []
+    assert (
+        check_noop(f"from {TEXT}.models import GPTTokenizer\n", ignore=frozenset({"MTC001"})) == []
+    )
 
 
 def test_select_other_rule_leaves_it():
@@ -152,13 +153,16 @@ def test_select_other_rule_leaves_it():
 
 
 def test_same_names_from_other_libraries_are_left_alone():
-    assert check_noop(
-        """\
+    assert (
+        check_noop(
+            """\
         from transformers import BertTokenizer, T5Tokenizer
         tok = BertTokenizer.from_pretrained("bert-base-uncased")
         isinstance(tok, T5Tokenizer)
         """
-    ) == []
+        )
+        == []
+    )
 
 
 def test_star_import_is_reported():

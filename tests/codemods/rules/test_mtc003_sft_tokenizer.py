@@ -95,7 +95,8 @@ def test_other_uses_are_reported_and_the_import_kept():
         """
     )
     assert [(f.code, f.line, f.fixed) for f in findings] == [
-        ("MTC003", 2, False), ("MTC003", 4, False),
+        ("MTC003", 2, False),
+        ("MTC003", 4, False),
     ]
     assert all("from_pretrained" in f.suggestion for f in findings)
 

@@ -22,7 +22,9 @@ def test_reference_example_null_library_and_model_type_keep_the_null_sizes():
     )
     # the file write_metadata writes is loaded elsewhere: its "null" is noted, not renamed
     assert [(f.line, f.code, f.state) for f in findings if f.code == "MTC101"] == [
-        (1, "MTC101", "info"), (2, "MTC101", "fixed")]
+        (1, "MTC101", "info"),
+        (2, "MTC101", "fixed"),
+    ]
 
 
 def test_null_sizes_follow_any_vocab_size_expression():
@@ -35,8 +37,9 @@ def test_null_sizes_follow_any_vocab_size_expression():
 
 
 def test_null_without_a_visible_vocab_size_is_noted():
-    findings = check_noop('MegatronTokenizer.from_pretrained(metadata_path={"library": "null"}, '
-                          "**kwargs)\n")
+    findings = check_noop(
+        'MegatronTokenizer.from_pretrained(metadata_path={"library": "null"}, **kwargs)\n'
+    )
     assert [(f.code, f.state) for f in findings] == [("MTC101", "info")]
 
 
@@ -58,10 +61,13 @@ def test_sft_library_without_prompt_format_is_reported():
 
 
 def test_non_literal_metadata_and_other_libraries_are_left_alone():
-    assert check_noop(
-        """\
+    assert (
+        check_noop(
+            """\
         MegatronTokenizer.from_pretrained("d", metadata_path=meta)
         AutoTokenizer.from_pretrained("gpt2")
         MegatronTokenizer.from_pretrained("d", metadata_path={"library": "tiktoken"})
         """
-    ) == []
+        )
+        == []
+    )

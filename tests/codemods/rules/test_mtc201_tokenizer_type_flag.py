@@ -74,7 +74,10 @@ def test_flag_definitions_and_prose_are_left_alone_with_a_note_each():
         """
     )
     assert [(f.line, f.code, f.informational) for f in findings] == [
-        (1, "MTC205", True), (2, "MTC205", True), (3, "MTC205", True)]
+        (1, "MTC205", True),
+        (2, "MTC205", True),
+        (3, "MTC205", True),
+    ]
 
 
 def test_messages_help_texts_and_docstrings_are_never_edited():
@@ -125,10 +128,12 @@ def test_look_alike_flags_of_other_projects_are_left_alone():
     # NeMo's preprocessing: --tokenizer-library beside its own --tokenizer-type values
     nemo_argv = 'argv = ["--tokenizer-library", "megatron", "--tokenizer-type", "gpt2"]\n'
     assert check_noop(nemo_argv) == []
-    assert check_noop(
-        "from nemo.collections import nlp\n"
-        'argv = ["--tokenizer-type", "GPT2BPETokenizer"]\n'
-    ) == []
+    assert (
+        check_noop(
+            'from nemo.collections import nlp\nargv = ["--tokenizer-type", "GPT2BPETokenizer"]\n'
+        )
+        == []
+    )
 
 
 def test_suppression_comment():

@@ -31,26 +31,32 @@ def test_megatron_type_comparison_names_library_and_model():
     )
 
 
-@pytest.mark.parametrize("source", [
-    # a name bound to Megatron's args, however it is named
-    "margs = get_args()\nif margs.tokenizer_type: pass\n",
-    "opts = parse_args(extra_args_provider)\nprint(opts.tokenizer_type)\n",
-    "state = torch.load(path)\nckpt_args = state['args']\nt = ckpt_args.tokenizer_type\n",
-    # a checkpoint's args read in place, and the parameter Megatron code hands them in
-    "t = state_dict['args'].tokenizer_type\n",
-    "def build(args):\n    return args.tokenizer_type\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        # a name bound to Megatron's args, however it is named
+        "margs = get_args()\nif margs.tokenizer_type: pass\n",
+        "opts = parse_args(extra_args_provider)\nprint(opts.tokenizer_type)\n",
+        "state = torch.load(path)\nckpt_args = state['args']\nt = ckpt_args.tokenizer_type\n",
+        # a checkpoint's args read in place, and the parameter Megatron code hands them in
+        "t = state_dict['args'].tokenizer_type\n",
+        "def build(args):\n    return args.tokenizer_type\n",
+    ],
+)
 def test_megatron_args_however_they_are_reached(source):
     assert len(sites(MEGATRON + source)) == 1
 
 
-@pytest.mark.parametrize("source", [
-    'd = vars(args)\nif d["tokenizer_type"] == "GPT2BPETokenizer": pass\n',
-    'getattr(args, "tokenizer_type", None)\n',
-    'setattr(margs, "tokenizer_type", md.tokenizer_type)\n',
-    '_set_arg("tokenizer_type", force=True)\n',
-    'check_for_arg("tokenizer_type")\n',
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'd = vars(args)\nif d["tokenizer_type"] == "GPT2BPETokenizer": pass\n',
+        'getattr(args, "tokenizer_type", None)\n',
+        'setattr(margs, "tokenizer_type", md.tokenizer_type)\n',
+        '_set_arg("tokenizer_type", force=True)\n',
+        'check_for_arg("tokenizer_type")\n',
+    ],
+)
 def test_string_keyed_access_in_megatron_code(source):
     findings = check_noop(MEGATRON + source)
     assert [f.code for f in findings] == ["MTC301"]
@@ -69,20 +75,23 @@ def test_keyword_building_args_and_args_defaults():
     ]
 
 
-@pytest.mark.parametrize("source", [
-    # NeMo's own config, with or without a megatron import beside it
-    "import nemo\ncfg.tokenizer_type = 'bpe'\n",
-    MEGATRON + "import nemo\nmodel_cfg.tokenizer.tokenizer_type = 'bpe'\n",
-    # another library's keyword and configuration object
-    "gen = MultiTurnLossMaskGenerator(tokenizer, tokenizer_type='qwen')\n",
-    MEGATRON + "gen = MultiTurnLossMaskGenerator(tokenizer, tokenizer_type='qwen')\n",
-    MEGATRON + "self.config.tokenizer_type = 'llama'\n",
-    # a dict that is not args_defaults, a string outside Megatron code
-    MEGATRON + 'options = {"tokenizer_type": "bpe"}\n',
-    'getattr(args, "tokenizer_type")\nx = row["tokenizer_type"]\n',
-    # `args` in a file that is not Megatron code
-    "def main(args):\n    return args.tokenizer_type\n",
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        # NeMo's own config, with or without a megatron import beside it
+        "import nemo\ncfg.tokenizer_type = 'bpe'\n",
+        MEGATRON + "import nemo\nmodel_cfg.tokenizer.tokenizer_type = 'bpe'\n",
+        # another library's keyword and configuration object
+        "gen = MultiTurnLossMaskGenerator(tokenizer, tokenizer_type='qwen')\n",
+        MEGATRON + "gen = MultiTurnLossMaskGenerator(tokenizer, tokenizer_type='qwen')\n",
+        MEGATRON + "self.config.tokenizer_type = 'llama'\n",
+        # a dict that is not args_defaults, a string outside Megatron code
+        MEGATRON + 'options = {"tokenizer_type": "bpe"}\n',
+        'getattr(args, "tokenizer_type")\nx = row["tokenizer_type"]\n',
+        # `args` in a file that is not Megatron code
+        "def main(args):\n    return args.tokenizer_type\n",
+    ],
+)
 def test_other_projects_tokenizer_type_is_theirs(source):
     assert sites(source) == []
 

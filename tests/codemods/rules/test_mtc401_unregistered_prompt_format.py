@@ -20,8 +20,10 @@ from codemods.kinds import kind_named
 
 SHELL = RewriteChecks(kind_named("shell"), "train.sh")
 HEADER = "from megatron.core.tokenizers import MegatronTokenizer\n"
-SFT_LINE = ("python pretrain_gpt.py --tokenizer-type SFTTokenizer "
-            "--sft-tokenizer-prompt-format {} --tokenizer-model ckpt\n")
+SFT_LINE = (
+    "python pretrain_gpt.py --tokenizer-type SFTTokenizer "
+    "--sft-tokenizer-prompt-format {} --tokenizer-model ckpt\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -56,21 +58,27 @@ def test_a_format_known_only_at_run_time_is_not_judged(value):
 
 
 def test_the_multimodal_examples_flag_is_read_too():
-    findings = SHELL.run("torchrun train.py --tokenizer-type MultimodalTokenizer "
-                         "--tokenizer-prompt-format=deepseek-v3.2 --tokenizer-model m\n").findings
+    findings = SHELL.run(
+        "torchrun train.py --tokenizer-type MultimodalTokenizer "
+        "--tokenizer-prompt-format=deepseek-v3.2 --tokenizer-model m\n"
+    ).findings
     assert codes(findings) == [(1, False, False)]
 
 
 def test_on_megatron_lm_main_it_is_a_note():
-    findings = SHELL.run(SFT_LINE.format("gemma"), target="upstream",
-                         command_target="upstream").findings
+    findings = SHELL.run(
+        SFT_LINE.format("gemma"), target="upstream", command_target="upstream"
+    ).findings
     (finding,) = [f for f in findings if f.code == "MTC401"]
     assert finding.informational and "not one of Megatron's own" in finding.message
 
 
 def test_command_lines_kept_for_an_old_megatron_are_not_judged():
-    findings = SHELL.check_noop(SFT_LINE.format("gemma"), command_target="keep",
-                                kept_because="the vendored Megatron parses them")
+    findings = SHELL.check_noop(
+        SFT_LINE.format("gemma"),
+        command_target="keep",
+        kept_because="the vendored Megatron parses them",
+    )
     assert codes(findings) == []
 
 
@@ -94,7 +102,8 @@ def test_python_keywords_and_dict_entries_are_read():
 def test_python_on_main_is_a_note():
     findings = PYTHON.check_noop(
         HEADER + 'tok = MegatronTokenizer.from_pretrained("ckpt", prompt_format="gemma")\n',
-        target="upstream")
+        target="upstream",
+    )
     assert codes(findings) == [(2, False, True)]
 
 
@@ -105,8 +114,9 @@ def test_python_outside_megatron_is_not_judged(header):
 
 
 def test_a_format_an_installed_package_registers_is_known(tmp_path, monkeypatch):
-    site = install_plugin(tmp_path / "site", "fork-formats", "fork_formats",
-                          {"gemma": "fork_formats:gemma"})
+    site = install_plugin(
+        tmp_path / "site", "fork-formats", "fork_formats", {"gemma": "fork_formats:gemma"}
+    )
     monkeypatch.syspath_prepend(str(site))
     forget_installed_formats()
     findings = SHELL.run(SFT_LINE.format("gemma") + SFT_LINE.format("gemma3")).findings
@@ -120,18 +130,25 @@ def test_check_fails_until_the_format_is_registered(tmp_path, monkeypatch):
 
     def check() -> tuple[int, dict]:
         out = io.StringIO()
-        code = migrate.main(["--check", "--format", "json", "--target", "pr3889", str(project)],
-                            stdout=out, stderr=io.StringIO())
+        code = migrate.main(
+            ["--check", "--format", "json", "--target", "pr3889", str(project)],
+            stdout=out,
+            stderr=io.StringIO(),
+        )
         return code, json.loads(out.getvalue())
 
     code, report = check()
     assert code != migrate.EXIT_OK
     assert any(f["code"] == "MTC401" for entry in report["files"] for f in entry["findings"])
-    site = install_plugin(tmp_path / "site", "fork-formats", "fork_formats",
-                          {"gemma": "fork_formats:gemma"})
+    site = install_plugin(
+        tmp_path / "site", "fork-formats", "fork_formats", {"gemma": "fork_formats:gemma"}
+    )
     monkeypatch.syspath_prepend(str(site))
     forget_installed_formats()
-    (project / "train.sh").write_text(SFT_LINE.format("gemma").replace(
-        "--tokenizer-type SFTTokenizer --sft-tokenizer-prompt-format",
-        "--tokenizer-library huggingface --tokenizer-mode sft --tokenizer-prompt-format"))
+    (project / "train.sh").write_text(
+        SFT_LINE.format("gemma").replace(
+            "--tokenizer-type SFTTokenizer --sft-tokenizer-prompt-format",
+            "--tokenizer-library huggingface --tokenizer-mode sft --tokenizer-prompt-format",
+        )
+    )
     assert check()[0] == migrate.EXIT_OK

@@ -79,7 +79,7 @@ def _variants(text: str) -> dict[str, str]:
         "flag-at-line-ends": _LINE_END_WORD.sub(" --tokenizer-type GPT2BPETokenizer", text),
         "removed-flag-for-short-options": _SHORT_OPTION.sub("--tokenizer-hf-use-fast", text),
         "dynamic-type": _VARIABLE_ARGUMENT.sub(lambda m: "--tokenizer-type=" + m.group(), text),
-        "appended-statements": text + "\nTOKENIZER_TYPE=TikTokenizer\nARGS=\"--lr 1 "
+        "appended-statements": text + '\nTOKENIZER_TYPE=TikTokenizer\nARGS="--lr 1 '
         "--tokenizer-type ${TOKENIZER_TYPE}\"\nARGS+=' --legacy-tokenizer'\n",
     }
 

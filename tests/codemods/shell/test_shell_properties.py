@@ -20,13 +20,28 @@ from codemods.shell import KIND, validate
 from compat.args import translate_argv
 from compat.deprecations import TOKENIZER_TYPES
 
-PROPERTY_SETTINGS = settings(max_examples=150, deadline=None,
-                             suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 _NEUTRAL_WORDS = st.sampled_from(
-    ["--lr", "1e-4", "--bf16", "--num-layers", "2", "--tokenizer-model", "tok.model",
-     "--vocab-size", "128", "--patch-tokenizer-type", "GPT2BPETokenizer", "--tokenizer-library",
-     "-x", "--data-path", "/data/x"]
+    [
+        "--lr",
+        "1e-4",
+        "--bf16",
+        "--num-layers",
+        "2",
+        "--tokenizer-model",
+        "tok.model",
+        "--vocab-size",
+        "128",
+        "--patch-tokenizer-type",
+        "GPT2BPETokenizer",
+        "--tokenizer-library",
+        "-x",
+        "--data-path",
+        "/data/x",
+    ]
 )
 _OLD_FLAG_GROUPS = st.one_of(
     st.sampled_from(sorted(TOKENIZER_TYPES)).map(lambda t: ["--tokenizer-type", t]),
@@ -68,8 +83,9 @@ def _command(words: list[str], layout: str) -> str:
     return f"srun bash -c '{plain}'"
 
 
-_LAYOUTS = st.sampled_from(["one-line", "commented-out", "continued", "array", "double-quoted",
-                            "append", "bash-c"])
+_LAYOUTS = st.sampled_from(
+    ["one-line", "commented-out", "continued", "array", "double-quoted", "append", "bash-c"]
+)
 
 
 def _safe_in_string(words: list[str]) -> bool:
@@ -85,17 +101,19 @@ def statements_with_old_flags(draw) -> str:
     return _command(words, layout)
 
 
-NEUTRAL_STATEMENTS = st.sampled_from([
-    "set -euo pipefail",
-    "echo \"starting $(date)\"",
-    "# the old runs used another tokenizer",
-    "NUM_LAYERS=2",
-    "for i in 1 2; do echo $i; done",
-    "python tools/x.py --patch-tokenizer-type GPT2BPETokenizer --lr 1",
-    "cat <<EOF > notes.txt\nhello world\nEOF",
-    "if [ -n \"$X\" ]; then\n  echo yes\nfi",
-    "OPTS=(--lr 1 --bf16)",
-])
+NEUTRAL_STATEMENTS = st.sampled_from(
+    [
+        "set -euo pipefail",
+        'echo "starting $(date)"',
+        "# the old runs used another tokenizer",
+        "NUM_LAYERS=2",
+        "for i in 1 2; do echo $i; done",
+        "python tools/x.py --patch-tokenizer-type GPT2BPETokenizer --lr 1",
+        "cat <<EOF > notes.txt\nhello world\nEOF",
+        'if [ -n "$X" ]; then\n  echo yes\nfi',
+        "OPTS=(--lr 1 --bf16)",
+    ]
+)
 
 
 def rewrite(text: str) -> str:
@@ -103,8 +121,7 @@ def rewrite(text: str) -> str:
 
 
 @PROPERTY_SETTINGS
-@given(st.lists(st.one_of(NEUTRAL_STATEMENTS, statements_with_old_flags()), min_size=1,
-                max_size=6))
+@given(st.lists(st.one_of(NEUTRAL_STATEMENTS, statements_with_old_flags()), min_size=1, max_size=6))
 def test_output_parses_is_idempotent_and_is_the_rewrite_of_each_statement(statements):
     script = "\n".join(statements) + "\n"
     new = rewrite(script)

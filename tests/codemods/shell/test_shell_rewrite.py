@@ -174,13 +174,17 @@ def test_rewrites(before, after):
 
 
 NOOPS = [
-    pytest.param("python preprocess.py --patch-tokenizer-type GPT2BPETokenizer\n",
-                 id="look-alike-flag"),
+    pytest.param(
+        "python preprocess.py --patch-tokenizer-type GPT2BPETokenizer\n", id="look-alike-flag"
+    ),
     pytest.param('echo "use --tokenizer-library instead"\n', id="new-flag-only"),
-    pytest.param("python t.py --tokenizer-type TikTokenizer  # megatron-compat: ignore\n",
-                 id="suppressed"),
-    pytest.param("# megatron-compat: ignore[MTC201]\npython t.py --tokenizer-type TikTokenizer\n",
-                 id="suppressed-from-line-above"),
+    pytest.param(
+        "python t.py --tokenizer-type TikTokenizer  # megatron-compat: ignore\n", id="suppressed"
+    ),
+    pytest.param(
+        "# megatron-compat: ignore[MTC201]\npython t.py --tokenizer-type TikTokenizer\n",
+        id="suppressed-from-line-above",
+    ),
     pytest.param("python t.py --tokenizer-library tiktoken --lr 1\n", id="already-migrated"),
 ]
 
@@ -216,7 +220,8 @@ def test_literal_variable_is_rewritten_with_its_assignment():
     )
     assert [(f.code, f.informational) for f in findings] == [("MTC201", False), ("MTC201", True)]
     assert "if this ran on megatron-core <= 0.16, add --tokenizer-hf-no-use-fast" in (
-        findings[1].message)
+        findings[1].message
+    )
 
 
 def test_variable_used_at_two_sites_is_renamed_once_and_extra_flags_added():
@@ -244,21 +249,40 @@ def test_variable_without_type_in_its_name_keeps_its_name():
 @pytest.mark.parametrize(
     "source, reason",
     [
-        pytest.param("python a.py --tokenizer-type $TOKENIZER_TYPE\n", "only known when",
-                     id="environment"),
-        pytest.param("T=$(pick)\npython a.py --tokenizer-type $T\n", "only known when",
-                     id="command-substitution"),
         pytest.param(
-            "if [ -n \"$X\" ]; then T=TikTokenizer; else T=NullTokenizer; fi\n"
-            "python a.py --tokenizer-type $T\n", "only known when", id="conditional-values"),
-        pytest.param("T=TikTokenizer\necho $T\npython a.py --tokenizer-type $T\n",
-                     "also used", id="variable-used-elsewhere"),
-        pytest.param("T=${T:-TikTokenizer}\npython a.py --tokenizer-type $T\n",
-                     "only known when", id="default-from-environment"),
-        pytest.param("for T in TikTokenizer NullTokenizer; do python a.py --tokenizer-type $T;"
-                     " done\n", "only known when", id="loop-variable"),
-        pytest.param("export T=TikTokenizer\npython a.py --tokenizer-type $T\n",
-                     "only known when", id="exported-to-children"),
+            "python a.py --tokenizer-type $TOKENIZER_TYPE\n", "only known when", id="environment"
+        ),
+        pytest.param(
+            "T=$(pick)\npython a.py --tokenizer-type $T\n",
+            "only known when",
+            id="command-substitution",
+        ),
+        pytest.param(
+            'if [ -n "$X" ]; then T=TikTokenizer; else T=NullTokenizer; fi\n'
+            "python a.py --tokenizer-type $T\n",
+            "only known when",
+            id="conditional-values",
+        ),
+        pytest.param(
+            "T=TikTokenizer\necho $T\npython a.py --tokenizer-type $T\n",
+            "also used",
+            id="variable-used-elsewhere",
+        ),
+        pytest.param(
+            "T=${T:-TikTokenizer}\npython a.py --tokenizer-type $T\n",
+            "only known when",
+            id="default-from-environment",
+        ),
+        pytest.param(
+            "for T in TikTokenizer NullTokenizer; do python a.py --tokenizer-type $T; done\n",
+            "only known when",
+            id="loop-variable",
+        ),
+        pytest.param(
+            "export T=TikTokenizer\npython a.py --tokenizer-type $T\n",
+            "only known when",
+            id="exported-to-children",
+        ),
     ],
 )
 def test_unknowable_values_are_reported_not_guessed(source, reason):
@@ -289,7 +313,7 @@ def test_unknown_type_reported_with_its_line_and_column():
 
 
 def test_flags_in_a_part_that_does_not_parse_are_reported_not_rewritten():
-    source = 'echo ok\nx=$((1 +\npython a.py --tokenizer-type TikTokenizer\n'
+    source = "echo ok\nx=$((1 +\npython a.py --tokenizer-type TikTokenizer\n"
     findings = check_noop(source)
     assert [(f.line, f.code, f.fixed) for f in findings] == [(3, "MTC201", False)]
     assert "does not parse" in findings[0].message
@@ -297,22 +321,26 @@ def test_flags_in_a_part_that_does_not_parse_are_reported_not_rewritten():
 
 def test_documentation_placeholders_are_words():
     check_transformed(
-        "CKPT=<PATH_TO_CHECKPOINT>\nARGS=\"--load <CKPT_DIR> --tokenizer-type TikTokenizer\"\n"
+        'CKPT=<PATH_TO_CHECKPOINT>\nARGS="--load <CKPT_DIR> --tokenizer-type TikTokenizer"\n'
         "torchrun pretrain_gpt.py $ARGS --save <SAVE>\n",
-        "CKPT=<PATH_TO_CHECKPOINT>\nARGS=\"--load <CKPT_DIR> --tokenizer-library tiktoken\"\n"
+        'CKPT=<PATH_TO_CHECKPOINT>\nARGS="--load <CKPT_DIR> --tokenizer-library tiktoken"\n'
         "torchrun pretrain_gpt.py $ARGS --save <SAVE>\n",
     )
     validate("CKPT=<PATH_TO_CHECKPOINT>\ncat <in >out\n")
 
 
 def test_flags_on_a_line_of_their_own_in_a_here_document():
-    check_transformed("python a.py <<EOF\n--tokenizer-type TikTokenizer\nEOF\n",
-                      "python a.py <<EOF\n--tokenizer-library tiktoken\nEOF\n")
+    check_transformed(
+        "python a.py <<EOF\n--tokenizer-type TikTokenizer\nEOF\n",
+        "python a.py <<EOF\n--tokenizer-library tiktoken\nEOF\n",
+    )
 
 
 def test_variable_that_is_exported_is_not_renamed():
-    findings = check_noop('TOKENIZER_TYPE="TikTokenizer"\nexport TOKENIZER_TYPE\n'
-                         'python a.py --tokenizer-type "${TOKENIZER_TYPE}"\n')
+    findings = check_noop(
+        'TOKENIZER_TYPE="TikTokenizer"\nexport TOKENIZER_TYPE\n'
+        'python a.py --tokenizer-type "${TOKENIZER_TYPE}"\n'
+    )
     assert [(f.line, f.fixed) for f in findings] == [(3, False)]
     assert "exported" in findings[0].message
 
@@ -357,11 +385,14 @@ def test_matches_by_extension_and_shebang(path, first_line, expected):
     assert matches(path, first_line) is expected
 
 
-@pytest.mark.parametrize("source", [
-    'echo "pass --tokenizer-type TikTokenizer to train"\n',
-    "grep -n -- --legacy-tokenizer launch.sh\n",
-    'python t.py "--tokenizer-type TikTokenizer"\n',  # one word with a space: not a flag
-])
+@pytest.mark.parametrize(
+    "source",
+    [
+        'echo "pass --tokenizer-type TikTokenizer to train"\n',
+        "grep -n -- --legacy-tokenizer launch.sh\n",
+        'python t.py "--tokenizer-type TikTokenizer"\n',  # one word with a space: not a flag
+    ],
+)
 def test_old_flags_outside_argument_lists_are_reported_not_edited(source):
     findings = check_noop(source)
     assert [(f.line, f.fixed) for f in findings] == [(1, False)]
@@ -375,8 +406,10 @@ def test_leftover_report_respects_suppression_and_rule_selection():
 
 
 def test_echo_inside_command_substitution_builds_arguments_and_is_rewritten():
-    check_transformed("python t.py $(echo --tokenizer-type TikTokenizer)\n",
-                      "python t.py $(echo --tokenizer-library tiktoken)\n")
+    check_transformed(
+        "python t.py $(echo --tokenizer-type TikTokenizer)\n",
+        "python t.py $(echo --tokenizer-library tiktoken)\n",
+    )
 
 
 def test_p1s_golden_shape_of_upstreams_cuda_graphs_script():
@@ -401,5 +434,6 @@ def test_p1s_golden_shape_of_upstreams_cuda_graphs_script():
         CMD="python -m examples.inference.gpt_dynamic_inference ${ARGS}"
         eval ${CMD}
         """
-    check_transformed(before, before.replace("--tokenizer-type TikTokenizer",
-                                             "--tokenizer-library tiktoken"))
+    check_transformed(
+        before, before.replace("--tokenizer-type TikTokenizer", "--tokenizer-library tiktoken")
+    )

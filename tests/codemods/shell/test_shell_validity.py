@@ -24,6 +24,7 @@ def sites(findings):
     """The findings that are sites (rewritten or left for a person), not the translator's notes."""
     return [finding for finding in findings if not finding.informational]
 
+
 needs_bash = pytest.mark.skipif(shell_syntax.bash_path() is None, reason="bash is not installed")
 
 
@@ -39,11 +40,14 @@ def check_rewritten_keeping_errors(before: str, after: str) -> None:
 
 @needs_bash
 def test_substring_expansion_tree_sitter_misreads_is_valid_and_rewritten():
-    before = ('OFFSET=1\nNAME="prefix-model"\necho "${NAME:$OFFSET+1}"\n'
-              "torchrun pretrain_gpt.py --tokenizer-type TikTokenizer --lr 1\n")
+    before = (
+        'OFFSET=1\nNAME="prefix-model"\necho "${NAME:$OFFSET+1}"\n'
+        "torchrun pretrain_gpt.py --tokenizer-type TikTokenizer --lr 1\n"
+    )
     validate(before)
     check_rewritten_keeping_errors(
-        before, before.replace("--tokenizer-type TikTokenizer", "--tokenizer-library tiktoken"))
+        before, before.replace("--tokenizer-type TikTokenizer", "--tokenizer-library tiktoken")
+    )
 
 
 @needs_bash
@@ -71,19 +75,26 @@ def test_trailing_continuation_at_the_end_of_the_file_like_megatrons_t5_example(
 
 
 @needs_bash
-@pytest.mark.parametrize("placeholder", [
-    "<Path to checkpoint (e.g /345m)>",
-    "<PATH_OF_LANGUAGE_MODEL> (e.g., /357m)",
-    "<Specify path> # the folder that holds the checkpoint",
-])
+@pytest.mark.parametrize(
+    "placeholder",
+    [
+        "<Path to checkpoint (e.g /345m)>",
+        "<PATH_OF_LANGUAGE_MODEL> (e.g., /357m)",
+        "<Specify path> # the folder that holds the checkpoint",
+    ],
+)
 def test_command_lines_below_placeholders_are_rewritten(placeholder):
-    before = (f"CHECKPOINT={placeholder}\nMERGE_FILE=<Path to merges.txt>\n"
-              "pip install flask-restful\n"
-              "torchrun tools/run_text_generation_server.py \\\n"
-              "    --load ${CHECKPOINT} \\\n    --tokenizer-type GPT2BPETokenizer \\\n"
-              "    --merge-file $MERGE_FILE\n")
-    after = before.replace("--tokenizer-type GPT2BPETokenizer",
-                           "--tokenizer-library megatron --tokenizer-model GPT2BPETokenizer")
+    before = (
+        f"CHECKPOINT={placeholder}\nMERGE_FILE=<Path to merges.txt>\n"
+        "pip install flask-restful\n"
+        "torchrun tools/run_text_generation_server.py \\\n"
+        "    --load ${CHECKPOINT} \\\n    --tokenizer-type GPT2BPETokenizer \\\n"
+        "    --merge-file $MERGE_FILE\n"
+    )
+    after = before.replace(
+        "--tokenizer-type GPT2BPETokenizer",
+        "--tokenizer-library megatron --tokenizer-model GPT2BPETokenizer",
+    )
     result = run(before)
     assert result.new_text == after
     assert [(f.line, f.fixed) for f in sites(result.findings)] == [(6, True)]
@@ -93,8 +104,10 @@ def test_command_lines_below_placeholders_are_rewritten(placeholder):
 @needs_bash
 def test_an_edit_that_would_touch_an_error_region_is_reported_not_made():
     # the flag's value is on the line bash rejects: only the other site is rewritten
-    source = ("python a.py --legacy-tokenizer\n"
-              "python b.py --tokenizer-type <Pick one (GPT2BPETokenizer or TikTokenizer)>\n")
+    source = (
+        "python a.py --legacy-tokenizer\n"
+        "python b.py --tokenizer-type <Pick one (GPT2BPETokenizer or TikTokenizer)>\n"
+    )
     result = run(source)
     assert result.new_text == "python a.py\n" + source.splitlines(keepends=True)[1]
     by_line = {f.line: f for f in result.findings}
@@ -106,7 +119,8 @@ def test_an_edit_that_would_touch_an_error_region_is_reported_not_made():
 def test_script_with_a_syntax_error_elsewhere_is_rewritten_keeping_the_error():
     source = "python a.py --tokenizer-type TikTokenizer\nif [ 1 ]; then\n"
     check_rewritten_keeping_errors(
-        source, source.replace("--tokenizer-type TikTokenizer", "--tokenizer-library tiktoken"))
+        source, source.replace("--tokenizer-type TikTokenizer", "--tokenizer-library tiktoken")
+    )
 
 
 def test_without_bash_a_script_tree_sitter_cannot_read_is_reported_not_written(monkeypatch):
@@ -116,8 +130,9 @@ def test_without_bash_a_script_tree_sitter_cannot_read_is_reported_not_written(m
     assert result.new_text == source
     [finding] = result.findings
     assert not finding.fixed and "--tokenizer-library tiktoken" in finding.suggestion
-    assert "syntax error at line 2" in finding.message and "bash is not installed" in \
-        finding.message
+    assert (
+        "syntax error at line 2" in finding.message and "bash is not installed" in finding.message
+    )
     with pytest.raises(UnparsableError, match="bash is not installed"):
         validate_rewrite(source, source + "echo\n")
 

@@ -57,27 +57,32 @@ def test_array_elements_holding_a_flag_and_its_value_like_megatrons_llama3_examp
         torchrun pretrain_gpt.py ${DATA_ARGS_LIST[@]}
         """,
     )
-    assert [(f.line, f.code, f.fixed) for f in sites(findings)] == [(5, "MTC201", True),
-                                                            (12, "MTC201", True)]
+    assert [(f.line, f.code, f.fixed) for f in sites(findings)] == [
+        (5, "MTC201", True),
+        (12, "MTC201", True),
+    ]
 
 
-@pytest.mark.parametrize("before, after", [
-    pytest.param(
-        "ARGS=( '--tokenizer-type GPT2BPETokenizer' --lr 1 )\n",
-        "ARGS=( '--tokenizer-library megatron --tokenizer-model GPT2BPETokenizer' --lr 1 )\n",
-        id="single-quoted-element-grows-inside-its-quotes",
-    ),
-    pytest.param(
-        'ARGS=(\n    "--tokenizer-type TikTokenizer"\n    "--tokenizer-library tiktoken"\n)\n',
-        'ARGS=(\n    "--tokenizer-library tiktoken"\n)\n',
-        id="element-whose-words-all-go-goes-with-its-quotes",
-    ),
-    pytest.param(
-        'ARGS=("--mock-data --legacy-tokenizer" "--lr 1")\n',
-        'ARGS=("--mock-data" "--lr 1")\n',
-        id="one-word-of-an-element-goes",
-    ),
-])
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        pytest.param(
+            "ARGS=( '--tokenizer-type GPT2BPETokenizer' --lr 1 )\n",
+            "ARGS=( '--tokenizer-library megatron --tokenizer-model GPT2BPETokenizer' --lr 1 )\n",
+            id="single-quoted-element-grows-inside-its-quotes",
+        ),
+        pytest.param(
+            'ARGS=(\n    "--tokenizer-type TikTokenizer"\n    "--tokenizer-library tiktoken"\n)\n',
+            'ARGS=(\n    "--tokenizer-library tiktoken"\n)\n',
+            id="element-whose-words-all-go-goes-with-its-quotes",
+        ),
+        pytest.param(
+            'ARGS=("--mock-data --legacy-tokenizer" "--lr 1")\n',
+            'ARGS=("--mock-data" "--lr 1")\n',
+            id="one-word-of-an-element-goes",
+        ),
+    ],
+)
 def test_array_element_shapes(before, after):
     check_transformed(before, after)
 

@@ -59,32 +59,38 @@ def test_launch_configuration_keeps_comments_trailing_commas_and_layout():
         """,
     )
     assert [(f.line, f.col, f.code, f.fixed) for f in sites(findings)] == [
-        (11, 17, "MTC201", True), (12, 17, "MTC203", True)]
+        (11, 17, "MTC201", True),
+        (12, 17, "MTC203", True),
+    ]
 
 
-@pytest.mark.parametrize("before, after", [
-    pytest.param(
-        '{"configurations": [{"args": ["--tokenizer-type=SFTTokenizer", "--lr", "1"]}]}\n',
-        '{"configurations": [{"args": ["--tokenizer-library=huggingface", "--tokenizer-mode=sft", '
-        '"--tokenizer-prompt-format=nemotron-h-aligned", "--lr", "1"]}]}\n',
-        id="equals-form-grows-with-the-lists-separator",
-    ),
-    pytest.param(
-        '{"tasks": [{"command": "torchrun", "args": ["--tokenizer-hf-use-fast", "x.py"]}]}\n',
-        '{"tasks": [{"command": "torchrun", "args": ["x.py"]}]}\n',
-        id="first-item-deleted",
-    ),
-    pytest.param(
-        '{"configurations": [{"args": "--tokenizer-type TikTokenizer --lr 1"}]}\n',
-        '{"configurations": [{"args": "--tokenizer-library tiktoken --lr 1"}]}\n',
-        id="args-as-one-command-string",
-    ),
-    pytest.param(
-        '{"configurations": [{"args": ["--lr", "1", "--legacy-tokenizer"]}]}\n',
-        '{"configurations": [{"args": ["--lr", "1"]}]}\n',
-        id="last-item-deleted",
-    ),
-])
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        pytest.param(
+            '{"configurations": [{"args": ["--tokenizer-type=SFTTokenizer", "--lr", "1"]}]}\n',
+            '{"configurations": [{"args": ["--tokenizer-library=huggingface", '
+            '"--tokenizer-mode=sft", "--tokenizer-prompt-format=nemotron-h-aligned", "--lr", '
+            '"1"]}]}\n',
+            id="equals-form-grows-with-the-lists-separator",
+        ),
+        pytest.param(
+            '{"tasks": [{"command": "torchrun", "args": ["--tokenizer-hf-use-fast", "x.py"]}]}\n',
+            '{"tasks": [{"command": "torchrun", "args": ["x.py"]}]}\n',
+            id="first-item-deleted",
+        ),
+        pytest.param(
+            '{"configurations": [{"args": "--tokenizer-type TikTokenizer --lr 1"}]}\n',
+            '{"configurations": [{"args": "--tokenizer-library tiktoken --lr 1"}]}\n',
+            id="args-as-one-command-string",
+        ),
+        pytest.param(
+            '{"configurations": [{"args": ["--lr", "1", "--legacy-tokenizer"]}]}\n',
+            '{"configurations": [{"args": ["--lr", "1"]}]}\n',
+            id="last-item-deleted",
+        ),
+    ],
+)
 def test_rewrites(before, after):
     check(before, after)
 
@@ -110,9 +116,14 @@ def test_reader_keeps_positions_and_values():
     assert loads(root, text) == {"a": [1, "xé", True, None], "b": {"c": -2500.0}}
 
 
-@pytest.mark.parametrize("path, expected", [
-    (".vscode/launch.json", True), ("repo/.vscode/tasks.json", True),
-    ("launch.json", False), (".vscode/settings.json", False),
-])
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        (".vscode/launch.json", True),
+        ("repo/.vscode/tasks.json", True),
+        ("launch.json", False),
+        (".vscode/settings.json", False),
+    ],
+)
 def test_matches(path, expected):
     assert matches(path, "") is expected

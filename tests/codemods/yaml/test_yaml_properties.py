@@ -18,14 +18,23 @@ from codemods.yaml import KIND, validate
 from compat.args import translate_argv
 from compat.deprecations import TOKENIZER_TYPES
 
-PROPERTY_SETTINGS = settings(max_examples=150, deadline=None,
-                             suppress_health_check=[HealthCheck.too_slow])
+PROPERTY_SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
-_NEUTRAL_ENTRIES = st.sampled_from([
-    ("--num-layers", "12"), ("--lr", "0.0001"), ("--bf16", "true"), ("--no-bias", "true"),
-    ("--tokenizer-model", "${DATA_PATH}/tokenizer.model"), ("--vocab-size", "128"),
-    ("--data-path", "'${DATA_PATH}/my text'"), ("--seed", '"1234"'), ("--ckpt-format", "torch"),
-])
+_NEUTRAL_ENTRIES = st.sampled_from(
+    [
+        ("--num-layers", "12"),
+        ("--lr", "0.0001"),
+        ("--bf16", "true"),
+        ("--no-bias", "true"),
+        ("--tokenizer-model", "${DATA_PATH}/tokenizer.model"),
+        ("--vocab-size", "128"),
+        ("--data-path", "'${DATA_PATH}/my text'"),
+        ("--seed", '"1234"'),
+        ("--ckpt-format", "torch"),
+    ]
+)
 _OLD_ENTRIES = st.one_of(
     st.sampled_from(sorted(TOKENIZER_TYPES)).map(lambda t: ("--tokenizer-type", t)),
     st.just(("--legacy-tokenizer", "true")),
@@ -43,8 +52,7 @@ def model_args(draw) -> list[tuple[str, str]]:
 
 
 def _document(entries: list[tuple[str, str]], comment: bool) -> str:
-    lines = ["ENV_VARS:", "  CUDA_DEVICE_MAX_CONNECTIONS: 1", "TEST_TYPE: regular",
-             "MODEL_ARGS:"]
+    lines = ["ENV_VARS:", "  CUDA_DEVICE_MAX_CONNECTIONS: 1", "TEST_TYPE: regular", "MODEL_ARGS:"]
     if comment:
         lines.append("  # model (--tokenizer-type: TikTokenizer in the old days)")
     lines += [f"  {key}: {value}" for key, value in entries]
@@ -96,8 +104,10 @@ def test_model_args_load_as_the_translated_argv_and_nothing_else_changes(entries
         return
     assert _stringified(after["MODEL_ARGS"]) == _as_map(translation.argv)
     assert {k: v for k, v in after.items() if k != "MODEL_ARGS"} == {
-        k: v for k, v in before.items() if k != "MODEL_ARGS"}
-    kept = [line for line in source.splitlines()
-            if not is_legacy_flag_word(line.strip().split(":")[0])]
+        k: v for k, v in before.items() if k != "MODEL_ARGS"
+    }
+    kept = [
+        line for line in source.splitlines() if not is_legacy_flag_word(line.strip().split(":")[0])
+    ]
     new_lines = iter(new.splitlines())
     assert all(line in new_lines for line in kept), "a line without an old flag changed"

@@ -108,7 +108,6 @@ class _Budget:
             raise self.refuse("max_range_items", self.range_items, "iterated range() items:")
 
 
-
 _budget: ContextVar[_Budget | None] = ContextVar("chat_template_budget", default=None)
 
 
@@ -138,8 +137,9 @@ _PERCENT_FIELD = re.compile(r"%[#0 +-]*(\*|\d+)?(?:\.(\*|\d+))?")
 
 def _percent_widths(template: str, args: Any) -> list[int]:
     """The widths and precisions a ``%`` format asks for (``*`` ones from ``args``)."""
-    star_values = [arg for arg in (args if isinstance(args, tuple) else (args,))
-                   if isinstance(arg, int)]
+    star_values = [
+        arg for arg in (args if isinstance(args, tuple) else (args,)) if isinstance(arg, int)
+    ]
     widths: list[int] = []
     for match in _PERCENT_FIELD.finditer(template):
         for part in match.groups():
@@ -212,13 +212,13 @@ def _check_binop(operator: str, left: Any, right: Any) -> None:
     if operator == "*":
         for sequence, count in ((left, right), (right, left)):
             if isinstance(sequence, _SEQUENCES) and isinstance(count, int):
-                budget.check_size(_size(sequence, cap) * max(count, 0),
-                                  f"a {type(sequence).__name__} with '*'")
+                budget.check_size(
+                    _size(sequence, cap) * max(count, 0), f"a {type(sequence).__name__} with '*'"
+                )
         if isinstance(left, int) and isinstance(right, int):
             budget.check_int(left.bit_length() + right.bit_length(), "'*'")
     elif operator == "+" and isinstance(left, _SEQUENCES) and type(left) is type(right):
-        budget.check_size(_size(left, cap) + _size(right, cap),
-                          f"a {type(left).__name__} with '+'")
+        budget.check_size(_size(left, cap) + _size(right, cap), f"a {type(left).__name__} with '+'")
     elif operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
         if abs(left) > 1:
             budget.check_int(math.ceil(right * math.log2(abs(left))), "'**'")
@@ -256,8 +256,9 @@ def _check_method_call(function: Any, args: tuple[Any, ...], kwargs: dict[str, A
     elif name == "join" and args:
         items = args[0]
         if isinstance(items, (list, tuple)):
-            budget.check_size(_joined_size(owner, items, budget.limits.max_value_size),
-                              "a string with .join()")
+            budget.check_size(
+                _joined_size(owner, items, budget.limits.max_value_size), "a string with .join()"
+            )
 
 
 def _replaced_size(text: str, old: Any, new: Any, count: Any = -1) -> int:
@@ -379,16 +380,20 @@ def _filter_size_checks() -> dict[str, Callable[..., None]]:
             _check_widths(_percent_widths(value, args or kwargs), "a string with |format")
 
     def replace(value: Any, old: Any, new: Any, count: Any = None) -> None:
-        budget().check_size(_replaced_size(str(value), old, new, -1 if count is None else count),
-                            "a string with |replace")
+        budget().check_size(
+            _replaced_size(str(value), old, new, -1 if count is None else count),
+            "a string with |replace",
+        )
 
     def join(value: Any, d: str = "", attribute: Any = None) -> None:
         if isinstance(value, (list, tuple)) and attribute is None:
-            budget().check_size(_joined_size(str(d), value, budget().limits.max_value_size),
-                                "a string with |join")
+            budget().check_size(
+                _joined_size(str(d), value, budget().limits.max_value_size), "a string with |join"
+            )
 
-    def wordwrap(value: Any, width: int = 79, break_long_words: bool = True,
-                 wrapstring: Any = None, *_: Any) -> None:
+    def wordwrap(
+        value: Any, width: int = 79, break_long_words: bool = True, wrapstring: Any = None, *_: Any
+    ) -> None:
         text, wrap = str(value), str(wrapstring or "\n")
         lines = len(text) // max(width, 1) + text.count("\n") + 1 if isinstance(width, int) else 1
         budget().check_size(len(text) + lines * len(wrap), "a string with |wordwrap")
@@ -401,16 +406,25 @@ def _filter_size_checks() -> dict[str, Callable[..., None]]:
         if isinstance(slices, int):
             budget().check_size(slices, "a list of lists with |slice")
 
-    def tojson(value: Any, ensure_ascii: bool = False, indent: Any = None, *_: Any,
-               **__: Any) -> None:
+    def tojson(
+        value: Any, ensure_ascii: bool = False, indent: Any = None, *_: Any, **__: Any
+    ) -> None:
         if indent is not None:
             step = indent if isinstance(indent, int) else len(str(indent))
             compact = len(json.dumps(value, ensure_ascii=ensure_ascii, default=str))
             budget().check_size(compact * (1 + step), "JSON with |tojson(indent=...)")
 
-    return {"center": center, "indent": indent, "format": format_, "replace": replace,
-            "join": join, "wordwrap": wordwrap, "batch": batch, "slice": slice_,
-            "tojson": tojson}
+    return {
+        "center": center,
+        "indent": indent,
+        "format": format_,
+        "replace": replace,
+        "join": join,
+        "wordwrap": wordwrap,
+        "batch": batch,
+        "slice": slice_,
+        "tojson": tojson,
+    }
 
 
 def _checked_filter(function: Callable[..., Any], check: Callable[..., None]) -> Callable[..., Any]:
@@ -473,10 +487,12 @@ def _rendering_errors() -> Iterator[None]:
     except RecursionError:
         raise ChatTemplateError(
             "the chat template recursed too deeply (a macro or recursive loop calling itself "
-            "without end); fix the template") from None
+            "without end); fix the template"
+        ) from None
     except (ArithmeticError, TypeError, ValueError, LookupError, UnicodeError) as error:
         raise ChatTemplateError(
-            f"the chat template failed: {type(error).__name__}: {error}") from None
+            f"the chat template failed: {type(error).__name__}: {error}"
+        ) from None
 
 
 def generate_chat_template(chat_template: str, **variables: Any) -> Iterator[str]:
@@ -491,8 +507,9 @@ def generate_chat_template(chat_template: str, **variables: Any) -> Iterator[str
             for piece in template.generate(**variables):
                 size += len(piece)
                 if size > limit:
-                    raise budget.refuse("max_output_size", size,
-                                        "rendered more characters than allowed:")
+                    raise budget.refuse(
+                        "max_output_size", size, "rendered more characters than allowed:"
+                    )
                 yield piece
     finally:
         _budget.reset(token)
@@ -507,9 +524,14 @@ def render_chat_template(
     """Render ``messages`` with ``chat_template``; extra ``variables`` become template globals."""
     if not isinstance(chat_template, str):
         raise TypeError(f"chat_template must be a string, got {type(chat_template).__name__}")
-    return "".join(generate_chat_template(
-        chat_template, messages=messages, add_generation_prompt=add_generation_prompt, **variables
-    ))
+    return "".join(
+        generate_chat_template(
+            chat_template,
+            messages=messages,
+            add_generation_prompt=add_generation_prompt,
+            **variables,
+        )
+    )
 
 
 # A constant argument up to this size keeps an operation within a constant factor of its input.
@@ -522,21 +544,33 @@ def _small_constant(node: jinja2.nodes.Node) -> bool:
     value = node.value
     if isinstance(value, str):
         return len(value) <= _SMALL_CONSTANT and all(
-            width <= _SMALL_CONSTANT for width in _percent_widths(value, ()))
-    return value is None or isinstance(value, bool) or (
-        isinstance(value, (int, float)) and abs(value) <= _SMALL_CONSTANT)
+            width <= _SMALL_CONSTANT for width in _percent_widths(value, ())
+        )
+    return (
+        value is None
+        or isinstance(value, bool)
+        or (isinstance(value, (int, float)) and abs(value) <= _SMALL_CONSTANT)
+    )
 
 
 def _small_count(node: jinja2.nodes.Node) -> bool:
-    return (isinstance(node, jinja2.nodes.Const) and isinstance(node.value, int)
-            and abs(node.value) <= _SMALL_CONSTANT)
+    return (
+        isinstance(node, jinja2.nodes.Const)
+        and isinstance(node.value, int)
+        and abs(node.value) <= _SMALL_CONSTANT
+    )
 
 
 def _bounded_replace(arguments: Sequence[jinja2.nodes.Node]) -> bool:
     old, new = ([*arguments] + [None, None])[:2]
-    return (isinstance(old, jinja2.nodes.Const) and isinstance(old.value, str) and old.value != ""
-            and isinstance(new, jinja2.nodes.Const) and isinstance(new.value, str)
-            and len(new.value) <= max(len(old.value), _SMALL_CONSTANT))
+    return (
+        isinstance(old, jinja2.nodes.Const)
+        and isinstance(old.value, str)
+        and old.value != ""
+        and isinstance(new, jinja2.nodes.Const)
+        and isinstance(new.value, str)
+        and len(new.value) <= max(len(old.value), _SMALL_CONSTANT)
+    )
 
 
 def _amplifies(node: jinja2.nodes.Node, checked_filters: set[str], methods: set[str]) -> bool:
@@ -584,5 +618,6 @@ def may_amplify(chat_template: str) -> bool:
         return True
     checked_filters = set(_filter_size_checks())
     methods = {*_METHOD_SIZES, "replace", "join", "format", "format_map"}
-    return any(_amplifies(node, checked_filters, methods)
-               for node in tree.find_all(jinja2.nodes.Node))
+    return any(
+        _amplifies(node, checked_filters, methods) for node in tree.find_all(jinja2.nodes.Node)
+    )

@@ -157,8 +157,11 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
         if additional:
             special_tokens["additional_special_tokens"] = list(additional)
         vocabulary = self.tokenizer.get_vocab()
-        new_tokens = [token for token in [*explicit.values(), *(additional or ())]
-                      if token is not None and token not in vocabulary]
+        new_tokens = [
+            token
+            for token in [*explicit.values(), *(additional or ())]
+            if token is not None and token not in vocabulary
+        ]
         if new_tokens:
             logger.warning(
                 "%s will be added to the vocabulary; resize the model's embeddings accordingly.",
@@ -303,16 +306,25 @@ class HuggingFaceTokenizer(MegatronTokenizerTextAbstract):
             raise
         return chat_template_ids(result) if tokenize else result
 
-    def _check_limits(self, template: Any, conversation: Any, add_generation_prompt: bool,
-                      variables: dict[str, Any]) -> None:
+    def _check_limits(
+        self,
+        template: Any,
+        conversation: Any,
+        add_generation_prompt: bool,
+        variables: dict[str, Any],
+    ) -> None:
         from compat.tokenizers.text.libraries.chat_rendering import (
             may_amplify,
             render_chat_template,
         )
 
         if isinstance(template, str) and may_amplify(template):
-            render_chat_template(template, conversation, add_generation_prompt,
-                                 **{**self.tokenizer.special_tokens_map, **variables})
+            render_chat_template(
+                template,
+                conversation,
+                add_generation_prompt,
+                **{**self.tokenizer.special_tokens_map, **variables},
+            )
 
     @property
     def vocab(self) -> list[str]:

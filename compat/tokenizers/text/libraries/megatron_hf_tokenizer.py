@@ -152,4 +152,5 @@ class MegatronHFTokenizer(HuggingFaceTokenizer):
 # The constructor forwards **kwargs to HuggingFaceTokenizer; advertising that full parameter list
 # lets the facade reject a wrong keyword with the names this library really accepts.
 MegatronHFTokenizer.__signature__ = inspect.signature(  # type: ignore[attr-defined]
-    HuggingFaceTokenizer)
+    HuggingFaceTokenizer
+)

@@ -13,8 +13,7 @@ def _integer(name: str, value: Any, flag: str) -> int:
         return int(value)
     except (TypeError, ValueError):
         raise ValueError(
-            f"the null tokenizer needs an integer {name}, got {value!r} (pass {name}=... / "
-            f"{flag})"
+            f"the null tokenizer needs an integer {name}, got {value!r} (pass {name}=... / {flag})"
         ) from None
 
 

@@ -29,7 +29,12 @@ _EXTRA_SPACE_REPLACEMENT = f" {EXTRA_SPACE_TOKEN} "
 
 # Legacy-mode names under which ``special_tokens`` dict entries are looked up.
 _NAMED_SPECIAL_TOKENS = (
-    "bos_token", "eos_token", "pad_token", "mask_token", "cls_token", "sep_token",
+    "bos_token",
+    "eos_token",
+    "pad_token",
+    "mask_token",
+    "cls_token",
+    "sep_token",
 )
 
 
@@ -191,9 +196,12 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
             return ids
         if self._keeps_extra_spaces:
             return self._encode_keeping_extra_spaces(text, sample_alpha)
-        return cast("list[int]", self.tokenizer.encode_as_ids(
-            text, enable_sampling=True, alpha=sample_alpha, nbest_size=-1
-        ))
+        return cast(
+            "list[int]",
+            self.tokenizer.encode_as_ids(
+                text, enable_sampling=True, alpha=sample_alpha, nbest_size=-1
+            ),
+        )
 
     def _next_special_token(self, text: str, start: int) -> tuple[str | None, int]:
         """The special token occurring first at or after ``start`` (ties: first registered)."""
@@ -240,15 +248,14 @@ class SentencePieceTokenizer(MegatronTokenizerTextAbstract):
     def _encode_keeping_extra_spaces(self, text: str, sample_alpha: float | None) -> list[int]:
         """Encode text whose extra spaces were marked: each marked part alone, marker dropped."""
         sampling = (
-            {} if sample_alpha is None
+            {}
+            if sample_alpha is None
             else {"enable_sampling": True, "alpha": sample_alpha, "nbest_size": -1}
         )
         ids: list[int] = []
         for part in text.split(EXTRA_SPACE_TOKEN):
             if part:
-                ids.extend(
-                    self.tokenizer.encode_as_ids(part + EXTRA_SPACE_TOKEN, **sampling)[:-1]
-                )
+                ids.extend(self.tokenizer.encode_as_ids(part + EXTRA_SPACE_TOKEN, **sampling)[:-1])
         return ids
 
     def text_to_tokens(self, text: str) -> list[str]:

@@ -403,8 +403,11 @@ class TikTokenTokenizer(MegatronTokenizerTextAbstract):
     def additional_special_tokens_ids(self) -> list[int]:
         """Ids of the special tokens other than ``<unk>``, ``<s>``, ``</s>`` and the fillers."""
         excluded = {self._unk_id, self._bos_id, self._eos_id}
-        return [i for i in range(len(self.special_tokens) - len(self.special_filler))
-                if i not in excluded]
+        return [
+            i
+            for i in range(len(self.special_tokens) - len(self.special_filler))
+            if i not in excluded
+        ]
 
     @property
     def bos_id(self) -> int:

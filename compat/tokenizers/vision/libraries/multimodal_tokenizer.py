@@ -106,7 +106,8 @@ class MegatronMultimodalTokenizer:
             return text.replace(IMAGE_TOKEN, replacement)
         return [
             {**turn, "content": turn["content"].replace(IMAGE_TOKEN, replacement)}
-            if isinstance(turn, Mapping) and isinstance(turn.get("content"), str) else turn
+            if isinstance(turn, Mapping) and isinstance(turn.get("content"), str)
+            else turn
             for turn in text
         ]
 
@@ -123,7 +124,9 @@ class MegatronMultimodalTokenizer:
         return list(self.tokenizer.encode(self._apply_image_tag(text)))
 
     def tokenize_conversation(
-        self, conversation: Conversation, return_target: bool = True,
+        self,
+        conversation: Conversation,
+        return_target: bool = True,
         add_generation_prompt: bool = False,
     ) -> Any:
         """Token ids (and targets with non-assistant spans masked) of a conversation; the
@@ -134,8 +137,12 @@ class MegatronMultimodalTokenizer:
             # the conversation module looks for "<image>", which the image token replaced
             _refuse_images_in_assistant_turns(conversation, self._prompt_config)
         return tokenize_conversation(
-            self.tokenizer, conversation, self._prompt_config, return_target,
-            add_generation_prompt, apply_image_tag_fn=self._apply_image_tag,
+            self.tokenizer,
+            conversation,
+            self._prompt_config,
+            return_target,
+            add_generation_prompt,
+            apply_image_tag_fn=self._apply_image_tag,
         )
 
     def detokenize(self, ids: Any) -> str:
@@ -172,7 +179,8 @@ class MegatronMultimodalTokenizer:
             known = {token.token for token in self._special_tokens.tokens}
             declared = {
                 (token if role in taken_roles else role): token
-                for role, token in declared.items() if token not in known
+                for role, token in declared.items()
+                if token not in known
             }
         report = resolve_special_tokens(
             self.tokenizer, declared, self._prompt_config.pad_token_id, self._special_tokens
@@ -203,8 +211,11 @@ class MegatronMultimodalTokenizer:
         overflow: list[tuple[str, int]] = []
         if isinstance(padded_vocab_size, int) and required_rows > padded_vocab_size:
             overflow = sorted(
-                ((token, token_id) for token, token_id in self.tokenizer.get_vocab().items()
-                 if token_id >= padded_vocab_size),
+                (
+                    (token, token_id)
+                    for token, token_id in self.tokenizer.get_vocab().items()
+                    if token_id >= padded_vocab_size
+                ),
                 key=lambda item: item[1],
             )
         check_embedding_fits(required_rows, padded_vocab_size, overflow)

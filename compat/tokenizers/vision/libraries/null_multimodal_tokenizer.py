@@ -87,8 +87,11 @@ class MegatronNullMultimodalTokenizer(SpaceSeparatedIdsTokenizer):
         return self.vocab_size
 
     def check_embedding_fits(self, padded_vocab_size: int) -> None:
-        eod = [("<eod>", self._eod_id)] if isinstance(padded_vocab_size, int) and (
-            self._eod_id >= padded_vocab_size) else []
+        eod = (
+            [("<eod>", self._eod_id)]
+            if isinstance(padded_vocab_size, int) and (self._eod_id >= padded_vocab_size)
+            else []
+        )
         check_embedding_fits(self.required_embedding_rows, padded_vocab_size, eod)
 
     @property
