@@ -226,8 +226,20 @@ def doctor(here: Path | None = None) -> int:
         lines.append("legacy names warn in megatron's own modules:")
         lines.extend(f"  {module}" for module in warned)
     lines.extend(_shadowed_packages(here))
+    lines.extend(migration_context(here))
     print("\n".join(lines))
     return 0
+
+
+def migration_context(here: Path) -> list[str]:
+    """What ``python -m codemods.migrate`` finds for the project holding ``here``: the Megatron
+    its code runs against, the evidence, and the targets it migrates to."""
+    from codemods.context import ContextFinder, project_root
+
+    context = ContextFinder().for_root(project_root(here.resolve()))
+    lines = [f"migration context of {context.root}: {context.summary()}"]
+    lines.extend(f"  evidence: {evidence.describe()}" for evidence in context.evidence)
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -419,3 +419,23 @@ def test_legacy_imports_stay_light(run_python, site_without_megatron):
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_doctor_shows_the_migration_context_of_the_project(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "requirements.txt").write_text("megatron-core==0.16.1\ntorch\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "compat", "doctor", "--here", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert f"migration context of {tmp_path}: megatron-core 0.16 (pinned: " in completed.stdout
+    assert "command lines → left as they are" in completed.stdout
+    assert "  evidence: megatron-core 0.16 (pinned: megatron-core==0.16.1 in requirements.txt)" in (
+        completed.stdout
+    )
