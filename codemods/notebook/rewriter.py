@@ -129,10 +129,14 @@ def _source_text(cell: dict[str, Any]) -> str:
 def _source_lines_in_file(text: str) -> list[int]:
     """The 1-based line of each cell's ``"source"`` key, in cell order."""
     cells_at = text.find('"cells"')
-    return [
-        text.count("\n", 0, match.start()) + 1
-        for match in _SOURCE_KEY.finditer(text, max(cells_at, 0))
-    ]
+    lines: list[int] = []
+    line, counted_to = 1, 0
+    for match in _SOURCE_KEY.finditer(text, max(cells_at, 0)):
+        # counted from the previous key on: once over the file, not once per cell
+        line += text.count("\n", counted_to, match.start())
+        counted_to = match.start()
+        lines.append(line)
+    return lines
 
 
 def rewrite(text: str, path: str, options: Options) -> RewriteResult:
