@@ -10,7 +10,9 @@ input with exactly the intended change, or the file is left alone and the sites 
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -87,6 +89,33 @@ def _merged(node: Any, rewrite: YamlRewrite, anchor: int | None, visited: set[in
         )
 
 
+_RESOLVER = yaml.resolver.Resolver()
+_RESOLVE: Callable[..., str] = yaml.resolver.Resolver.resolve
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _resolved_tag(kind: type, value: str | None, implicit: Any) -> str:
+    return _RESOLVE(_RESOLVER, kind, value, implicit)
+
+
+class _ResolveOnce:
+    """PyYAML resolves every plain scalar's tag with a run of Python regular expressions, also
+    under libyaml (a 5 MB config: a million calls); configs repeat their words, so each answer
+    is kept (the safe loaders' resolution depends on the node alone: no path resolvers)."""
+
+    def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
+        return _resolved_tag(kind, value, implicit)
+
+
+class _PureLoader(_ResolveOnce, yaml.SafeLoader):
+    pass
+
+
+@functools.cache
+def _libyaml_loader() -> type:
+    return type("_LibyamlLoader", (_ResolveOnce, yaml.CSafeLoader), {})
+
+
 def _loader_for(text: str) -> Any:
     """libyaml's safe loader when available (about 8x faster), else PyYAML's.
 
@@ -95,12 +124,12 @@ def _loader_for(text: str) -> Any:
     intended one, and then the file is left alone.
     """
     if getattr(yaml, "__with_libyaml__", False) and not text.startswith("\ufeff"):
-        return yaml.CSafeLoader
-    return yaml.SafeLoader
+        return _libyaml_loader()
+    return _PureLoader
 
 
-def _compose(text: str) -> tuple[list[Any], list[Any]]:
-    """The node trees and the loaded data of every document of ``text``."""
+def _compose(text: str) -> list[Any]:
+    """The node trees of every document of ``text``."""
     loader = _loader_for(text)(text)
     documents = []
     try:
@@ -108,7 +137,13 @@ def _compose(text: str) -> tuple[list[Any], list[Any]]:
             documents.append(loader.get_node())
     finally:
         loader.dispose()
-    return documents, list(yaml.load_all(text, Loader=_loader_for(text)))
+    return documents
+
+
+def _construct(documents: list[Any]) -> list[Any]:
+    """The data of composed documents, as loading the text gives it (without parsing again)."""
+    constructor = _PureLoader("")
+    return [constructor.construct_document(document) for document in documents]
 
 
 def validate(text: str) -> None:
@@ -137,7 +172,7 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
     ):
         return RewriteResult(text)
     try:
-        documents, before = _compose(text)
+        documents = _compose(text)
     except yaml.YAMLError as error:
         raise UnparsableError(
             f"{path}: YAML does not load ({error}); fix it and run the migration again"
@@ -155,7 +190,8 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
         skip=lambda offset: any(start <= offset < end for start, end in comments),
     )
     new_text = doc.new_text()
-    if new_text != text and not _loads_as_intended(new_text, before, state):
+    # the walk reads the node trees and never changes them: they still load as the input did
+    if new_text != text and not _loads_as_intended(new_text, _construct(documents), state):
         doc.withdraw(
             "not rewritten: the edited file would not load as exactly the intended "
             "change; rewrite it by hand"
