@@ -804,16 +804,7 @@ def _main(argv: Sequence[str] | None, stdout: TextIO, stderr: TextIO) -> int:
         return _run_stdin(args, settings, mode, stdout, stderr)
     run = _run_files(args, settings, mode, paths, stderr)
     code = exit_code(run, args)
-    write_report(
-        run,
-        stdout,
-        args.output_format,
-        show_diff=args.diff or mode == "diff",
-        show_fixed=args.show_fixed,
-        quiet=args.quiet,
-        color=use_color(args.color, stdout),
-        statistics=args.statistics,
-    )
+    _write_report(run, args, mode, stdout)
     return code
 
 
@@ -861,16 +852,7 @@ def _run_stdin(
     run, new_bytes = migrate_text(data, Path(name), settings, mode, args.force_exclude)
     code = exit_code(run, args)
     report_to = stderr if mode == "write" else stdout
-    write_report(
-        run,
-        report_to,
-        args.output_format,
-        show_diff=args.diff or mode == "diff",
-        show_fixed=args.show_fixed,
-        quiet=args.quiet,
-        color=use_color(args.color, report_to),
-        statistics=args.statistics,
-    )
+    _write_report(run, args, mode, report_to)
     if mode == "write":
         stdout.flush()
         output = getattr(stdout, "buffer", None)
@@ -903,6 +885,20 @@ def migrate_text(
         new_bytes = processed.new_bytes
     outcomes = [outcome] if outcome.status != "unchanged" or outcome.findings else []
     return Run(mode, 1, outcomes, [context_record(context)]), new_bytes
+
+
+def _write_report(run: Run, args: argparse.Namespace, mode: Mode, out: TextIO) -> None:
+    """The report in the format and detail the command line asks for."""
+    write_report(
+        run,
+        out,
+        args.output_format,
+        show_diff=args.diff or mode == "diff",
+        show_fixed=args.show_fixed,
+        quiet=args.quiet,
+        color=use_color(args.color, out),
+        statistics=args.statistics,
+    )
 
 
 def exit_code(run: Run, args: argparse.Namespace) -> int:
