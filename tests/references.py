@@ -31,6 +31,7 @@ serves: otherwise the test skips and says why.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import hashlib
 import importlib
@@ -416,3 +417,23 @@ def get(version: str) -> Reference:
     if isinstance(found, ReferenceUnavailable):
         raise found
     return found
+
+
+def g1_args(**attributes: Any) -> argparse.Namespace:
+    """The tokenizer attributes megatron-core 0.16.1's parser gives, with its defaults."""
+    defaults: dict[str, Any] = dict(
+        tokenizer_type=None,
+        tokenizer_model=None,
+        tokenizer_special_tokens=None,
+        vocab_file=None,
+        merge_file=None,
+        tokenizer_hf_use_fast=False,
+        trust_remote_code=False,
+        tokenizer_hf_include_special_tokens=False,
+        tokenizer_sentencepiece_legacy=False,
+        tiktoken_pattern=None,
+        vocab_size=None,
+        tiktoken_num_special_tokens=1000,
+        tokenizer_metadata=None,
+    )
+    return argparse.Namespace(**{**defaults, **attributes})

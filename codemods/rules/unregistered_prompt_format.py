@@ -16,7 +16,12 @@ from typing import TYPE_CHECKING
 
 from codemods.python.syntax import cst, string_value
 from codemods.rules import Example, Rule
-from compat.deprecations import UNREGISTERED_PROMPT_FORMAT
+from compat.deprecations import (
+    PROMPT_FORMAT_FLAG,
+    SFT_PROMPT_FORMAT_FLAG,
+    UNREGISTERED_PROMPT_FORMAT,
+    attribute_for,
+)
 
 if TYPE_CHECKING:
     from codemods.core import Options
@@ -25,7 +30,10 @@ if TYPE_CHECKING:
 
 # the keywords and dict keys under which Python code names a prompt format
 _PYTHON_NAMES = frozenset(
-    {"prompt_format", "tokenizer_prompt_format", "sft_tokenizer_prompt_format"}
+    {
+        "prompt_format",
+        *(attribute_for(flag) for flag in (PROMPT_FORMAT_FLAG, SFT_PROMPT_FORMAT_FLAG)),
+    }
 )
 
 rule = Rule(

@@ -17,6 +17,7 @@ import math
 
 import pytest
 from references import G1_VERSION, LATEST_VERSION
+from references import g1_args as g1_parser_args
 
 from compat import releases
 from compat.args import translate_argv, translate_namespace
@@ -45,24 +46,7 @@ _PARALLEL = dict(
 
 
 def g1_args(**attributes) -> argparse.Namespace:
-    """The tokenizer attributes megatron-core 0.16.1's parser gives, with its defaults."""
-    defaults = dict(
-        tokenizer_type=None,
-        tokenizer_model=None,
-        tokenizer_special_tokens=None,
-        vocab_file=None,
-        merge_file=None,
-        tokenizer_hf_use_fast=False,
-        trust_remote_code=False,
-        tokenizer_hf_include_special_tokens=False,
-        tokenizer_sentencepiece_legacy=False,
-        tiktoken_pattern=None,
-        vocab_size=None,
-        tiktoken_num_special_tokens=1000,
-        tokenizer_metadata=None,
-        **_PARALLEL,
-    )
-    return argparse.Namespace(**{**defaults, **attributes})
+    return g1_parser_args(**{**_PARALLEL, **attributes})
 
 
 def latest_args(**attributes) -> argparse.Namespace:

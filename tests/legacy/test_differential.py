@@ -9,11 +9,10 @@ crash) but must not answer differently where it does answer.
 
 from __future__ import annotations
 
-import argparse
 import warnings
 
 import pytest
-from references import G1_VERSION
+from references import G1_VERSION, g1_args
 
 from compat.deprecations import TEXT_MODEL_WRAPPERS
 from compat.legacy import _build_tokenizer, _chat_template, _text_wrappers
@@ -180,27 +179,6 @@ def test_chat_template_mixin_matches_the_reference(reference, hf_tokenizer_dir):
 
 
 # --- G1 build_tokenizer(args) -------------------------------------------------------------------
-
-
-def g1_args(**attributes) -> argparse.Namespace:
-    """The tokenizer attributes megatron-core 0.16.1's parser gives, with its defaults."""
-    values = dict(
-        tokenizer_type=None,
-        tokenizer_model=None,
-        tokenizer_special_tokens=None,
-        vocab_file=None,
-        merge_file=None,
-        tokenizer_hf_use_fast=False,
-        trust_remote_code=False,
-        tokenizer_hf_include_special_tokens=False,
-        tokenizer_sentencepiece_legacy=False,
-        tiktoken_pattern=None,
-        vocab_size=None,
-        tiktoken_num_special_tokens=1000,
-        tokenizer_metadata=None,
-    )
-    values.update(attributes)
-    return argparse.Namespace(**values)
 
 
 @pytest.fixture(scope="module")
