@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import PurePath
 from typing import Literal
 
 # What Python code is rewritten to: the new API under megatron.core.tokenizers (PR #3889's
@@ -82,7 +83,7 @@ class FileKind:
 
     name: str
     # decides from the path and the first line (for shebangs) whether a file is of this kind
-    matches: Callable[[str, str], bool]
+    matches: Callable[[PurePath, str], bool]
     rewrite: Callable[[str, str, Options], RewriteResult]
     # raises UnparsableError when the text does not parse; used on output before writing
     validate: Callable[[str], None]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import PurePath
 
 from codemods.core import FileKind
 
@@ -36,7 +37,8 @@ def kind_named(name: str) -> FileKind:
 
 
 def kind_for(path: str, first_line: str) -> FileKind | None:
+    pure = PurePath(path)
     for kind in all_kinds():
-        if kind.matches(path, first_line):
+        if kind.matches(pure, first_line):
             return kind
     return None

@@ -10,8 +10,8 @@ from codemods.core import FileKind
 EXTENSIONS = (".args",)
 
 
-def matches(path: str, first_line: str) -> bool:
-    return PurePath(path).suffix.lower() in EXTENSIONS
+def matches(path: PurePath, first_line: str) -> bool:
+    return path.suffix.lower() in EXTENSIONS
 
 
 KIND = FileKind(name="argvfile", matches=matches, rewrite=rewrite, validate=validate)

@@ -11,8 +11,8 @@ from codemods.markdown.rewriter import rewrite, validate
 EXTENSIONS = (".md", ".markdown", ".mdx")
 
 
-def matches(path: str, first_line: str) -> bool:
-    return PurePath(path).suffix.lower() in EXTENSIONS
+def matches(path: PurePath, first_line: str) -> bool:
+    return path.suffix.lower() in EXTENSIONS
 
 
 KIND = FileKind(name="markdown", matches=matches, rewrite=rewrite, validate=validate)

@@ -14,8 +14,8 @@ from codemods.metadata.rewriter import rewrite, validate
 METADATA_FILE_NAME = "tokenizer_metadata.json"
 
 
-def matches(path: str, first_line: str) -> bool:
-    return PurePath(path).name == METADATA_FILE_NAME
+def matches(path: PurePath, first_line: str) -> bool:
+    return path.name == METADATA_FILE_NAME
 
 
 KIND = FileKind(name="metadata", matches=matches, rewrite=rewrite, validate=validate)

@@ -14,8 +14,8 @@ from codemods.notebook.rewriter import rewrite, validate, validate_rewrite
 EXTENSIONS = (".ipynb",)
 
 
-def matches(path: str, first_line: str) -> bool:
-    return PurePath(path).suffix.lower() in EXTENSIONS
+def matches(path: PurePath, first_line: str) -> bool:
+    return path.suffix.lower() in EXTENSIONS
 
 
 KIND = FileKind(

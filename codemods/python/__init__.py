@@ -15,8 +15,8 @@ EXTENSIONS = (".py", ".pyi")
 _SHEBANG = re.compile(r"^#!.*\bpython[0-9.]*\b")
 
 
-def matches(path: str, first_line: str) -> bool:
-    if PurePath(path).suffix.lower() in EXTENSIONS:
+def matches(path: PurePath, first_line: str) -> bool:
+    if path.suffix.lower() in EXTENSIONS:
         return True
     return bool(_SHEBANG.match(first_line))
 

@@ -12,8 +12,8 @@ EXTENSIONS = (".sh", ".bash", ".sbatch", ".slurm")
 _SHEBANG = re.compile(r"^#!\s*\S*/(?:env\s+(?:-\S+\s+)*)?(?:ba|da|k|z)?sh\b")
 
 
-def matches(path: str, first_line: str) -> bool:
-    if PurePath(path).suffix.lower() in EXTENSIONS:
+def matches(path: PurePath, first_line: str) -> bool:
+    if path.suffix.lower() in EXTENSIONS:
         return True
     return bool(_SHEBANG.match(first_line))
 

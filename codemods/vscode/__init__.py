@@ -10,8 +10,8 @@ from codemods.vscode.rewriter import rewrite, validate
 FILE_NAMES = ("launch.json", "tasks.json")
 
 
-def matches(path: str, first_line: str) -> bool:
-    parts = PurePath(path).parts
+def matches(path: PurePath, first_line: str) -> bool:
+    parts = path.parts
     return len(parts) >= 2 and parts[-2] == ".vscode" and parts[-1] in FILE_NAMES
 
 

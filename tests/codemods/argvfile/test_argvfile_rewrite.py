@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pytest
 from rewrite_checks import RewriteChecks
 
@@ -105,7 +107,7 @@ def test_file_without_old_flags_is_returned_as_is():
     "path, expected", [("a/train.args", True), ("x.ARGS", True), ("x.arg", False), ("args", False)]
 )
 def test_matches_by_extension(path, expected):
-    assert matches(path, "") is expected
+    assert matches(PurePath(path), "") is expected
 
 
 def test_flag_glued_to_other_text_is_reported():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from pathlib import PurePath
 
 import pytest
 from hypothesis import given, settings
@@ -231,7 +232,7 @@ def test_validate_rejects_broken_json():
     ],
 )
 def test_matches_by_file_name(path, expected):
-    assert matches(path, "") is expected
+    assert matches(PurePath(path), "") is expected
 
 
 # --- differential: files the real old code wrote load on the new API, without warnings --------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pytest
 from rewrite_checks import RewriteChecks
 
@@ -120,4 +122,4 @@ def test_a_double_colon_inside_a_code_block_opens_no_block():
 
 @pytest.mark.parametrize("path, expected", [("docs/a.rst", True), ("a.md", False)])
 def test_matches(path, expected):
-    assert matches(path, "") is expected
+    assert matches(PurePath(path), "") is expected

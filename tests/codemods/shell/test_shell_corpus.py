@@ -51,7 +51,7 @@ def _shell_scripts() -> list[Path]:
                 continue
             if recursive and path.suffix not in (".sh", ".bash"):
                 continue
-            if matches(str(path), _first_line(path)):
+            if matches(path, _first_line(path)):
                 found[path.resolve()] = None
     return sorted(found)
 

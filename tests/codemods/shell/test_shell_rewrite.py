@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pytest
 from rewrite_checks import RewriteChecks
 
@@ -382,7 +384,7 @@ def test_heredoc_body_that_is_not_bash_is_reported():
     ],
 )
 def test_matches_by_extension_and_shebang(path, first_line, expected):
-    assert matches(path, first_line) is expected
+    assert matches(PurePath(path), first_line) is expected
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pytest
 from rewrite_checks import RewriteChecks
 
@@ -126,4 +128,4 @@ def test_reader_keeps_positions_and_values():
     ],
 )
 def test_matches(path, expected):
-    assert matches(path, "") is expected
+    assert matches(PurePath(path), "") is expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import pytest
 import yaml
 from rewrite_checks import RewriteChecks
@@ -337,7 +339,7 @@ def test_spelled_scalars_load_back_as_the_same_string(word):
     "path, expected", [("a/model_config.yaml", True), ("x.yml", True), ("x.json", False)]
 )
 def test_matches(path, expected):
-    assert matches(path, "") is expected
+    assert matches(PurePath(path), "") is expected
 
 
 def test_flags_in_an_inline_merge_value_are_reported():
