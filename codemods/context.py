@@ -408,13 +408,19 @@ class ContextFinder:
     include_megatron: bool = False
     _roots: dict[Path, MegatronContext] = field(default_factory=dict)
     _megatron_packages: dict[Path, bool] = field(default_factory=dict)
+    _folder_roots: dict[Path, Path] = field(default_factory=dict)
 
     @cached_property
     def installed(self) -> Evidence | None:
         return installed_evidence()
 
     def for_file(self, path: Path) -> MegatronContext:
-        return self.for_root(project_root(path.resolve().parent))
+        folder = path.resolve().parent
+        root = self._folder_roots.get(folder)
+        if root is None:
+            # every file of a folder has the same root, and a tree has ten files per folder
+            root = self._folder_roots[folder] = project_root(folder)
+        return self.for_root(root)
 
     def for_root(self, root: Path) -> MegatronContext:
         context = self._roots.get(root)
