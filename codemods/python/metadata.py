@@ -7,12 +7,16 @@ arguments of ``write_metadata(...)``.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from codemods.python.syntax import call_name, cst, keyword_arg, string_value, with_final_comma
 
 if TYPE_CHECKING:
+    from codemods.core import Options
     from codemods.python.engine import Context
+    from codemods.python.probe import RegionFacts
+    from codemods.rules import Probe
 
 # G1-G3 signature; MAIN dropped ``model_type`` so its third positional slot means something else
 WRITE_METADATA_PARAMETERS = (
@@ -24,6 +28,25 @@ WRITE_METADATA_PARAMETERS = (
     "overwrite",
     "metadata_path",
 )
+
+
+def metadata_probe(key: str, values: Collection[str] | None = None) -> Probe:
+    """The probe of a metadata rule acting on ``key`` (with a string literal among ``values``,
+    when given): a ``write_metadata`` call, or a ``from_pretrained`` call beside a dict literal
+    holding it (the words ``metadata_path`` and ``from_pretrained`` alone are everywhere in code
+    that loads tokenizers)."""
+
+    def holds_site(facts: RegionFacts, options: Options) -> bool:
+        called = {name for name, _ in facts.calls}
+        if "write_metadata" in called:
+            return True
+        if "from_pretrained" not in called:
+            return False
+        if values is None:
+            return key in facts.dict_keys
+        return any(name == key and value in values for name, value in facts.named_strings)
+
+    return holds_site
 
 
 def _keywords(call: cst.Call) -> set[str]:

@@ -31,6 +31,8 @@ class RegionFacts:
     strings: list[str] = field(default_factory=list)
     # ``name=<string literal>`` keywords and ``{"name": <string literal>}`` entries
     named_strings: set[tuple[str, str]] = field(default_factory=set)
+    # the string keys of dict literals
+    dict_keys: set[str] = field(default_factory=set)
     # (called name or attribute, number of positional arguments) of each call
     calls: set[tuple[str, int]] = field(default_factory=set)
     # dotted paths: imported modules (a relative import keeps its dots) and attribute chains on
@@ -79,6 +81,7 @@ class RegionFacts:
         elif isinstance(node, ast.Dict):
             for key, value in zip(node.keys, node.values):
                 if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    self.dict_keys.add(key.value)
                     self._named(key.value, value)
         elif isinstance(node, ast.Call):
             self._call(node)

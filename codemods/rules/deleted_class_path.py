@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from codemods.python.metadata import dict_entries, metadata_call
+from codemods.python.metadata import dict_entries, metadata_call, metadata_probe
 from codemods.python.syntax import cst, string_like, string_value
 from codemods.rules import Example, Rule
 from compat.deprecations import (
@@ -39,6 +39,7 @@ rule = Rule(
         ),
     ),
     needles=("metadata_path", "write_metadata", ("from_pretrained", "prompt_format")),
+    python_probe=metadata_probe("class_path", LEGACY_CLASS_PATHS),
 )
 
 

@@ -8,6 +8,7 @@ from codemods.python.metadata import (
     dict_entries,
     is_write_metadata,
     metadata_call,
+    metadata_probe,
     parameter_names,
     takes_prompt_format,
 )
@@ -67,6 +68,7 @@ rule = Rule(
         ),
     ),
     needles=("metadata_path", "write_metadata", ("from_pretrained", "prompt_format")),
+    python_probe=metadata_probe("library", LEGACY_LIBRARIES),
 )
 
 

@@ -9,6 +9,7 @@ from codemods.python.metadata import (
     dict_entries,
     is_write_metadata,
     metadata_call,
+    metadata_probe,
     parameter_names,
     without_argument,
 )
@@ -45,6 +46,7 @@ rule = Rule(
         ),
     ),
     needles=("metadata_path", "write_metadata", ("from_pretrained", "prompt_format")),
+    python_probe=metadata_probe("model_type"),
 )
 
 

@@ -18,6 +18,7 @@ from rewrite_checks import assert_probes_change_nothing
 from codemods.core import Options
 from codemods.python.rewriter import rewrite_source
 from codemods.rules import all_rules
+from compat.deprecations import LEGACY_CLASS_PATHS
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "legacy-project"
 TARGETS = [
@@ -95,6 +96,48 @@ def test_the_moved_module_probe_accepts_old_homes_only(source, relevant):
     probe = rule_for("MTC005").python_probe
     assert probe is not None
     assert probe(RegionFacts.of(ast.parse(source)), Options()) is relevant
+    assert_probes_change_nothing(source, "m.py", Options())
+
+
+@pytest.mark.parametrize(
+    "source, accepted_by",
+    [
+        # a loader that only passes a path: the words, not a site
+        ("tok = MegatronTokenizer.from_pretrained(path, metadata_path=meta_path)\n", set()),
+        ("def load(metadata_path):\n    return Tok.from_pretrained(metadata_path)\n", set()),
+        (
+            'tok = MegatronTokenizer.from_pretrained(path, metadata_path={"library": "sft"})\n',
+            {"MTC101"},
+        ),
+        (
+            'tok = M.from_pretrained(p, {"model_type": m, "class_path": c}, prompt_format="x")\n',
+            {"MTC102"},
+        ),
+        (
+            f"tok = M.from_pretrained(p, {{'class_path': {next(iter(LEGACY_CLASS_PATHS))!r}}})\n",
+            {"MTC103"},
+        ),
+        # the new names are no site
+        ('tok = M.from_pretrained(metadata_path={"library": "null-text"}, vocab_size=8)\n', set()),
+        ("M.write_metadata(path, library, overwrite=True)\n", {"MTC101", "MTC102", "MTC103"}),
+        # a dict of the same keys that no from_pretrained call is beside
+        ('config = {"library": "sft", "model_type": "gpt"}\n', set()),
+    ],
+)
+def test_the_metadata_probes_accept_literal_metadata_and_write_metadata(source, accepted_by):
+    import ast
+
+    from codemods.python.probe import RegionFacts
+    from codemods.rules import rule_for
+
+    facts = RegionFacts.of(ast.parse(source))
+    accepting = set()
+    for code in ("MTC101", "MTC102", "MTC103"):
+        probe = rule_for(code).python_probe
+        assert probe is not None
+        if probe(facts, Options()):
+            accepting.add(code)
+    assert accepting == accepted_by
     assert_probes_change_nothing(source, "m.py", Options())
 
 
