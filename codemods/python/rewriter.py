@@ -9,7 +9,7 @@ accepts is not parsed by libcst at all (libcst is imported only then).
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from codemods.core import Options, RewriteResult
@@ -29,25 +29,32 @@ def needs_parsing(text: str, options: Options) -> bool:
     return any(rule.found_in(text) for rule in _rules(options.codes))
 
 
-def _region_filter(options: Options) -> Callable[[ast.stmt, str], bool]:
-    """Whether a statement may hold a site: an enabled rule's probe accepts it, or, for a rule
-    without one, its text holds a needle (for a needle of several parts, its first; the
-    others, imports, sit at the top of the file)."""
-    rules = _rules(options.codes)
-    probes = [rule.python_probe for rule in rules if rule.python_probe is not None]
-    firsts = tuple(
+def _first_parts(rules: Iterable[Rule]) -> tuple[str, ...]:
+    """The needles of ``rules``; of a needle of several parts, its first (the others, imports,
+    sit at the top of the file)."""
+    return tuple(
         {
             needle if isinstance(needle, str) else needle[0]
             for rule in rules
-            if rule.python_probe is None
             for needle in rule.needles
         }
     )
 
+
+def _region_filter(options: Options) -> Callable[[ast.stmt, str], bool]:
+    """Whether a statement may hold a site: its text holds a needle of an enabled rule and, for
+    a rule with a probe, the probe accepts it (a site is spelled with its rule's needles, so
+    the cheap test comes first and most statements never have their facts read)."""
+    rules = _rules(options.codes)
+    probed = [rule for rule in rules if rule.python_probe is not None]
+    probes = [rule.python_probe for rule in probed if rule.python_probe is not None]
+    unprobed_needles = _first_parts([rule for rule in rules if rule.python_probe is None])
+    probed_needles = _first_parts(probed)
+
     def relevant(node: ast.stmt, chunk: str) -> bool:
-        if any(needle in chunk for needle in firsts):
+        if any(needle in chunk for needle in unprobed_needles):
             return True
-        if not probes:
+        if not any(needle in chunk for needle in probed_needles):
             return False
         facts = RegionFacts.of(node)
         return any(probe(facts, options) for probe in probes)
