@@ -2,10 +2,8 @@
 multimodal tokenizer: prompt formats (yours too: :func:`register_prompt_format`) and target
 masking."""
 
-from compat.tokenizers.conversation.conversation_tokenizer import (
-    IGNORE_INDEX,
-    tokenize_conversation,
-)
+from typing import TYPE_CHECKING
+
 from compat.tokenizers.conversation.prompt_config import (
     PROMPT_FORMAT_ENTRY_POINTS,
     PROMPT_FORMAT_REGISTRY,
@@ -16,6 +14,22 @@ from compat.tokenizers.conversation.prompt_config import (
     prompt_format_names,
     register_prompt_format,
 )
+
+if TYPE_CHECKING:
+    from compat.tokenizers.conversation.conversation_tokenizer import (
+        IGNORE_INDEX,
+        tokenize_conversation,
+    )
+
+
+def __getattr__(name: str) -> object:
+    # tokenizing imports numpy (0.1 s); the migration tool reads only the prompt formats
+    if name in ("IGNORE_INDEX", "tokenize_conversation"):
+        from compat.tokenizers.conversation import conversation_tokenizer
+
+        return getattr(conversation_tokenizer, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "IGNORE_INDEX",
