@@ -372,6 +372,25 @@ def test_libcst_is_not_imported_when_no_python_needs_parsing(tmp_path):
     assert completed.stdout.strip() == "False", "libcst was loaded"
 
 
+def test_checking_prompt_formats_does_not_import_numpy(tmp_path):
+    """MTC401 reads the prompt format names; tokenizing (numpy) is not needed for that."""
+    (tmp_path / "sft.py").write_text(
+        "from megatron.core.tokenizers import MegatronTokenizer\n"
+        'tok = MegatronTokenizer.from_pretrained("ckpt", prompt_format="not-a-format")\n'
+    )
+    script = (
+        "import io, sys\n"
+        "from codemods.migrate import main\n"
+        "out = io.StringIO()\n"
+        f"main(['--check', '--isolated', {str(tmp_path)!r}], stdout=out)\n"
+        "print('MTC401' in out.getvalue(), 'numpy' in sys.modules)\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert completed.stdout.split() == ["True", "False"]
+
+
 _PROCESS_CHUNK = migrate._process_chunk
 
 
