@@ -14,13 +14,13 @@ libcst's own Add/RemoveImportsVisitor.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from codemods.core import (
     SUPPRESSION_MARKER,
@@ -99,12 +99,14 @@ class Prescan:
 
 
 class Migration(cst.CSTTransformer):
-    """Runs the enabled rules' handlers over one file's tree, collecting findings."""
+    """Runs the enabled rules' handlers over ``module``, the tree of one file's ``text``,
+    collecting findings."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, text: str, path: str, options: Options, facts: FileFacts) -> None:
+    def __init__(
+        self, module: cst.Module, text: str, path: str, options: Options, facts: FileFacts
+    ) -> None:
         super().__init__()
+        self.module = module
         self.lines = text.split("\n")
         self.has_suppressions = SUPPRESSION_MARKER in text
         self.path = path
@@ -134,14 +136,20 @@ class Migration(cst.CSTTransformer):
 
     # --- what handlers ask ------------------------------------------------------------------
 
+    @cached_property
+    def _positions(self) -> Mapping[cst.CSTNode, CodeRange]:
+        # computed on the first finding or suppression comment: as costly as the parse, and
+        # most files visited have neither
+        return MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+
     def start(self, node: cst.CSTNode) -> tuple[int, int]:
-        position = self.get_metadata(PositionProvider, node).start
+        position = self._positions[node].start
         return position.line, position.column + 1
 
     def lines_of(self, node: cst.CSTNode) -> Iterable[str]:
         """The lines of ``node``; of a compound statement, its first line only (a comment in a
         function's body says nothing about its header)."""
-        code_range = self.get_metadata(PositionProvider, node)
+        code_range = self._positions[node]
         end = (
             code_range.start.line
             if isinstance(node, cst.BaseCompoundStatement)
@@ -408,10 +416,9 @@ def rewrite_module(
     """Run the pass over ``text`` (``original``: the whole file, when ``text`` has parts
     elided; its imports still tell which project the file belongs to)."""
     module = parse(text)
-    migration = Migration(text, path, options, FileFacts.of(original))
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    migration = Migration(module, text, path, options, FileFacts.of(original))
     try:
-        new_module = wrapper.visit(migration)
+        new_module = module.visit(migration)
         aliases.schedule_pruning(migration)
         new_module = _fix_imports(new_module, migration, path)
     except RecursionError:
