@@ -19,7 +19,7 @@ beside a non-Megatron type).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -40,6 +40,7 @@ from compat.deprecations import (
 
 if TYPE_CHECKING:
     from codemods.python.engine import Context
+    from codemods.python.probe import RegionFacts
     from compat.args import Translation
 
 fixer = Fixer(
@@ -224,6 +225,27 @@ _RUNNERS = frozenset(
     }
 )
 _RUNNER_PREFIXES = ("os.exec", "os.spawn")
+
+
+def _is_runner_name(name: str) -> bool:
+    return name in _RUNNERS or name.startswith(_RUNNER_PREFIXES)
+
+
+def may_hand_over_a_command(facts: RegionFacts, imported: Mapping[str, str]) -> bool:
+    """The statements the command-line rules read beside their sites: a call that may hand a
+    variable to a runner (the strings assigned to it are command lines)."""
+    runner_names = {name.rsplit(".", 1)[-1] for name in _RUNNERS}
+    return any(
+        positional
+        and (
+            name in runner_names
+            or name.startswith(("exec", "spawn"))
+            or _is_runner_name(imported.get(name, ""))
+        )
+        for name, positional in facts.calls
+    )
+
+
 # Calls whose string arguments are messages, and keywords whose values are.
 _MESSAGE_CALLS = frozenset(
     {
@@ -279,8 +301,7 @@ def _qualified_name(ctx: Context, call: cst.Call) -> str:
 
 
 def _is_runner(ctx: Context, call: cst.Call) -> bool:
-    name = _qualified_name(ctx, call)
-    return name in _RUNNERS or name.startswith(_RUNNER_PREFIXES)
+    return _is_runner_name(_qualified_name(ctx, call))
 
 
 def _is_message_call(call: cst.Call) -> bool:

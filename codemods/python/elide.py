@@ -1,4 +1,4 @@
-"""Leave the irrelevant functions and classes out of the libcst pass, then put them back.
+"""Leave the irrelevant parts of a file out of the libcst pass, then put them back.
 
 libcst with name metadata costs about 0.7 s per 1,000 lines, and a file that passes the prefilter
 usually has its old API in one or two places. Before parsing, every top-level ``def``/``class``
@@ -10,6 +10,11 @@ get their original line numbers. Inside a top-level class with a site, the metho
 classes that hold none are left out the same way (converters are one class of many methods). A
 rule can only see what it needs: its needles, and the imports it resolves names through
 (statements other than ``def``/``class`` are always kept).
+
+A function whose sites only rules with a declared context act on (the command-line rules: an
+argv list in a 400-line ``save_checkpoint``) is read statement by statement: the statements of
+its body (and of the blocks in it) that hold no site, no tokenizer name and no such context are
+left out too.
 """
 
 from __future__ import annotations
@@ -17,14 +22,33 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from codemods.core import Finding
 
 _PLACEHOLDER = "# megatron-compat-elided {index}"
 _PLACEHOLDER_LINE = re.compile(r"^[ \t]*# megatron-compat-elided (\d+)$")
-_ELIDABLE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+# blocks whose body is read statement by statement (an ``if``'s ``else`` may be an ``elif``,
+# whose statement starts on the ``elif`` line: its branches stay whole)
+_BLOCKS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, *_DEFINITIONS)
+
+
+class RegionFilter(Protocol):
+    """What the rules say of a statement, given its text (``chunk``)."""
+
+    def relevant(self, node: ast.stmt, chunk: str) -> bool:
+        """Whether an enabled rule may have a site in it."""
+
+    def by_statement(self, node: ast.stmt, chunk: str) -> bool:
+        """Whether every rule that may have a site in it needs only its sites and the
+        statements :meth:`context` accepts (the function may be read statement by statement)."""
+
+    def context(self, node: ast.stmt, chunk: str) -> bool:
+        """Whether such a rule reads it beside its sites."""
 
 
 @dataclass(frozen=True)
@@ -84,14 +108,10 @@ def _tokenizer_bindings(tree: ast.Module, package_markers: tuple[str, ...]) -> s
 
 
 def elide(
-    text: str, is_relevant: Callable[[ast.stmt, str], bool], package_markers: tuple[str, ...]
+    text: str, tree: ast.Module, regions: RegionFilter, package_markers: tuple[str, ...]
 ) -> Elided:
-    """Replace the top-level definitions ``is_relevant`` (given the statement and its text)
-    rejects by placeholders, and say whether it accepted any top-level statement."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return Elided(text, (), ())  # libcst reports the error with its position
+    """Replace what ``regions`` rejects in ``text`` (parsed: ``tree``) by placeholders, and say
+    whether it accepted any top-level statement."""
     bindings = _tokenizer_bindings(tree, package_markers)
     alternatives = "|".join(map(re.escape, sorted(bindings)))
     uses_binding = re.compile(rf"\b(?:{alternatives})\b") if bindings else None
@@ -101,28 +121,53 @@ def elide(
         start, end = _span(node)
         return "\n".join(lines[start - 1 : end])
 
+    def uses_tokenizer_name(chunk: str) -> bool:
+        return uses_binding is not None and uses_binding.search(chunk) is not None
+
     def needed(node: ast.stmt) -> bool:
         chunk = text_of(node)
-        return is_relevant(node, chunk) or (
-            uses_binding is not None and uses_binding.search(chunk) is not None
-        )
+        return regions.relevant(node, chunk) or uses_tokenizer_name(chunk)
+
+    def needed_inside(node: ast.stmt) -> bool:
+        chunk = text_of(node)
+        return needed(node) or regions.context(node, chunk)
+
+    def inside(definition: ast.stmt) -> list[ast.stmt]:
+        """What a kept function can do without, when it may be read statement by statement."""
+        if not isinstance(definition, _FUNCTIONS):
+            return []
+        if not regions.by_statement(definition, text_of(definition)):
+            return []
+        return _unneeded_statements(definition.body, needed_inside)
 
     elidable: list[ast.stmt] = []
     relevant = False
     for node in tree.body:
-        if is_relevant(node, text_of(node)):
+        if regions.relevant(node, text_of(node)):
             relevant = True
             if isinstance(node, ast.ClassDef):
-                elidable += _unneeded_members(node, needed)
-        elif isinstance(node, _ELIDABLE) and not needed(node):
+                members = _unneeded_members(node, needed)
+                elidable += members
+                for member in node.body:
+                    if member not in members:
+                        elidable += inside(member)
+            else:
+                elidable += inside(node)
+        elif isinstance(node, _DEFINITIONS) and not needed(node):
             elidable.append(node)
+    return _with_placeholders(text, lines, elidable, relevant)
+
+
+def _with_placeholders(
+    text: str, lines: list[str], elidable: list[ast.stmt], relevant: bool
+) -> Elided:
     regions: list[tuple[str, ...]] = []
     placeholder_lines: list[int] = []
     out: list[str] = []
     next_line = 1
-    for node in elidable:
+    for node in sorted(elidable, key=lambda node: _span(node)[0]):
         start, end = _span(node)
-        if start < next_line or (end < len(lines) and _shares_line(lines[end - 1], node)):
+        if start < next_line or not _alone_on_its_lines(lines, node):
             continue
         out.extend(lines[next_line - 1 : start - 1])
         placeholder_lines.append(len(out) + 1)
@@ -140,9 +185,37 @@ def _unneeded_members(classdef: ast.ClassDef, needed: Callable[[ast.stmt], bool]
     """The methods and nested classes of a class with a site that hold none: a class body
     keeps at least one statement, so a class made only of such members keeps its last one."""
     members: list[ast.stmt] = [
-        member for member in classdef.body if isinstance(member, _ELIDABLE) and not needed(member)
+        member
+        for member in classdef.body
+        if isinstance(member, _DEFINITIONS) and not needed(member)
     ]
     return members[:-1] if len(members) == len(classdef.body) else members
+
+
+def _unneeded_statements(
+    body: list[ast.stmt], needed: Callable[[ast.stmt], bool]
+) -> list[ast.stmt]:
+    """The statements of ``body``, and of the blocks it keeps, that ``needed`` rejects; a body
+    keeps at least one statement."""
+    unneeded: list[ast.stmt] = []
+    kept = False
+    for statement in body:
+        if needed(statement):
+            kept = True
+            for block in _blocks(statement):
+                unneeded += _unneeded_statements(block, needed)
+        else:
+            unneeded.append(statement)
+    return unneeded if kept else unneeded[:-1]
+
+
+def _blocks(statement: ast.stmt) -> Iterator[list[ast.stmt]]:
+    if isinstance(statement, _BLOCKS):
+        yield statement.body
+    elif isinstance(statement, ast.Try):
+        yield statement.body
+        for handler in statement.handlers:
+            yield handler.body
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:
@@ -152,9 +225,20 @@ def _span(node: ast.stmt) -> tuple[int, int]:
     return start, node.end_lineno or node.lineno
 
 
-def _shares_line(last_line: str, node: ast.stmt) -> bool:
-    """A statement after the definition on its last line (``def f(): pass; x = 1``)."""
-    encoded = last_line.encode("utf-8")
+def _alone_on_its_lines(lines: list[str], node: ast.stmt) -> bool:
+    """Nothing before the statement on its first line, nor after it on its last
+    (``x = 1; y = 2``, ``def f(): pass; x = 1``)."""
+    start, end = _span(node)
+    if lines[start - 1][: _column(lines[start - 1], node, start)].strip():
+        return False
+    encoded = lines[end - 1].encode("utf-8")
     end_col = node.end_col_offset if node.end_col_offset is not None else len(encoded)
     rest = encoded[end_col:].decode("utf-8", errors="replace").strip()
-    return bool(rest) and not rest.startswith("#")
+    return not rest or rest.startswith("#")
+
+
+def _column(line: str, node: ast.stmt, start: int) -> int:
+    """The character column where ``node`` (or its first decorator) starts on ``line``."""
+    if start != node.lineno:
+        return len(line) - len(line.lstrip())  # a decorator line: ``@`` starts the statement
+    return len(line.encode("utf-8")[: node.col_offset].decode("utf-8", errors="replace"))

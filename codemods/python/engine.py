@@ -103,7 +103,13 @@ class Migration(cst.CSTTransformer):
     collecting findings."""
 
     def __init__(
-        self, module: cst.Module, text: str, path: str, options: Options, facts: FileFacts
+        self,
+        module: cst.Module,
+        text: str,
+        path: str,
+        options: Options,
+        facts: FileFacts,
+        imported: dict[str, str],
     ) -> None:
         super().__init__()
         self.module = module
@@ -115,7 +121,7 @@ class Migration(cst.CSTTransformer):
         self.dispatch = dispatch_for(options.codes)
         self.contexts = {id(owner): Context(self, owner) for owner in self.dispatch.owners}
         # local name → what it is bound to by an absolute import anywhere in the file
-        self.imported: dict[str, str] = imported_names(text)
+        self.imported = imported
         self.findings: list[Finding] = []
         self.prescan = Prescan()
         # imports to add, and imports to remove when unused, applied after the pass by libcst's
@@ -411,12 +417,19 @@ def parse(text: str) -> cst.Module:
 
 
 def rewrite_module(
-    text: str, original: str, path: str, options: Options
+    text: str,
+    original: str,
+    path: str,
+    options: Options,
+    imported: dict[str, str] | None = None,
 ) -> tuple[str, list[Finding]]:
     """Run the pass over ``text`` (``original``: the whole file, when ``text`` has parts
-    elided; its imports still tell which project the file belongs to)."""
+    elided; its imports still tell which project the file belongs to, and what its names are
+    bound to: ``imported``, when the caller has read them already)."""
     module = parse(text)
-    migration = Migration(module, text, path, options, FileFacts.of(original))
+    if imported is None:
+        imported = imported_names(original)
+    migration = Migration(module, text, path, options, FileFacts.of(original), imported)
     try:
         new_module = module.visit(migration)
         aliases.schedule_pruning(migration)

@@ -49,6 +49,11 @@ def imported_names(text: str) -> dict[str, str]:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
+    return names_imported_by(tree)
+
+
+def names_imported_by(tree: ast.AST) -> dict[str, str]:
+    """Local names bound by the absolute imports anywhere in ``tree``."""
     names: dict[str, str] = {}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -36,6 +36,7 @@ Needle = str | tuple[str, ...]
 Handler = Callable[..., Any]
 # (the facts of a stretch of Python, the file's options) -> whether the rule may fire there
 Probe = Callable[["RegionFacts", "Options"], bool]
+ContextProbe = Callable[["RegionFacts", Mapping[str, str]], bool]
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class Rule(Handlers):
     carried_out_by: str = field(default="", kw_only=True)
     # a necessary condition for a site in Python, sharper than the needles (``@rule.probe``)
     python_probe: Probe | None = field(default=None, kw_only=True)
+    # for a rule whose handlers read nothing around a site but the statements this accepts
+    # (given the file's imported names): its sites' functions are read statement by statement
+    python_context: ContextProbe | None = field(default=None, kw_only=True)
 
     def probe(self, function: Probe) -> Probe:
         """Register the rule's Python probe (see :mod:`codemods.python.probe`)."""

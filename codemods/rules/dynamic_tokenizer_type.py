@@ -1,5 +1,6 @@
 """MTC204: a ``--tokenizer-type`` whose value is only known when the script runs."""
 
+from codemods.python.argv import may_hand_over_a_command
 from codemods.python.probe import holds_legacy_flag
 from codemods.rules import Example, Rule
 from compat.deprecations import DYNAMIC_TOKENIZER_TYPE, TOKENIZER_TYPE_FLAG_NAME
@@ -23,4 +24,5 @@ rule = Rule(
     needles=(TOKENIZER_TYPE_FLAG_NAME.lstrip("-"),),
     carried_out_by="command-line",
     python_probe=holds_legacy_flag,
+    python_context=may_hand_over_a_command,
 )

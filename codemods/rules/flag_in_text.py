@@ -1,5 +1,6 @@
 """MTC205: an old flag named in text that is not a command line: a note, never an edit."""
 
+from codemods.python.argv import may_hand_over_a_command
 from codemods.python.probe import holds_legacy_flag
 from codemods.rules import Example, Rule
 from compat.deprecations import FLAG_IN_TEXT, LEGACY_FLAG_NAMES
@@ -18,4 +19,5 @@ rule = Rule(
     needles=tuple(flag.lstrip("-") for flag in LEGACY_FLAG_NAMES),
     carried_out_by="command-line",
     python_probe=holds_legacy_flag,
+    python_context=may_hand_over_a_command,
 )

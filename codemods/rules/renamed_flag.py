@@ -1,5 +1,6 @@
 """MTC202: tokenizer flags the new design renamed."""
 
+from codemods.python.argv import may_hand_over_a_command
 from codemods.python.probe import holds_legacy_flag
 from codemods.rules import Example, Rule
 from compat.deprecations import LEGACY_FLAGS, RENAMED_FLAG, attribute_for
@@ -28,4 +29,5 @@ rule = Rule(
     ),
     carried_out_by="command-line",
     python_probe=holds_legacy_flag,
+    python_context=may_hand_over_a_command,
 )

@@ -1,5 +1,6 @@
 """MTC201: ``--tokenizer-type X`` on command lines, in every file kind that holds one."""
 
+from codemods.python.argv import may_hand_over_a_command
 from codemods.python.probe import holds_legacy_flag
 from codemods.rules import Example, Rule
 from compat.deprecations import (
@@ -49,4 +50,5 @@ rule = Rule(
     ),
     carried_out_by="command-line",
     python_probe=holds_legacy_flag,
+    python_context=may_hand_over_a_command,
 )

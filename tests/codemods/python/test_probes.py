@@ -142,8 +142,10 @@ def test_the_metadata_probes_accept_literal_metadata_and_write_metadata(source, 
 
 
 def test_a_class_keeps_only_its_methods_with_sites_in_the_parse():
+    import ast
+
     from codemods.python.elide import elide
-    from codemods.python.rewriter import _region_filter
+    from codemods.python.rewriter import RuleRegions
 
     source = (
         "from megatron.training import get_args\n"
@@ -155,7 +157,8 @@ def test_a_class_keeps_only_its_methods_with_sites_in_the_parse():
         "class Empty:\n"
         "    def only(self):\n        return 3\n"
     )
-    elided = elide(source, _region_filter(Options()), ("megatron.core.tokenizers",))
+    regions = RuleRegions(Options(), {})
+    elided = elide(source, ast.parse(source), regions, ("megatron.core.tokenizers",))
     assert "--tokenizer-type" in elided.text and "return 1" not in elided.text
     assert "@property" not in elided.text
     assert elided.restore(elided.text) == source
@@ -172,3 +175,119 @@ def test_a_relevant_class_made_only_of_unneeded_methods_stays_valid():
     assert_probes_change_nothing(source, "mine.py", Options())
     result = rewrite_source(source, "mine.py", Options())
     assert "MegatronTokenizerText" in result.new_text and "return 2" in result.new_text
+
+
+SAVER = """\
+import os
+import subprocess
+
+
+def save_checkpoint(queue, args):
+    try:
+        import torch
+    except ImportError:
+        raise SystemExit("no torch")
+
+    def helper(x):
+        return x + 1
+
+    sizes = [helper(i) for i in range(4)]; total = sum(sizes)
+    if args.legacy:
+        sys_argv = [
+            "pretrain_gpt.py",
+            "--tokenizer-type", "GPT2BPETokenizer",
+            "--vocab-size", str(total),
+        ]
+    elif args.other:
+        sys_argv = []
+    else:
+        sys_argv = None
+    for shard in range(total):
+        queue.put(shard)
+    @staticmethod
+    def decorated():
+        '''a docstring
+        over lines'''
+    cmd = "extra --tokenizer-type NullTokenizer --vocab-size 8"
+    os.makedirs(args.save, exist_ok=True)
+    launch(cmd)
+    return sys_argv
+"""
+
+
+def _elided(source, options):
+    import ast
+
+    from codemods.python.elide import elide
+    from codemods.python.names import names_imported_by
+    from codemods.python.rewriter import RuleRegions
+
+    tree = ast.parse(source)
+    regions = RuleRegions(options, names_imported_by(tree))
+    return elide(source, tree, regions, ("megatron.core.tokenizers",))
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+@pytest.mark.parametrize(
+    "options", TARGETS, ids=["pr3889", "upstream", "compat-keep", "compat-upstream"]
+)
+def test_a_function_with_command_line_sites_is_read_statement_by_statement(options, newline):
+    source = SAVER.replace("\n", newline)
+    elided = _elided(source, options)
+    assert "--tokenizer-type" in elided.text and "NullTokenizer" in elided.text
+    assert "queue.put" not in elided.text and "os.makedirs" not in elided.text
+    assert "import torch" not in elided.text and "decorated" not in elided.text
+    # statements sharing a line stay, and so does each branch of the if/elif chain
+    assert "total = sum(sizes)" in elided.text and "sys_argv = None" in elided.text
+    assert elided.restore(elided.text) == source
+    assert_probes_change_nothing(source, "saver.py", options)
+
+
+@pytest.mark.parametrize(
+    "imports",
+    [
+        "from subprocess import run as launch\n",
+        "import subprocess\nlaunch = None\n",  # not a runner: the string stays unknown
+    ],
+)
+def test_the_call_that_runs_a_command_variable_is_kept(imports):
+    """Handed to a runner, the string is a command line and is rewritten; otherwise it reads
+    as text and gets a note: the runner's statement must stay in the libcst pass."""
+    source = imports + SAVER.split("\n", 2)[2]
+    options = TARGETS[0]
+    elided = _elided(source, options)
+    runs = imports.startswith("from subprocess")
+    assert ("launch(cmd)" in elided.text) is runs
+    result = rewrite_source(source, "saver.py", options)
+    assert ('cmd = "extra --tokenizer-type' not in result.new_text) is runs
+    assert_probes_change_nothing(source, "saver.py", options, result)
+
+
+def test_a_function_other_rules_act_in_stays_whole():
+    """The alias rules follow names across statements: such a function is read whole."""
+    source = (
+        "from megatron.core.tokenizers.text.models import GPTTokenizer\n"
+        "def build(args):\n"
+        "    unrelated = 1\n"
+        "    argv = ['--tokenizer-type', 'GPT2BPETokenizer']\n"
+        "    return GPTTokenizer(argv)\n"
+    )
+    assert "unrelated = 1" in _elided(source, Options()).text
+    assert_probes_change_nothing(source, "build.py", Options())
+
+
+def test_a_block_of_unneeded_statements_keeps_one():
+    """The flag is in the ``if`` line: none of the block's statements is needed, yet a block
+    cannot be empty."""
+    source = (
+        "def run(argv):\n"
+        "    if '--tokenizer-type' in argv:\n"
+        "        a = 1\n"
+        "        b = 2\n"
+        "    unrelated = 3\n"
+        "    return argv\n"
+    )
+    elided = _elided(source, Options())
+    assert "a = 1" not in elided.text and "unrelated" not in elided.text
+    assert "b = 2" in elided.text
+    assert_probes_change_nothing(source, "run.py", Options())
