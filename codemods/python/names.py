@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from codemods.python.syntax import cst, full_name
@@ -53,9 +55,10 @@ def imported_names(text: str) -> dict[str, str]:
 
 
 def names_imported_by(tree: ast.AST) -> dict[str, str]:
-    """Local names bound by the absolute imports anywhere in ``tree``."""
+    """Local names bound by the absolute imports anywhere in ``tree`` (a later binding of a
+    name wins, in ``ast.walk``'s order)."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in _statements(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.asname:
@@ -68,6 +71,21 @@ def names_imported_by(tree: ast.AST) -> dict[str, str]:
                 if alias.name != "*":
                     names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return names
+
+
+def _statements(tree: ast.AST) -> Iterator[ast.AST]:
+    """The statements of ``tree`` in ``ast.walk``'s breadth-first order, without visiting the
+    expressions (no statement is inside one): imports are statements."""
+    pending = deque([tree])
+    while pending:
+        node = pending.popleft()
+        yield node
+        pending.extend(
+            child for child in ast.iter_child_nodes(node) if isinstance(child, _HOLDS_STATEMENTS)
+        )
+
+
+_HOLDS_STATEMENTS = (ast.stmt, ast.excepthandler, ast.match_case)
 
 
 def resolve_legacy(node: cst.CSTNode, imported: dict[str, str]) -> LegacyName | None:
