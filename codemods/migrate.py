@@ -19,11 +19,13 @@ only shows, and exits 0 unless something failed:
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import functools
+import gc
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
@@ -419,10 +421,11 @@ def run_all(
     )
     try:
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [
-                pool.submit(_process_chunk, chunk, writing)
-                for chunk in _chunks(candidates, workers * _CHUNKS_PER_WORKER)
-            ]
+            with _frozen_heap():  # the first submit forks the workers
+                futures = [
+                    pool.submit(_process_chunk, chunk, writing)
+                    for chunk in _chunks(candidates, workers * _CHUNKS_PER_WORKER)
+                ]
             for future in as_completed(futures):
                 chunk_results = future.result()
                 results.extend(chunk_results)
@@ -434,6 +437,18 @@ def run_all(
         rest = [candidate for candidate in candidates if candidate.shown not in done]
         results.extend(run_all(rest, 1, writing, on_progress))
     return results
+
+
+@contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep the objects of this process out of the forked workers' garbage collections: a
+    collection touching them copies every page of this heap into the worker (a tenth of the
+    workers' time on Megatron-LM's tree)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _chunks(candidates: list[Candidate], count: int) -> list[list[Candidate]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import io
 import json
 import os
@@ -765,6 +766,8 @@ def test_progress_adds_up_in_a_pool_run(tmp_path):
     steps: list[int] = []
     results = migrate.run_all(candidates, 2, False, steps.append)
     assert sum(steps) == len(results) == len(candidates) and len(steps) > 3
+    # the heap frozen while the workers were forked is collectable again (main() in a server)
+    assert gc.get_freeze_count() == 0
 
 
 # --- JSON and SARIF ------------------------------------------------------------------------------
