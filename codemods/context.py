@@ -23,7 +23,6 @@ always wins.
 from __future__ import annotations
 
 import ast
-import importlib.metadata
 import re
 import subprocess
 from dataclasses import dataclass, field, replace
@@ -385,6 +384,8 @@ def _release_at(commit: str | None) -> tuple[MegatronAPI | None, str]:
 
 
 def installed_evidence() -> Evidence | None:
+    import importlib.metadata  # 12 ms, for a tree that names no Megatron of its own
+
     try:
         version = importlib.metadata.version("megatron-core")
     except importlib.metadata.PackageNotFoundError:
