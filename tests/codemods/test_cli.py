@@ -758,6 +758,14 @@ def test_the_pool_reports_progress_in_small_steps(tmp_path):
     assert migrate._chunks([*candidates, big], 64)[0] == [big]  # the slowest goes first, alone
 
 
+def test_a_script_is_known_by_its_shebang_but_a_data_file_is_not_opened(tmp_path):
+    script = "#!/bin/bash\ntrain --tokenizer-type NullTokenizer --vocab-size 8\n"
+    (tmp_path / "launch.slurm").write_text(script)
+    (tmp_path / "golden.json").write_text(script)
+    assert migrate.read_candidate(tmp_path / "launch.slurm") == ("shell", script.encode())
+    assert migrate.read_candidate(tmp_path / "golden.json") is None
+
+
 def test_progress_adds_up_in_a_pool_run(tmp_path):
     for index in range(migrate.MIN_FILES_FOR_POOL * 3):
         (tmp_path / f"run{index}.sh").write_text("train --tokenizer-type SentencePieceTokenizer\n")
