@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import difflib
 import functools
 import gc
 import os
@@ -64,6 +63,7 @@ from codemods.report import (
     write_usage_error,
 )
 from codemods.rules import UnknownRule, enabled_rules, prefilter
+from codemods.text.diff import unified_diff
 from compat.deprecations import LIBRARY_FLAG
 
 if TYPE_CHECKING:
@@ -184,24 +184,32 @@ def _anchors(codes: frozenset[str]) -> tuple[bytes, ...]:
     return tuple(anchors)
 
 
-def unified_diff(shown: str, before: str, after: str) -> str:
-    lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
-        fromfile=f"a/{shown}",
-        tofile=f"b/{shown}",
-    )
-    return "".join(
-        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
-    )
-
-
 def process(candidate: Candidate, writing: bool = True) -> Processed:
     """Rewrite one file in memory: never writes.
 
     The output must parse; before it is written it must also be a fixed point (a second pass
     changes nothing), which costs a second rewrite and is skipped when nothing will be written.
     """
+    with _collector_paused():
+        return _process(candidate, writing)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Parsing a file builds a tree of millions of objects and no cycle worth collecting before
+    it is done: the cyclic collector would scan the growing tree again and again (a 5 MB YAML
+    config composed in 2.7 s instead of 0.7 s; a tenth of the time of Python files). Reference
+    counting still frees what is dropped; the collector runs again after the file."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _process(candidate: Candidate, writing: bool) -> Processed:
     from codemods.kinds import kind_named
 
     shown = candidate.shown
@@ -241,7 +249,7 @@ def process(candidate: Candidate, writing: bool = True) -> Processed:
         kind.name,
         "changed",
         result.findings,
-        diff=unified_diff(shown, source.text, result.new_text),
+        diff=unified_diff(source.text, result.new_text, f"a/{shown}", f"b/{shown}"),
     )
     return Processed(outcome, source.encode(result.new_text), candidate.data)
 
