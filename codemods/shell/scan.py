@@ -94,6 +94,7 @@ def parse(text: str, mask_placeholders: bool = True) -> Tree:
     return parse_masked(text)[1] if mask_placeholders else _parse(text)
 
 
+@lru_cache(maxsize=2)  # the check of a rewrite reads the script again, beside the output
 def parse_masked(text: str) -> tuple[str, Tree]:
     """The text tree-sitter read and its tree: placeholders are replaced by ``_`` characters
     (as many as they had, so every character offset still points into ``text``) when that
@@ -202,22 +203,28 @@ class Source:
         return byte if self.ascii else self._char_at_byte[byte]
 
     def span(self, node: Node) -> tuple[int, int]:
-        return self.offset(node.start_byte), self.offset(node.end_byte)
+        if self.ascii:
+            return node.start_byte, node.end_byte
+        return self._char_at_byte[node.start_byte], self._char_at_byte[node.end_byte]
 
     def of(self, node: Node) -> str:
         start, end = self.span(node)
         return self.text[start:end]
 
 
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+
+
 def _unescape_word(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
+    return _ESCAPED.sub(r"\1", text) if "\\" in text else text
 
 
-def _value(node: Node, source: Source) -> str:
-    """What the program receives for an argument node (expansions kept as written)."""
+def _value(node: Node, source: Source, written: str | None = None) -> str:
+    """What the program receives for an argument node (``written``: its text, when known;
+    expansions kept as written)."""
     kind = node.type
     if kind == "word":
-        return _unescape_word(source.of(node))
+        return _unescape_word(source.of(node) if written is None else written)
     if kind == "raw_string":
         return source.of(node)[1:-1]
     if kind == "string":
@@ -232,8 +239,11 @@ def _value(node: Node, source: Source) -> str:
 
 def _word(node: Node, source: Source) -> Word:
     start, end = source.span(node)
-    quote = {"string": '"', "raw_string": "'"}.get(node.type, "")
-    return Word(start, end, _value(node, source), "shell", quote)
+    quote = _QUOTES.get(node.type, "")
+    return Word(start, end, _value(node, source, source.text[start:end]), "shell", quote)
+
+
+_QUOTES = {"string": '"', "raw_string": "'"}
 
 
 def _quoted_words(node: Node, source: Source) -> list[Word]:
@@ -450,13 +460,16 @@ def _scan_command(node: Node, source: Source, scan: Scan) -> None:
         return  # old flags in its words are reported as leftovers, never rewritten
     if name == "read":
         scan.unknowable.update(source.of(a) for a in arguments if not source.of(a).startswith("-"))
+
     # `bash -c '<script>'`, also behind launchers (`srun bash -lc "..."`)
-    words = [name] + [source.of(a).rsplit("/", 1)[-1] for a in arguments]
+    def program(index: int) -> str:  # the command's words, arguments from 1
+        return name if index == 0 else source.of(arguments[index - 1]).rsplit("/", 1)[-1]
+
     scripts = set()
     for index, script in enumerate(arguments):
         if index < 1 or script.type not in ("raw_string", "string"):
             continue
-        if _SHELL_C_OPTION.match(words[index]) and words[index - 1] in _SHELLS:
+        if _SHELL_C_OPTION.match(program(index)) and program(index - 1) in _SHELLS:
             start, end = source.span(script)
             scan.nested.append(Nested(start + 1, end - 1, statement_start(node, source)))
             scripts.add(index)
