@@ -70,20 +70,22 @@ def comment_spans(text: str, documents: list[Any]) -> list[tuple[int, int]]:
     return comments
 
 
-def _scalar_spans(documents: list[Any]) -> Iterator[tuple[int, int]]:
+def _scalar_spans(documents: list[Any]) -> list[tuple[int, int]]:
+    spans = []
     stack = list(documents)
-    seen: set[int] = set()
+    seen: set[int] = set()  # collections an alias leads back to
     while stack:
         node = stack.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
-            yield node.start_mark.index, node.end_mark.index
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            stack.extend(part for pair in node.value for part in pair)
+            spans.append((node.start_mark.index, node.end_mark.index))
+        elif id(node) not in seen:
+            seen.add(id(node))
+            if isinstance(node, yaml.SequenceNode):
+                stack.extend(node.value)
+            else:
+                for key, value in node.value:
+                    stack += (key, value)
+    return spans
 
 
 def _mentions(text: str) -> Iterator[tuple[int, str]]:

@@ -146,7 +146,14 @@ def _construct(documents: list[Any]) -> list[Any]:
     return [constructor.construct_document(document) for document in documents]
 
 
+# the last output rewrite() loaded and compared with its input's data: its check, which runs
+# next, need not load it a second time
+_last_verified = ""
+
+
 def validate(text: str) -> None:
+    if text == _last_verified:
+        return
     try:
         for _ in yaml.compose_all(text, Loader=_loader_for(text)):
             pass
@@ -190,10 +197,15 @@ def rewrite(text: str, path: str, options: Options) -> RewriteResult:
         skip=lambda offset: any(start <= offset < end for start, end in comments),
     )
     new_text = doc.new_text()
+    if new_text == text:
+        return RewriteResult(text, doc.findings())
     # the walk reads the node trees and never changes them: they still load as the input did
-    if new_text != text and not _loads_as_intended(new_text, _construct(documents), state):
+    if not _loads_as_intended(new_text, _construct(documents), state):
         doc.withdraw(
             "not rewritten: the edited file would not load as exactly the intended "
             "change; rewrite it by hand"
         )
-    return doc.result()
+        return doc.result()
+    global _last_verified
+    _last_verified = new_text
+    return RewriteResult(new_text, doc.findings())
