@@ -766,6 +766,20 @@ def test_a_script_is_known_by_its_shebang_but_a_data_file_is_not_opened(tmp_path
     assert migrate.read_candidate(tmp_path / "golden.json") is None
 
 
+@pytest.mark.parametrize("collecting", [True, False])
+def test_processing_a_file_leaves_the_garbage_collector_as_it_found_it(tmp_path, collecting):
+    candidate = migrate.Candidate(
+        tmp_path / "run.sh", "run.sh", b"train --tokenizer-type NullTokenizer\n", "shell", Options()
+    )
+    was = gc.isenabled()
+    try:
+        (gc.enable if collecting else gc.disable)()
+        assert migrate.process(candidate, writing=False).outcome.status == "changed"
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 def test_progress_adds_up_in_a_pool_run(tmp_path):
     for index in range(migrate.MIN_FILES_FOR_POOL * 3):
         (tmp_path / f"run{index}.sh").write_text("train --tokenizer-type SentencePieceTokenizer\n")
