@@ -67,6 +67,8 @@ from codemods.text.diff import unified_diff
 from compat.deprecations import LIBRARY_FLAG
 
 if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
+
     from rich.progress import Progress
 
 EXIT_OK = 0
@@ -80,9 +82,13 @@ EXIT_INTERRUPTED = 130
 
 # fewer files than this to parse are handled in this process: a pool would cost more than it saves
 MIN_FILES_FOR_POOL = 16
+# from this many files found, the workers read and prefilter them too (a large tree: reading is
+# a third of a run that parses little)
+MIN_FILES_TO_READ_IN_WORKERS = 1000
 # chunks handed to each worker: small enough for a smooth progress bar and an even finish
 _CHUNKS_PER_WORKER = 32
 _LIBCST_KINDS = ("python", "notebook")
+_LIBCST_SUFFIXES = (".py", ".ipynb")
 # a shebang is looked for in this many bytes of a file whose name tells no kind
 _HEAD_BYTES = 256
 # data, never a script: no shebang is looked for (a Megatron-LM checkout has 800 JSON files of
@@ -336,6 +342,39 @@ def read_candidate(path: Path) -> tuple[str, bytes] | None:
     return None if kind is None else (kind, data)
 
 
+# what reading a file gives: its kind and bytes, None (no kind, or no needle), or why it failed
+Read = tuple[str, bytes] | str | None
+
+
+def _read_kept(paths: list[Path], options: Options) -> list[Read]:
+    """Each file's kind and bytes when it may hold a site of an enabled rule."""
+    keeps = file_prefilter(options)
+    reads: list[Read] = []
+    for path in paths:
+        try:
+            read = read_candidate(path)
+        except OSError as error:
+            reads.append(f"cannot read: {error.strerror}")
+            continue
+        reads.append(read if read is not None and keeps(path, read[1]) else None)
+    return reads
+
+
+def _read_all(paths: list[Path], options: Options, workers: Workers | None) -> list[Read]:
+    if workers is None or len(paths) < MIN_FILES_TO_READ_IN_WORKERS:
+        return _read_kept(paths, options)
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = workers.pool(python=any(path.suffix in _LIBCST_SUFFIXES for path in paths))
+    size = -(-len(paths) // (workers.jobs * 4))
+    slices = [paths[start : start + size] for start in range(0, len(paths), size)]
+    try:
+        parts = list(pool.map(_read_kept, slices, [options] * len(slices)))
+    except BrokenProcessPool:
+        return _read_kept(paths, options)  # a worker died: read them here
+    return [read for part in parts for read in part]
+
+
 def collect(
     paths: Sequence[str],
     excludes: Excludes,
@@ -343,9 +382,11 @@ def collect(
     finder: ContextFinder,
     force_exclude: bool = False,
     per_file_ignores: PerFileIgnores | None = None,
+    workers: Workers | None = None,
 ) -> tuple[list[Candidate], list[FileOutcome], int, list[Path], list[Path]]:
-    """Read every discovered file the tool understands; keep those that pass the prefilter and
-    are not Megatron's own implementation, each with the options of its Megatron context.
+    """Read every discovered file the tool understands (in ``workers`` when there are many);
+    keep those that pass the prefilter and are not Megatron's own implementation, each with the
+    options of its Megatron context.
 
     Returns the candidates, the outcomes of what was skipped, how many files were scanned, the
     roots, and the temporary files interrupted runs left behind.
@@ -359,16 +400,11 @@ def collect(
     ]
     candidates: list[Candidate] = []
     megatron_itself: dict[Path, int] = {}
-    keeps = file_prefilter(options)
-    for path in discovery.files:
-        try:
-            read = read_candidate(path)
-        except OSError as error:
-            skipped.append(
-                FileOutcome(shown_path(path), "", "failed", reason=f"cannot read: {error.strerror}")
-            )
+    for path, read in zip(discovery.files, _read_all(discovery.files, options, workers)):
+        if isinstance(read, str):
+            skipped.append(FileOutcome(shown_path(path), "", "failed", reason=read))
             continue
-        if read is None or not keeps(path, read[1]):
+        if read is None:
             continue
         folder = finder.is_megatron_itself(path)
         if folder is not None:
@@ -437,7 +473,10 @@ def run_all(
     jobs: int,
     writing: bool,
     on_progress: Callable[[int], None] | None = None,
+    workers: Workers | None = None,
 ) -> list[Processed]:
+    """Process every candidate: in ``workers`` (or workers of its own) when there are enough
+    of them, else in this process."""
     results: list[Processed] = []
     if jobs <= 1 or len(candidates) < MIN_FILES_FOR_POOL:
         for candidate in candidates:
@@ -445,22 +484,19 @@ def run_all(
             if on_progress:
                 on_progress(1)
         return results
-    import multiprocessing  # with concurrent.futures, 25 ms a run on a few files does without
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
     from concurrent.futures.process import BrokenProcessPool
 
-    _preload(any(candidate.kind in _LIBCST_KINDS for candidate in candidates))
-    workers = min(jobs, len(candidates))
-    context = multiprocessing.get_context(
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-    )
+    python = any(candidate.kind in _LIBCST_KINDS for candidate in candidates)
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            with _frozen_heap():  # the first submit forks the workers
-                futures = [
-                    pool.submit(_process_chunk, chunk, writing)
-                    for chunk in _chunks(candidates, workers * _CHUNKS_PER_WORKER)
-                ]
+        with contextlib.ExitStack() as stack:
+            if workers is None:
+                workers = stack.enter_context(Workers(min(jobs, len(candidates))))
+            pool = workers.pool(python)
+            futures = [
+                pool.submit(_process_chunk, chunk, writing)
+                for chunk in _chunks(candidates, workers.jobs * _CHUNKS_PER_WORKER)
+            ]
             for future in as_completed(futures):
                 chunk_results = future.result()
                 results.extend(chunk_results)
@@ -472,6 +508,38 @@ def run_all(
         rest = [candidate for candidate in candidates if candidate.shown not in done]
         results.extend(run_all(rest, 1, writing, on_progress))
     return results
+
+
+class Workers:
+    """The ``jobs`` worker processes of a run, started on first need (reading many files, or
+    rewriting them) and kept for both."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._pool: ProcessPoolExecutor | None = None
+
+    def pool(self, python: bool) -> ProcessPoolExecutor:
+        """The pool, forked now if it is not yet, with the rewriters imported (libcst too for
+        ``python``) so that every worker shares them."""
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            _preload(python)
+            context = multiprocessing.get_context(
+                "fork" if "fork" in multiprocessing.get_all_start_methods() else None
+            )
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            with _frozen_heap():
+                self._pool.submit(os.getpid)  # the first task forks the workers
+        return self._pool
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
 
 
 @contextlib.contextmanager
@@ -862,25 +930,31 @@ def _run_files(
     args: argparse.Namespace, settings: Settings, mode: Mode, paths: list[str], stderr: TextIO
 ) -> Run:
     options = settings.options
-    candidates, skipped, scanned, roots, debris = collect(
-        paths,
-        settings.excludes,
-        options,
-        settings.finder,
-        args.force_exclude,
-        settings.per_file_ignores,
-    )
-    progress = _progress(
-        stderr.isatty() and args.output_format == "text" and not args.quiet, len(candidates)
-    )
-    if progress is None:
-        results = run_all(candidates, args.jobs, mode == "write")
-    else:
-        with progress:
-            task = progress.add_task("migrating", total=len(candidates))
-            results = run_all(
-                candidates, args.jobs, mode == "write", lambda done: progress.advance(task, done)
-            )
+    with Workers(args.jobs) as workers:
+        candidates, skipped, scanned, roots, debris = collect(
+            paths,
+            settings.excludes,
+            options,
+            settings.finder,
+            args.force_exclude,
+            settings.per_file_ignores,
+            workers if args.jobs > 1 else None,
+        )
+        progress = _progress(
+            stderr.isatty() and args.output_format == "text" and not args.quiet, len(candidates)
+        )
+        if progress is None:
+            results = run_all(candidates, args.jobs, mode == "write", workers=workers)
+        else:
+            with progress:
+                task = progress.add_task("migrating", total=len(candidates))
+                results = run_all(
+                    candidates,
+                    args.jobs,
+                    mode == "write",
+                    lambda done: progress.advance(task, done),
+                    workers,
+                )
     paths_by_shown = {candidate.shown: candidate.path for candidate in candidates}
     outcomes = [*skipped, *clean_up(debris, mode == "write")]
     for processed in results:

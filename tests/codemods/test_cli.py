@@ -410,6 +410,52 @@ def test_a_dead_worker_does_not_lose_files(tmp_path, monkeypatch):
     assert all(path.read_text() == MIGRATED_PY for path in tmp_path.glob("*.py"))
 
 
+def _tree_of_many_kinds(root: Path) -> None:
+    for index in range(12):
+        (root / f"m{index:02}.py").write_text(LEGACY_PY if index % 3 else "import os\n")
+        (root / f"run{index}.sh").write_text("train --tokenizer-type NullTokenizer\n")
+        (root / f"golden{index}.json").write_text("{}\n")
+    (root / "launch").write_text("#!/bin/bash\ntrain --tokenizer-type NullTokenizer\n")
+
+
+def _read_the_tree(root: Path, workers: migrate.Workers | None):
+    candidates, skipped, scanned, _, _ = migrate.collect(
+        [str(root)], Excludes(), Options(), ContextFinder(), workers=workers
+    )
+    return [(c.shown, c.kind, c.data) for c in candidates], skipped, scanned
+
+
+def test_files_read_by_the_workers_are_the_files_read_here(tmp_path, monkeypatch):
+    _tree_of_many_kinds(tmp_path)
+    monkeypatch.setattr(migrate, "MIN_FILES_TO_READ_IN_WORKERS", 1)
+    here = _read_the_tree(tmp_path, None)
+    candidates = migrate.collect([str(tmp_path)], Excludes(), Options(), ContextFinder())[0]
+    with migrate.Workers(2) as workers:
+        assert _read_the_tree(tmp_path, workers) == here
+        # the same workers then rewrite the files
+        pooled = migrate.run_all(candidates, 2, False, workers=workers)
+    assert len(here[0]) == 21
+    alone = migrate.run_all(candidates, 1, False)
+    assert sorted(p.outcome.path + p.outcome.status for p in pooled) == sorted(
+        p.outcome.path + p.outcome.status for p in alone
+    )
+
+
+def _dies_reading(paths, options):
+    os._exit(1)
+
+
+def test_a_worker_dying_while_reading_loses_no_file(tmp_path, monkeypatch):
+    _tree_of_many_kinds(tmp_path)
+    here = _read_the_tree(tmp_path, None)
+    monkeypatch.setattr(migrate, "_read_kept", _dies_reading)
+    with migrate.Workers(2) as workers:
+        workers.pool(python=False)  # forked while reading kills a worker
+        monkeypatch.undo()
+        monkeypatch.setattr(migrate, "MIN_FILES_TO_READ_IN_WORKERS", 1)
+        assert _read_the_tree(tmp_path, workers) == here
+
+
 # --- exit codes as ruff's ------------------------------------------------------------------------
 
 # a site for a person whatever the target
