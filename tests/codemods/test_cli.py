@@ -356,21 +356,30 @@ def test_a_rewriter_crash_fails_one_file_not_the_run(tmp_path, monkeypatch):
     assert (tmp_path / "fine.py").read_text() == MIGRATED_PY
 
 
-def test_libcst_is_not_imported_when_no_python_needs_parsing(tmp_path):
-    for index in range(migrate.MIN_FILES_FOR_POOL + 2):
-        (tmp_path / f"run{index}.sh").write_text("train --tokenizer-type NullTokenizer\n")
-    (tmp_path / "plain.py").write_text("import torch\n")
+def _fresh_check(tree: Path, argv: list[str], modules: list[str]) -> tuple[str, list[bool]]:
+    """The report of a --check run in a fresh interpreter, and whether it loaded each of
+    ``modules``."""
     script = (
-        "import io, sys\n"
+        "import io, json, sys\n"
         "from codemods.migrate import main\n"
-        f"main(['--check', '-j', '2', {str(tmp_path)!r}], stdout=io.StringIO())\n"
-        # the rule modules hold libcst behind a lazy loader: its code must not have run
-        "print('libcst._nodes' in sys.modules)\n"
+        "out = io.StringIO()\n"
+        f"main(['--check', *{argv!r}, {str(tree)!r}], stdout=out)\n"
+        f"print(json.dumps([out.getvalue(), [name in sys.modules for name in {modules!r}]]))\n"
     )
     completed = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
-    assert completed.stdout.strip() == "False", "libcst was loaded"
+    report, loaded = json.loads(completed.stdout)
+    return report, loaded
+
+
+def test_libcst_is_not_imported_when_no_python_needs_parsing(tmp_path):
+    for index in range(migrate.MIN_FILES_FOR_POOL + 2):
+        (tmp_path / f"run{index}.sh").write_text("train --tokenizer-type NullTokenizer\n")
+    (tmp_path / "plain.py").write_text("import torch\n")
+    # the rule modules hold libcst behind a lazy loader: its code must not have run
+    _, [libcst_loaded] = _fresh_check(tmp_path, ["-j", "2"], ["libcst._nodes"])
+    assert not libcst_loaded
 
 
 def test_checking_prompt_formats_does_not_import_numpy(tmp_path):
@@ -379,17 +388,8 @@ def test_checking_prompt_formats_does_not_import_numpy(tmp_path):
         "from megatron.core.tokenizers import MegatronTokenizer\n"
         'tok = MegatronTokenizer.from_pretrained("ckpt", prompt_format="not-a-format")\n'
     )
-    script = (
-        "import io, sys\n"
-        "from codemods.migrate import main\n"
-        "out = io.StringIO()\n"
-        f"main(['--check', '--isolated', {str(tmp_path)!r}], stdout=out)\n"
-        "print('MTC401' in out.getvalue(), 'numpy' in sys.modules)\n"
-    )
-    completed = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
-    assert completed.stdout.split() == ["True", "False"]
+    report, [numpy_loaded] = _fresh_check(tmp_path, ["--isolated"], ["numpy"])
+    assert "MTC401" in report and not numpy_loaded
 
 
 _PROCESS_CHUNK = migrate._process_chunk
