@@ -225,6 +225,9 @@ _RUNNERS = frozenset(
     }
 )
 _RUNNER_PREFIXES = ("os.exec", "os.spawn")
+# the names a runner is called by, without its module (``subprocess.run(cmd)``, ``run(cmd)``)
+_RUNNER_CALL_NAMES = frozenset(name.rsplit(".", 1)[-1] for name in _RUNNERS)
+_RUNNER_CALL_PREFIXES = tuple(prefix.rsplit(".", 1)[-1] for prefix in _RUNNER_PREFIXES)
 
 
 def _is_runner_name(name: str) -> bool:
@@ -234,12 +237,11 @@ def _is_runner_name(name: str) -> bool:
 def may_hand_over_a_command(facts: RegionFacts, imported: Mapping[str, str]) -> bool:
     """The statements the command-line rules read beside their sites: a call that may hand a
     variable to a runner (the strings assigned to it are command lines)."""
-    runner_names = {name.rsplit(".", 1)[-1] for name in _RUNNERS}
     return any(
         positional
         and (
-            name in runner_names
-            or name.startswith(("exec", "spawn"))
+            name in _RUNNER_CALL_NAMES
+            or name.startswith(_RUNNER_CALL_PREFIXES)
             or _is_runner_name(imported.get(name, ""))
         )
         for name, positional in facts.calls

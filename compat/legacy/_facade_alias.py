@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from typing_extensions import deprecated
@@ -46,6 +46,16 @@ def _renamed(function: Callable[..., Any], qualname: str) -> Callable[..., Any]:
     copy.__qualname__ = qualname
     copy.__kwdefaults__ = function.__kwdefaults__
     return copy
+
+
+def config_naming(wrapper: object, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A copy of the caller's metadata (upstream overwrote it) that records the wrapper's own
+    class, as upstream's wrappers did."""
+    return {
+        **(config or {}),
+        "class_name": type(wrapper).__name__,
+        "class_path": type(wrapper).__module__,
+    }
 
 
 def facade_alias(entry: LegacyName, facade: type, init: Callable[..., None]) -> type:

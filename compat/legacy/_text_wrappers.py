@@ -21,7 +21,7 @@ from compat.deprecations import (
     MEGATRON_ROOT,
     TEXT_MODEL_WRAPPERS,
 )
-from compat.legacy._facade_alias import facade_alias
+from compat.legacy._facade_alias import config_naming, facade_alias
 from compat.tokenizers.library_names import is_g1_null
 from compat.tokenizers.text.text_tokenizer import MegatronTokenizerText
 
@@ -32,12 +32,7 @@ def _init(
     config: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> None:
-    # Upstream overwrote the caller's dict; the facade gets a copy.
-    config = {
-        **(config or {}),
-        "class_name": type(self).__name__,
-        "class_path": type(self).__module__,
-    }
+    config = config_naming(self, config)
     # Old code passes the library strings of its generation (G2 "sft"); G1's "null" goes to
     # the facade as it is, which keeps G1's null sizes for it.
     library = config.get("library")

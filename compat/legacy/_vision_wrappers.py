@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from compat.deprecations import LEGACY_BY_QUALNAME, MEGATRON_ROOT, VISION_MODEL_WRAPPERS
-from compat.legacy._facade_alias import facade_alias
+from compat.legacy._facade_alias import config_naming, facade_alias
 from compat.tokenizers.vision import MegatronTokenizerVision
 
 
@@ -20,11 +20,7 @@ def _init(
     config: Mapping[str, Any] | None = None,
     **kwargs: Any,
 ) -> None:
-    config = {
-        **(config or {}),
-        "class_name": type(self).__name__,
-        "class_path": type(self).__module__,
-    }
+    config = config_naming(self, config)
     MegatronTokenizerVision.__init__(self, path, config, **kwargs)
 
 
